@@ -1,0 +1,104 @@
+"""One-line loading and translation.
+
+    from dawn import load_translator
+    t = load_translator("checkpoints/transformer")
+    r = t.translate("猫追老鼠。", beam_size=4)
+    r.text                  # "The cat is chasing the mouse."
+    r.source_tokens         # ['猫', '追', '老', '鼠', '。', '</s>']
+    r.cross_attentions      # per layer: (H, T, S) tensors — None for the LSTM
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from dawn.checkpoint import CONFIG, MANIFEST, WEIGHTS, CheckpointError, load_weights, verify_checkpoint
+from dawn.decoding import beam_search, greedy_decode, pad_batch
+from dawn.lstm import LSTMConfig, LSTMSeq2Seq
+from dawn.tokenizer import BOS, EN_FILE, ZH_FILE, PairTokenizer
+from dawn.transformer import TransformerConfig, TransformerSeq2Seq
+from tokenizers import Tokenizer
+
+MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "transformer": (TransformerConfig, TransformerSeq2Seq)}
+
+
+def build_model(model_type: str, model_config: dict) -> torch.nn.Module:
+    if model_type not in MODELS:
+        raise ValueError(f"unknown model type {model_type!r}; expected one of {sorted(MODELS)}")
+    config_cls, model_cls = MODELS[model_type]
+    return model_cls(config_cls(**model_config))
+
+
+@dataclass
+class Translation:
+    text: str                     # detokenized English
+    source_tokens: list[str]      # Chinese characters fed to the encoder, ending in </s>
+    target_tokens: list[str]      # English subwords produced, without </s>
+    log_prob: float               # log p(target | source) of the chosen output
+    cross_attentions: list[torch.Tensor] | None = None    # per layer (H, T, S); None for the LSTM
+    encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
+    final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
+
+
+class Translator:
+    def __init__(self, model: torch.nn.Module, tokenizer: PairTokenizer, model_type: str, config: dict):
+        self.model, self.tokenizer, self.model_type, self.config = model.eval(), tokenizer, model_type, config
+
+    @property
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    @torch.inference_mode()
+    def translate_batch(self, sentences: list[str], beam_size: int = 1) -> list[str]:
+        """Translate many sentences (no attention maps); beam_size=1 is greedy."""
+        if not sentences:
+            return []
+        src, mask = pad_batch([self.tokenizer.encode_source(s) for s in sentences])
+        decode = greedy_decode if beam_size == 1 else lambda m, s, k: beam_search(m, s, k, beam_size)
+        return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
+
+    @torch.inference_mode()
+    def translate(self, sentence: str, beam_size: int = 1) -> Translation:
+        """Translate one sentence; beam_size=1 is greedy. Attention maps for the Transformer."""
+        src_ids = self.tokenizer.encode_source(sentence)
+        src, mask = pad_batch([src_ids])                                    # (1, S)
+        if beam_size == 1:
+            ids, logp = greedy_decode(self.model, src, mask)[0]
+        else:
+            ids, logp = beam_search(self.model, src, mask, beam_size)[0]
+        result = Translation(text=self.tokenizer.decode_target(ids),
+                             source_tokens=self.tokenizer.source_tokens(src_ids),
+                             target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp)
+        if self.model.has_attention:
+            # One teacher-forced pass over the chosen output gives exactly the weights
+            # the decoder used: row t is the query that produced target token t.
+            tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1), T = len(ids)
+            out = self.model(src, mask, tgt_in, output_attentions=True)
+            result.cross_attentions = [a[0, :, : len(ids)] for a in out.cross_attentions]  # (H, T, S)
+            result.encoder_attentions = [a[0] for a in out.encoder_attentions]             # (H, S, S)
+        else:
+            result.final_state = self.model.encode(src, mask).h[:, 0]       # (n_layers, d)
+        return result
+
+
+def load_translator(directory: str | Path) -> Translator:
+    """Load a checkpoint folder written by training/train.py (safetensors + JSON, verified by SHA-256)."""
+    d = Path(directory)
+    files = verify_checkpoint(d)
+    try:
+        config = json.loads(files[CONFIG])
+        model = build_model(config["model_type"], config["model"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{d / CONFIG}: not a valid model config ({e})") from None
+    load_weights(model, files[WEIGHTS], d / WEIGHTS)
+    try:
+        tokenizer = PairTokenizer(Tokenizer.from_str(files[ZH_FILE].decode()), Tokenizer.from_str(files[EN_FILE].decode()))
+    except KeyError as e:
+        raise CheckpointError(f"{d / MANIFEST}: does not list {e}") from None
+    except Exception as e:  # tokenizers raises its own exception type
+        raise CheckpointError(f"{d}: cannot read the tokenizer files ({e})") from None
+    return Translator(model, tokenizer, config["model_type"], config)
