@@ -50,8 +50,8 @@ def write_model_card(directory: str | Path) -> str:
         f"```\n{tr['command']}\n```",
         f"- Seed {tr['seed']}, {tr['epochs']} epochs, AdamW peak lr {tr['lr']} (warm-up {tr['warmup']} steps, cosine), "
         f"batches of ≤{tr['batch_tokens']} tokens, label smoothing {tr['label_smoothing']}, teacher forcing.",
-        f"- Wall-clock: **{log['training_time_s'] / 60:.1f} min** on a 2-core CPU with {log['threads']} torch thread(s) "
-        "(the two models trained at the same time, one core each).",
+        f"- Wall-clock: **{log['training_time_s'] / 60:.1f} min** with {log['threads']} torch thread(s) "
+        f"on {log.get('machine', 'a CPU')}.",
         f"- Kept: epoch {log['best_epoch']} (best quick valid BLEU, greedy, first valid sentences): "
         f"valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}.", "",
         "| epoch | train loss | valid loss | valid BLEU | target tok/s |", "|---|---|---|---|---|",

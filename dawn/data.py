@@ -42,9 +42,14 @@ def load_pairs(source: str | Path) -> list[Pair]:
     if path.exists():
         if not path.is_file():
             raise DataError(f"{path}: is not a file (expected a TSV corpus English<TAB>Chinese[<TAB>attribution])")
+        if path.stat().st_size == 0:  # `datasets` cannot build a dataset from an empty file
+            raise DataError(f"{path}: the corpus is empty (no sentence pairs found)")
         # The "text" builder yields one row per line; we parse the columns ourselves
         # so that a bad line can be reported with its number.
-        rows = datasets.load_dataset("text", data_files=str(path), split="train")["text"]
+        try:
+            rows = datasets.load_dataset("text", data_files=str(path), split="train")["text"]
+        except datasets.exceptions.DatasetGenerationError as e:  # e.g. a file that is not UTF-8
+            raise DataError(f"{path}: cannot read the corpus as UTF-8 text ({e.__cause__ or e})") from e
         pairs = []
         for lineno, line in enumerate(rows, start=1):
             if not line.strip():

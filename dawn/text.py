@@ -23,13 +23,14 @@ def _t2s() -> opencc.OpenCC:
 
 def strip_unprintable(text: str) -> str:
     """Remove control characters (Cc), lone surrogates (Cs), unassigned and
-    private-use code points; turn every kind of whitespace into a plain space."""
+    private-use code points and the byte-order mark; turn every kind of
+    whitespace into a plain space."""
     out = []
     for ch in text:
         cat = unicodedata.category(ch)
         if cat.startswith("Z") or ch in "\t\n\r":
             out.append(" ")
-        elif cat in ("Cc", "Cs", "Cn", "Co"):
+        elif cat in ("Cc", "Cs", "Cn", "Co") or ch == "\ufeff":  # controls, surrogates, unassigned, private, BOM
             continue
         else:
             out.append(ch)

@@ -47,9 +47,9 @@ def parse_vector(text: str, word: str) -> list[float]:
         except ValueError:
             raise ValueError(f"{word}: {p[:20]!r} is not a number") from None
         if not math.isfinite(v):
-            raise ValueError(f"{word}: {p!r} is not a finite number (NaN and infinity are not allowed)")
+            raise ValueError(f"{word}: {p[:20]!r} is not a finite number (NaN and infinity are not allowed)")
         if abs(v) > MAX_ABS:
-            raise ValueError(f"{word}: {p!r} is too large (keep entries within ±{MAX_ABS:g})")
+            raise ValueError(f"{word}: {p[:20]!r} is too large (keep entries within ±{MAX_ABS:g})")
         values.append(v)
     if len(values) > MAX_DIM:
         raise ValueError(f"{word}: {len(values)} numbers; at most {MAX_DIM} are allowed")

@@ -1,0 +1,281 @@
+"""Checkpoints: save -> load equality, verification of every file, no pickle, atomic writes."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+from tiny_corpus import ROOT
+
+from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, CheckpointError, save_checkpoint, update_file,
+                             verify_checkpoint, write_files_atomically)
+from dawn.tokenizer import EN_FILE, ZH_FILE
+from dawn.translator import load_translator
+
+MODELS = ["lstm", "transformer"]
+
+
+def _round_to_fp16(model: torch.nn.Module) -> None:
+    """Round every weight to what fp16 storage keeps, so that save -> load can be exact."""
+    with torch.no_grad():
+        for t in model.state_dict().values():
+            if t.is_floating_point():
+                t.copy_(t.half().float())
+
+
+def _save(directory: Path, model, kind: str, tokenizer) -> Path:
+    config = {"model_type": kind, "model": model.config.to_dict()}
+    save_checkpoint(directory, model, config, {**tokenizer.to_files(), "train_log.json": b"{}"})
+    return directory
+
+
+@pytest.fixture
+def checkpoint(tmp_path, make_model, tokenizer) -> Path:
+    return _save(tmp_path / "ckpt", make_model("lstm"), "lstm", tokenizer)
+
+
+# --- save -> load ----------------------------------------------------------------
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_save_then_load_gives_the_same_model(kind, tmp_path, make_model, tokenizer):
+    model = make_model(kind)
+    original = {k: v.clone() for k, v in model.state_dict().items()}
+    _round_to_fp16(model)
+    assert any(not torch.equal(original[k], v) for k, v in model.state_dict().items())  # rounding did something
+    loaded = load_translator(_save(tmp_path / "ckpt", model, kind, tokenizer))
+
+    assert loaded.model_type == kind and not loaded.model.training
+    own, back = model.state_dict(), loaded.model.state_dict()
+    assert own.keys() == back.keys()
+    for k in own:
+        assert back[k].dtype == torch.float32 or not back[k].is_floating_point()
+        assert torch.equal(own[k], back[k]), k
+    # identical weights -> identical computations, to the bit
+    src = torch.tensor([tokenizer.encode_source("我们要花。")])
+    mask, tgt_in = torch.ones_like(src), torch.tensor([[1, 5, 9, 7]])
+    with torch.no_grad():
+        assert torch.equal(model(src, mask, tgt_in), loaded.model(src, mask, tgt_in))
+    from dawn.translator import Translator
+    a, b = Translator(model, tokenizer, kind, {}).translate("我们要花。", 3), loaded.translate("我们要花。", 3)
+    assert (a.text, a.target_tokens, a.log_prob) == (b.text, b.target_tokens, b.log_prob)
+
+
+def test_weights_are_stored_as_fp16_and_tied_weights_once(tmp_path, make_model, tokenizer):
+    model = make_model("transformer")
+    d = _save(tmp_path / "ckpt", model, "transformer", tokenizer)
+    with safe_open(str(d / WEIGHTS), framework="pt") as f:
+        keys = list(f.keys())
+        dtypes = {f.get_tensor(k).dtype for k in keys}
+    assert dtypes == {torch.float16}
+    assert "marian.lm_head.weight" not in keys  # tied to the decoder embedding, stored once
+    loaded = load_translator(d).model.marian
+    assert loaded.lm_head.weight.data_ptr() == loaded.model.decoder.embed_tokens.weight.data_ptr()
+
+
+def test_checkpoint_files_and_manifest(checkpoint, tokenizer):
+    names = {p.name for p in checkpoint.iterdir()}
+    assert names == {WEIGHTS, CONFIG, MANIFEST, ZH_FILE, EN_FILE, "train_log.json"}
+    manifest = json.loads((checkpoint / MANIFEST).read_text())["files"]
+    assert set(manifest) == names - {MANIFEST}
+    assert set(verify_checkpoint(checkpoint)) == names - {MANIFEST}
+    loaded = load_translator(checkpoint)
+    assert loaded.tokenizer.encode_source("他有狗。") == tokenizer.encode_source("他有狗。")
+    assert loaded.tokenizer.encode_target("He has dogs.") == tokenizer.encode_target("He has dogs.")
+
+
+def test_update_file_keeps_the_checkpoint_verifiable(checkpoint):
+    update_file(checkpoint, "README.md", b"# card\n")
+    assert verify_checkpoint(checkpoint)["README.md"] == b"# card\n"
+
+
+# --- a damaged checkpoint is refused, naming the file ------------------------------------
+
+def test_missing_folder(tmp_path):
+    with pytest.raises(CheckpointError, match="no such checkpoint folder"):
+        load_translator(tmp_path / "nothing")
+
+
+def test_missing_manifest(checkpoint):
+    (checkpoint / MANIFEST).unlink()
+    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / MANIFEST)) + ": missing"):
+        load_translator(checkpoint)
+
+
+def test_invalid_manifest(checkpoint):
+    (checkpoint / MANIFEST).write_text("{not json")
+    with pytest.raises(CheckpointError, match="manifest.json: not a valid manifest"):
+        load_translator(checkpoint)
+
+
+@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, ZH_FILE, EN_FILE])
+def test_missing_file(checkpoint, name):
+    (checkpoint / name).unlink()
+    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / name)) + r": missing \(listed in manifest"):
+        load_translator(checkpoint)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip", "append"])
+@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, EN_FILE])
+def test_corrupted_file(checkpoint, name, damage):
+    path = checkpoint / name
+    data = bytearray(path.read_bytes())
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "flip":
+        for i in (len(data) // 3, len(data) - 5):
+            data[i] ^= 0xFF
+    else:
+        data += b"\0"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=re.escape(str(path)) + ": SHA-256 does not match"):
+        load_translator(checkpoint)
+
+
+def test_tokenizer_not_listed_in_manifest(checkpoint):
+    manifest = json.loads((checkpoint / MANIFEST).read_text())
+    del manifest["files"][EN_FILE]
+    (checkpoint / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=f"manifest.json: does not list '{EN_FILE}'"):
+        load_translator(checkpoint)
+
+
+def test_weights_not_listed_in_manifest(checkpoint):
+    manifest = json.loads((checkpoint / MANIFEST).read_text())
+    del manifest["files"][WEIGHTS]
+    (checkpoint / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=f"does not list {WEIGHTS}"):
+        load_translator(checkpoint)
+
+
+def test_unreadable_safetensors_with_valid_hash(checkpoint):
+    update_file(checkpoint, WEIGHTS, b"\x08\x00\x00\x00\x00\x00\x00\x00not json")
+    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / WEIGHTS)) + ": not a readable safetensors"):
+        load_translator(checkpoint)
+
+
+def test_weights_of_another_model_size(checkpoint, tmp_path, make_model, tokenizer):
+    other = _save(tmp_path / "wide", make_model("lstm", d_model=24), "lstm", tokenizer)
+    update_file(checkpoint, WEIGHTS, (other / WEIGHTS).read_bytes())
+    with pytest.raises(CheckpointError, match=r"model\.safetensors: \S+ has shape \(\d+, ?\S*\), the model expects \("):
+        load_translator(checkpoint)
+
+
+def test_weights_of_another_architecture(checkpoint, tmp_path, make_model, tokenizer):
+    other = _save(tmp_path / "tf", make_model("transformer"), "transformer", tokenizer)
+    update_file(checkpoint, WEIGHTS, (other / WEIGHTS).read_bytes())
+    with pytest.raises(CheckpointError, match="weights do not fit this model"):
+        load_translator(checkpoint)
+
+
+@pytest.mark.parametrize("config", [{"model_type": "gru", "model": {}}, {"model": {}},
+                                    {"model_type": "lstm", "model": {"width": 3}}])
+def test_invalid_config(checkpoint, config):
+    update_file(checkpoint, CONFIG, json.dumps(config).encode())
+    with pytest.raises(CheckpointError, match="config.json: not a valid model config"):
+        load_translator(checkpoint)
+
+
+def test_invalid_tokenizer_file(checkpoint):
+    update_file(checkpoint, ZH_FILE, b'{"version": "nonsense"}')
+    with pytest.raises(CheckpointError, match="cannot read the tokenizer files"):
+        load_translator(checkpoint)
+
+
+# --- nothing is ever unpickled -----------------------------------------------------------------
+
+def _sources() -> list[Path]:
+    files = sorted((ROOT / "dawn").rglob("*.py")) + sorted((ROOT / "training").rglob("*.py")) + sorted(ROOT.glob("*.py"))
+    assert len(files) > 10
+    return files
+
+
+def _calls(source: str, name: str) -> list[str]:
+    """The argument text of every call `name(...)` in source (parentheses balanced)."""
+    calls = []
+    for m in re.finditer(re.escape(name) + r"\s*\(", source):
+        depth, i = 1, m.end()
+        while depth and i < len(source):
+            depth += {"(": 1, ")": -1}.get(source[i], 0)
+            i += 1
+        calls.append(source[m.end(): i - 1])
+    return calls
+
+
+def test_sources_never_unpickle():
+    for path in _sources():
+        src = path.read_text(encoding="utf-8")
+        for args in _calls(src, "torch.load"):
+            assert re.search(r"weights_only\s*=\s*True", args), f"{path}: torch.load({args}) without weights_only=True"
+        assert not re.search(r"^\s*(import|from)\s+(pickle|cPickle|dill|cloudpickle|joblib)\b", src, re.M), \
+            f"{path} imports a pickle module"
+        assert not re.search(r"\bpickle\.|torch\.save\s*\(|\.save_pretrained\s*\(", src), f"{path} pickles (or may)"
+
+
+def test_grep_helper_sees_calls():
+    assert _calls("x = torch.load(f(p), map_location='cpu')\n", "torch.load") == ["f(p), map_location='cpu'"]
+
+
+def test_loading_does_not_touch_pickle(checkpoint, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("unpickling during load")
+
+    for module, attr in ((pickle, "load"), (pickle, "loads"), (pickle, "Unpickler"), (torch, "load")):
+        monkeypatch.setattr(module, attr, refuse)
+    assert load_translator(checkpoint).translate("我有书。").source_tokens[-1] == "</s>"
+
+
+# --- atomic writes ---------------------------------------------------------------------------------
+
+def _full_disk_after(monkeypatch, n_ok: int) -> None:
+    """Let n_ok files reach the disk, then fail like a full disk does."""
+    real_fsync, calls = os.fsync, []
+
+    def fsync(fd):
+        calls.append(fd)
+        if len(calls) > n_ok:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def test_write_files_atomically_writes_all(tmp_path):
+    write_files_atomically(tmp_path / "a" / "b", {"x.json": b"1", "y.bin": b"\x00\x01"})
+    assert sorted(p.name for p in (tmp_path / "a" / "b").iterdir()) == ["x.json", "y.bin"]
+    assert (tmp_path / "a" / "b" / "y.bin").read_bytes() == b"\x00\x01"
+
+
+def test_full_disk_leaves_previous_files_intact(tmp_path, monkeypatch):
+    d = tmp_path / "out"
+    write_files_atomically(d, {"a.txt": b"old a", "b.txt": b"old b"})
+    _full_disk_after(monkeypatch, n_ok=1)
+    with pytest.raises(CheckpointError, match=f"cannot write to {re.escape(str(d))}: No space left on device"):
+        write_files_atomically(d, {"a.txt": b"new a", "b.txt": b"new b", "c.txt": b"new c"})
+    assert sorted(p.name for p in d.iterdir()) == ["a.txt", "b.txt"]  # no temporary files left behind
+    assert (d / "a.txt").read_bytes() == b"old a" and (d / "b.txt").read_bytes() == b"old b"
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_full_disk_during_save_keeps_the_previous_checkpoint(kind, tmp_path, monkeypatch, make_model, tokenizer):
+    d = _save(tmp_path / "ckpt", make_model(kind, seed=0), kind, tokenizer)
+    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    for n_ok in (0, 3):
+        with monkeypatch.context() as m:
+            _full_disk_after(m, n_ok)
+            with pytest.raises(CheckpointError, match="No space left on device.*previous files there are unchanged"):
+                _save(d, make_model(kind, seed=1), kind, tokenizer)
+        assert {p.name: p.read_bytes() for p in d.iterdir()} == before
+    load_translator(d)  # still verifies
+
+
+def test_write_below_a_regular_file_is_a_checkpoint_error(tmp_path):
+    (tmp_path / "file").write_text("I am a file")
+    with pytest.raises(CheckpointError, match="cannot write to .*file/ckpt"):
+        write_files_atomically(tmp_path / "file" / "ckpt", {"x": b"1"})

@@ -1,0 +1,200 @@
+"""Both models and the decoders: shapes, cached == uncached, batched == single,
+greedy == beam 1, bounded output length, and what a Translation carries."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from dawn.decoding import beam_search, greedy_decode, max_output_len, pad_batch
+from dawn.tokenizer import BOS, EOS, PAD
+from dawn.translator import Translator
+
+MODELS = ["lstm", "transformer"]
+SENTENCES = ["我喜欢猫。", "他们有鱼和茶吗？", "你要书。", "我"]
+
+
+def _batch(tokenizer, sentences=SENTENCES):
+    return pad_batch([tokenizer.encode_source(s) for s in sentences])
+
+
+def _never_eos(model) -> None:
+    """Make </s> impossible, so that every output runs to its length limit."""
+    with torch.no_grad():
+        bias = model.out_bias if hasattr(model, "out_bias") else model.marian.final_logits_bias[0]
+        bias[EOS] = -1e4
+
+
+def _sequence_logprob(model, src, mask, ids: list[int], with_eos: bool) -> float:
+    """log p(ids [</s>] | src) by one teacher-forced pass."""
+    target = ids + [EOS] if with_eos else ids
+    tgt_in = torch.tensor([[BOS] + target[:-1]])                     # (1, T)
+    logp = F.log_softmax(model(src, mask, tgt_in), dim=-1)[0]       # (T, V)
+    return logp[torch.arange(len(target)), torch.tensor(target)].sum().item()
+
+
+def test_pad_batch():
+    ids, mask = pad_batch([[5, 6, 2], [7, 2]])
+    assert ids.tolist() == [[5, 6, 2], [7, 2, PAD]]
+    assert mask.tolist() == [[1, 1, 1], [1, 1, 0]]
+
+
+def test_max_output_len():
+    assert max_output_len(5, 256) == 20
+    assert max_output_len(200, 256) == 256
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_forward_shape(kind, make_model, tokenizer):
+    model = make_model(kind)
+    src, mask = _batch(tokenizer)                                   # (B, S)
+    tgt_in = torch.randint(4, tokenizer.tgt_vocab_size, (len(SENTENCES), 7))
+    logits = model(src, mask, tgt_in)
+    assert logits.shape == (len(SENTENCES), 7, tokenizer.tgt_vocab_size)
+    assert torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_cached_step_by_step_decoding_equals_teacher_forcing(kind, make_model, tokenizer):
+    model = make_model(kind)
+    src, mask = _batch(tokenizer)                                   # padded: sentences of different lengths
+    B, T = src.size(0), 6
+    tgt_in = torch.cat([torch.full((B, 1), BOS), torch.randint(4, tokenizer.tgt_vocab_size, (B, T - 1))], dim=1)
+    with torch.no_grad():
+        full = F.log_softmax(model(src, mask, tgt_in), dim=-1)     # (B, T, V)
+        state = model.start(src, mask)
+        steps = []
+        for t in range(T):
+            logp, state = model.step(tgt_in[:, t], state)          # (B, V)
+            steps.append(logp)
+    torch.testing.assert_close(torch.stack(steps, dim=1), full, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_state_select_reorders_rows(kind, make_model, tokenizer):
+    """state.select (beam search) keeps the cache of each row with its row."""
+    model = make_model(kind)
+    src, mask = _batch(tokenizer)
+    perm = torch.tensor([2, 0, 3, 1])
+    prev = torch.tensor([BOS] * 4)
+    with torch.no_grad():
+        state = model.start(src, mask)
+        a1, state = model.step(prev, state)
+        a2, _ = model.step(a1.argmax(-1)[perm], state.select(perm))
+        state = model.start(src[perm], mask[perm])
+        b1, state = model.step(prev, state)
+        b2, _ = model.step(b1.argmax(-1), state)
+    torch.testing.assert_close(a1[perm], b1, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(a2, b2, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+@pytest.mark.parametrize("decode", ["greedy", "beam"])
+def test_batched_equals_single_sentence(kind, decode, make_model, tokenizer):
+    model = make_model(kind)
+    run = greedy_decode if decode == "greedy" else (lambda m, s, k: beam_search(m, s, k, beam_size=3))
+    batched = run(model, *_batch(tokenizer))
+    for sentence, (ids, logp) in zip(SENTENCES, batched):
+        [(ids1, logp1)] = run(model, *_batch(tokenizer, [sentence]))
+        assert ids == ids1
+        assert logp == pytest.approx(logp1, abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_greedy_equals_beam_search_with_one_beam(kind, make_model, tokenizer):
+    for seed in range(3):
+        model = make_model(kind, seed=seed)
+        src, mask = _batch(tokenizer)
+        greedy, beam = greedy_decode(model, src, mask), beam_search(model, src, mask, beam_size=1)
+        assert [ids for ids, _ in greedy] == [ids for ids, _ in beam]
+        assert [lp for _, lp in greedy] == pytest.approx([lp for _, lp in beam], abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_greedy_picks_the_argmax_of_teacher_forced_logits(kind, make_model, tokenizer):
+    """Row t of a teacher-forced pass over [<s>] + output predicts output token t."""
+    model = make_model(kind)
+    src, mask = _batch(tokenizer, ["他们有鱼和茶吗？"])
+    [(ids, logp)] = greedy_decode(model, src, mask)
+    with_eos = len(ids) < max_output_len(src.size(1), model.config.max_target_len)
+    target = ids + [EOS] if with_eos else ids
+    logits = model(src, mask, torch.tensor([[BOS] + target[:-1]]))[0]  # (T, V)
+    assert logits.argmax(-1).tolist() == target
+    assert logp == pytest.approx(_sequence_logprob(model, src, mask, ids, with_eos), abs=1e-4)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_beam_score_is_the_log_probability_of_its_output(kind, make_model, tokenizer):
+    model = make_model(kind, seed=1)
+    src, mask = _batch(tokenizer)
+    limits = [max_output_len(int(n), model.config.max_target_len) for n in mask.sum(1)]
+    for b, (ids, logp) in enumerate(beam_search(model, src, mask, beam_size=4)):
+        n = int(mask[b].sum())
+        with_eos = len(ids) < limits[b]
+        assert logp == pytest.approx(_sequence_logprob(model, src[b:b + 1, :n], mask[b:b + 1, :n], ids, with_eos),
+                                     abs=1e-3)
+
+
+@pytest.mark.parametrize("kind", MODELS)
+@pytest.mark.parametrize("cap", [64, 9])
+def test_output_length_is_bounded(kind, cap, make_model, tokenizer):
+    """With </s> made impossible every output runs exactly to max_output_len (2·S + 10, at most the cap)."""
+    model = make_model(kind, max_target_len=cap)
+    _never_eos(model)
+    src, mask = _batch(tokenizer)
+    limits = [max_output_len(int(n), cap) for n in mask.sum(1)]
+    assert len(set(limits)) > 1 or cap == 9
+    for decoded in (greedy_decode(model, src, mask), beam_search(model, src, mask, beam_size=3)):
+        assert [len(ids) for ids, _ in decoded] == limits
+        assert all(EOS not in ids and PAD not in ids and BOS not in ids for ids, _ in decoded)
+
+
+def test_beam_size_must_be_positive(make_model, tokenizer):
+    with pytest.raises(ValueError, match="beam_size must be >= 1, got 0"):
+        beam_search(make_model("lstm"), *_batch(tokenizer), beam_size=0)
+
+
+def test_transformer_translation_carries_attention(make_model, tokenizer):
+    model = make_model("transformer", encoder_layers=1, decoder_layers=2)
+    _never_eos(model)  # a non-empty output: T = the length limit
+    t = Translator(model, tokenizer, "transformer", {})
+    r = t.translate("我喜歡貓。", beam_size=2)
+    assert r.source_tokens == ["我", "喜", "欢", "猫", "。", "</s>"]
+    assert r.final_state is None
+    S, T, H = len(r.source_tokens), len(r.target_tokens), 2
+    assert T == max_output_len(S, model.config.max_target_len)
+    assert len(r.cross_attentions) == 2 and len(r.encoder_attentions) == 1
+    for a in r.cross_attentions:
+        assert a.shape == (H, T, S)
+        torch.testing.assert_close(a.sum(-1), torch.ones(H, T))
+        assert (a >= 0).all()
+    for a in r.encoder_attentions:
+        assert a.shape == (H, S, S)
+        torch.testing.assert_close(a.sum(-1), torch.ones(H, S))
+
+
+def test_lstm_translation_carries_final_state(make_model, tokenizer):
+    model = make_model("lstm", n_layers=2)
+    t = Translator(model, tokenizer, "lstm", {})
+    r = t.translate("我喜欢猫。")
+    assert r.cross_attentions is None and r.encoder_attentions is None
+    assert r.final_state.shape == (2, 16)
+    src, mask = pad_batch([tokenizer.encode_source("我喜欢猫。")])
+    torch.testing.assert_close(r.final_state, model.encode(src, mask).h[:, 0])
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_translation_matches_decoder_output(kind, make_model, tokenizer):
+    model = make_model(kind)
+    t = Translator(model, tokenizer, kind, {})
+    for beam in (1, 3):
+        r = t.translate("你要书。", beam_size=beam)
+        decode = greedy_decode if beam == 1 else (lambda m, s, k: beam_search(m, s, k, beam_size=3))
+        [(ids, logp)] = decode(model, *_batch(tokenizer, ["你要书。"]))
+        assert r.text == tokenizer.decode_target(ids)
+        assert r.target_tokens == tokenizer.target_tokens(ids)
+        assert r.log_prob == pytest.approx(logp)
+        assert t.translate_batch(SENTENCES, beam_size=beam) == [t.translate(s, beam_size=beam).text for s in SENTENCES]
+    assert t.translate_batch([]) == []
+    assert t.num_parameters == sum(p.numel() for p in model.parameters())

@@ -1,0 +1,193 @@
+"""Training: batching, the schedule, the loss goes down, and the CLI end to end
+(checkpoint contents, exact resume after a SIGKILL, clear errors)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+import torch.nn.functional as F
+from tiny_corpus import ROOT, make_pairs
+
+from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
+from dawn.decoding import max_output_len
+from dawn.tokenizer import BOS, PAD, PairTokenizer
+from dawn.translator import Translator, build_model, load_translator
+from training.train import STATE_DIR, collate, evaluate_loss, lr_at, make_batches
+
+MODELS = ["lstm", "transformer"]
+TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
+
+pytestmark = pytest.mark.usefixtures("datasets_cache")
+
+
+def _examples(tokenizer, pairs):
+    """(source ids, target ids), both ending in </s>, as training.train builds them."""
+    return [(tokenizer.encode_source(z), tokenizer.encode_target(e)) for z, e in pairs]
+
+
+# --- pieces of the loop ----------------------------------------------------------------
+
+def test_make_batches_covers_every_example_once_within_the_token_budget(tokenizer):
+    examples = _examples(tokenizer, make_pairs())
+    batches = make_batches(examples, batch_tokens=120, seed=3)
+    assert sorted(i for b in batches for i in b) == list(range(len(examples)))
+    for b in batches:
+        longest = max(len(examples[i][0]) + len(examples[i][1]) + 1 for i in b)
+        assert longest * len(b) <= 120 or len(b) == 1
+    assert make_batches(examples, 120, seed=3) == batches
+    assert make_batches(examples, 120, seed=4) != batches
+
+
+def test_collate_shifts_the_target(tokenizer):
+    examples = _examples(tokenizer, [("我有猫。", "I have cats."), ("你要茶。", "You want tea.")])
+    src, mask, tgt_in, tgt_out = collate(examples, [0, 1])
+    assert src.shape == mask.shape and tgt_in.shape == tgt_out.shape
+    assert (tgt_in[:, 0] == BOS).all()
+    assert tgt_out[0].tolist() == tokenizer.encode_target("I have cats.")          # y </s>
+    assert tgt_in[0].tolist() == [BOS] + tokenizer.encode_target("I have cats.")[:-1]  # <s> y
+    assert (tgt_out == PAD).sum() == (tgt_in == PAD).sum()
+
+
+def test_lr_schedule_warms_up_then_decays_to_a_tenth():
+    peak, warmup, total = 1e-3, 10, 110
+    assert lr_at(0, total, peak, warmup) == pytest.approx(peak / warmup)
+    assert lr_at(warmup - 1, total, peak, warmup) == pytest.approx(peak)
+    assert lr_at(warmup, total, peak, warmup) == pytest.approx(peak)
+    assert lr_at(total, total, peak, warmup) == pytest.approx(peak / 10)
+    lrs = [lr_at(s, total, peak, warmup) for s in range(total + 1)]
+    assert all(a <= b for a, b in zip(lrs[:warmup], lrs[1:warmup + 1]))
+    assert all(a >= b for a, b in zip(lrs[warmup:], lrs[warmup + 1:]))
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_a_few_training_steps_lower_the_loss(kind, make_model, tokenizer):
+    torch.manual_seed(0)
+    model = make_model(kind).train()
+    examples = _examples(tokenizer, make_pairs())
+    before = evaluate_loss(model, examples, batch_tokens=400)
+    assert model.training  # evaluate_loss puts the model back in training mode
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
+    for epoch in range(3):
+        for idx in make_batches(examples, 400, seed=epoch):
+            src, mask, tgt_in, tgt_out = collate(examples, idx)
+            loss = F.cross_entropy(model(src, mask, tgt_in).flatten(0, 1), tgt_out.flatten(), ignore_index=PAD)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    after = evaluate_loss(model, examples, batch_tokens=400)
+    assert after < before - 1.0, (before, after)
+
+
+# --- the CLI ---------------------------------------------------------------------------------
+
+def _history(out):
+    log = json.loads((out / "train_log.json").read_text())
+    return [{k: v for k, v in h.items() if k not in TIMING_KEYS} for h in log["history"]]
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, run_train):
+    out = tmp_path / kind
+    assert run_train(train_argv(kind, out, "--epochs", "3")) == 0
+    names = {p.name for p in out.iterdir()}
+    assert {"model.safetensors", "config.json", "train_log.json", "tokenizer_zh.json", "tokenizer_en.json",
+            MANIFEST, "README.md", STATE_DIR} <= names
+    assert not [n for n in names if n.endswith(".tmp") or n == ".write-test"]
+    assert set(verify_checkpoint(out)) == names - {MANIFEST, STATE_DIR}  # every file is in the manifest
+
+    config = json.loads((out / "config.json").read_text())
+    assert config["model_type"] == kind and config["model"]["d_model"] == 16
+    tr = config["training"]
+    assert tr["seed"] == 7 and tr["epochs"] == 3
+    assert (tr["corpus_pairs"], tr["dropped_test_overlap"]) == (90, 1)        # 他有鱼。 is in the test set
+    assert tr["train_pairs"] + tr["valid_pairs"] == 89
+    assert tr["command"].startswith(f"python -m training.train --model {kind} ")
+
+    log = json.loads((out / "train_log.json").read_text())
+    losses = [h["train_loss"] for h in log["history"]]
+    assert [h["epoch"] for h in log["history"]] == [1, 2, 3]
+    assert losses[-1] < losses[0] and log["history"][-1]["valid_loss"] < log["history"][0]["valid_loss"]
+    assert log["best_epoch"] == tr["best_epoch"]
+
+    t = load_translator(out)
+    assert t.num_parameters == config["num_parameters"]
+    assert isinstance(t.translate("他要猫。", beam_size=2).text, str)
+    card = (out / "README.md").read_text()
+    assert f"# `{kind}`" in card and f"{config['num_parameters']:,}" in card
+    assert "| epoch | train loss |" in card and f"| 3 | {losses[-1]} |" in card
+
+
+def test_cli_trained_model_learns_to_stop(tmp_path, train_argv, run_train):
+    """Every training target ends in </s>, so even a tiny model soon stops well before the length limit."""
+    out = tmp_path / "lstm"
+    assert run_train(train_argv("lstm", out, "--epochs", "5", "--lr", "0.01")) == 0
+    config = json.loads((out / "config.json").read_text())
+    model = build_model("lstm", config["model"])                    # the last epoch's weights, not the best
+    load_weights(model, (out / STATE_DIR / "model.safetensors").read_bytes(), out / STATE_DIR)
+    t = Translator(model, PairTokenizer.load(out), "lstm", config)
+    for zh, _ in make_pairs()[::9]:
+        r = t.translate(zh)
+        assert 0 < len(r.target_tokens) < max_output_len(len(r.source_tokens), model.config.max_target_len) // 2, r
+        assert r.text.endswith(".")
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_resume_after_sigkill_reaches_the_same_weights(kind, tmp_path, train_argv, run_train, subprocess_env):
+    # 7 steps per epoch; the state is saved every 3 steps and at each epoch's end.
+    # Killed at step 11 (epoch 2), training resumes from step 9 and must redo steps 10-11 identically.
+    reference, interrupted = tmp_path / "reference", tmp_path / "interrupted"
+    assert run_train(train_argv(kind, reference, "--epochs", "3")) == 0
+
+    argv = train_argv(kind, interrupted, "--epochs", "3")
+    killed = subprocess.run([sys.executable, "-m", "training.train", *argv], cwd=ROOT, capture_output=True,
+                            env={**subprocess_env, "DAWN_FAULT_KILL_AT_STEP": "11"}, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
+    progress = json.loads((interrupted / STATE_DIR / "progress.json").read_text())
+    assert (progress["step"], progress["epoch"]) == (9, 1)
+    assert [h["epoch"] for h in progress["history"]] == [1]
+
+    assert run_train(argv + ["--resume"]) == 0
+    for name in ("model.safetensors", f"{STATE_DIR}/model.safetensors", f"{STATE_DIR}/optimizer.safetensors",
+                 "tokenizer_zh.json", "tokenizer_en.json"):
+        assert (interrupted / name).read_bytes() == (reference / name).read_bytes(), name
+    assert _history(interrupted) == _history(reference)
+    verify_checkpoint(interrupted)
+
+
+def test_resume_without_saved_state_is_refused(tmp_path, train_argv, run_train, capsys):
+    out = tmp_path / "fresh"
+    assert run_train(train_argv("lstm", out, "--resume")) == 2
+    err = capsys.readouterr().err
+    assert f"--resume given but {out / STATE_DIR} holds no saved state" in err
+    assert not (out / "model.safetensors").exists()
+
+
+def test_unwritable_out_is_refused_before_training(tmp_path, train_argv, run_train, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    assert run_train(train_argv("lstm", blocker / "ckpt")) == 2
+    err = capsys.readouterr().err
+    assert f"error: cannot write to {blocker / 'ckpt'}" in err
+    assert "loaded" not in err  # it stopped before reading the corpus
+    assert blocker.read_text() == "not a folder"
+
+
+def test_bad_corpus_is_refused(tmp_path, train_argv, run_train, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("Hello.\t你好。\nbroken line\n", encoding="utf-8")
+    argv = train_argv("lstm", tmp_path / "out")
+    argv[argv.index("--data") + 1] = str(bad)
+    assert run_train(argv) == 2
+    assert f"error: {bad}:2: expected 2 or 3 tab-separated columns" in capsys.readouterr().err
+
+
+def test_missing_test_dir_is_refused(tmp_path, train_argv, run_train, capsys):
+    argv = train_argv("lstm", tmp_path / "out")
+    argv[argv.index("--test-dir") + 1] = str(tmp_path / "no-tests")
+    assert run_train(argv) == 2
+    assert "no *.zho / *.eng test files found" in capsys.readouterr().err

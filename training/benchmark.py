@@ -1,0 +1,142 @@
+"""Performance benchmark on this machine: training throughput, story-sentence
+latency, app cold start and peak memory. Writes checkpoints/benchmark.json.
+
+    python -m training.benchmark                 # everything, 2 torch threads
+    python -m training.benchmark --skip-app      # models only
+
+Targets (issue 5): Transformer greedy <= 100 ms and LSTM greedy <= 50 ms for the
+story sentence; app cold start <= 10 s; app peak RSS <= 1.5 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from dawn import load_translator
+from dawn.decoding import pad_batch
+from dawn.tokenizer import BOS, PAD
+from dawn.translator import build_model
+
+STORY = "虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，结果真的出了太阳，山顶的风景美得令人窒息。"
+TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 100, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
+
+
+def median_ms(fn, runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(times), 1)
+
+
+def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: int = 12, tgt_len: int = 12) -> float:
+    """Target tokens per second of full training steps (forward, backward, AdamW) on a fresh model
+    of the checkpoint's size, with random batches shaped like the corpus (median lengths)."""
+    cfg = translator.config
+    model = build_model(cfg["model_type"], cfg["model"]).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    g = torch.Generator().manual_seed(0)
+    V_src, V_tgt = cfg["model"]["src_vocab_size"], cfg["model"]["tgt_vocab_size"]
+    src = torch.randint(4, V_src, (batch, src_len), generator=g)
+    tgt = torch.randint(4, V_tgt, (batch, tgt_len + 1), generator=g)
+    tgt[:, 0] = BOS
+    mask = torch.ones_like(src)
+
+    def step():
+        logits = model(src, mask, tgt[:, :-1])
+        loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    step()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return round(steps * batch * tgt_len / (time.perf_counter() - t0))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_cold_start(timeout: float = 120) -> dict:
+    """Start `python app.py`, time until the first /translate answer, read the process's peak RSS."""
+    from gradio_client import Client
+
+    port = free_port()
+    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
+           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client = None
+        while client is None:
+            if proc.poll() is not None or time.perf_counter() - t0 > timeout:
+                raise RuntimeError("app did not start")
+            try:
+                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+            except Exception:
+                time.sleep(0.1)
+        result = client.predict(STORY, "", api_name="/translate")
+        cold = time.perf_counter() - t0
+        for _ in range(5):  # a few more requests, then read the high-water mark
+            client.predict(STORY, "", api_name="/translate")
+        rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+                      if line.startswith("VmHWM"))
+        return {"app_cold_start_s": round(cold, 2), "app_peak_rss_mb": round(rss_kb / 1024),
+                "first_answer": [str(r)[:80] for r in result[:2]]}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoints", default="checkpoints")
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--runs", type=int, default=20)
+    p.add_argument("--skip-app", action="store_true")
+    p.add_argument("--out", default="checkpoints/benchmark.json")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+              "torch": torch.__version__, "threads": args.threads, "runs": args.runs, "targets": TARGETS}
+    for name in ("lstm", "transformer"):
+        t = load_translator(Path(args.checkpoints) / name)
+        with torch.inference_mode():
+            report[f"{name}_greedy_ms"] = median_ms(lambda: t.translate(STORY, beam_size=1), args.runs)
+            report[f"{name}_beam4_ms"] = median_ms(lambda: t.translate(STORY, beam_size=4), args.runs)
+        report[f"{name}_train_target_tokens_per_s"] = training_throughput(t)
+        report[f"{name}_story_translation"] = t.translate(STORY, beam_size=1).text
+        print(f"{name}: greedy {report[f'{name}_greedy_ms']} ms, beam 4 {report[f'{name}_beam4_ms']} ms, "
+              f"training {report[f'{name}_train_target_tokens_per_s']:,} target tok/s", file=sys.stderr)
+    report["benchmark_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if not args.skip_app:
+        report.update(app_cold_start())
+        print(f"app: cold start {report['app_cold_start_s']} s, peak RSS {report['app_peak_rss_mb']} MB", file=sys.stderr)
+    report["met"] = {k: report[k] <= v for k, v in TARGETS.items() if k in report}
+    Path(args.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print(f"wrote {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
