@@ -14,7 +14,7 @@ import torch
 from safetensors import safe_open
 from tiny_corpus import ROOT
 
-from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, CheckpointError, save_checkpoint, update_file,
+from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, CheckpointError, frozen_names, save_checkpoint, update_file,
                              verify_checkpoint, write_files_atomically)
 from dawn.tokenizer import EN_FILE, ZH_FILE
 from dawn.translator import load_translator
@@ -23,10 +23,12 @@ MODELS = ["lstm", "transformer"]
 
 
 def _round_to_fp16(model: torch.nn.Module) -> None:
-    """Round every weight to what fp16 storage keeps, so that save -> load can be exact."""
+    """Round every stored weight to what fp16 storage keeps, so that save -> load can be exact.
+    Frozen parameters (the sinusoidal position tables) are not stored: they are rebuilt exactly."""
+    frozen = frozen_names(model)
     with torch.no_grad():
-        for t in model.state_dict().values():
-            if t.is_floating_point():
+        for name, t in model.state_dict().items():
+            if t.is_floating_point() and name not in frozen:
                 t.copy_(t.half().float())
 
 

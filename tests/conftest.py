@@ -1,0 +1,99 @@
+"""Shared fixtures.
+
+Library tests: a tiny tokenizer and tiny models (see tiny_corpus.py), and a private `datasets` cache.
+App tests: see app_fixtures.py.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import torch
+from app_fixtures import app_url, checkpoint_root, translators  # noqa: F401  (fixtures for the app tests)
+from tiny_corpus import ROOT, TINY, TINY_FLAGS, make_pairs, write_test_set, write_tsv
+
+
+# ----------------------------------------------------------------------------- library tests
+
+@pytest.fixture(scope="session")
+def datasets_cache(tmp_path_factory):
+    """Keep the `datasets` library offline and its cache in a temporary folder (never ~/.cache)."""
+    cache = tmp_path_factory.mktemp("hf_datasets")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_DATASETS_CACHE", str(cache))  # subprocesses (the training CLI) read this
+    mp.setenv("HF_DATASETS_OFFLINE", "1")
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    try:
+        import datasets.config  # already imported in this process: point it at the same folder
+        mp.setattr(datasets.config, "HF_DATASETS_CACHE", cache)
+    except ImportError:
+        pass
+    yield cache
+    mp.undo()
+
+
+@pytest.fixture(scope="session")
+def tokenizer():
+    """A PairTokenizer trained on the 90-pair tiny corpus (vocab ~100)."""
+    from dawn.tokenizer import PairTokenizer
+    pairs = make_pairs()
+    return PairTokenizer.train([z for z, _ in pairs], [e for _, e in pairs], zh_vocab_size=100, en_vocab_size=120)
+
+
+@pytest.fixture
+def make_model(tokenizer):
+    """make_model(kind, seed=0, **overrides) -> a tiny model in eval mode, sized for `tokenizer`."""
+    from dawn.translator import build_model
+
+    def make(kind: str, seed: int = 0, **overrides) -> torch.nn.Module:
+        torch.manual_seed(seed)
+        config = {**TINY[kind], **overrides,
+                  "src_vocab_size": tokenizer.src_vocab_size, "tgt_vocab_size": tokenizer.tgt_vocab_size}
+        return build_model(kind, config).eval()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pairs():
+    """The 90-pair tiny corpus as (Chinese, English) tuples."""
+    return make_pairs()
+
+
+@pytest.fixture
+def corpus_file(tmp_path, pairs):
+    """The tiny corpus written in manythings.org/anki's TSV format."""
+    return write_tsv(tmp_path / "corpus.tsv", pairs)
+
+
+@pytest.fixture
+def test_dir(tmp_path):
+    """A test-set folder whose one Chinese sentence (他有鱼。) also occurs in the corpus."""
+    d = tmp_path / "tatoeba-test"
+    write_test_set(d / "tiny-test", ["他有鱼。"], ["A sentence that is not in the corpus."], ["cmn_Hans"])
+    return d
+
+
+@pytest.fixture
+def train_argv(corpus_file, test_dir):
+    """train_argv(kind, out, *extra) -> argv for training.train on the tiny corpus (7 steps per epoch)."""
+    def make(kind: str, out, *extra: str) -> list[str]:
+        return ["--model", kind, "--data", str(corpus_file), "--test-dir", str(test_dir), "--out", str(out),
+                "--seed", "7", "--threads", "1", "--zh-vocab", "100", "--en-vocab", "120", "--batch-tokens", "200",
+                "--warmup", "5", "--save-every", "3", "--valid-fraction", "0.1", "--concat-fraction", "0.1",
+                "--valid-bleu-sentences", "10", *TINY_FLAGS[kind], *extra]
+    return make
+
+
+@pytest.fixture
+def run_train(datasets_cache):
+    """Run training.train.main in this process; returns its exit code."""
+    from training.train import main
+    return lambda argv: main(list(argv))
+
+
+@pytest.fixture
+def subprocess_env(datasets_cache):
+    """Environment for running the training CLI as a subprocess (offline, one thread, repo on the path)."""
+    return {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
