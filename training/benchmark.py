@@ -23,12 +23,11 @@ import time
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from dawn import load_translator
-from dawn.decoding import pad_batch
-from dawn.tokenizer import BOS, PAD
+from dawn.tokenizer import BOS
 from dawn.translator import build_model
+from training.train import bf16_supported, train_step
 
 STORY = "虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，结果真的出了太阳，山顶的风景美得令人窒息。"
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 100, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
@@ -45,8 +44,9 @@ def median_ms(fn, runs: int) -> float:
 
 
 def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: int = 12, tgt_len: int = 12) -> float:
-    """Target tokens per second of full training steps (forward, backward, AdamW) on a fresh model
-    of the checkpoint's size, with random batches shaped like the corpus (median lengths)."""
+    """Target tokens per second of full training steps (forward, backward, AdamW; bf16 autocast where
+    supported, as in training) on a fresh model of the checkpoint's size, with random batches shaped
+    like the corpus (median lengths)."""
     cfg = translator.config
     model = build_model(cfg["model_type"], cfg["model"]).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
@@ -57,13 +57,7 @@ def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: i
     tgt[:, 0] = BOS
     mask = torch.ones_like(src)
 
-    def step():
-        logits = model(src, mask, tgt[:, :-1])
-        loss = F.cross_entropy(logits.flatten(0, 1), tgt[:, 1:].flatten(), ignore_index=PAD)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-
+    step = lambda: train_step(model, opt, src, mask, tgt[:, :-1], tgt[:, 1:], 0.1, bf16_supported())
     step()
     t0 = time.perf_counter()
     for _ in range(steps):

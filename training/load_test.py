@@ -145,7 +145,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--max-seconds", type=float, default=600.0, help="stop starting new requests after this long")
-    p.add_argument("--out", default="runs/load_test.json")
+    p.add_argument("--out", default="checkpoints/load_test.json")
     args = p.parse_args(argv)
     if not 1 <= args.requests <= 10_000:
         p.error("--requests must be between 1 and 10000")

@@ -83,10 +83,16 @@ def render(root: Path) -> str:
         out += [f"Performance (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", "| measure | value | target |", "|---|---|---|",
                 *[f"| {a} | {b} | {c} |" for a, b, c in rows], ""]
+    if bench and "transformer_story_translation" in bench:
+        out += ["The story sentence, greedy: / 故事里的长句（贪心解码）：", "",
+                f"- LSTM: *{bench['lstm_story_translation']}*",
+                f"- Transformer: *{bench['transformer_story_translation']}*", ""]
     if load:
-        out += [f"Load (`python -m training.load_test`): {load['requests']} requests, {load['concurrency']} at a time, "
-                f"through `gradio_client` on loopback — p50 {load['p50_s']} s, p95 {load['p95_s']} s, max {load['max_s']} s, "
-                f"{load['throughput_rps']} requests/s, {load['errors']} errors, {load.get('busy', 0)} busy rejections.", ""]
+        lat = load["latency_ms"]
+        out += [f"Load (`python -m training.load_test`): {load['requests']} `/translate` requests, {load['concurrency']} "
+                f"at a time, mixed short and long sentences, through `gradio_client` on loopback — {load['ok']} answered, "
+                f"{load['errors']} errors, {load['busy_rejected']} turned away as busy (queue full); latency p50 "
+                f"{lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms; {load['throughput_rps']} requests/s.", ""]
     return "\n".join(out)
 
 

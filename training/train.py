@@ -115,6 +115,23 @@ def collate(examples, idx):
     return src, src_mask, tgt[:, :-1], tgt[:, 1:]
 
 
+def bf16_supported() -> bool:
+    return torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool) -> torch.Tensor:
+    """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+        logits = model(src, mask, tgt_in)                                      # (B, T, V)
+    loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
+                           label_smoothing=label_smoothing)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss
+
+
 def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
     """Linear warm-up to `peak`, then cosine decay to peak/10 at the last step."""
     if step < warmup:
@@ -268,7 +285,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
 
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported())
     log(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
@@ -281,14 +298,7 @@ def main(argv=None) -> int:
             src, mask, tgt_in, tgt_out = collate(train_ex, batches[b])
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
-                logits = model(src, mask, tgt_in)                              # (B, T, V)
-            loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
-                                   label_smoothing=args.label_smoothing)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
             n_tok = int((tgt_out != PAD).sum())
             progress["epoch_loss"] += loss.item() * n_tok
             progress["epoch_tokens"] += n_tok
