@@ -187,36 +187,42 @@ def cross_attention_figure(tr: Translation | None, layer: int, head: int | None)
     Row t is softmax(q_t Kᵀ / √d_k) — where the decoder looked while writing token t; each row sums to 1.
     Returns (image, caption); image is None with the reason in the caption when there is nothing to draw.
     """
+    if tr is not None and tr.cross_attentions is not None and not tr.target_tokens:
+        return None, "译文是空的，没有可画的。 / The translation is empty: nothing to draw."
+    image, error = _attention_image(tr, "cross_attentions", layer, head, rows=tr and tr.target_tokens,
+                                    cols=tr and tr.source_tokens, title="Cross-attention, decoder layer {layer}, {which}\n"
+                                    "交叉注意力：写每个英文词时看了哪些汉字",
+                                    xlabel="Chinese source / 中文原文", ylabel="English output / 英文译文")
+    if image is None:
+        return None, error
+    return image, f"Each row sums to 1. / 每一行加起来等于 1。 ({len(tr.target_tokens)} × {len(tr.source_tokens)})"
+
+
+def _attention_image(tr: Translation | None, attr: str, layer: int, head: int | None, rows, cols, title: str,
+                     xlabel: str, ylabel: str) -> tuple[Image.Image | None, str]:
+    """Shared by both attention figures: pick layer and head of tr.<attr>, draw it. Returns (image, error)."""
     if tr is None:
         return None, "先翻译一句。 / Translate a sentence first."
-    if tr.cross_attentions is None:
+    if getattr(tr, attr) is None:
         return None, "这个模型没有注意力。 / This model has no attention."
-    if not tr.target_tokens:
-        return None, "译文是空的，没有可画的。 / The translation is empty: nothing to draw."
     try:
-        weights, which = _pick_head(_pick_layer(tr.cross_attentions, layer), head)   # (T, S)
+        weights, which = _pick_head(_pick_layer(getattr(tr, attr), layer), head)
     except ValueError as e:
         return None, f"⚠️ {e}"
-    title = f"Cross-attention, decoder layer {layer}, {which}\n交叉注意力：写每个英文词时看了哪些汉字"
-    image = heatmap(weights, rows=_labels(tr.target_tokens), cols=_labels(tr.source_tokens), title=title,
-                    xlabel="Chinese source / 中文原文", ylabel="English output / 英文译文")
-    return image, f"Each row sums to 1. / 每一行加起来等于 1。 ({len(tr.target_tokens)} × {len(tr.source_tokens)})"
+    image = heatmap(weights, rows=_labels(rows), cols=_labels(cols), title=title.format(layer=layer, which=which),
+                    xlabel=xlabel, ylabel=ylabel)
+    return image, ""
 
 
 @_never_raises
 def encoder_attention_figure(tr: Translation | None, layer: int, head: int | None) -> tuple[Image.Image | None, str]:
     """Encoder self-attention of one layer: row i = how character i spreads its attention over all characters."""
-    if tr is None:
-        return None, "先翻译一句。 / Translate a sentence first."
-    if tr.encoder_attentions is None:
-        return None, "这个模型没有注意力。 / This model has no attention."
-    try:
-        weights, which = _pick_head(_pick_layer(tr.encoder_attentions, layer), head)  # (S, S)
-    except ValueError as e:
-        return None, f"⚠️ {e}"
-    title = f"Encoder self-attention, layer {layer}, {which}\n每个字都和其他字开了个小会"
-    image = heatmap(weights, rows=_labels(tr.source_tokens), cols=_labels(tr.source_tokens), title=title,
-                    xlabel="attended character / 被看的字", ylabel="character asking / 提问的字")
+    image, error = _attention_image(tr, "encoder_attentions", layer, head, rows=tr and tr.source_tokens,
+                                    cols=tr and tr.source_tokens, title="Encoder self-attention, layer {layer}, {which}\n"
+                                    "每个字都和其他字开了个小会",
+                                    xlabel="attended character / 被看的字", ylabel="character asking / 提问的字")
+    if image is None:
+        return None, error
     return image, "Each character holds a small meeting with the others. / 每个字都和其他字开了个小会。"
 
 
