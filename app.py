@@ -23,6 +23,7 @@ from PIL import Image
 from dawn import load_translator
 from dawn import demo as D
 from dawn.demo import PairResult
+from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from dawn.whiteboard import STORY_VECTORS
 
 CHECKPOINTS = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parent / "checkpoints"))  # NAME/ per model
@@ -32,10 +33,6 @@ CONCURRENCY = 2    # two CPU cores: at most two translations run at once (torch 
 QUEUE_MAX = 64     # requests waiting beyond this are refused at once ("queue is full") instead of waiting minutes
 STATE_TTL_S = 900  # per-visitor attention weights are dropped after 15 minutes
 
-STORY_SOURCE = "虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，结果真的出了太阳，山顶的风景美得令人窒息。"
-STORY_REFERENCE = ("Although the weather was bad yesterday, we still decided to go mountain climbing, because the weather "
-                   "forecast said it would clear up today; sure enough, the sun came out, and the view from the top of "
-                   "the mountain was breathtaking.")
 EXAMPLES = [  # short to long: [source, reference]
     ["猫追老鼠。", "The cat is chasing the mouse."],
     ["老鼠追猫。", "The mouse is chasing the cat."],
@@ -44,7 +41,7 @@ EXAMPLES = [  # short to long: [source, reference]
     ["我們明天見。", "See you tomorrow."],
     ["我明天要去图书馆看书。", "I'm going to the library to read tomorrow."],
     ["虽然他很累，但是他还是把工作做完了。", "Although he was very tired, he still finished the work."],
-    [STORY_SOURCE, STORY_REFERENCE],
+    [STORY_SENTENCE, STORY_REFERENCE],
     ["如果你明天有时间的话，我们可以一起去公园散步，然后找一家安静的咖啡馆坐下来，慢慢聊聊这几年各自的生活。",
      "If you have time tomorrow, we could take a walk in the park together, then find a quiet café to sit in "
      "and talk about what each of us has been doing these past few years."],
@@ -129,7 +126,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     gr.Markdown(INTRO)
     with gr.Tab("Translate / 翻译"):
         with gr.Row():
-            source = gr.Textbox(STORY_SOURCE, lines=3, label="中文原文 / Chinese source", elem_id="source")
+            source = gr.Textbox(STORY_SENTENCE, lines=3, label="中文原文 / Chinese source", elem_id="source")
             reference = gr.Textbox(STORY_REFERENCE, lines=3, label="参考译文（可改，可空）/ Reference (editable, optional)",
                                    elem_id="reference")
         with gr.Row():

@@ -52,7 +52,8 @@ def write_model_card(directory: str | Path) -> str:
         f"batches of ≤{tr['batch_tokens']} tokens, label smoothing {tr['label_smoothing']}, teacher forcing.",
         f"- Wall-clock: **{log['training_time_s'] / 60:.1f} min** with {log['threads']} torch thread(s) "
         f"on {log.get('machine', 'a CPU')}.",
-        f"- Kept: epoch {log['best_epoch']} (best quick valid BLEU, greedy, first valid sentences): "
+        f"- Kept: epoch {log['best_epoch']} (best valid BLEU, greedy, on "
+        f"{tr.get('valid_bleu_sentences') or 'all'} valid sentences): "
         f"valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}.", "",
         "| epoch | train loss | valid loss | valid BLEU | target tok/s |", "|---|---|---|---|---|",
         *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']} | {h['valid_bleu']} | {h['train_tokens_per_s']:,} |"

@@ -10,8 +10,10 @@
         README.md              the model card
 
 Nothing is pickled. Every file is written to a temporary name and renamed into
-place only when all of them were written, so a full disk or a crash never
-leaves a half-written checkpoint in place of the previous one.
+place only when all of them were written, so a full disk or an unwritable
+folder leaves the previous checkpoint untouched. (A crash in the split second
+between two renames could leave old and new files side by side; the manifest
+check then refuses to load them, naming the file.)
 """
 
 from __future__ import annotations

@@ -62,7 +62,7 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
                 length_penalty: float = 1.0) -> list[tuple[list[int], float]]:
     """Keep the beam_size best partial translations at every step.
 
-    A finished hypothesis is ranked by  log p(y|x) / |y|^length_penalty  (|y| counts </s>).
+    A finished hypothesis is ranked by  log p(y|x) / |y|^length_penalty  (|y| counts </s> when there is one).
     A sentence stops once it has beam_size finished hypotheses or reaches its length limit.
     Returns per sentence (ids of the best hypothesis without </s>, its log-prob).
     """
@@ -95,7 +95,7 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
                     if tok == EOS:                                  # a complete translation
                         finished[b].append((lp / (len(ids) + 1) ** length_penalty, lp, ids))
                     elif t + 1 >= limits[b]:                        # length limit: it ends here
-                        finished[b].append((lp / (len(ids) + 2) ** length_penalty, lp, ids + [tok]))
+                        finished[b].append((lp / (len(ids) + 1) ** length_penalty, lp, ids + [tok]))
                     else:
                         alive.append((b * K + k, lp, ids + [tok], tok))
                 if len(finished[b]) >= K or t + 1 >= limits[b] or not alive:

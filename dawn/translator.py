@@ -3,7 +3,7 @@
     from dawn import load_translator
     t = load_translator("checkpoints/transformer")
     r = t.translate("猫追老鼠。", beam_size=4)
-    r.text                  # "The cat is chasing the mouse."
+    r.text                  # "The cat chased the mouse."
     r.source_tokens         # ['猫', '追', '老', '鼠', '。', '</s>']
     r.cross_attentions      # per layer: (H, T, S) tensors — None for the LSTM
 """
@@ -23,6 +23,7 @@ from dawn.tokenizer import BOS, EN_FILE, ZH_FILE, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 from tokenizers import Tokenizer
 
+MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError
 MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "transformer": (TransformerConfig, TransformerSeq2Seq)}
 
 
@@ -52,19 +53,26 @@ class Translator:
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
+    def _encode(self, sentence: str) -> list[int]:
+        ids = self.tokenizer.encode_source(sentence)
+        if len(ids) > MAX_SOURCE_TOKENS:
+            raise ValueError(f"the source has {len(ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported — "
+                             "split it into sentences")
+        return ids
+
     @torch.inference_mode()
     def translate_batch(self, sentences: list[str], beam_size: int = 1) -> list[str]:
         """Translate many sentences (no attention maps); beam_size=1 is greedy."""
         if not sentences:
             return []
-        src, mask = pad_batch([self.tokenizer.encode_source(s) for s in sentences])
+        src, mask = pad_batch([self._encode(s) for s in sentences])
         decode = greedy_decode if beam_size == 1 else lambda m, s, k: beam_search(m, s, k, beam_size)
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()
     def translate(self, sentence: str, beam_size: int = 1) -> Translation:
         """Translate one sentence; beam_size=1 is greedy. Attention maps for the Transformer."""
-        src_ids = self.tokenizer.encode_source(sentence)
+        src_ids = self._encode(sentence)
         src, mask = pad_batch([src_ids])                                    # (1, S)
         if beam_size == 1:
             ids, logp = greedy_decode(self.model, src, mask)[0]

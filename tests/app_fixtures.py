@@ -30,5 +30,5 @@ def translators():
 def app_url(tmp_path_factory):
     """`python app.py` exactly as a user starts it, on 127.0.0.1 and a free port; stopped after the session."""
     from training.load_test import launch_app
-    with launch_app(tmp_path_factory.mktemp("app") / "app.log", APP_START_TIMEOUT_S) as url:
+    with launch_app(tmp_path_factory.mktemp("app") / "app.log", APP_START_TIMEOUT_S) as (url, _):
         yield url

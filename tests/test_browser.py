@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from dawn.story import STORY_SENTENCE
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -23,8 +25,7 @@ def test_translate_in_browser(app_url, tmp_path):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(app_url, wait_until="domcontentloaded")
-            expect(page.locator("#source textarea")).to_have_value("虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，"
-                                                                  "结果真的出了太阳，山顶的风景美得令人窒息。", timeout=60_000)
+            expect(page.locator("#source textarea")).to_have_value(STORY_SENTENCE, timeout=60_000)
             page.locator("#translate-button").click()
             for box in ("#lstm-out textarea", "#transformer-out textarea"):
                 expect(page.locator(box)).not_to_have_value("", timeout=120_000)

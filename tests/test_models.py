@@ -198,3 +198,14 @@ def test_translation_matches_decoder_output(kind, make_model, tokenizer):
         assert t.translate_batch(SENTENCES, beam_size=beam) == [t.translate(s, beam_size=beam).text for s in SENTENCES]
     assert t.translate_batch([]) == []
     assert t.num_parameters == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+def test_overlong_source_is_refused_with_a_clear_error(kind, make_model, tokenizer):
+    from dawn.translator import MAX_SOURCE_TOKENS, Translator
+    t = Translator(make_model(kind), tokenizer, kind, {})
+    with pytest.raises(ValueError, match=f"at most {MAX_SOURCE_TOKENS}"):
+        t.translate("我" * (MAX_SOURCE_TOKENS + 5))
+    with pytest.raises(ValueError, match="split it into sentences"):
+        t.translate_batch(["我有猫。", "我" * 600])
+    assert t.translate("我" * (MAX_SOURCE_TOKENS - 1)).text is not None  # the longest allowed input still works

@@ -191,3 +191,11 @@ def test_missing_test_dir_is_refused(tmp_path, train_argv, run_train, capsys):
     argv[argv.index("--test-dir") + 1] = str(tmp_path / "no-tests")
     assert run_train(argv) == 2
     assert "no *.zho / *.eng test files found" in capsys.readouterr().err
+
+
+def test_resume_with_different_settings_is_refused(tmp_path, train_argv, run_train, capsys):
+    out = tmp_path / "run"
+    assert run_train(train_argv("lstm", out, "--epochs", "1")) == 0
+    assert run_train(train_argv("lstm", out, "--epochs", "2", "--lr", "0.005", "--resume")) == 2
+    err = capsys.readouterr().err
+    assert "--resume with different settings" in err and "lr was 0.001, now 0.005" in err

@@ -15,9 +15,7 @@ import json
 import os
 import platform
 import resource
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,11 +23,12 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
+from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
+from training.load_test import launch_app
 from training.train import bf16_supported, train_step
 
-STORY = "虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，结果真的出了太阳，山顶的风景美得令人窒息。"
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 100, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
 
 
@@ -65,41 +64,21 @@ def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: i
     return round(steps * batch * tgt_len / (time.perf_counter() - t0))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def app_cold_start(timeout: float = 120) -> dict:
+def app_cold_start(log_path: Path = Path("runs/benchmark_app.log")) -> dict:
     """Start `python app.py`, time until the first /translate answer, read the process's peak RSS."""
     from gradio_client import Client
 
-    port = free_port()
-    env = {**os.environ, "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port),
-           "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = None
-        while client is None:
-            if proc.poll() is not None or time.perf_counter() - t0 > timeout:
-                raise RuntimeError("app did not start")
-            try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
-            except Exception:
-                time.sleep(0.1)
+    with launch_app(log_path, timeout_s=120) as (url, proc):
+        client = Client(url, verbose=False)
         result = client.predict(STORY, "", api_name="/translate")
         cold = time.perf_counter() - t0
         for _ in range(5):  # a few more requests, then read the high-water mark
             client.predict(STORY, "", api_name="/translate")
         rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                       if line.startswith("VmHWM"))
-        return {"app_cold_start_s": round(cold, 2), "app_peak_rss_mb": round(rss_kb / 1024),
-                "first_answer": [str(r)[:80] for r in result[:2]]}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    return {"app_cold_start_s": round(cold, 2), "app_peak_rss_mb": round(rss_kb / 1024),
+            "first_answer": [str(r)[:80] for r in result[:2]]}
 
 
 def main(argv=None) -> int:

@@ -26,16 +26,15 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
+from dawn.story import STORY_REFERENCE, STORY_SENTENCE
+
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SENTENCES = [  # (source, reference): short and long, a few without a reference
     ("猫追老鼠。", "The cat is chasing the mouse."),
     ("我爱你。", "I love you."),
     ("今天天气很好。", ""),
-    ("虽然昨天天气不好，但我们还是决定去爬山，因为天气预报说今天会放晴，结果真的出了太阳，山顶的风景美得令人窒息。",
-     "Although the weather was bad yesterday, we still decided to go mountain climbing, because the weather forecast "
-     "said it would clear up today; sure enough, the sun came out, and the view from the top of the mountain was "
-     "breathtaking."),
+    (STORY_SENTENCE, STORY_REFERENCE),
     ("老鼠追猫。", "The mouse is chasing the cat."),
     ("如果你明天有时间的话，我们可以一起去公园散步，然后找一家安静的咖啡馆坐下来，慢慢聊聊这几年各自的生活。", ""),
     ("我明天要去图书馆看书。", "I'm going to the library to read tomorrow."),
@@ -76,8 +75,8 @@ def launch_app(log_path: str | Path, timeout_s: float = 240.0, env: dict | None 
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"app.py did not answer on {url} within {timeout_s:.0f} s:\n{log_path.read_text()[-3000:]}")
-            time.sleep(0.5)
-        yield url
+            time.sleep(0.1)
+        yield url, proc
     finally:
         proc.terminate()
         try:
@@ -160,7 +159,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     out = Path(args.out)
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(launch_app(out.with_suffix(".app.log")))
+        url = args.url or stack.enter_context(launch_app(out.with_suffix(".app.log")))[0]
         report = run_load(url, args.requests, args.concurrency, args.max_seconds)
     report["started_app"] = args.url is None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,7 +5,9 @@
 Reads checkpoints/{lstm,transformer}/{config,train_log,metrics}.json,
 checkpoints/comparison.json, checkpoints/benchmark.json and
 checkpoints/load_test.json, and rewrites the text between the
-<!-- results:start --> and <!-- results:end --> markers. No number is typed by hand.
+<!-- results:start --> and <!-- results:end --> markers. Every number comes from
+those files, except the published opus-mt-zh-en reference row (BLEU 36.1, chrF
+0.548 on Tatoeba-test v2020-07-28, as reported by Helsinki-NLP).
 """
 
 from __future__ import annotations
@@ -62,7 +64,7 @@ def render(root: Path) -> str:
         longest = [(bl["bleu"], bt["bleu"]) for bl, bt in zip(met["lstm"]["by_length"], met["transformer"]["by_length"])][-1]
         checks = [("Transformer Mandarin BLEU ≥ 25", met["transformer"].get("bleu_mandarin", 0) >= 25, met["transformer"].get("bleu_mandarin")),
                   ("LSTM Mandarin BLEU ≥ 10", met["lstm"].get("bleu_mandarin", 0) >= 10, met["lstm"].get("bleu_mandarin")),
-                  ("Longest bucket: Transformer ≥ 2× LSTM", (longest[1] or 0) >= 2 * (longest[0] or 0),
+                  ("Longest bucket: Transformer ≥ 2× LSTM", None not in longest and longest[1] >= 2 * longest[0],
                    f"{_fmt(longest[1])} vs {_fmt(longest[0])}")]
         out += ["", "| target | met? | measured |", "|---|---|---|",
                 *[f"| {name} | {'yes' if ok else '**no**'} | {val} |" for name, ok, val in checks]]
@@ -75,8 +77,8 @@ def render(root: Path) -> str:
                 ("Transformer, story sentence, beam 4", f"{bench['transformer_beam4_ms']} ms", ""),
                 ("LSTM, story sentence, greedy", f"{bench['lstm_greedy_ms']} ms", f"≤ {t['lstm_greedy_ms']} ms"),
                 ("LSTM, story sentence, beam 4", f"{bench['lstm_beam4_ms']} ms", ""),
-                ("Transformer training throughput", f"{bench['transformer_train_target_tokens_per_s']:,} target tok/s", ""),
-                ("LSTM training throughput", f"{bench['lstm_train_target_tokens_per_s']:,} target tok/s", "")]
+                ("Transformer training throughput (synthetic 64×12 batches)", f"{bench['transformer_train_target_tokens_per_s']:,} target tok/s", ""),
+                ("LSTM training throughput (synthetic 64×12 batches)", f"{bench['lstm_train_target_tokens_per_s']:,} target tok/s", "")]
         if "app_cold_start_s" in bench:
             rows += [("App cold start → first translation", f"{bench['app_cold_start_s']} s", f"≤ {t['app_cold_start_s']} s"),
                      ("App peak RSS", f"{bench['app_peak_rss_mb']} MB", f"≤ {t['app_peak_rss_mb']} MB")]

@@ -31,20 +31,20 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load as load_tensors, save as save_tensors
-from tokenizers import Tokenizer
 from tqdm import tqdm
 
 from dawn.card import write_model_card
-from dawn.checkpoint import CheckpointError, save_checkpoint, state_dict_bytes, write_files_atomically
+from dawn.checkpoint import (CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
+                             write_files_atomically)
 from dawn.data import DataError, add_concatenations, load_pairs, remove_test_overlap, split_by_english
 from dawn.decoding import greedy_decode, pad_batch
 from dawn.metrics import corpus_scores
-from dawn.tokenizer import BOS, EN_FILE, PAD, ZH_FILE, PairTokenizer
+from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import build_model
 
 DEFAULT_TEST_DIR = "../shared/data/tatoeba-test"
-STATE_DIR = ".resume"
-DEFAULT_EPOCHS = {"lstm": 13, "transformer": 11}  # what fits in 30 minutes on one core of this CPU (bf16)  # inside --out; holds the full training state (git-ignored)
+STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
+DEFAULT_EPOCHS = {"lstm": 13, "transformer": 11}  # what fits in 30 minutes on one core of this CPU (bf16)
 
 # Per-model defaults: sized to stay under 10 MB of fp16 weights and to train in
 # under 30 minutes on one core of a 2-core CPU.
@@ -74,7 +74,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the training pairs")
     p.add_argument("--zh-vocab", type=int, default=2500)
     p.add_argument("--en-vocab", type=int, default=2500)
-    p.add_argument("--valid-bleu-sentences", type=int, default=400, help="valid sentences translated for the quick BLEU")
+    p.add_argument("--valid-bleu-sentences", type=int, default=None,
+                   help="translate a seeded random sample of this many valid sentences for the per-epoch BLEU "
+                        "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use only the first N training pairs (quick trials)")
     for k, v in {**MODEL_DEFAULTS["lstm"], **MODEL_DEFAULTS["transformer"]}.items():
@@ -190,7 +192,6 @@ def _tupled(x):
 
 
 def load_state(state_dir: Path, model, optimizer) -> dict:
-    from dawn.checkpoint import load_weights
     load_weights(model, (state_dir / "model.safetensors").read_bytes(), state_dir / "model.safetensors")
     tensors = load_tensors((state_dir / "optimizer.safetensors").read_bytes())
     opt = optimizer.state_dict()
@@ -245,7 +246,7 @@ def main(argv=None) -> int:
         return 2
 
     if args.resume:
-        tokenizer = PairTokenizer(Tokenizer.from_file(str(state_dir / ZH_FILE)), Tokenizer.from_file(str(state_dir / EN_FILE)))
+        tokenizer = PairTokenizer.load(state_dir)
     else:
         tokenizer = PairTokenizer.train([z for z, _ in train], [e for _, e in train], args.zh_vocab, args.en_vocab)
     model_config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in MODEL_DEFAULTS[args.model].items()}
@@ -258,24 +259,39 @@ def main(argv=None) -> int:
     # so the model learns when to stop
     encode = lambda pairs: [(tokenizer.encode_source(z), tokenizer.encode_target(e)) for z, e in pairs]
     train_ex, valid_ex = encode(train_aug), encode(valid)
-    valid_bleu_pairs = valid[: args.valid_bleu_sentences]
+    # the valid split is in corpus order (sorted by English length): sample, never take a prefix
+    valid_bleu_pairs = (random.Random(args.seed).sample(valid, args.valid_bleu_sentences)
+                        if args.valid_bleu_sentences and args.valid_bleu_sentences < len(valid) else valid)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     steps_per_epoch = len(make_batches(train_ex, args.batch_tokens, seed=args.seed))
     total_steps = epochs * steps_per_epoch
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
 
+    # what must not change between a run and its resumption, or the "same weights" promise breaks
+    run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
+                    "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
+                    "precision": args.precision, "model_config": model_config, "train_examples": len(train_ex)}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
-                "epoch_loss": 0.0, "epoch_tokens": 0}
+                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
     if args.resume:
-        progress = load_state(state_dir, model, optimizer)
+        try:
+            progress = load_state(state_dir, model, optimizer)
+        except (OSError, ValueError, KeyError) as e:
+            log(f"error: the saved state in {state_dir} cannot be read ({e}); start again without --resume")
+            return 2
+        changed = {k: (v, run_settings[k]) for k, v in progress.get("settings", {}).items() if run_settings.get(k) != v}
+        if changed:
+            log("error: --resume with different settings than the saved run: "
+                + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
+            return 2
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
 
     config = {"model_type": args.model, "model": model_config, "num_parameters": n_params,
               "training": {"command": "python -m training.train " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume"),
                            "seed": args.seed, "epochs": epochs, "threads": torch.get_num_threads(),
-                           **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
+                           **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision", "valid_bleu_sentences",
                                                            "valid_fraction", "concat_fraction", "zh_vocab", "en_vocab")},
-                           "data": str(args.data), "long_examples": "each extra example joins 2-4 random training pairs "
+                           "data": str(args.data), "test_dir": str(args.test_dir), "long_examples": "each extra example joins 2-4 random training pairs "
                            "(Chinese directly, English with a space), at most 100 Chinese characters", **data_stats}}
 
     stop = {"signal": None}  # Ctrl-C / kill: finish the current step, save, exit
@@ -344,7 +360,6 @@ def main(argv=None) -> int:
             config["training"].update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
             save_checkpoint(out, model, config, {**tokenizer.to_files(), "train_log.json": log_bytes})
         else:
-            from dawn.checkpoint import update_file
             update_file(out, "train_log.json", log_bytes)
         save_state(state_dir, model, optimizer, progress, tokenizer)
     bar.close()
