@@ -1,13 +1,19 @@
 """Checkpoints on disk: safetensors weights + JSON, with a SHA-256 manifest.
 
     checkpoints/NAME/
-        model.safetensors      weights (fp16 storage, loaded back as fp32)
-        config.json            {"model_type": "lstm" | "transformer", "model": {...}, "training": {...}}
-        tokenizer_zh.json      Chinese character tokenizer   (tokenizers library format)
-        tokenizer_en.json      English BPE tokenizer
+        config.json            the model's config, as the hub expects it: a MarianConfig for the
+                               Transformer (model_type "marian"), the dataclass fields for the
+                               recurrent models (model_type "lstm" / "lstm_attention")
+        model.safetensors      weights (fp16 storage, loaded back as fp32), or, above 9 MB,
+        model-0000k-of-0000n.safetensors + model.safetensors.index.json   (the standard shards)
+        tokenizer.json         one tokenizer for both languages (tokenizers library format)
+        tokenizer_config.json  what transformers' AutoTokenizer needs besides
+        generation_config.json the Transformer only: greedy by default, max 256 tokens
+        training.json          how it was trained: command, seed, data counts
         train_log.json         losses and valid scores per epoch
-        manifest.json          {"files": {name: sha256}} — verified on every load
-        README.md              the model card
+        metrics.json           test scores (written by training/evaluate.py)
+        manifest.json          {"files": {name: sha256}} — verified on every load, every shard included
+        README.md              the model card, with hub metadata
 
 Nothing is pickled. Every file is written to a temporary name and renamed into
 place only when all of them were written, so a full disk or an unwritable
@@ -25,11 +31,15 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
+from huggingface_hub import split_torch_state_dict_into_shards
 from safetensors.torch import load, save
 
 MANIFEST = "manifest.json"
 WEIGHTS = "model.safetensors"
+WEIGHTS_INDEX = "model.safetensors.index.json"
 CONFIG = "config.json"
+TRAINING = "training.json"
+MAX_SHARD_BYTES = 9_000_000  # every weight file stays under Spaces' 10 MB limit for files without LFS
 
 
 class CheckpointError(ValueError):
@@ -70,8 +80,8 @@ def frozen_names(model: torch.nn.Module) -> set[str]:
     return {name for name, p in model.named_parameters() if not p.requires_grad}
 
 
-def state_dict_bytes(model: torch.nn.Module, dtype: torch.dtype | None = None) -> bytes:
-    """Serialise a model's weights to safetensors bytes (tied weights stored once, frozen ones not at all)."""
+def weights_to_store(model: torch.nn.Module, dtype: torch.dtype | None = None) -> dict[str, torch.Tensor]:
+    """The tensors worth storing: tied weights once, frozen ones not at all, optionally cast (fp16)."""
     seen, tensors, frozen = {}, {}, frozen_names(model)
     for name, t in model.state_dict().items():
         key = (t.data_ptr(), t.shape)
@@ -82,17 +92,63 @@ def state_dict_bytes(model: torch.nn.Module, dtype: torch.dtype | None = None) -
         seen[key] = name
         t = t.detach()
         tensors[name] = (t.to(dtype) if dtype is not None and t.is_floating_point() else t).contiguous().clone()
-    return save(tensors)
+    return tensors
+
+
+def state_dict_bytes(model: torch.nn.Module, dtype: torch.dtype | None = None) -> bytes:
+    """Serialise a model's weights to one safetensors blob (the resumable training state uses this)."""
+    return save(weights_to_store(model, dtype))
+
+
+def weight_files(tensors: dict[str, torch.Tensor]) -> dict[str, bytes]:
+    """{file name: bytes}: model.safetensors, or shards of ≤ 9 MB plus the standard index
+    (`huggingface_hub.split_torch_state_dict_into_shards`, the layout transformers and the hub read)."""
+    split = split_torch_state_dict_into_shards(tensors, filename_pattern="model{suffix}.safetensors",
+                                               max_shard_size=MAX_SHARD_BYTES)
+    files = {name: save({k: tensors[k] for k in keys}, metadata={"format": "pt"})
+             for name, keys in split.filename_to_tensors.items()}
+    if split.is_sharded:
+        index = {"metadata": split.metadata, "weight_map": dict(sorted(split.tensor_to_filename.items()))}
+        files[WEIGHTS_INDEX] = json.dumps(index, indent=2).encode()
+    return files
+
+
+def read_weights(files: dict[str, bytes], directory: str | Path) -> dict[str, torch.Tensor]:
+    """Tensors from verified checkpoint files: one model.safetensors or every shard named in the index."""
+    d = Path(directory)
+    if WEIGHTS_INDEX in files:
+        try:
+            shards = sorted(set(json.loads(files[WEIGHTS_INDEX])["weight_map"].values()))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise CheckpointError(f"{d / WEIGHTS_INDEX}: not a valid shard index ({e})") from None
+    elif WEIGHTS in files:
+        shards = [WEIGHTS]
+    else:
+        raise CheckpointError(f"{d / MANIFEST}: lists neither {WEIGHTS} nor {WEIGHTS_INDEX}")
+    tensors = {}
+    for name in shards:
+        if name not in files:
+            raise CheckpointError(f"{d / name}: a shard named in {WEIGHTS_INDEX} but not listed in {MANIFEST}")
+        try:
+            tensors.update(load(files[name]))
+        except (SafetensorError, ValueError) as e:
+            raise CheckpointError(f"{d / name}: not a readable safetensors file ({e})") from None
+    return tensors
 
 
 def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: dict,
                     extra_files: dict[str, bytes]) -> None:
-    """Write weights (fp16), config.json, the extra files (tokenizers, log, card) and the manifest."""
-    files = {WEIGHTS: state_dict_bytes(model, torch.float16),
+    """Write weights (fp16, sharded above 9 MB), config.json, the extra files (tokenizer, training
+    info, log) and the manifest. Weight files left from an earlier save with another layout are removed."""
+    d = Path(directory)
+    files = {**weight_files(weights_to_store(model, torch.float16)),
              CONFIG: json.dumps(config, indent=2, ensure_ascii=False).encode(), **extra_files}
     manifest = {"files": {name: sha256(data) for name, data in sorted(files.items())}}
     files[MANIFEST] = json.dumps(manifest, indent=2).encode()
-    write_files_atomically(directory, files)
+    write_files_atomically(d, files)
+    for stale in d.glob("model*.safetensors*"):
+        if stale.name not in files:
+            stale.unlink()
 
 
 def update_file(directory: str | Path, name: str, data: bytes) -> None:
@@ -114,9 +170,10 @@ def verify_checkpoint(directory: str | Path) -> dict[str, bytes]:
         raise CheckpointError(f"{d / MANIFEST}: missing — cannot verify this checkpoint") from None
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"{d / MANIFEST}: not a valid manifest ({e})") from None
-    for required in (WEIGHTS, CONFIG):
-        if required not in manifest:
-            raise CheckpointError(f"{d / MANIFEST}: does not list {required}")
+    if CONFIG not in manifest:
+        raise CheckpointError(f"{d / MANIFEST}: does not list {CONFIG}")
+    if WEIGHTS not in manifest and WEIGHTS_INDEX not in manifest:
+        raise CheckpointError(f"{d / MANIFEST}: does not list {WEIGHTS}")
     contents = {}
     for name, digest in manifest.items():
         path = d / name
@@ -129,10 +186,10 @@ def verify_checkpoint(directory: str | Path) -> dict[str, bytes]:
     return contents
 
 
-def load_weights(model: torch.nn.Module, data: bytes, path: str | Path) -> None:
-    """Load safetensors bytes into model (fp16 storage is cast to the model's dtype)."""
+def load_weights(model: torch.nn.Module, data: bytes | dict[str, torch.Tensor], path: str | Path) -> None:
+    """Load safetensors bytes (or tensors) into model (fp16 storage is cast to the model's dtype)."""
     try:
-        tensors = load(data)
+        tensors = load(data) if isinstance(data, bytes) else data
     except (SafetensorError, ValueError) as e:
         raise CheckpointError(f"{path}: not a readable safetensors file ({e})") from None
     own = model.state_dict()

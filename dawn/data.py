@@ -1,15 +1,23 @@
-"""The parallel corpus: loading, test-overlap removal, the train/valid split,
-and long examples made by concatenation.
+"""The parallel corpora: loading, test-overlap and story removal, the train/valid
+split, long examples made by concatenation, and the per-epoch mix of corpora.
 
-    pairs = load_pairs("../shared/data/tatoeba-cmn/cmn.txt")     # [(zh, en), ...]
-    pairs, dropped = remove_test_overlap(pairs, "../shared/data/tatoeba-test")
+    corpora = load_corpora(["../shared/data/tatoeba-cmn/cmn.txt", "../shared/data/extra-zh-en"])
+    pairs = corpora["cmn"]                                        # [(zh, en), ...]
+    pairs, dropped = remove_test_overlap(pairs, ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"])
+    pairs, dropped = remove_story_sentences(pairs)                # the story's own sentences are never training data
     train, valid = split_by_english(pairs, valid_fraction=0.05, seed=1337)
     train_long = add_concatenations(train, fraction=0.3, seed=1337)
+    chosen = sample_mix({"cmn": 12000, "bible_cuvs_kjv": 30000}, {"cmn": 2.0, "bible_cuvs_kjv": 0.2}, seed=1, epoch=0)
 
-The corpus format is manythings.org/anki's: `English<TAB>Chinese<TAB>attribution`
-(the third column is optional). Loading goes through `datasets`, so a hub dataset
-id works too for users with internet (`--data owner/name`, with `en`/`zh`
-columns or an OPUS-style `translation` column).
+A source is one of
+- a TSV file in manythings.org/anki's format: `English<TAB>Chinese<TAB>attribution`
+  (the third column is optional), read through `datasets`;
+- a pair of line-aligned files `NAME.zh` / `NAME.en` (pass either file, or the
+  prefix `NAME`), or a folder of such pairs (each pair is one corpus);
+- a hub dataset id (`owner/name`, with `en`/`zh` columns or an OPUS-style
+  `translation` column), for users with internet.
+Each corpus is named after its file (`cmn`, `bible_cuvs_kjv`, ...); the names are
+what the mixing weights and tags refer to.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dawn.text import normalize_en, normalize_zh
+from dawn import story
 
 Pair = tuple[str, str]  # (Chinese, English), both normalised
 
@@ -108,17 +117,26 @@ def load_test_set(prefix: str | Path) -> TestSet:
     return TestSet(zh=zh, en=en, labels=[l.strip() for l in labels])
 
 
-def remove_test_overlap(pairs: list[Pair], test_dir: str | Path) -> tuple[list[Pair], int]:
+ZH_TEST_FILES, EN_TEST_FILES = ("*.zho", "zho_*.devtest", "zho_*.dev"), ("*.eng", "eng_*.devtest", "eng_*.dev")
+
+
+def remove_test_overlap(pairs: list[Pair], test_dirs: str | Path | list) -> tuple[list[Pair], int]:
     """Drop every pair whose Chinese or English side occurs in any test file.
 
-    Every `*.zho` and `*.eng` file under `test_dir` counts. Chinese is compared
+    Every Tatoeba-style `*.zho` / `*.eng` and FLORES-style `zho_*.devtest` /
+    `eng_*.devtest` file under the test folders counts. Chinese is compared
     after normalisation, so a Traditional test sentence also removes its
     Simplified twin. Returns (kept pairs, number dropped).
     """
-    test_dir = Path(test_dir)
-    zh_files, en_files = sorted(test_dir.glob("**/*.zho")), sorted(test_dir.glob("**/*.eng"))
-    if not zh_files or not en_files:
-        raise DataError(f"{test_dir}: no *.zho / *.eng test files found")
+    zh_files, en_files = [], []
+    for test_dir in [test_dirs] if isinstance(test_dirs, (str, Path)) else test_dirs:
+        test_dir = Path(test_dir)
+        zh = sorted(f for pattern in ZH_TEST_FILES for f in test_dir.glob("**/" + pattern))
+        en = sorted(f for pattern in EN_TEST_FILES for f in test_dir.glob("**/" + pattern))
+        if not zh or not en:
+            raise DataError(f"{test_dir}: no *.zho / *.eng (or zho_*.devtest / eng_*.devtest) test files found")
+        zh_files += zh
+        en_files += en
     test_zh = {normalize_zh(l) for f in zh_files for l in _read_lines(f)} - {""}
     test_en = {normalize_en(l) for f in en_files for l in _read_lines(f)} - {""}
     kept = [(zh, en) for zh, en in pairs if zh not in test_zh and en not in test_en]
@@ -151,3 +169,93 @@ def add_concatenations(pairs: list[Pair], fraction: float, seed: int,
         if len(zh) <= max_zh_chars:
             extra.append((zh, " ".join(e for _, e in chosen)))
     return pairs + extra
+
+
+# --- several corpora -----------------------------------------------------------
+
+def _aligned_files(path: Path) -> tuple[Path, Path] | None:
+    """NAME.zh / NAME.en for a path given as either file or as the prefix NAME."""
+    stem = path.with_suffix("") if path.suffix in (".zh", ".en") else path
+    zh, en = Path(str(stem) + ".zh"), Path(str(stem) + ".en")
+    return (zh, en) if zh.is_file() and en.is_file() else None
+
+
+def load_aligned(zh_path: Path, en_path: Path) -> list[Pair]:
+    """Line-aligned NAME.zh / NAME.en -> pairs; a line count mismatch or an empty side is a DataError."""
+    zh, en = _read_lines(zh_path), _read_lines(en_path)
+    if len(zh) != len(en):
+        raise DataError(f"{zh_path} has {len(zh)} lines but {en_path} has {len(en)}")
+    pairs = []
+    for lineno, (z, e) in enumerate(zip(zh, en), start=1):
+        z, e = normalize_zh(z), normalize_en(e)
+        if not z or not e:
+            raise DataError(f"{zh_path if not z else en_path}:{lineno}: empty line (the files must be line-aligned pairs)")
+        pairs.append((z, e))
+    if not pairs:
+        raise DataError(f"{zh_path}: the corpus is empty (no sentence pairs found)")
+    return pairs
+
+
+def load_corpora(sources: list[str | Path]) -> dict[str, list[Pair]]:
+    """{corpus name: pairs} for every source (file, NAME.zh/.en pair, folder of pairs, or hub id)."""
+    corpora: dict[str, list[Pair]] = {}
+    def add(name: str, pairs: list[Pair], where) -> None:
+        if name in corpora:
+            raise DataError(f"{where}: a second corpus named {name!r} (corpus names come from file names)")
+        corpora[name] = pairs
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            stems = sorted({p.with_suffix("") for p in path.glob("*.zh")} & {p.with_suffix("") for p in path.glob("*.en")})
+            if not stems:
+                raise DataError(f"{path}: a folder without NAME.zh / NAME.en pairs")
+            for stem in stems:
+                add(stem.name, load_aligned(Path(str(stem) + ".zh"), Path(str(stem) + ".en")), stem)
+        elif (aligned := _aligned_files(path)) is not None:
+            add(aligned[0].stem, load_aligned(*aligned), path)
+        else:
+            name = path.stem if path.exists() else str(source).replace("/", "__")
+            add(name, load_pairs(source), source)
+    return corpora
+
+
+def story_texts() -> list[str]:
+    """Every Chinese sentence or clause quoted in dawn/story.py, normalised."""
+    found: list[str] = []
+    def walk(value) -> None:
+        if isinstance(value, str):
+            if any("\u4e00" <= ch <= "\u9fff" for ch in value):
+                found.append(normalize_zh(value))
+        elif isinstance(value, (list, tuple, dict)):
+            for v in (value.values() if isinstance(value, dict) else value):
+                walk(v)
+    for name in dir(story):
+        if name.isupper():
+            walk(getattr(story, name))
+    return sorted(set(found))
+
+
+def _squeeze(zh: str) -> str:
+    """Chinese without spaces and punctuation, for comparing sentences."""
+    return "".join(ch for ch in zh if ch.isalnum())
+
+
+def remove_story_sentences(pairs: list[Pair], texts: list[str] | None = None) -> tuple[list[Pair], int]:
+    """Drop every pair whose Chinese equals or contains one of the story's sentences or clauses
+    (compared without spaces and punctuation). Returns (kept pairs, number dropped)."""
+    needles = [n for n in (_squeeze(t) for t in (story_texts() if texts is None else texts)) if len(n) >= 4]
+    kept = [(zh, en) for zh, en in pairs if not any(n in _squeeze(zh) for n in needles)]
+    return kept, len(pairs) - len(kept)
+
+
+def sample_mix(sizes: dict[str, int], weights: dict[str, float], seed: int, epoch: int) -> dict[str, list[int]]:
+    """Which examples of each corpus one epoch uses: weight w means floor(w) full passes plus a
+    random (w - floor(w)) share, drawn anew each epoch from (seed, epoch) so a resumed run draws the same."""
+    rng = random.Random(seed * 1000 + epoch)
+    chosen = {}
+    for name, n in sizes.items():
+        w = weights.get(name, 1.0)
+        full, frac = int(w), w - int(w)
+        idx = list(range(n)) * full + rng.sample(range(n), round(frac * n))
+        chosen[name] = idx
+    return chosen

@@ -35,7 +35,7 @@ def greedy_decode(model, src: torch.Tensor, src_mask: torch.Tensor) -> list[tupl
     B = src.size(0)
     limits = [max_output_len(int(n), model.config.max_target_len) for n in src_mask.sum(1)]
     state = model.start(src, src_mask)
-    prev = torch.full((B,), BOS, dtype=torch.long)
+    prev = torch.full((B,), BOS, dtype=torch.long, device=src.device)
     out: list[list[int]] = [[] for _ in range(B)]
     score = [0.0] * B
     done = [False] * B
@@ -53,7 +53,7 @@ def greedy_decode(model, src: torch.Tensor, src_mask: torch.Tensor) -> list[tupl
                 out[b].append(tok)
         if all(done):
             break
-        prev = torch.where(torch.tensor(done), torch.full_like(best, PAD), best)
+        prev = torch.where(torch.tensor(done, device=best.device), torch.full_like(best, PAD), best)
     return list(zip(out, score))
 
 

@@ -21,6 +21,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.utils.rnn import pack_padded_sequence
 
+from dawn.hub import HubModelMixin
 from dawn.tokenizer import PAD
 
 
@@ -32,6 +33,7 @@ class LSTMConfig:
     n_layers: int = 3      # stacked LSTM layers in the encoder and in the decoder
     dropout: float = 0.2   # between layers and on embeddings / outputs
     max_target_len: int = 256  # hard cap on decoded length
+    model_type: str = "lstm"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,11 +50,13 @@ class LSTMState:
         return LSTMState(self.h.index_select(1, idx), self.c.index_select(1, idx))
 
 
-class LSTMSeq2Seq(nn.Module):
+class LSTMSeq2Seq(nn.Module, HubModelMixin):
     has_attention = False
 
-    def __init__(self, config: LSTMConfig):
+    def __init__(self, config: LSTMConfig | dict):
         super().__init__()
+        if isinstance(config, dict):  # from config.json (from_pretrained)
+            config = LSTMConfig(**config)
         self.config = config
         d, L = config.d_model, config.n_layers
         self.src_embed = nn.Embedding(config.src_vocab_size, d, padding_idx=PAD)

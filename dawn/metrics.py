@@ -12,6 +12,8 @@ import sacrebleu
 
 # Source length in Chinese characters (after normalisation, without spaces).
 BUCKETS = [("1-8", 1, 8), ("9-12", 9, 12), ("13-16", 13, 16), ("17-24", 17, 24), ("25+", 25, 10**9)]
+# FLORES-200 sentences are long (median 40 characters): buckets of their own.
+LONG_BUCKETS = [("1-24", 1, 24), ("25-34", 25, 34), ("35-44", 35, 44), ("45-59", 45, 59), ("60+", 60, 10**9)]
 
 
 def corpus_scores(hypotheses: list[str], references: list[str]) -> dict:
@@ -31,9 +33,9 @@ def sentence_scores(hypothesis: str, reference: str) -> dict:
             "chrf": round(sacrebleu.sentence_chrf(hypothesis, [reference]).score, 1)}
 
 
-def bucket_of(num_chars: int) -> str:
+def bucket_of(num_chars: int, buckets=BUCKETS) -> str:
     """Name of the length bucket holding a source of num_chars characters (0 counts as the shortest)."""
-    for name, lo, hi in BUCKETS:
+    for name, lo, hi in buckets:
         if num_chars <= hi:
             return name
     raise AssertionError("unreachable: the last bucket is open-ended")

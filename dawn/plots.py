@@ -78,14 +78,15 @@ def state_strip(final_state: np.ndarray, n_source_tokens: int) -> Image.Image:
     return _to_image(fig)
 
 
-def length_curve(results: dict[str, dict], path: str | Path | None = None) -> Image.Image:
+def length_curve(results: dict[str, dict], path: str | Path | None = None,
+                 test_name: str = "Tatoeba-test") -> Image.Image:
     """BLEU by source length for each model (the figure Bahdanau et al. 2014 made famous).
 
-    results: {model name: metrics dict with "by_length": [{"bucket", "n", "bleu"}, ...]}.
+    results: {model name: metrics dict with "bleu" and "by_length": [{"bucket", "n", "bleu"}, ...]}.
     """
     cjk_font()
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    styles = {"lstm": ("o--", "#d62728"), "transformer": ("s-", "#1f77b4")}
+    styles = {"lstm": ("o--", "#d62728"), "lstm_attention": ("^-", "#2ca02c"), "transformer": ("s-", "#1f77b4")}
     labels = None
     for name, m in results.items():
         buckets = m["by_length"]
@@ -98,7 +99,7 @@ def length_curve(results: dict[str, dict], path: str | Path | None = None) -> Im
     ax.set_ylabel("BLEU")
     ax.set_ylim(bottom=0)
     ax.grid(alpha=0.3)
-    ax.set_title("BLEU by sentence length on Tatoeba-test / 按句长统计的 BLEU")
+    ax.set_title(f"BLEU by sentence length on {test_name} / 按句长统计的 BLEU")
     ax.legend()
     img = _to_image(fig)
     if path is not None:

@@ -1,14 +1,28 @@
-"""Tokenizers trained with the `tokenizers` library: Chinese by character,
-English by BPE subwords. Both share the special-token ids below, both append
-</s> to every sentence, and both are saved as plain `tokenizer.json`-style files.
+"""One tokenizer for both languages, saved as a single `tokenizer.json` that plain
+`transformers` loads (`AutoTokenizer.from_pretrained(folder)`), trained with the
+`tokenizers` library:
 
-    tok = PairTokenizer.train(zh_sentences, en_sentences, zh_vocab_size=2500, en_vocab_size=2500)
+    ids 0..3                      <pad> <s> </s> <unk>
+    ids 4 .. tgt_vocab_size-1     English BPE subwords   (the decoder's whole vocabulary)
+    ids tgt_vocab_size ..         Chinese characters, then corpus tags such as <bible>
+                                  (seen only by the encoder)
+
+Chinese is split into single characters; everything else (English, digits,
+names in Latin script inside a Chinese sentence) goes through the English BPE,
+so a number like 2014 in the source becomes the same subwords the decoder writes.
+The Chinese characters kept are the most frequent ones of the training split, as
+many as it takes to cover `zh_coverage` of its character occurrences.
+
+    tok = PairTokenizer.train(zh_sentences, en_sentences, en_vocab_size=8000, zh_coverage=0.9995)
     tok.encode_source("猫追老鼠。")      # [id(猫), id(追), id(老), id(鼠), id(。), EOS]
     tok.decode_target([...])            # "The cat chases the mouse."
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
+from collections import Counter
 from pathlib import Path
 
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
@@ -17,85 +31,124 @@ from dawn.text import normalize_en, normalize_zh
 
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"]
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
-ZH_FILE, EN_FILE = "tokenizer_zh.json", "tokenizer_en.json"
+TOKENIZER_FILE, TOKENIZER_CONFIG = "tokenizer.json", "tokenizer_config.json"
+OLD_FILES = ("tokenizer_zh.json", "tokenizer_en.json")  # the first checkpoints' two-file format
+
+# Characters that are tokens on their own: Han characters, kana, CJK punctuation (。、「」) and full-width forms.
+CJK = r"\p{Han}\p{Hiragana}\p{Katakana}\x{3000}-\x{303F}\x{FF00}-\x{FFEF}"
 
 
-def _append_eos() -> processors.TemplateProcessing:
-    return processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", EOS)])
+def _is_cjk(ch: str) -> bool:
+    name = unicodedata.name(ch, "")
+    return name.startswith(("CJK", "HIRAGANA", "KATAKANA", "IDEOGRAPHIC", "FULLWIDTH", "HALFWIDTH"))
 
 
-def _train_zh(sentences: list[str], vocab_size: int) -> Tokenizer:
-    """One token per character (whitespace dropped); rare characters become <unk>."""
-    tok = Tokenizer(models.WordLevel(unk_token="<unk>"))
+def _new_tokenizer(model) -> Tokenizer:
+    tok = Tokenizer(model)
     tok.normalizer = normalizers.NFKC()  # full-width ，？！ -> ,?! and the like
     tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.WhitespaceSplit(),
-        pre_tokenizers.Split(Regex("."), behavior="isolated"),  # every character its own token
-    ])
-    tok.train_from_iterator(sentences, trainers.WordLevelTrainer(vocab_size=vocab_size, special_tokens=SPECIALS))
-    tok.post_processor = _append_eos()
-    return tok
-
-
-def _train_en(sentences: list[str], vocab_size: int) -> Tokenizer:
-    """BPE over words; spaces are kept as '▁' so decoding restores the exact text."""
-    tok = Tokenizer(models.BPE(unk_token="<unk>"))
-    tok.normalizer = normalizers.NFKC()
-    tok.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always"),
-        pre_tokenizers.Punctuation(behavior="isolated"),  # "▁world." -> "▁world", "."
+        pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always"),   # "a b" -> "▁a", "▁b"
+        pre_tokenizers.Split(Regex(f"▁(?=[{CJK}])"), behavior="removed"),     # no "▁" in front of a character
+        pre_tokenizers.Split(Regex(f"[{CJK}]"), behavior="isolated"),          # every character its own token
+        pre_tokenizers.Punctuation(behavior="isolated"),                        # "▁world." -> "▁world", "."
     ])
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
-    tok.train_from_iterator(sentences, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=SPECIALS))
-    tok.post_processor = _append_eos()
     return tok
+
+
+def char_counts(sentences: list[str]) -> Counter:
+    """How often each CJK character occurs (after the tokenizer's NFKC normalisation)."""
+    return Counter(ch for s in sentences for ch in unicodedata.normalize("NFKC", s) if _is_cjk(ch))
+
+
+def chars_by_coverage(counts: Counter, coverage: float, min_count: int = 2) -> list[str]:
+    """The most frequent characters, as few as cover `coverage` of all occurrences (each seen ≥ min_count times)."""
+    total, kept, covered = sum(counts.values()), [], 0
+    for ch, n in counts.most_common():
+        if n < min_count or (total and covered / total >= coverage):
+            break
+        kept.append(ch)
+        covered += n
+    return kept
 
 
 class PairTokenizer:
-    """The source (Chinese) and target (English) tokenizers of one model."""
+    """The encoder's and the decoder's vocabulary in one `tokenizers.Tokenizer`."""
 
-    def __init__(self, zh: Tokenizer, en: Tokenizer):
-        for name, tok in (("Chinese", zh), ("English", en)):
-            ids = [tok.token_to_id(s) for s in SPECIALS]
-            if ids != [PAD, BOS, EOS, UNK]:
-                raise ValueError(f"{name} tokenizer: special tokens {SPECIALS} must have ids 0..3, got {ids}")
-        self.zh, self.en = zh, en
+    def __init__(self, tok: Tokenizer, tgt_vocab_size: int):
+        ids = [tok.token_to_id(s) for s in SPECIALS]
+        if ids != [PAD, BOS, EOS, UNK]:
+            raise ValueError(f"tokenizer: special tokens {SPECIALS} must have ids 0..3, got {ids}")
+        if not 4 < tgt_vocab_size <= tok.get_vocab_size():
+            raise ValueError(f"tokenizer: tgt_vocab_size {tgt_vocab_size} outside 5..{tok.get_vocab_size()}")
+        self.tok, self.tgt_vocab_size = tok, tgt_vocab_size
 
     @classmethod
-    def train(cls, zh: list[str], en: list[str], zh_vocab_size: int, en_vocab_size: int) -> "PairTokenizer":
-        return cls(_train_zh(zh, zh_vocab_size), _train_en(en, en_vocab_size))
+    def train(cls, zh: list[str], en: list[str], en_vocab_size: int = 8000, zh_coverage: float = 0.9995,
+              zh_min_count: int = 2, tags: list[str] = ()) -> "PairTokenizer":
+        # 1) English BPE, specials first: ids 0 .. Ve-1
+        en_tok = _new_tokenizer(models.BPE(unk_token="<unk>"))
+        en_tok.train_from_iterator(en, trainers.BpeTrainer(vocab_size=en_vocab_size, special_tokens=SPECIALS))
+        spec = json.loads(en_tok.to_str())["model"]
+        vocab, merges = dict(spec["vocab"]), [tuple(m) if isinstance(m, list) else tuple(m.split(" "))
+                                               for m in spec["merges"]]
+        tgt_vocab_size = len(vocab)
+        # 2) Chinese characters by coverage of the training split: ids Ve ..
+        for ch in chars_by_coverage(char_counts(zh), zh_coverage, zh_min_count):
+            vocab.setdefault(ch, len(vocab))
+        tok = _new_tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>"))
+        # 3) corpus tags (source side only) and </s> after every sentence
+        tok.add_special_tokens(SPECIALS + list(tags))
+        tok.post_processor = processors.TemplateProcessing(single="$A </s>", special_tokens=[("</s>", EOS)])
+        return cls(tok, tgt_vocab_size)
 
     @property
     def src_vocab_size(self) -> int:
-        return self.zh.get_vocab_size()
+        return self.tok.get_vocab_size()
 
-    @property
-    def tgt_vocab_size(self) -> int:
-        return self.en.get_vocab_size()
-
-    def encode_source(self, text: str) -> list[int]:
-        """Chinese text (either script) -> ids, ending in </s>."""
-        return self.zh.encode(normalize_zh(text)).ids
+    def encode_source(self, text: str, tag: str | None = None) -> list[int]:
+        """Chinese text (either script) -> ids ending in </s>; `tag` (e.g. "<bible>") goes first."""
+        text = normalize_zh(text)
+        return self.tok.encode(f"{tag} {text}" if tag else text).ids
 
     def encode_target(self, text: str) -> list[int]:
-        """English text -> ids, ending in </s>."""
-        return self.en.encode(normalize_en(text)).ids
+        """English text -> decoder ids ending in </s> (a Chinese character in it becomes <unk>)."""
+        return [i if i < self.tgt_vocab_size else UNK for i in self.tok.encode(normalize_en(text)).ids]
 
     def decode_target(self, ids: list[int]) -> str:
-        """Target ids -> detokenized English (special tokens dropped)."""
-        return self.en.decode(list(ids), skip_special_tokens=True).strip()
+        """Decoder ids -> detokenized English (special tokens dropped)."""
+        return self.tok.decode([i for i in ids if i < self.tgt_vocab_size], skip_special_tokens=True).strip()
 
     def source_tokens(self, ids: list[int]) -> list[str]:
-        return [self.zh.id_to_token(i) for i in ids]
+        return [self.tok.id_to_token(i) for i in ids]
 
     def target_tokens(self, ids: list[int]) -> list[str]:
-        return [self.en.id_to_token(i).replace("▁", " ").strip() or "▁" for i in ids]
+        return [self.tok.id_to_token(i).replace("▁", " ").strip() or "▁" for i in ids]
+
+    def unk_rate(self, sentences: list[str]) -> float:
+        """Fraction of source tokens (without </s>) that are <unk>."""
+        ids = [i for s in sentences for i in self.encode_source(s)[:-1]]
+        return sum(i == UNK for i in ids) / max(len(ids), 1)
 
     def to_files(self) -> dict[str, bytes]:
-        """{file name: contents} for the checkpoint writer (plain JSON, no pickle)."""
-        return {ZH_FILE: self.zh.to_str(pretty=True).encode(), EN_FILE: self.en.to_str(pretty=True).encode()}
+        """{file name: contents}: tokenizer.json plus the tokenizer_config.json that transformers reads."""
+        config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512,
+                  "pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                  "clean_up_tokenization_spaces": False, "dawn_tgt_vocab_size": self.tgt_vocab_size}
+        return {TOKENIZER_FILE: self.tok.to_str(pretty=True).encode(),
+                TOKENIZER_CONFIG: json.dumps(config, indent=2).encode()}
+
+    @classmethod
+    def from_files(cls, files: dict[str, bytes], where: str | Path = "checkpoint") -> "PairTokenizer":
+        if TOKENIZER_FILE not in files and all(f in files for f in OLD_FILES):
+            raise ValueError(f"{where}: an old checkpoint ({' + '.join(OLD_FILES)}); this version reads "
+                             f"{TOKENIZER_FILE} — retrain it with python -m training.train")
+        if TOKENIZER_FILE not in files or TOKENIZER_CONFIG not in files:
+            raise ValueError(f"{where}: {TOKENIZER_FILE} or {TOKENIZER_CONFIG} is missing")
+        config = json.loads(files[TOKENIZER_CONFIG])
+        return cls(Tokenizer.from_str(files[TOKENIZER_FILE].decode()), int(config["dawn_tgt_vocab_size"]))
 
     @classmethod
     def load(cls, directory: str | Path) -> "PairTokenizer":
         d = Path(directory)
-        return cls(Tokenizer.from_file(str(d / ZH_FILE)), Tokenizer.from_file(str(d / EN_FILE)))
+        return cls.from_files({p.name: p.read_bytes() for p in d.glob("tokenizer*.json")}, d)

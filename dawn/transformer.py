@@ -37,9 +37,18 @@ class TransformerConfig:
     decoder_layers: int = 2
     dropout: float = 0.1
     max_target_len: int = 256  # hard cap on decoded length (also the position table size)
+    model_type: str = "transformer"
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_marian(cls, cfg: dict) -> "TransformerConfig":
+        """Read our fields back from a MarianConfig dict (config.json)."""
+        return cls(src_vocab_size=cfg["vocab_size"], tgt_vocab_size=cfg["decoder_vocab_size"], d_model=cfg["d_model"],
+                   n_heads=cfg["encoder_attention_heads"], d_ff=cfg["encoder_ffn_dim"],
+                   encoder_layers=cfg["encoder_layers"], decoder_layers=cfg["decoder_layers"], dropout=cfg["dropout"],
+                   max_target_len=cfg.get("dawn_max_target_len", 256))
 
     def to_marian(self) -> MarianConfig:
         cfg = MarianConfig(
@@ -51,7 +60,7 @@ class TransformerConfig:
             dropout=self.dropout, attention_dropout=self.dropout, activation_dropout=0.0,
             max_position_embeddings=max(self.max_target_len, 512), scale_embedding=True,
             pad_token_id=PAD, bos_token_id=BOS, eos_token_id=EOS, decoder_start_token_id=BOS,
-            forced_eos_token_id=None,
+            forced_eos_token_id=None, dawn_max_target_len=self.max_target_len,
         )
         cfg._attn_implementation = "eager"  # explicit softmax weights we can return and plot
         return cfg
@@ -72,10 +81,29 @@ class TransformerState:
 class TransformerSeq2Seq(nn.Module):
     has_attention = True
 
-    def __init__(self, config: TransformerConfig):
+    def __init__(self, config: TransformerConfig | dict):
         super().__init__()
+        if isinstance(config, dict):
+            config = TransformerConfig(**config)
         self.config = config
         self.marian = MarianMTModel(config.to_marian())
+
+    # --- what is stored: a plain MarianMTModel folder, so `MarianMTModel.from_pretrained` reads it ----
+    @property
+    def hub_module(self) -> nn.Module:
+        return self.marian
+
+    def hub_config(self) -> dict:
+        """config.json: the MarianConfig (weights stored fp16, loaded as fp32)."""
+        cfg = self.marian.config.to_dict()
+        cfg.update(dtype="float32", architectures=["MarianMTModel"])
+        cfg.pop("_attn_implementation_autoset", None)
+        return cfg
+
+    def generation_config(self) -> dict:
+        """generation_config.json: greedy decoding by default, as long as dawn.decoding allows."""
+        return {"decoder_start_token_id": BOS, "bos_token_id": BOS, "eos_token_id": EOS, "pad_token_id": PAD,
+                "max_length": self.config.max_target_len, "num_beams": 1, "do_sample": False}
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor,
                 output_attentions: bool = False):

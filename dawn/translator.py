@@ -5,7 +5,8 @@
     r = t.translate("猫追老鼠。", beam_size=4)
     r.text                  # "The cat chased the mouse."
     r.source_tokens         # ['猫', '追', '老', '鼠', '。', '</s>']
-    r.cross_attentions      # per layer: (H, T, S) tensors — None for the LSTM
+    r.cross_attentions      # per layer: (H, T, S) tensors — one layer (1, T, S) for the LSTM
+                            # with attention, None for the plain LSTM
 """
 
 from __future__ import annotations
@@ -16,22 +17,32 @@ from pathlib import Path
 
 import torch
 
-from dawn.checkpoint import CONFIG, MANIFEST, WEIGHTS, CheckpointError, load_weights, verify_checkpoint
+from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_weights, verify_checkpoint
 from dawn.decoding import beam_search, greedy_decode, pad_batch
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
-from dawn.tokenizer import BOS, EN_FILE, ZH_FILE, PairTokenizer
+from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
+from dawn.tokenizer import BOS, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
-from tokenizers import Tokenizer
 
 MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError
-MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "transformer": (TransformerConfig, TransformerSeq2Seq)}
+# in historical order: 2014 without attention, 2014 with attention, 2017
+MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "lstm_attention": (LSTMAttentionConfig, LSTMAttentionSeq2Seq),
+          "transformer": (TransformerConfig, TransformerSeq2Seq)}
 
 
 def build_model(model_type: str, model_config: dict) -> torch.nn.Module:
     if model_type not in MODELS:
         raise ValueError(f"unknown model type {model_type!r}; expected one of {sorted(MODELS)}")
     config_cls, model_cls = MODELS[model_type]
+    model_config = {k: v for k, v in model_config.items() if k != "model_type"}
     return model_cls(config_cls(**model_config))
+
+
+def model_from_config(config: dict) -> tuple[str, torch.nn.Module]:
+    """config.json -> (model type, freshly initialised model)."""
+    if config.get("model_type") == "marian":
+        return "transformer", TransformerSeq2Seq(TransformerConfig.from_marian(config))
+    return config.get("model_type"), build_model(config.get("model_type"), config)
 
 
 @dataclass
@@ -40,7 +51,7 @@ class Translation:
     source_tokens: list[str]      # Chinese characters fed to the encoder, ending in </s>
     target_tokens: list[str]      # English subwords produced, without </s>
     log_prob: float               # log p(target | source) of the chosen output
-    cross_attentions: list[torch.Tensor] | None = None    # per layer (H, T, S); None for the LSTM
+    cross_attentions: list[torch.Tensor] | None = None    # per layer (H, T, S); None for the plain LSTM
     encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
     final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
 
@@ -81,7 +92,12 @@ class Translator:
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp)
-        if self.model.has_attention:
+        if self.model_type == "lstm_attention":
+            # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
+            tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
+            _, alpha = self.model(src, mask, tgt_in, return_attention=True)  # (1, T+1, S)
+            result.cross_attentions = [alpha[:, : len(ids)]]                 # (1, T, S)
+        elif self.model.has_attention:
             # One teacher-forced pass over the chosen output gives exactly the weights
             # the decoder used: row t is the query that produced target token t.
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1), T = len(ids)
@@ -99,14 +115,18 @@ def load_translator(directory: str | Path) -> Translator:
     files = verify_checkpoint(d)
     try:
         config = json.loads(files[CONFIG])
-        model = build_model(config["model_type"], config["model"])
+        if "model" in config and "training" in config:
+            raise ValueError("an old checkpoint (config.json with 'model' and 'training'); "
+                             "this version reads the hub layout — retrain it with python -m training.train")
+        model_type, model = model_from_config(config)
     except (ValueError, KeyError, TypeError) as e:
         raise CheckpointError(f"{d / CONFIG}: not a valid model config ({e})") from None
-    load_weights(model, files[WEIGHTS], d / WEIGHTS)
+    load_weights(model.hub_module, read_weights(files, d), d)
     try:
-        tokenizer = PairTokenizer(Tokenizer.from_str(files[ZH_FILE].decode()), Tokenizer.from_str(files[EN_FILE].decode()))
-    except KeyError as e:
-        raise CheckpointError(f"{d / MANIFEST}: does not list {e}") from None
+        tokenizer = PairTokenizer.from_files(files, d)
+    except CheckpointError:
+        raise
     except Exception as e:  # tokenizers raises its own exception type
         raise CheckpointError(f"{d}: cannot read the tokenizer files ({e})") from None
-    return Translator(model, tokenizer, config["model_type"], config)
+    training = json.loads(files[TRAINING]) if TRAINING in files else {}
+    return Translator(model, tokenizer, model_type, {"model": model.config.to_dict(), "training": training})

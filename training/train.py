@@ -1,18 +1,30 @@
-"""Train one of the two translators, Chinese -> English, on the Tatoeba corpus.
+"""Train one of the three translators, Chinese -> English, on Tatoeba plus the nine
+corpora of extra-zh-en, mixed by per-corpus weights and tagged by register.
 
-The committed checkpoints were made with (on a 2-core CPU, both at once, one thread each):
+The committed checkpoints were made with (2-core CPU, the three at once, one thread each):
 
-    python -m training.train --model lstm        --data ../shared/data/tatoeba-cmn/cmn.txt --out checkpoints/lstm        --threads 1
-    python -m training.train --model transformer --data ../shared/data/tatoeba-cmn/cmn.txt --out checkpoints/transformer --threads 1
+    python -m training.train --model lstm           --out checkpoints/lstm           --threads 1 \
+        --data ../shared/data/tatoeba-cmn/cmn.txt ../shared/data/extra-zh-en
+    python -m training.train --model lstm_attention --out checkpoints/lstm_attention --threads 1 \
+        --data ../shared/data/tatoeba-cmn/cmn.txt ../shared/data/extra-zh-en
+    python -m training.train --model transformer    --out checkpoints/transformer    --threads 1 \
+        --data ../shared/data/tatoeba-cmn/cmn.txt ../shared/data/extra-zh-en
+
+Try retraining in about ten minutes: add `--preset quick` (a smaller model, fewer
+examples, one epoch). Your own data: any TSV (English<TAB>Chinese), NAME.zh/NAME.en
+pair or hub dataset id after --data; `--mix NAME=WEIGHT` and `--tags NAME=<tag>` say
+how to mix them. A CUDA GPU is used when present (`--device`).
 
 Interrupted (Ctrl-C, kill)? Run the same command with --resume: training
 continues from the last saved state and reaches the same weights as an
 uninterrupted run with the same seed.
 
-Steps: load pairs -> drop every pair that occurs in the test sets -> split
-train/valid by English sentence -> add long concatenated examples -> train the
-tokenizers on the training split -> train, keeping the checkpoint with the best
-validation BLEU.
+Steps: load the corpora -> drop every pair that occurs in a test set (Tatoeba-test
+and FLORES-200) and every pair containing one of the story's own sentences ->
+split train/valid per corpus by English sentence -> add long concatenated Tatoeba
+examples -> train one tokenizer on the training split (Chinese characters by
+coverage, English BPE) -> each epoch, draw the corpus mix -> train, keeping the
+checkpoint with the best validation BLEU.
 """
 
 from __future__ import annotations
@@ -34,31 +46,67 @@ from safetensors.torch import load as load_tensors, save as save_tensors
 from tqdm import tqdm
 
 from dawn.card import write_model_card
-from dawn.checkpoint import (CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
+from dawn.checkpoint import (TRAINING, CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import DataError, add_concatenations, load_pairs, remove_test_overlap, split_by_english
+from dawn.data import (DataError, add_concatenations, load_corpora, remove_story_sentences, remove_test_overlap,
+                       sample_mix, split_by_english)
 from dawn.decoding import greedy_decode, pad_batch
 from dawn.metrics import corpus_scores
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import build_model
 
-DEFAULT_TEST_DIR = "../shared/data/tatoeba-test"
+DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
-DEFAULT_EPOCHS = {"lstm": 13, "transformer": 11}  # what fits in 30 minutes on one core of this CPU (bf16)
 
-# Per-model defaults: sized to stay under 10 MB of fp16 weights and to train in
-# under 30 minutes on one core of a 2-core CPU.
+# Per-model defaults, each ≤ 15M parameters.
 MODEL_DEFAULTS = {
     "lstm": dict(d_model=256, n_layers=3, dropout=0.2),
-    "transformer": dict(d_model=256, n_heads=4, d_ff=1024, encoder_layers=2, decoder_layers=2, dropout=0.1),
+    "lstm_attention": dict(d_embed=256, d_enc=256, d_dec=512, d_attn=256, enc_layers=2, dropout=0.2),
+    "transformer": dict(d_model=256, n_heads=4, d_ff=1024, encoder_layers=3, decoder_layers=2, dropout=0.1),
 }
+DEFAULT_EPOCHS = {"lstm": 4, "lstm_attention": 3, "transformer": 4}
+
+# How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
+# random share w - floor(w) of them (drawn anew each epoch). Tatoeba (everyday speech, like the story)
+# is up-sampled; the Bible (31k verses) and the Python docs (47k paragraphs) are down-sampled and
+# carry a source tag, so that their registers ("thou hath", `code`) stay behind their tags:
+# the app and the test sets never use a tag. Chosen on validation data: checkpoints/mix_experiments.json.
+DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
+DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
+CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
+MAX_ZH_CHARS = 120         # longer training pairs (mostly Python docs paragraphs) are skipped
+
+# --preset quick: a usable model in about ten minutes on this CPU, for trying retraining.
+QUICK = {"epochs": 1, "max_train_pairs": 30000, "en_vocab": 4000,
+         "lstm": dict(d_model=128, n_layers=2), "lstm_attention": dict(d_embed=128, d_enc=128, d_dec=256, d_attn=128,
+                                                                       enc_layers=1),
+         "transformer": dict(d_model=128, d_ff=512, encoder_layers=2, decoder_layers=2)}
+
+
+def parse_weights(text: str | None, kind=float) -> dict:
+    """"cmn=2,bible_cuvs_kjv=0.2" -> {"cmn": 2.0, "bible_cuvs_kjv": 0.2}; "" -> {}."""
+    out = {}
+    for item in filter(None, (text or "").split(",")):
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise ValueError(f"expected NAME=VALUE in {text!r}, got {item!r}")
+        out[name.strip()] = kind(value.strip())
+    return out
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", choices=sorted(MODEL_DEFAULTS), required=True)
-    p.add_argument("--data", required=True, help="corpus TSV (English<TAB>Chinese[<TAB>attribution]) or hub dataset id")
-    p.add_argument("--test-dir", default=DEFAULT_TEST_DIR, help="every pair occurring in *.zho/*.eng here is dropped")
+    p.add_argument("--data", nargs="+", required=True,
+                   help="corpora: TSV files (English<TAB>Chinese[<TAB>attribution]), NAME.zh/NAME.en pairs, "
+                        "folders of such pairs, or hub dataset ids")
+    p.add_argument("--test-dir", nargs="+", default=DEFAULT_TEST_DIRS,
+                   help="every pair occurring in a test file here (*.zho/*.eng, zho_*/eng_*.devtest) is dropped")
+    p.add_argument("--preset", choices=["final", "quick"], default="final",
+                   help="quick: a smaller model on fewer pairs for one epoch (about ten minutes on 2 CPU cores)")
+    p.add_argument("--mix", default=None, help=f"per-corpus epoch weights NAME=W,... (default {DEFAULT_MIX}; others 1)")
+    p.add_argument("--tags", default=None, help=f"per-corpus source tags NAME=<tag>,... (default {DEFAULT_TAGS})")
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
     p.add_argument("--out", required=True, help="checkpoint folder, e.g. checkpoints/transformer")
     p.add_argument("--resume", action="store_true", help="continue from OUT/.resume after an interruption")
     p.add_argument("--seed", type=int, default=1337)
@@ -71,17 +119,26 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="bf16 autocast for matmuls (weights stay fp32); auto = bf16 where the CPU supports it")
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--valid-fraction", type=float, default=0.04)
-    p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the training pairs")
-    p.add_argument("--zh-vocab", type=int, default=2500)
-    p.add_argument("--en-vocab", type=int, default=2500)
+    p.add_argument("--valid-per-corpus", type=int, default=300, help="at most this many valid pairs per extra corpus")
+    p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the Tatoeba training pairs")
+    p.add_argument("--zh-coverage", type=float, default=0.9995,
+                   help="keep the most frequent Chinese characters covering this share of the training text")
+    p.add_argument("--en-vocab", type=int, default=8000, help="English BPE vocabulary size")
     p.add_argument("--valid-bleu-sentences", type=int, default=None,
                    help="translate a seeded random sample of this many valid sentences for the per-epoch BLEU "
                         "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
-    p.add_argument("--max-train-pairs", type=int, default=None, help="use only the first N training pairs (quick trials)")
-    for k, v in {**MODEL_DEFAULTS["lstm"], **MODEL_DEFAULTS["transformer"]}.items():
+    p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
+    for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.preset == "quick":  # explicit flags still win
+        for k in ("epochs", "max_train_pairs"):
+            if getattr(args, k) is None:
+                setattr(args, k, QUICK[k])
+        if "--en-vocab" not in (argv if argv is not None else sys.argv):
+            args.en_vocab = QUICK["en_vocab"]
+    return args
 
 
 def set_seed(seed: int) -> None:
@@ -117,13 +174,15 @@ def collate(examples, idx):
     return src, src_mask, tgt[:, :-1], tgt[:, 1:]
 
 
-def bf16_supported() -> bool:
+def bf16_supported(device: torch.device) -> bool:
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
     return torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
 def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool) -> torch.Tensor:
     """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW."""
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+    with torch.autocast(src.device.type, dtype=torch.bfloat16, enabled=use_bf16):
         logits = model(src, mask, tgt_in)                                      # (B, T, V)
     loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
                            label_smoothing=label_smoothing)
@@ -143,12 +202,12 @@ def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
 
 
 @torch.no_grad()
-def evaluate_loss(model, examples, batch_tokens: int) -> float:
+def evaluate_loss(model, examples, batch_tokens: int, device=torch.device("cpu")) -> float:
     """Mean per-token cross-entropy (no label smoothing) on the given examples."""
     model.eval()
     total, count = 0.0, 0
     for idx in make_batches(examples, batch_tokens, seed=0):
-        src, mask, tgt_in, tgt_out = collate(examples, idx)
+        src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, idx))
         logits = model(src, mask, tgt_in)                            # (B, T, V)
         total += F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD, reduction="sum").item()
         count += (tgt_out != PAD).sum().item()
@@ -157,15 +216,19 @@ def evaluate_loss(model, examples, batch_tokens: int) -> float:
 
 
 @torch.no_grad()
-def evaluate_bleu(model, tokenizer: PairTokenizer, pairs, batch_size: int = 64) -> float:
-    """Greedy-decode the pairs' Chinese and score against their English (corpus BLEU)."""
+def valid_translations(model, tokenizer: PairTokenizer, sources: list[list[int]], device=torch.device("cpu"),
+                       batch_size: int = 64) -> list[str]:
+    """Greedy-decode already encoded sources (longest first, less padding); results in input order."""
     model.eval()
-    hyps = []
-    for i in range(0, len(pairs), batch_size):
-        src, mask = pad_batch([tokenizer.encode_source(zh) for zh, _ in pairs[i: i + batch_size]])
-        hyps += [tokenizer.decode_target(ids) for ids, _ in greedy_decode(model, src, mask)]
+    order = sorted(range(len(sources)), key=lambda i: -len(sources[i]))
+    hyps = [""] * len(sources)
+    for i in range(0, len(order), batch_size):
+        idx = order[i: i + batch_size]
+        src, mask = pad_batch([sources[j] for j in idx])
+        for j, (ids, _) in zip(idx, greedy_decode(model, src.to(device), mask.to(device))):
+            hyps[j] = tokenizer.decode_target(ids)
     model.train()
-    return corpus_scores(hyps, [en for _, en in pairs])["bleu"] if pairs else 0.0
+    return hyps
 
 
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
@@ -208,19 +271,45 @@ def load_state(state_dir: Path, model, optimizer) -> dict:
 
 
 def prepare_data(args, log):
-    pairs = load_pairs(args.data)
-    log(f"loaded {len(pairs):,} pairs from {args.data}")
-    pairs, dropped = remove_test_overlap(pairs, args.test_dir)
-    log(f"dropped {dropped:,} pairs whose Chinese or English side occurs in {args.test_dir}; {len(pairs):,} remain")
-    train, valid = split_by_english(pairs, args.valid_fraction, args.seed)
-    if args.max_train_pairs:
-        train = train[: args.max_train_pairs]
-    log(f"split by English sentence: {len(train):,} train / {len(valid):,} valid pairs")
-    train_aug = add_concatenations(train, args.concat_fraction, args.seed)
-    log(f"added {len(train_aug) - len(train):,} concatenated long examples (2-4 random pairs each)")
-    stats = {"corpus_pairs": len(pairs) + dropped, "dropped_test_overlap": dropped, "train_pairs": len(train),
-             "valid_pairs": len(valid), "concatenated_examples": len(train_aug) - len(train)}
-    return train, train_aug, valid, stats
+    """-> training pairs per corpus, valid (zh, en, corpus) triples, and the counts for the log."""
+    corpora = load_corpora(args.data)
+    train_by, valid, stats = {}, [], {"corpora": {}}
+    for name, pairs in corpora.items():
+        n_loaded = len(pairs)
+        pairs, overlap = remove_test_overlap(pairs, args.test_dir)
+        pairs, story_n = remove_story_sentences(pairs)
+        too_long = sum(len(zh) > MAX_ZH_CHARS for zh, _ in pairs)
+        pairs = [(zh, en) for zh, en in pairs if len(zh) <= MAX_ZH_CHARS]
+        fraction = args.valid_fraction if name in CONCAT_CORPORA else min(args.valid_fraction, args.valid_per_corpus / max(len(pairs), 1))
+        train, val = split_by_english(pairs, fraction, args.seed)
+        train_by[name] = train
+        valid += [(zh, en, name) for zh, en in val]
+        stats["corpora"][name] = {"loaded": n_loaded, "dropped_test_overlap": overlap, "dropped_story": story_n,
+                                  "dropped_over_120_chars": too_long, "train": len(train), "valid": len(val)}
+        log(f"{name}: {n_loaded:,} pairs; dropped {overlap:,} (test overlap), {story_n:,} (story sentences), "
+            f"{too_long:,} (> {MAX_ZH_CHARS} characters); {len(train):,} train / {len(val):,} valid")
+    if args.max_train_pairs:  # a seeded random share of every corpus
+        total = sum(len(t) for t in train_by.values())
+        rng = random.Random(args.seed)
+        train_by = {k: rng.sample(t, min(len(t), max(1, round(len(t) * args.max_train_pairs / total))))
+                    for k, t in train_by.items()}
+    for name in CONCAT_CORPORA:
+        if name in train_by:
+            joined = add_concatenations(train_by[name], args.concat_fraction, args.seed)[len(train_by[name]):]
+            train_by[name + "_concat"] = joined
+            stats["concatenated_examples"] = len(joined)
+            log(f"added {len(joined):,} long examples joining 2-4 random {name} training pairs")
+    stats.update(train_pairs=sum(len(t) for k, t in train_by.items() if not k.endswith("_concat")),
+                 valid_pairs=len(valid),
+                 dropped_test_overlap=sum(c["dropped_test_overlap"] for c in stats["corpora"].values()),
+                 dropped_story=sum(c["dropped_story"] for c in stats["corpora"].values()))
+    return train_by, valid, stats
+
+
+def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
+    """The examples of one epoch, drawn from each corpus by its weight (see DEFAULT_MIX)."""
+    chosen = sample_mix({k: len(v) for k, v in examples_by.items()}, weights, seed, epoch)
+    return [examples_by[k][i] for k in sorted(chosen) for i in chosen[k]]
 
 
 def main(argv=None) -> int:
@@ -228,11 +317,14 @@ def main(argv=None) -> int:
     log = lambda msg: print(msg, file=sys.stderr, flush=True)
     if args.threads:
         torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     out, state_dir = Path(args.out), Path(args.out) / STATE_DIR
     try:  # fail early, not after an hour of training
         write_files_atomically(out, {".write-test": b"ok"})
         (out / ".write-test").unlink()
-    except CheckpointError as e:
+        weights = {**DEFAULT_MIX, **parse_weights(args.mix)}
+        tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+    except (CheckpointError, ValueError) as e:
         log(f"error: {e}")
         return 2
     if args.resume and not (state_dir / "progress.json").exists():
@@ -240,37 +332,53 @@ def main(argv=None) -> int:
         return 2
     set_seed(args.seed)
     try:
-        train, train_aug, valid, data_stats = prepare_data(args, log)
+        train_by, valid, data_stats = prepare_data(args, log)
     except DataError as e:
         log(f"error: {e}")
         return 2
+    unknown = sorted(set(weights) - set(train_by) - set(DEFAULT_MIX)) + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS))
+    if unknown:
+        log(f"error: --mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
+        return 2
 
+    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
     if args.resume:
         tokenizer = PairTokenizer.load(state_dir)
     else:
-        tokenizer = PairTokenizer.train([z for z, _ in train], [e for _, e in train], args.zh_vocab, args.en_vocab)
-    model_config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in MODEL_DEFAULTS[args.model].items()}
+        tokenizer = PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
+                                        args.zh_coverage, tags=sorted(set(tags.values())))
+    valid_unk = tokenizer.unk_rate([z for z, _, _ in valid])
+    log(f"tokenizer: {tokenizer.tgt_vocab_size:,} English subwords + {tokenizer.src_vocab_size - tokenizer.tgt_vocab_size:,} "
+        f"Chinese characters and tags (coverage {args.zh_coverage}); valid <unk> rate {valid_unk:.3%}")
+    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
+    model_config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
     model_config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
-    model = build_model(args.model, model_config)
+    model = build_model(args.model, model_config).to(device)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{args.model}: {n_params:,} parameters, vocab zh {tokenizer.src_vocab_size} / en {tokenizer.tgt_vocab_size}")
+    log(f"{args.model}: {n_params:,} parameters on {device}")
 
     # targets keep their </s>: collate() turns y </s> into tgt_in = <s> y and tgt_out = y </s>,
-    # so the model learns when to stop
-    encode = lambda pairs: [(tokenizer.encode_source(z), tokenizer.encode_target(e)) for z, e in pairs]
-    train_ex, valid_ex = encode(train_aug), encode(valid)
-    # the valid split is in corpus order (sorted by English length): sample, never take a prefix
-    valid_bleu_pairs = (random.Random(args.seed).sample(valid, args.valid_bleu_sentences)
-                        if args.valid_bleu_sentences and args.valid_bleu_sentences < len(valid) else valid)
+    # so the model learns when to stop. Each corpus is encoded once, with its tag (if any) first.
+    def encode(pairs, corpus):
+        tag = tags.get(corpus.removesuffix("_concat"))
+        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
+    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
+    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
+    # per-epoch BLEU on a seeded sample of the valid split (all corpora)
+    n_bleu = args.valid_bleu_sentences or 500
+    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
+    valid_bleu_set = [(valid_ex[i][0], valid[i][1]) for i in bleu_idx]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    steps_per_epoch = len(make_batches(train_ex, args.batch_tokens, seed=args.seed))
-    total_steps = epochs * steps_per_epoch
+    epoch_batches = lambda epoch: make_batches(epoch_examples(train_ex_by, weights, args.seed, epoch),
+                                               args.batch_tokens, seed=args.seed * 1000 + epoch)
+    total_steps = sum(len(epoch_batches(e)) for e in range(epochs))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
 
     # what must not change between a run and its resumption, or the "same weights" promise breaks
     run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
                     "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
-                    "precision": args.precision, "model_config": model_config, "train_examples": len(train_ex)}
+                    "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
+                    "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
                 "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
     if args.resume:
@@ -286,13 +394,22 @@ def main(argv=None) -> int:
             return 2
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
 
-    config = {"model_type": args.model, "model": model_config, "num_parameters": n_params,
-              "training": {"command": "python -m training.train " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume"),
-                           "seed": args.seed, "epochs": epochs, "threads": torch.get_num_threads(),
-                           **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision", "valid_bleu_sentences",
-                                                           "valid_fraction", "concat_fraction", "zh_vocab", "en_vocab")},
-                           "data": str(args.data), "test_dir": str(args.test_dir), "long_examples": "each extra example joins 2-4 random training pairs "
-                           "(Chinese directly, English with a space), at most 100 Chinese characters", **data_stats}}
+    command = "python -m training.train " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
+    training_info = {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
+                     "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
+                     **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
+                                                     "valid_fraction", "valid_per_corpus", "concat_fraction",
+                                                     "zh_coverage", "en_vocab", "max_train_pairs")},
+                     "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
+                     "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
+                               "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
+                               "valid_unk_rate": round(valid_unk, 5)},
+                     "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
+                     "long_examples": "each extra example joins 2-4 random Tatoeba training pairs "
+                                      "(Chinese directly, English with a space), at most 100 Chinese characters",
+                     **data_stats}
+    extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
+                       if hasattr(model, "generation_config") else {})
 
     stop = {"signal": None}  # Ctrl-C / kill: finish the current step, save, exit
     def request_stop(signum, _frame):
@@ -301,17 +418,18 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
 
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported())
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(device))
     log(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
     t_run = time.time() - progress["elapsed_s"]
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
-        batches = make_batches(train_ex, args.batch_tokens, seed=args.seed * 1000 + epoch)
+        examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
+        batches = make_batches(examples, args.batch_tokens, seed=args.seed * 1000 + epoch)
         t_epoch_tokens, t0 = 0, time.time()
         for b in range(progress["batch"], len(batches)):
-            src, mask, tgt_in, tgt_out = collate(train_ex, batches[b])
+            src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, batches[b]))
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
             loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
@@ -335,11 +453,17 @@ def main(argv=None) -> int:
                 return 130
 
         # end of epoch: validation, best checkpoint, log
-        valid_loss = evaluate_loss(model, valid_ex, args.batch_tokens)
-        valid_bleu = evaluate_bleu(model, tokenizer, valid_bleu_pairs)
+        valid_loss = evaluate_loss(model, valid_ex, args.batch_tokens, device)
+        hyps = valid_translations(model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
+        refs = [en for _, en in valid_bleu_set]
+        scores = corpus_scores(hyps, refs)
+        valid_bleu = scores["bleu"]
+        cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
+        cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
         entry = {"epoch": epoch + 1, "step": progress["step"],
                  "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
-                 "valid_loss": round(valid_loss, 4), "valid_bleu": valid_bleu,
+                 "valid_loss": round(valid_loss, 4), "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
+                 "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
                  "lr": round(optimizer.param_groups[0]["lr"], 6),
                  "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
                  "elapsed_s": round(time.time() - t_run, 1)}
@@ -350,15 +474,19 @@ def main(argv=None) -> int:
         progress.update(epoch=epoch + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
         log_json = {"model_type": args.model, "history": progress["history"], "best_epoch": None,
                     "training_time_s": round(time.time() - t_run, 1), "threads": torch.get_num_threads(),
-                    "precision": "bf16 autocast" if use_bf16 else "fp32", "machine": f"{os.cpu_count()}-core CPU", **data_stats}
+                    "precision": "bf16 autocast" if use_bf16 else "fp32", "device": str(device),
+                    "machine": f"{os.cpu_count()}-core CPU" if device.type == "cpu" else torch.cuda.get_device_name(device),
+                    "valid_bleu_sentences": len(valid_bleu_set), **data_stats}
         if improved:
             progress["best_bleu"] = valid_bleu
             progress["best_epoch"] = epoch + 1
         log_json["best_epoch"] = progress.get("best_epoch")
         log_bytes = json.dumps(log_json, indent=2).encode()
         if improved:
-            config["training"].update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
-            save_checkpoint(out, model, config, {**tokenizer.to_files(), "train_log.json": log_bytes})
+            training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
+            save_checkpoint(out, model.hub_module, model.hub_config(),
+                            {**tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
+                             TRAINING: json.dumps(training_info, indent=2, ensure_ascii=False).encode()})
         else:
             update_file(out, "train_log.json", log_bytes)
         save_state(state_dir, model, optimizer, progress, tokenizer)
