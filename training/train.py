@@ -423,6 +423,7 @@ def main(argv=None) -> int:
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
     t_run = time.time() - progress["elapsed_s"]
+    cpu_run = time.process_time() - progress.get("cpu_s", 0.0)  # CPU seconds of all threads: fair when the machine is shared
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
         examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
@@ -440,6 +441,7 @@ def main(argv=None) -> int:
             progress["step"] += 1
             progress["batch"] = b + 1
             progress["elapsed_s"] = time.time() - t_run
+            progress["cpu_s"] = time.process_time() - cpu_run
             bar.update(1)
             bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{loss.item():.3f}",
                             tok_s=f"{t_epoch_tokens / max(time.time() - t0, 1e-9):,.0f}")
@@ -473,7 +475,8 @@ def main(argv=None) -> int:
                   f"valid BLEU {valid_bleu:.2f}{'  (best, saved)' if improved else ''}")
         progress.update(epoch=epoch + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
         log_json = {"model_type": args.model, "history": progress["history"], "best_epoch": None,
-                    "training_time_s": round(time.time() - t_run, 1), "threads": torch.get_num_threads(),
+                    "training_time_s": round(time.time() - t_run, 1), "cpu_time_s": round(time.process_time() - cpu_run, 1),
+                    "threads": torch.get_num_threads(),
                     "precision": "bf16 autocast" if use_bf16 else "fp32", "device": str(device),
                     "machine": f"{os.cpu_count()}-core CPU" if device.type == "cpu" else torch.cuda.get_device_name(device),
                     "valid_bleu_sentences": len(valid_bleu_set), **data_stats}
