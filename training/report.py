@@ -1,24 +1,26 @@
 """Regenerate the results section of README.md from the JSON files the scripts wrote.
 
-    python -m training.report
+    python -m training.report                                        # README only
+    python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
 
-Reads checkpoints/{lstm,transformer}/{config,train_log,metrics}.json,
-checkpoints/comparison.json, checkpoints/benchmark.json and
-checkpoints/load_test.json, and rewrites the text between the
-<!-- results:start --> and <!-- results:end --> markers. Every number comes from
-those files, except the published opus-mt-zh-en reference row (BLEU 36.1, chrF
-0.548 on Tatoeba-test v2020-07-28, as reported by Helsinki-NLP).
+Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
+checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments}.json, and
+rewrites the text between the <!-- results:start --> and <!-- results:end -->
+markers. Every number comes from those files, except the published reference rows
+(Helsinki-NLP opus-mt-zh-en: BLEU 36.1 / chrF 54.8 on Tatoeba-test v2020-07-28;
+opus-mt mul-eng: BLEU 14.9 on FLORES-200 devtest zho_Hans→eng), labelled as such.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-MODELS = ("lstm", "transformer")
-TARGETS = "Targets: Transformer Mandarin BLEU ≥ 25; LSTM Mandarin BLEU ≥ 10; longest bucket Transformer ≥ 2× LSTM."
+MODELS = ("lstm", "lstm_attention", "transformer")
+LABELS = {"lstm": "2014 LSTM (no attention)", "lstm_attention": "2014 LSTM + attention", "transformer": "2017 Transformer"}
 
 
 def _load(path: Path):
@@ -29,66 +31,134 @@ def _fmt(x, nd=1):
     return "–" if x is None else (f"{x:,.{nd}f}" if isinstance(x, float) else f"{x:,}")
 
 
+def mix_experiments(runs: list[Path]) -> dict:
+    """Summarise quick-preset runs that differ only in --mix / --tags: settings, valid scores, minutes."""
+    rows = []
+    for run in runs:
+        tr, log = _load(run / "training.json"), _load(run / "train_log.json")
+        best = max(log["history"], key=lambda h: h["valid_bleu"])
+        rows.append({"run": run.name, "command": tr["command"], "mix": tr["mix"], "tags": tr["tags"],
+                     "model": tr["model_type"], "preset": tr["preset"], "num_parameters": tr["num_parameters"],
+                     "steps": best["step"], "minutes": round(log["training_time_s"] / 60, 1),
+                     "cpu_minutes": round(log.get("cpu_time_s", 0) / 60, 1),
+                     "valid_sentences": log.get("valid_bleu_sentences"),
+                     "valid_bleu": best["valid_bleu"], "valid_chrf": best.get("valid_chrf"),
+                     "valid_bleu_tatoeba": best.get("valid_bleu_tatoeba"), "valid_chrf_tatoeba": best.get("valid_chrf_tatoeba"),
+                     "valid_loss": best["valid_loss"]})
+    return {"note": "quick preset, one epoch each, same seed; scored greedily on the same seeded sample of the "
+                    "validation split (all corpora; 'tatoeba' = its Tatoeba part). The valid sources carry their "
+                    "corpus tag in the tagged run.", "runs": rows}
+
+
+def _targets(met: dict) -> list[tuple[str, bool, str]]:
+    t, a, l = met.get("transformer"), met.get("lstm_attention"), met.get("lstm")
+    checks = []
+    if t:
+        checks += [("Transformer Tatoeba Mandarin BLEU ≥ 27", t["bleu_mandarin"] >= 27, f"{t['bleu_mandarin']}"),
+                   ("Transformer FLORES-200 BLEU ≥ 6", t["flores200"]["bleu"] >= 6, f"{t['flores200']['bleu']}")]
+    if l:
+        checks.append(("LSTM Tatoeba Mandarin BLEU ≥ 12", l["bleu_mandarin"] >= 12, f"{l['bleu_mandarin']}"))
+    if t and l:
+        lt, ll = t["flores200"]["by_length"][-1]["bleu"], l["flores200"]["by_length"][-1]["bleu"]
+        checks.append(("FLORES longest bucket: Transformer ≥ 3× LSTM", lt >= 3 * ll, f"{lt} vs {ll}"))
+    if a and l:
+        for key, name in (("tatoeba", "Tatoeba"), ("flores200", "FLORES")):
+            la = (a if key == "tatoeba" else a[key])["by_length"]
+            ll = (l if key == "tatoeba" else l[key])["by_length"]
+            worse = [x["bucket"] for x, y in zip(la, ll) if x["bleu"] is not None and x["bleu"] <= y["bleu"]]
+            checks.append((f"LSTM + attention above LSTM in every {name} bucket", not worse,
+                           "all buckets" if not worse else f"not in {', '.join(worse)}"))
+    for name, m in met.items():
+        u = m.get("unk", {})
+        checks.append((f"{name}: 0 <unk> in the story sentence, ≤ 0.5% on FLORES",
+                       u.get("story_sentence", 1) == 0 and u.get("flores200", 1) <= 0.005,
+                       f"{u.get('story_sentence', 0):.1%} / {u.get('flores200', 0):.3%}"))
+    return checks
+
+
 def render(root: Path) -> str:
-    ck = {m: {k: _load(root / m / f"{k}.json") for k in ("config", "train_log", "metrics")} for m in MODELS}
-    comparison, bench, load = (_load(root / f) for f in ("comparison.json", "benchmark.json", "load_test.json"))
+    ck = {m: {k: _load(root / m / f"{k}.json") for k in ("training", "train_log", "metrics")} for m in MODELS}
+    met = {m: ck[m]["metrics"] for m in MODELS if ck[m]["metrics"]}
+    comparison, bench, load, thr, mix = (_load(root / f) for f in ("comparison.json", "benchmark.json", "load_test.json",
+                                                                   "throughput.json", "mix_experiments.json"))
     out = []
-    if all(ck[m]["metrics"] for m in MODELS):
-        met = {m: ck[m]["metrics"] for m in MODELS}
-        out += [f"Test set: Tatoeba-test `{met['transformer']['test_set']}` (zho→eng, {met['transformer']['n']:,} sentences, "
-                f"{met['transformer'].get('n_mandarin', 0):,} Mandarin), read once per final model. "
-                "sacrebleu on detokenized, cased English; chrF on a 0–100 scale.", "",
-                "| model | parameters | training data | training time (CPU) | decoding | BLEU | chrF | Mandarin BLEU | Mandarin chrF |",
-                "|---|---|---|---|---|---|---|---|---|",
-                "| Helsinki-NLP opus-mt-zh-en (published) | ≈78M | tens of millions of pairs | – | beam | 36.1 | 54.8 | – | – |"]
+    if met:
+        any_m = next(iter(met.values()))
+        out += [f"Test sets, each read once per final model: Tatoeba-test `{any_m['test_set']}` (zho→eng, "
+                f"{any_m['n']:,} short everyday sentences, {any_m.get('n_mandarin', 0):,} Mandarin) and FLORES-200 "
+                f"devtest (zho_Hans→eng, {any_m['flores200']['n']:,} long Wikipedia-style sentences). sacrebleu on "
+                "detokenized, cased English; chrF on a 0–100 scale. Published systems are reference points, "
+                "not ours.", "",
+                "| model | parameters | training (wall / CPU, threads) | decoding | Tatoeba BLEU | Tatoeba chrF | "
+                "Mandarin BLEU | FLORES BLEU | FLORES chrF |", "|---|---|---|---|---|---|---|---|---|",
+                "| Helsinki-NLP opus-mt-zh-en (published) | ≈78M | tens of millions of pairs | beam | 36.1 | 54.8 | – | – | – |",
+                "| Helsinki-NLP opus-mt mul-eng (published) | ≈77M | multilingual OPUS | beam | – | – | – | 14.9 | 43 |"]
         for m in MODELS:
-            cfg, log, mt = ck[m]["config"], ck[m]["train_log"], met[m]
-            tr = cfg["training"]
-            out.append(f"| **{m}** (ours) | {cfg['num_parameters'] / 1e6:.1f}M | {tr['train_pairs']:,} Tatoeba pairs "
-                       f"(+{tr['concatenated_examples']:,} concatenated) | {log['training_time_s'] / 60:.1f} min, "
-                       f"{log['threads']} thread | {mt['decoding']} | {mt['bleu']} | {mt['chrf']} | "
-                       f"{mt.get('bleu_mandarin')} | {mt.get('chrf_mandarin')} |")
-        out += ["", "BLEU by source length (Chinese characters):", "",
-                "| bucket | n | LSTM BLEU | Transformer BLEU | Δ BLEU (95% paired-bootstrap CI) | LSTM chrF | Transformer chrF |",
-                "|---|---|---|---|---|---|---|"]
-        deltas = {d["bucket"]: d for d in (comparison or {}).get("by_length", [])}
-        for bl, bt in zip(met["lstm"]["by_length"], met["transformer"]["by_length"]):
-            d = deltas.get(bl["bucket"])
-            ci = f"{d['delta']:+.1f} [{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]" if d else "–"
-            out.append(f"| {bl['bucket']} | {bl['n']:,} | {_fmt(bl['bleu'])} | {_fmt(bt['bleu'])} | {ci} | "
-                       f"{_fmt(bl['chrf'])} | {_fmt(bt['chrf'])} |")
-        if comparison:
-            o = comparison["overall"]
-            out += ["", f"Overall Transformer − LSTM: {o['delta']:+.2f} BLEU, 95% CI [{o['ci95'][0]:+.2f}, {o['ci95'][1]:+.2f}] "
-                        f"({o['samples']} bootstrap resamples)."]
-        longest = [(bl["bleu"], bt["bleu"]) for bl, bt in zip(met["lstm"]["by_length"], met["transformer"]["by_length"])][-1]
-        checks = [("Transformer Mandarin BLEU ≥ 25", met["transformer"].get("bleu_mandarin", 0) >= 25, met["transformer"].get("bleu_mandarin")),
-                  ("LSTM Mandarin BLEU ≥ 10", met["lstm"].get("bleu_mandarin", 0) >= 10, met["lstm"].get("bleu_mandarin")),
-                  ("Longest bucket: Transformer ≥ 2× LSTM", None not in longest and longest[1] >= 2 * longest[0],
-                   f"{_fmt(longest[1])} vs {_fmt(longest[0])}")]
+            if m not in met:
+                continue
+            tr, log, mt = ck[m]["training"], ck[m]["train_log"], met[m]
+            out.append(f"| **{LABELS[m]}** (`{m}`) | {tr['num_parameters'] / 1e6:.1f}M | "
+                       f"{log['training_time_s'] / 60:.0f} / {log.get('cpu_time_s', 0) / 60:.0f} min, {log['threads']} | "
+                       f"{mt['decoding']} | {mt['bleu']} | {mt['chrf']} | {mt.get('bleu_mandarin')} | "
+                       f"{mt['flores200']['bleu']} | {mt['flores200']['chrf']} |")
+        for key, title in (("tatoeba", "Tatoeba-test"), ("flores200", "FLORES-200 devtest")):
+            get = lambda m: met[m] if key == "tatoeba" else met[m][key]
+            names = [m for m in MODELS if m in met]
+            out += ["", f"BLEU by source length (Chinese characters), {title}:", "",
+                    "| bucket | n | " + " | ".join(f"{m} BLEU" for m in names) + " | "
+                    + " | ".join(f"Δ {c['difference'].split(' - ')[0].removeprefix('BLEU(').rstrip(')')} − "
+                                 f"{c['difference'].split(' - ')[1].removeprefix('BLEU(').rstrip(')')} [95% CI]"
+                                 for c in (comparison or {}).get(key, {}).get("comparisons", [])) + " |",
+                    "|---|---|" + "---|" * (len(names) + len((comparison or {}).get(key, {}).get("comparisons", [])))]
+            for i, b in enumerate(get(names[0])["by_length"]):
+                cells = [_fmt(get(m)["by_length"][i]["bleu"]) for m in names]
+                for c in (comparison or {}).get(key, {}).get("comparisons", []):
+                    d = c["by_length"][i] if i < len(c["by_length"]) else None
+                    cells.append(f"{d['delta']:+.1f} [{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]" if d else "–")
+                out.append(f"| {b['bucket']} | {b['n']:,} | " + " | ".join(cells) + " |")
         out += ["", "| target | met? | measured |", "|---|---|---|",
-                *[f"| {name} | {'yes' if ok else '**no**'} | {val} |" for name, ok, val in checks]]
-        out += ["", "![BLEU by source length](checkpoints/bleu_by_length.png)", ""]
+                *[f"| {name} | {'yes' if ok else '**no**'} | {val} |" for name, ok, val in _targets(met)], "",
+                "![BLEU by source length, Tatoeba](checkpoints/bleu_by_length.png)",
+                "![BLEU by source length, FLORES-200](checkpoints/bleu_by_length_flores.png)", "",
+                "The story sentence, verbatim (never in the training data; reference: "
+                f"*{any_m.get('story_reference', '')}*):", ""]
+        for m in MODELS:
+            if m in met and "story" in met[m]:
+                out += [f"- {LABELS[m]}, {k}: *{v}*" for k, v in met[m]["story"].items()]
+        out.append("")
     else:
         out += ["Not evaluated yet: run `python -m training.evaluate` (see below).", ""]
+    if mix:
+        out += ["How the corpora are mixed (`checkpoints/mix_experiments.json`; " + mix["note"] + "):", "",
+                "| run | weights | tags | steps | minutes (wall / CPU) | valid BLEU | valid chrF | Tatoeba-part BLEU | Tatoeba-part chrF |",
+                "|---|---|---|---|---|---|---|---|---|",
+                *[f"| {r['run']} | {', '.join(f'{k}={v}' for k, v in r['mix'].items()) or 'all 1'} | "
+                  f"{', '.join(f'{k}={v}' for k, v in r['tags'].items()) or 'none'} | {r['steps']:,} | "
+                  f"{r['minutes']} / {r['cpu_minutes']} | {r['valid_bleu']} | {r['valid_chrf']} | "
+                  f"{r['valid_bleu_tatoeba']} | {r['valid_chrf_tatoeba']} |" for r in mix["runs"]], ""]
+    if thr:
+        out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
+                f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "
+                "tokens per CPU-second of the training process):", "",
+                "| model | fp32, batches in corpus order (before) | fp32, length-bucketed | bf16 autocast, bucketed | "
+                "bf16, bucketed, 6000-token batches |", "|---|---|---|---|---|"]
+        for m, rows in thr["models"].items():
+            out.append(f"| {m} | " + " | ".join(f"{r['target_tokens_per_cpu_s']:,}" for r in rows) + " |")
+        out.append("")
     if bench:
         t = bench["targets"]
-        rows = [("Transformer, story sentence, greedy (median of %d)" % bench["runs"], f"{bench['transformer_greedy_ms']} ms", f"≤ {t['transformer_greedy_ms']} ms"),
-                ("Transformer, story sentence, beam 4", f"{bench['transformer_beam4_ms']} ms", ""),
-                ("LSTM, story sentence, greedy", f"{bench['lstm_greedy_ms']} ms", f"≤ {t['lstm_greedy_ms']} ms"),
-                ("LSTM, story sentence, beam 4", f"{bench['lstm_beam4_ms']} ms", ""),
-                ("Transformer training throughput (synthetic 64×12 batches)", f"{bench['transformer_train_target_tokens_per_s']:,} target tok/s", ""),
-                ("LSTM training throughput (synthetic 64×12 batches)", f"{bench['lstm_train_target_tokens_per_s']:,} target tok/s", "")]
+        rows = []
+        for m in MODELS:
+            if f"{m}_greedy_ms" in bench:
+                target = f"≤ {t[f'{m}_greedy_ms']} ms" if f"{m}_greedy_ms" in t else ""
+                rows += [(f"{LABELS[m]}, story sentence, greedy (median of {bench['runs']})", f"{bench[f'{m}_greedy_ms']} ms", target),
+                         (f"{LABELS[m]}, story sentence, beam 4", f"{bench[f'{m}_beam4_ms']} ms", "")]
         if "app_cold_start_s" in bench:
             rows += [("App cold start → first translation", f"{bench['app_cold_start_s']} s", f"≤ {t['app_cold_start_s']} s"),
                      ("App peak RSS", f"{bench['app_peak_rss_mb']} MB", f"≤ {t['app_peak_rss_mb']} MB")]
-        out += [f"Performance (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
+        out += [f"Latency (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", "| measure | value | target |", "|---|---|---|",
                 *[f"| {a} | {b} | {c} |" for a, b, c in rows], ""]
-    if bench and "transformer_story_translation" in bench:
-        out += ["The story sentence, greedy: / 故事里的长句（贪心解码）：", "",
-                f"- LSTM: *{bench['lstm_story_translation']}*",
-                f"- Transformer: *{bench['transformer_story_translation']}*", ""]
     if load:
         lat = load["latency_ms"]
         out += [f"Load (`python -m training.load_test`): {load['requests']} `/translate` requests, {load['concurrency']} "
@@ -98,7 +168,13 @@ def render(root: Path) -> str:
     return "\n".join(out)
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
+    args = p.parse_args(argv)
+    if args.mix_runs:
+        Path("checkpoints/mix_experiments.json").write_text(
+            json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")
     readme = Path("README.md")
     text = readme.read_text()
     if START not in text or END not in text:

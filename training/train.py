@@ -64,7 +64,7 @@ MODEL_DEFAULTS = {
     "lstm_attention": dict(d_embed=256, d_enc=256, d_dec=512, d_attn=256, enc_layers=2, dropout=0.2),
     "transformer": dict(d_model=256, n_heads=4, d_ff=1024, encoder_layers=3, decoder_layers=2, dropout=0.1),
 }
-DEFAULT_EPOCHS = {"lstm": 4, "lstm_attention": 3, "transformer": 4}
+DEFAULT_EPOCHS = {"lstm": 3, "lstm_attention": 2, "transformer": 3}  # what fits in ~90 min on a shared 2-core CPU
 
 # How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
 # random share w - floor(w) of them (drawn anew each epoch). Tatoeba (everyday speech, like the story)
