@@ -51,9 +51,9 @@ def median_ms(fn, runs: int) -> float:
 def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: int = 12, tgt_len: int = 12) -> float:
     """Target tokens per second of full training steps (forward, backward, AdamW; bf16 autocast where
     supported, as in training) on a fresh model of the checkpoint's size, with random batches shaped
-    like the corpus (median lengths)."""
+    like Tatoeba (median lengths)."""
     cfg = translator.config
-    model = build_model(cfg["model_type"], cfg["model"]).train()
+    model = build_model(translator.model_type, cfg["model"]).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
     g = torch.Generator().manual_seed(0)
     V_src, V_tgt = cfg["model"]["src_vocab_size"], cfg["model"]["tgt_vocab_size"]
@@ -62,7 +62,7 @@ def training_throughput(translator, steps: int = 10, batch: int = 64, src_len: i
     tgt[:, 0] = BOS
     mask = torch.ones_like(src)
 
-    step = lambda: train_step(model, opt, src, mask, tgt[:, :-1], tgt[:, 1:], 0.1, bf16_supported())
+    step = lambda: train_step(model, opt, src, mask, tgt[:, :-1], tgt[:, 1:], 0.1, bf16_supported(torch.device("cpu")))
     step()
     t0 = time.perf_counter()
     for _ in range(steps):
@@ -162,7 +162,7 @@ def main(argv=None) -> int:
         return 0
     report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
               "torch": torch.__version__, "threads": args.threads, "runs": args.runs, "targets": TARGETS}
-    for name in ("lstm", "transformer"):
+    for name in MODEL_NAMES:
         t = load_translator(Path(args.checkpoints) / name)
         with torch.inference_mode():
             report[f"{name}_greedy_ms"] = median_ms(lambda: t.translate(STORY, beam_size=1), args.runs)
