@@ -10,6 +10,7 @@ split, long examples made by concatenation, and the per-epoch mix of corpora.
     chosen = sample_mix({"cmn": 12000, "bible_cuvs_kjv": 30000}, {"cmn": 2.0, "bible_cuvs_kjv": 0.2}, seed=1, epoch=0)
 
 A source is one of
+- a CSV / JSON(L) / Parquet table with `en` and `zh` (or `translation`) columns, read through `datasets`;
 - a TSV file in manythings.org/anki's format: `English<TAB>Chinese<TAB>attribution`
   (the third column is optional), read through `datasets`;
 - a pair of line-aligned files `NAME.zh` / `NAME.en` (pass either file, or the
@@ -48,7 +49,14 @@ def load_pairs(source: str | Path) -> list[Pair]:
 
     datasets.disable_progress_bars()
     path = Path(source)
-    if path.exists():
+    builder = {".csv": "csv", ".json": "json", ".jsonl": "json", ".parquet": "parquet"}.get(path.suffix)
+    if path.is_file() and builder:  # a table with en/zh (or translation) columns
+        try:
+            ds = datasets.load_dataset(builder, data_files=str(path), split="train")
+        except Exception as e:  # malformed file: say which
+            raise DataError(f"{path}: cannot read it as {builder} ({e.__cause__ or e})") from e
+        pairs = _pairs_from_columns(ds, path)
+    elif path.exists():
         if not path.is_file():
             raise DataError(f"{path}: is not a file (expected a TSV corpus English<TAB>Chinese[<TAB>attribution])")
         if path.stat().st_size == 0:  # `datasets` cannot build a dataset from an empty file
@@ -76,18 +84,23 @@ def load_pairs(source: str | Path) -> list[Pair]:
             ds = datasets.load_dataset(str(source), split="train")
         except Exception as e:  # offline, unknown id, ...
             raise DataError(f"{source}: not a local file, and loading it as a hub dataset failed: {e}") from e
-        if "translation" in ds.column_names:
-            pairs = [(normalize_zh(t["zh"]), normalize_en(t["en"])) for t in ds["translation"]]
-        elif {"en", "zh"} <= set(ds.column_names):
-            pairs = [(normalize_zh(z), normalize_en(e)) for z, e in zip(ds["zh"], ds["en"])]
-        else:
-            raise DataError(f"{source}: expected columns 'en' and 'zh' or 'translation', found {ds.column_names}")
-        pairs = [(z, e) for z, e in pairs if z and e]
+        pairs = _pairs_from_columns(ds, source)
     else:
         raise DataError(f"{source}: no such file (pass the corpus path, e.g. ../shared/data/tatoeba-cmn/cmn.txt)")
     if not pairs:
         raise DataError(f"{source}: the corpus is empty (no sentence pairs found)")
     return pairs
+
+
+def _pairs_from_columns(ds, source) -> list[Pair]:
+    """(zh, en) from a `datasets` table with `en`/`zh` columns or an OPUS-style `translation` column."""
+    if "translation" in ds.column_names:
+        pairs = [(normalize_zh(t["zh"]), normalize_en(t["en"])) for t in ds["translation"]]
+    elif {"en", "zh"} <= set(ds.column_names):
+        pairs = [(normalize_zh(z), normalize_en(e)) for z, e in zip(ds["zh"], ds["en"])]
+    else:
+        raise DataError(f"{source}: expected columns 'en' and 'zh' or 'translation', found {ds.column_names}")
+    return [(z, e) for z, e in pairs if z and e]
 
 
 @dataclass
