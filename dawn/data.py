@@ -11,7 +11,6 @@ split, long examples made by concatenation, and the per-epoch mix of corpora.
 
 A source is one of
 - a CSV / JSON(L) / Parquet table with `en` and `zh` (or `translation`) columns, read through `datasets`;
-- a CSV / JSON(L) / Parquet table with `en` and `zh` (or `translation`) columns, read through `datasets`;
 - a TSV file in manythings.org/anki's format: `English<TAB>Chinese<TAB>attribution`
   (the third column is optional), read through `datasets`;
 - a pair of line-aligned files `NAME.zh` / `NAME.en` (pass either file, or the
