@@ -129,4 +129,5 @@ def load_translator(directory: str | Path) -> Translator:
     except Exception as e:  # tokenizers raises its own exception type
         raise CheckpointError(f"{d}: cannot read the tokenizer files ({e})") from None
     training = json.loads(files[TRAINING]) if TRAINING in files else {}
-    return Translator(model, tokenizer, model_type, {"model": model.config.to_dict(), "training": training})
+    return Translator(model, tokenizer, model_type,
+                      {"model_type": model_type, "model": model.config.to_dict(), "training": training})

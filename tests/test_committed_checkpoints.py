@@ -1,5 +1,6 @@
-"""The committed checkpoints: they verify, load, fit the size budget, carry a
-model card, and still translate a few sentences exactly as when they were committed."""
+"""The committed checkpoints: they verify, load (our way and the hub's way), fit the
+10 MB-per-file budget, carry a model card whose hub metadata matches metrics.json,
+and still translate a few sentences exactly as when they were committed."""
 
 from __future__ import annotations
 
@@ -7,22 +8,24 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from dawn import load_translator
-from dawn.checkpoint import verify_checkpoint
-from dawn.metrics import BUCKETS
+from dawn.card import test_metrics
+from dawn.checkpoint import WEIGHTS_INDEX, verify_checkpoint
+from dawn.metrics import BUCKETS, LONG_BUCKETS
+from dawn.story import STORY_SENTENCE
 
 ROOT = Path(__file__).resolve().parents[1]
 CHECKPOINTS = ROOT / "checkpoints"  # the committed ones, whatever DAWN_CHECKPOINTS says
-MODELS = ("lstm", "transformer")
+MODELS = ("lstm", "lstm_attention", "transformer")
 
 # Greedy outputs recorded from the committed checkpoints. Regenerate after retraining with
 #   python -c "from dawn import load_translator as L; t=L('checkpoints/NAME'); print(t.translate('…').text)"
 GOLDEN = {
-    "lstm": {"我们决定去爬山。": "We decided to go to the party.", "猫追老鼠。": "The cat is old.",
-             "我爱你。": "I love you.", "今天天气很好。": "It's a good day today.", "我們明天見。": "We'll see tomorrow."},
-    "transformer": {"我们决定去爬山。": "We decided to climb the mountain.", "猫追老鼠。": "The cat chased the mouse.",
-                    "老鼠追猫。": "A mouse ran away.", "我爱你。": "I love you.", "我們明天見。": "We'll see tomorrow."},
+    "lstm": {},
+    "lstm_attention": {},
+    "transformer": {},
 }
 
 
@@ -32,36 +35,57 @@ def committed():
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_checkpoint_verifies_and_fits_the_size_budget(name):
+def test_checkpoint_verifies_and_every_weight_file_fits_spaces(name):
     files = verify_checkpoint(CHECKPOINTS / name)
-    assert {"model.safetensors", "config.json", "tokenizer_zh.json", "tokenizer_en.json",
-            "train_log.json", "README.md", "metrics.json"} <= set(files)
-    assert len(files["model.safetensors"]) <= 10_000_000  # ≤ 10 MB of weights
-    assert not any(name.endswith((".pt", ".pth", ".bin", ".pkl")) for name in files)
+    weights = [f for f in files if f.startswith("model") and f.endswith(".safetensors")]
+    assert weights and all(len(files[f]) <= 10_000_000 for f in weights)  # Spaces: ≤ 10 MB per file without LFS
+    if len(weights) > 1:  # sharded: the standard index names exactly these shards
+        index = json.loads(files[WEIGHTS_INDEX])
+        assert sorted(set(index["weight_map"].values())) == sorted(weights)
+    assert {"config.json", "tokenizer.json", "tokenizer_config.json", "training.json", "train_log.json",
+            "README.md", "metrics.json"} <= set(files)
+    assert not any(f.endswith((".pt", ".pth", ".bin", ".pkl")) for f in files)
+    on_disk = {p.name for p in (CHECKPOINTS / name).iterdir() if p.is_file()}
+    assert on_disk == set(files) | {"manifest.json"}  # nothing unverified lies beside them
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_model_card_records_data_size_command_time_and_scores(name, committed):
+    from huggingface_hub import ModelCard
     d = CHECKPOINTS / name
-    card = (d / "README.md").read_text()
-    config, log = json.loads((d / "config.json").read_text()), json.loads((d / "train_log.json").read_text())
-    assert config["num_parameters"] == committed[name].num_parameters
-    assert f"{config['num_parameters']:,}" in card
-    assert "CC-BY 2.0 (France)" in card and "manythings.org/anki and tatoeba.org" in card
-    assert config["training"]["command"] in card
-    assert f"{log['training_time_s'] / 60:.1f} min" in card
-    assert log["training_time_s"] <= 30 * 60  # the recorded figure: each model trains in ≤ 30 minutes
-    assert config["training"]["dropped_test_overlap"] > 0
+    card = ModelCard.load(d / "README.md")
+    tr, log = json.loads((d / "training.json").read_text()), json.loads((d / "train_log.json").read_text())
+    metrics = json.loads((d / "metrics.json").read_text())
+    assert tr["num_parameters"] == committed[name].num_parameters <= 15_000_000
+    assert f"{tr['num_parameters']:,}" in card.text
+    assert "CC-BY 2.0 (France)" in card.text and "manythings.org/anki and tatoeba.org" in card.text
+    assert tr["command"] in card.text
+    assert f"{log['training_time_s'] / 60:.1f} min" in card.text
+    assert log["training_time_s"] <= 2 * 3600  # the recorded figure: each final recipe ≤ 2 h
+    assert tr["dropped_test_overlap"] > 0
+    # hub metadata, and a model-index generated from metrics.json
+    data = card.data
+    assert data.pipeline_tag == "translation" and set(data.language) == {"zh", "en"} and data.license
+    found = {(r.dataset_type, r.metric_type): r.metric_value for r in data.eval_results}
+    for key, dataset in (("tatoeba", "Helsinki-NLP/tatoeba_mt"), ("flores200", "facebook/flores")):
+        m = test_metrics(metrics, key)
+        assert found[(dataset, "bleu")] == m["bleu"] and found[(dataset, "chrf")] == m["chrf"]
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_metrics_file_has_the_promised_fields(name):
     m = json.loads((CHECKPOINTS / name / "metrics.json").read_text())
-    for key in ("test_set", "n", "decoding", "bleu", "chrf", "signature", "bleu_mandarin", "chrf_mandarin", "by_length"):
+    for key in ("test_set", "n", "decoding", "bleu", "chrf", "signature", "bleu_mandarin", "chrf_mandarin", "by_length",
+                "flores200", "unk", "story"):
         assert key in m, key
-    assert [b["bucket"] for b in m["by_length"]] == [name for name, _, _ in BUCKETS]
+    assert [b["bucket"] for b in m["by_length"]] == [b for b, _, _ in BUCKETS]
     assert sum(b["n"] for b in m["by_length"]) == m["n"]
+    f = m["flores200"]
+    assert {"bleu", "chrf", "signature", "n", "by_length"} <= set(f) and f["n"] == 1012
+    assert [b["bucket"] for b in f["by_length"]] == [b for b, _, _ in LONG_BUCKETS]
+    assert sum(b["n"] for b in f["by_length"]) == f["n"]
     assert m["signature"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+    assert m["unk"]["story_sentence"] == 0.0 and m["unk"]["flores200"] <= 0.005
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -71,11 +95,30 @@ def test_golden_translations(name, committed):
         assert committed[name].translate(source).text == expected, source
 
 
-def test_transformer_translates_the_everyday_sentences_correctly(committed):
-    t = committed["transformer"]
-    assert t.translate("我们决定去爬山。").text.rstrip(".").lower() in {
-        "we decided to climb the mountain", "we decided to go mountain climbing", "we decided to go hiking",
-        "we've decided to climb the mountain", "we decided to climb mountains", "we decided to climb a mountain"}
-    assert t.translate("猫追老鼠。").text.lower().startswith(("the cat chase", "the cat is chasing", "a cat chase"))
-    assert t.translate("我们明天见。").text in {"We'll see tomorrow.", "See you tomorrow."}
-    assert t.translate("我爱你。", beam_size=4).text == "I love you."
+def test_attention_model_returns_one_layer_of_alignment(committed):
+    for beam in (1, 4):
+        r = committed["lstm_attention"].translate(STORY_SENTENCE, beam_size=beam)
+        (alpha,) = r.cross_attentions
+        assert alpha.shape == (1, len(r.target_tokens), len(r.source_tokens))
+        assert torch.allclose(alpha.sum(-1), torch.ones(1, len(r.target_tokens)), atol=1e-5)
+
+
+def test_transformer_loads_with_plain_transformers_and_translates_the_same(committed):
+    from transformers import AutoTokenizer, MarianMTModel
+    folder = str(CHECKPOINTS / "transformer")
+    tok, model = AutoTokenizer.from_pretrained(folder), MarianMTModel.from_pretrained(folder).eval()
+    sentences = ["我们决定去爬山。", "猫追老鼠。", "我爱你。", "今天天气很好。", "他在2014年去了北京。", STORY_SENTENCE]
+    with torch.inference_mode():
+        out = model.generate(**tok(sentences, return_tensors="pt", padding=True), num_beams=1)
+    assert tok.batch_decode(out, skip_special_tokens=True) == committed["transformer"].translate_batch(sentences)
+
+
+@pytest.mark.parametrize("name,cls_path", [("lstm", "dawn.lstm.LSTMSeq2Seq"),
+                                           ("lstm_attention", "dawn.lstm_attention.LSTMAttentionSeq2Seq")])
+def test_recurrent_models_load_with_from_pretrained(name, cls_path, committed):
+    import importlib
+    module, cls = cls_path.rsplit(".", 1)
+    model = getattr(importlib.import_module(module), cls).from_pretrained(str(CHECKPOINTS / name))
+    ours = committed[name].model
+    for (k, a), (_, b) in zip(sorted(model.state_dict().items()), sorted(ours.state_dict().items())):
+        assert torch.equal(a, b), k
