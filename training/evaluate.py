@@ -5,6 +5,14 @@ compare neighbouring models with a paired bootstrap; draw BLEU by length.
     python -m training.evaluate --checkpoint checkpoints/lstm checkpoints/lstm_attention checkpoints/transformer \\
         --tatoeba ../shared/data/tatoeba-test/tatoeba-test-v2020-07-28 --flores ../shared/data/flores200-devtest
 
+Or one process per model, in parallel, then the comparison from their hypotheses:
+
+    for m in lstm lstm_attention transformer; do
+        python -m training.evaluate --checkpoint checkpoints/$m --threads 1 --tatoeba ... --flores ... &
+    done; wait
+    python -m training.evaluate --checkpoint checkpoints/lstm checkpoints/lstm_attention checkpoints/transformer \\
+        --tatoeba ... --flores ... --compare-only
+
 For each checkpoint this writes checkpoints/NAME/metrics.json (Tatoeba scores at the
 top level, as before, and `flores200`, `unk`, `story`) and refreshes its model card.
 With several models it writes checkpoints/comparison.json (each model minus the one
@@ -127,6 +135,9 @@ def main(argv=None) -> int:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--hyp-dir", default="runs", help="where test hypotheses are written (not committed)")
+    p.add_argument("--compare-only", action="store_true",
+                   help="decode nothing: read the hypotheses and metrics.json that earlier runs (e.g. one per model, "
+                        "in parallel) wrote, and write comparison.json and the figures")
     args = p.parse_args(argv)
     if not args.tatoeba and not args.flores:
         p.error("give --tatoeba and/or --flores")
@@ -145,7 +156,16 @@ def main(argv=None) -> int:
 
     hyps_by = {key: {} for key in tests}
     results = {}
-    for name, (ckpt, translator) in translators.items():
+    for name, (ckpt, translator) in translators.items() if args.compare_only else ():
+        results[name] = json.loads((ckpt / "metrics.json").read_text())
+        for key, (test, _, _) in tests.items():
+            hyps = (Path(args.hyp_dir) / f"{key}_hyp_{name}.txt").read_text().split("\n")[: len(test.zh)]
+            if len(hyps) != len(test.zh):
+                print(f"error: {args.hyp_dir}/{key}_hyp_{name}.txt has {len(hyps)} lines, expected {len(test.zh)}",
+                      file=sys.stderr)
+                return 2
+            hyps_by[key][name] = hyps
+    for name, (ckpt, translator) in () if args.compare_only else translators.items():
         if args.beam_size:
             beam, selection = args.beam_size, None
         else:
