@@ -119,7 +119,7 @@ def load_translator(directory: str | Path) -> Translator:
             raise ValueError("an old checkpoint (config.json with 'model' and 'training'); "
                              "this version reads the hub layout — retrain it with python -m training.train")
         model_type, model = model_from_config(config)
-    except (ValueError, KeyError, TypeError) as e:
+    except (ValueError, KeyError, TypeError, AttributeError) as e:  # AttributeError: config.json not an object
         raise CheckpointError(f"{d / CONFIG}: not a valid model config ({e})") from None
     load_weights(model.hub_module, read_weights(files, d), d)
     try:
