@@ -11,7 +11,7 @@ import os
 import pytest
 import torch
 from app_fixtures import app_url, checkpoint_root, translators  # noqa: F401  (fixtures for the app tests)
-from tiny_corpus import ROOT, TINY, TINY_FLAGS, make_pairs, write_test_set, write_tsv
+from tiny_corpus import ROOT, TINY, make_pairs, train_args, write_test_set, write_tsv
 
 
 # ----------------------------------------------------------------------------- library tests
@@ -35,10 +35,11 @@ def datasets_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def tokenizer():
-    """A PairTokenizer trained on the 90-pair tiny corpus (vocab ~100)."""
+    """A PairTokenizer trained on the 90-pair tiny corpus (about 120 English subwords + 25 characters)."""
     from dawn.tokenizer import PairTokenizer
     pairs = make_pairs()
-    return PairTokenizer.train([z for z, _ in pairs], [e for _, e in pairs], zh_vocab_size=100, en_vocab_size=120)
+    return PairTokenizer.train([z for z, _ in pairs], [e for _, e in pairs], en_vocab_size=120,
+                               zh_coverage=1.0, zh_min_count=1)
 
 
 @pytest.fixture
@@ -77,12 +78,9 @@ def test_dir(tmp_path):
 
 @pytest.fixture
 def train_argv(corpus_file, test_dir):
-    """train_argv(kind, out, *extra) -> argv for training.train on the tiny corpus (7 steps per epoch)."""
+    """train_argv(kind, out, *extra) -> argv for training.train on the tiny corpus (a few steps per epoch)."""
     def make(kind: str, out, *extra: str) -> list[str]:
-        return ["--model", kind, "--data", str(corpus_file), "--test-dir", str(test_dir), "--out", str(out),
-                "--seed", "7", "--threads", "1", "--zh-vocab", "100", "--en-vocab", "120", "--batch-tokens", "200",
-                "--warmup", "5", "--save-every", "3", "--valid-fraction", "0.1", "--concat-fraction", "0.1",
-                "--valid-bleu-sentences", "10", *TINY_FLAGS[kind], *extra]
+        return train_args(kind, corpus_file, test_dir, out, *extra)
     return make
 
 
