@@ -1,12 +1,17 @@
-"""The corpus: loading, normalisation, test-overlap removal, the split and concatenations."""
+"""The corpora: loading (TSV, NAME.zh/NAME.en pairs, folders), normalisation, test-overlap
+removal (Tatoeba and FLORES files), story-sentence removal, the split, concatenations and
+the per-epoch mix."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from tiny_corpus import write_test_set, write_tsv
 
-from dawn.data import (DataError, add_concatenations, load_pairs, load_test_set, remove_test_overlap,
-                       split_by_english)
+from dawn import story
+from dawn.data import (DataError, add_concatenations, load_corpora, load_pairs, load_test_set, remove_story_sentences,
+                       remove_test_overlap, sample_mix, split_by_english, story_texts)
 from dawn.text import normalize_en, normalize_zh, strip_unprintable
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
@@ -128,8 +133,138 @@ def test_remove_test_overlap_drops_every_translation_of_a_test_sentence(tmp_path
 
 
 def test_remove_test_overlap_without_test_files(tmp_path, pairs):
-    with pytest.raises(DataError, match="no \\*.zho / \\*.eng test files"):
+    with pytest.raises(DataError, match=r"no \*\.zho / \*\.eng \(or zho_\*\.devtest / eng_\*\.devtest\) test files"):
         remove_test_overlap(pairs, tmp_path)
+
+
+def _write_flores(folder, zh: list[str], en: list[str]) -> None:
+    """FLORES-200's layout: one sentence per line in zho_Hans.devtest / eng_Latn.devtest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "zho_Hans.devtest").write_text("\n".join(zh) + "\n", encoding="utf-8")
+    (folder / "eng_Latn.devtest").write_text("\n".join(en) + "\n", encoding="utf-8")
+
+
+def test_remove_test_overlap_reads_flores_files_and_several_folders(tmp_path, pairs):
+    tatoeba, flores = tmp_path / "tatoeba-test", tmp_path / "flores200-devtest"
+    write_test_set(tatoeba / "cmn-eng" / "test", ["你有书。"], ["Nothing like the corpus."])
+    _write_flores(flores, ["一句很长的新闻句子。", "我们要茶。"], ["A long news sentence.", "He likes dogs."])
+    kept, dropped = remove_test_overlap(pairs, [tatoeba, flores])
+    gone = {("你有书。", "You have books."), ("我们要茶。", "We want tea."), ("他喜欢狗。", "He likes dogs.")}
+    assert dropped == 3 and kept == [p for p in pairs if p not in gone]
+    assert remove_test_overlap(pairs, flores)[1] == 2              # one folder given as a plain path
+    assert remove_test_overlap(pairs, [str(flores)])[1] == 2
+
+
+def test_remove_test_overlap_refuses_a_folder_without_test_files_among_several(tmp_path, pairs):
+    _write_flores(tmp_path / "flores", ["一。"], ["One."])
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"empty: no \*\.zho"):
+        remove_test_overlap(pairs, [tmp_path / "flores", tmp_path / "empty"])
+
+
+# --- story sentences ----------------------------------------------------------------------
+
+STORY_TRADITIONAL = "雖然昨天天氣不好，但我們還是決定去爬山，因為天氣預報說今天會放晴，結果真的出了太陽，山頂的風景美得令人窒息。"
+
+
+def test_story_texts_include_the_story_sentence():
+    assert story.STORY_SENTENCE in story_texts()
+    assert normalize_zh(STORY_TRADITIONAL) == story.STORY_SENTENCE
+
+
+def test_remove_story_sentences_exact_contained_and_traditional(tmp_path, pairs):
+    s = story.STORY_SENTENCE
+    corpus = pairs + [
+        (s, "exact"),
+        ("他说：" + s + "真的。", "contained in a longer text"),
+        (s.replace("，", " ").replace("。", ""), "other punctuation and spaces"),
+    ]
+    kept, dropped = remove_story_sentences(corpus)
+    assert (kept, dropped) == (pairs, 3)
+    # Traditional script: the loaders normalise to Simplified, so the story sentence is found all the same
+    (tmp_path / "trad.zh").write_text(f"我有猫。\n{STORY_TRADITIONAL}\n", encoding="utf-8")
+    (tmp_path / "trad.en").write_text("I have cats.\nA copy of the story.\n", encoding="utf-8")
+    loaded = load_corpora([tmp_path / "trad.zh"])["trad"]
+    assert remove_story_sentences(loaded) == ([("我有猫。", "I have cats.")], 1)
+
+
+def test_remove_story_sentences_with_given_texts():
+    corpus = [("天气预报说今天会放晴。", "a"), ("他说天气预报说今天会放晴了", "b"), ("今天会放晴。", "c"), ("放晴", "d")]
+    assert remove_story_sentences(corpus, ["天气预报说今天会放晴，"]) == (corpus[2:], 2)
+    assert remove_story_sentences(corpus, ["放晴"]) == (corpus, 0)  # shorter than 4 characters: too common to drop
+    assert remove_story_sentences(corpus, []) == (corpus, 0)
+
+
+# --- several corpora ------------------------------------------------------------------------
+
+def _write_aligned(stem, pairs) -> None:
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    Path(f"{stem}.zh").write_text("\n".join(z for z, _ in pairs) + "\n", encoding="utf-8")
+    Path(f"{stem}.en").write_text("\n".join(e for _, e in pairs) + "\n", encoding="utf-8")
+
+
+def test_load_corpora_names_each_corpus_after_its_file(tmp_path, corpus_file, pairs):
+    _write_aligned(tmp_path / "extra" / "bible", [("起初神创造天地。", "In the beginning God created the heaven and the earth.")])
+    _write_aligned(tmp_path / "extra" / "docs", [("这是一个函数。", "This is a function."), ("返回 None。", "Returns None.")])
+    _write_aligned(tmp_path / "single", [("我們有貓。", "We have cats.")])
+    corpora = load_corpora([corpus_file, tmp_path / "extra", tmp_path / "single.en"])
+    assert list(corpora) == ["corpus", "bible", "docs", "single"]
+    assert corpora["corpus"] == pairs
+    assert corpora["docs"] == [("这是一个函数。", "This is a function."), ("返回 None。", "Returns None.")]
+    assert corpora["single"] == [("我们有猫。", "We have cats.")]                  # normalised to Simplified
+    assert load_corpora([tmp_path / "single"]) == load_corpora([tmp_path / "single.zh"]) == {"single": corpora["single"]}
+
+
+def test_load_corpora_refuses_two_corpora_of_one_name(tmp_path, corpus_file):
+    _write_aligned(tmp_path / "other" / "corpus", [("一。", "One.")])
+    with pytest.raises(DataError, match="a second corpus named 'corpus'"):
+        load_corpora([corpus_file, tmp_path / "other"])
+
+
+def test_load_corpora_refuses_misaligned_and_empty_lines(tmp_path):
+    (tmp_path / "a.zh").write_text("一。\n二。\n", encoding="utf-8")
+    (tmp_path / "a.en").write_text("One.\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.zh has 2 lines but .*a\.en has 1"):
+        load_corpora([tmp_path / "a.zh"])
+    (tmp_path / "a.en").write_text("One.\n \n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"a\.en:2: empty line"):
+        load_corpora([tmp_path / "a"])
+
+
+def test_load_corpora_refuses_a_folder_without_pairs_and_a_missing_source(tmp_path):
+    (tmp_path / "only.zh").write_text("一。\n", encoding="utf-8")
+    with pytest.raises(DataError, match="a folder without NAME.zh / NAME.en pairs"):
+        load_corpora([tmp_path])
+    with pytest.raises(DataError, match="no such file"):
+        load_corpora([tmp_path / "nothing.tsv"])
+
+
+def test_load_corpora_hub_id_offline_is_a_clear_error():
+    with pytest.raises(DataError, match="not a local file, and loading it as a hub dataset failed"):
+        load_corpora(["no-such-owner/no-such-dataset"])
+
+
+# --- the per-epoch mix ------------------------------------------------------------------------
+
+def test_sample_mix_counts_follow_the_weights():
+    sizes = {"cmn": 10, "bible": 40, "docs": 7, "other": 5}
+    chosen = sample_mix(sizes, {"cmn": 2.0, "bible": 0.25, "docs": 1.5, "other": 0.0}, seed=1, epoch=0)
+    assert sorted(chosen["cmn"]) == sorted(list(range(10)) * 2)              # every pair twice
+    assert len(chosen["bible"]) == 10 and len(set(chosen["bible"])) == 10    # a quarter, no pair twice
+    assert set(chosen["bible"]) <= set(range(40))
+    docs = sorted(chosen["docs"])                                            # every pair once, half of them twice
+    assert len(docs) == 7 + round(0.5 * 7) and set(docs) == set(range(7))
+    assert chosen["other"] == []
+    assert sample_mix({"x": 6}, {}, seed=1, epoch=0) == {"x": list(range(6))}  # weight 1 by default
+
+
+def test_sample_mix_is_drawn_anew_each_epoch_and_repeatable():
+    sizes, weights = {"a": 200, "b": 50}, {"a": 0.3, "b": 1.0}
+    first = sample_mix(sizes, weights, seed=3, epoch=0)
+    assert sample_mix(sizes, weights, seed=3, epoch=0) == first           # a resumed run draws the same
+    assert sample_mix(sizes, weights, seed=3, epoch=1)["a"] != first["a"]  # another epoch, another share
+    assert sample_mix(sizes, weights, seed=4, epoch=0)["a"] != first["a"]
+    assert sample_mix(sizes, weights, seed=3, epoch=1)["b"] == first["b"] == list(range(50))
 
 
 # --- split_by_english ----------------------------------------------------------------
