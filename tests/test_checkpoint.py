@@ -1,4 +1,5 @@
-"""Checkpoints: save -> load equality, verification of every file, no pickle, atomic writes."""
+"""Checkpoints: the hub layout, save -> load equality, fp16 shards, verification of every
+file (every shard included), old and missing folders refused clearly, no pickle, atomic writes."""
 
 from __future__ import annotations
 
@@ -12,30 +13,19 @@ from pathlib import Path
 import pytest
 import torch
 from safetensors import safe_open
-from tiny_corpus import ROOT
+from tiny_corpus import ROOT, round_to_fp16, save_like_train
 
-from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, CheckpointError, frozen_names, save_checkpoint, update_file,
+import dawn.checkpoint
+from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, WEIGHTS_INDEX, CheckpointError, update_file,
                              verify_checkpoint, write_files_atomically)
-from dawn.tokenizer import EN_FILE, ZH_FILE
-from dawn.translator import load_translator
+from dawn.tokenizer import TOKENIZER_CONFIG, TOKENIZER_FILE
+from dawn.translator import Translator, load_translator
 
-MODELS = ["lstm", "transformer"]
-
-
-def _round_to_fp16(model: torch.nn.Module) -> None:
-    """Round every stored weight to what fp16 storage keeps, so that save -> load can be exact.
-    Frozen parameters (the sinusoidal position tables) are not stored: they are rebuilt exactly."""
-    frozen = frozen_names(model)
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if t.is_floating_point() and name not in frozen:
-                t.copy_(t.half().float())
+MODELS = ["lstm", "lstm_attention", "transformer"]
 
 
 def _save(directory: Path, model, kind: str, tokenizer) -> Path:
-    config = {"model_type": kind, "model": model.config.to_dict()}
-    save_checkpoint(directory, model, config, {**tokenizer.to_files(), "train_log.json": b"{}"})
-    return directory
+    return save_like_train(directory, model, tokenizer)
 
 
 @pytest.fixture
@@ -49,7 +39,7 @@ def checkpoint(tmp_path, make_model, tokenizer) -> Path:
 def test_save_then_load_gives_the_same_model(kind, tmp_path, make_model, tokenizer):
     model = make_model(kind)
     original = {k: v.clone() for k, v in model.state_dict().items()}
-    _round_to_fp16(model)
+    round_to_fp16(model)
     assert any(not torch.equal(original[k], v) for k, v in model.state_dict().items())  # rounding did something
     loaded = load_translator(_save(tmp_path / "ckpt", model, kind, tokenizer))
 
@@ -64,7 +54,6 @@ def test_save_then_load_gives_the_same_model(kind, tmp_path, make_model, tokeniz
     mask, tgt_in = torch.ones_like(src), torch.tensor([[1, 5, 9, 7]])
     with torch.no_grad():
         assert torch.equal(model(src, mask, tgt_in), loaded.model(src, mask, tgt_in))
-    from dawn.translator import Translator
     a, b = Translator(model, tokenizer, kind, {}).translate("我们要花。", 3), loaded.translate("我们要花。", 3)
     assert (a.text, a.target_tokens, a.log_prob) == (b.text, b.target_tokens, b.log_prob)
 
@@ -76,14 +65,17 @@ def test_weights_are_stored_as_fp16_and_tied_weights_once(tmp_path, make_model, 
         keys = list(f.keys())
         dtypes = {f.get_tensor(k).dtype for k in keys}
     assert dtypes == {torch.float16}
-    assert "marian.lm_head.weight" not in keys  # tied to the decoder embedding, stored once
+    assert "lm_head.weight" not in keys  # tied to the decoder embedding, stored once
+    assert "model.decoder.embed_tokens.weight" in keys  # a plain MarianMTModel's names
     loaded = load_translator(d).model.marian
     assert loaded.lm_head.weight.data_ptr() == loaded.model.decoder.embed_tokens.weight.data_ptr()
 
 
 def test_checkpoint_files_and_manifest(checkpoint, tokenizer):
     names = {p.name for p in checkpoint.iterdir()}
-    assert names == {WEIGHTS, CONFIG, MANIFEST, ZH_FILE, EN_FILE, "train_log.json"}
+    assert names == {WEIGHTS, CONFIG, MANIFEST, TOKENIZER_FILE, TOKENIZER_CONFIG, "train_log.json"}
+    config = json.loads((checkpoint / CONFIG).read_text())
+    assert config["model_type"] == "lstm" and config["d_model"] == 16   # the dataclass fields, as the hub mixin writes
     manifest = json.loads((checkpoint / MANIFEST).read_text())["files"]
     assert set(manifest) == names - {MANIFEST}
     assert set(verify_checkpoint(checkpoint)) == names - {MANIFEST}
@@ -95,6 +87,116 @@ def test_checkpoint_files_and_manifest(checkpoint, tokenizer):
 def test_update_file_keeps_the_checkpoint_verifiable(checkpoint):
     update_file(checkpoint, "README.md", b"# card\n")
     assert verify_checkpoint(checkpoint)["README.md"] == b"# card\n"
+
+
+# --- shards: every weight file stays small, the manifest covers each one -------------------
+
+@pytest.fixture
+def small_shards(monkeypatch):
+    """Shards of at most 4 kB, so that tiny models are split like the real ones are at 9 MB."""
+    monkeypatch.setattr(dawn.checkpoint, "MAX_SHARD_BYTES", 4000)
+    return 4000
+
+
+def _shards(d: Path) -> list[str]:
+    return sorted(p.name for p in d.glob("model-*.safetensors"))
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_sharded_save_then_load_gives_the_same_model(kind, tmp_path, make_model, tokenizer, small_shards):
+    model = make_model(kind)
+    round_to_fp16(model)
+    d = _save(tmp_path / "ckpt", model, kind, tokenizer)
+    shards = _shards(d)
+    assert len(shards) > 2 and not (d / WEIGHTS).exists()
+    index = json.loads((d / WEIGHTS_INDEX).read_text())
+    assert sorted(set(index["weight_map"].values())) == shards
+    assert index["metadata"]["total_size"] == sum(
+        t.numel() * t.element_size() for name in shards for t in _tensors(d / name).values())
+    for name in shards:                             # each shard ≤ the limit, unless one tensor alone is larger
+        tensors = _tensors(d / name)
+        assert (d / name).stat().st_size <= small_shards + 2000 or len(tensors) == 1, name
+        assert {t.dtype for t in tensors.values() if t.is_floating_point()} == {torch.float16}
+    manifest = json.loads((d / MANIFEST).read_text())["files"]
+    assert set(shards) | {WEIGHTS_INDEX} <= set(manifest)
+
+    loaded = load_translator(d)
+    own, back = model.state_dict(), loaded.model.state_dict()
+    assert own.keys() == back.keys() and all(torch.equal(own[k], back[k]) for k in own)
+    assert loaded.translate("我们要花。", 2).text == Translator(model, tokenizer, kind, {}).translate("我们要花。", 2).text
+
+
+def _tensors(path: Path) -> dict[str, torch.Tensor]:
+    with safe_open(str(path), framework="pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}
+
+
+@pytest.fixture
+def sharded(tmp_path, make_model, tokenizer, small_shards) -> Path:
+    return _save(tmp_path / "sharded", make_model("lstm"), "lstm", tokenizer)
+
+
+def test_a_tampered_shard_is_refused(sharded):
+    shard = sharded / _shards(sharded)[1]
+    data = bytearray(shard.read_bytes())
+    data[-3] ^= 0x01                                    # one bit of one weight
+    shard.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match=re.escape(str(shard)) + ": SHA-256 does not match"):
+        load_translator(sharded)
+
+
+def test_a_missing_shard_is_refused(sharded):
+    shard = sharded / _shards(sharded)[-1]
+    shard.unlink()
+    with pytest.raises(CheckpointError, match=re.escape(str(shard)) + r": missing \(listed in manifest"):
+        load_translator(sharded)
+
+
+def test_a_shard_left_out_of_the_manifest_is_refused(sharded):
+    name = _shards(sharded)[0]
+    manifest = json.loads((sharded / MANIFEST).read_text())
+    del manifest["files"][name]
+    (sharded / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(CheckpointError, match=re.escape(str(sharded / name)) + ": a shard named in .* not listed in"):
+        load_translator(sharded)
+
+
+def test_an_unreadable_shard_index_is_refused(sharded):
+    update_file(sharded, WEIGHTS_INDEX, b"[1, 2]")
+    with pytest.raises(CheckpointError, match="model.safetensors.index.json: not a valid shard index"):
+        load_translator(sharded)
+
+
+def test_saving_with_another_layout_removes_the_old_weight_files(sharded, make_model, tokenizer, monkeypatch):
+    monkeypatch.setattr(dawn.checkpoint, "MAX_SHARD_BYTES", 9_000_000)
+    _save(sharded, make_model("lstm", seed=1), "lstm", tokenizer)
+    assert _shards(sharded) == [] and not (sharded / WEIGHTS_INDEX).exists() and (sharded / WEIGHTS).exists()
+    load_translator(sharded)
+    monkeypatch.setattr(dawn.checkpoint, "MAX_SHARD_BYTES", 4000)
+    _save(sharded, make_model("lstm", seed=2), "lstm", tokenizer)
+    assert len(_shards(sharded)) > 2 and not (sharded / WEIGHTS).exists()
+    load_translator(sharded)
+
+
+# --- old and missing folders: a clear message, never a traceback ------------------------------
+
+def test_an_old_format_checkpoint_is_refused_clearly(tmp_path, make_model):
+    """The first checkpoints: tokenizer_zh.json + tokenizer_en.json, config.json with "model" and "training"."""
+    from dawn.checkpoint import weights_to_store
+    from safetensors.torch import save
+
+    model = make_model("lstm")
+    config = {"model_type": "lstm", "model": model.config.to_dict(), "training": {"seed": 1}}
+    files = {WEIGHTS: save(weights_to_store(model, torch.float16)), CONFIG: json.dumps(config).encode(),
+             "tokenizer_zh.json": b"{}", "tokenizer_en.json": b"{}"}
+    write_files_atomically(tmp_path / "old", {
+        **files, MANIFEST: json.dumps({"files": {n: dawn.checkpoint.sha256(b) for n, b in files.items()}}).encode()})
+    with pytest.raises(CheckpointError, match=r"config\.json: .*an old checkpoint.*retrain it with python -m training\.train"):
+        load_translator(tmp_path / "old")
+    # a hub-style config.json beside the old tokenizer files: still a clear message
+    update_file(tmp_path / "old", CONFIG, json.dumps({**model.config.to_dict(), "model_type": "lstm"}).encode())
+    with pytest.raises(CheckpointError, match=r"cannot read the tokenizer files .*an old checkpoint \(tokenizer_zh\.json \+ tokenizer_en\.json\)"):
+        load_translator(tmp_path / "old")
 
 
 # --- a damaged checkpoint is refused, naming the file ------------------------------------
@@ -116,7 +218,7 @@ def test_invalid_manifest(checkpoint):
         load_translator(checkpoint)
 
 
-@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, ZH_FILE, EN_FILE])
+@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, TOKENIZER_FILE, TOKENIZER_CONFIG])
 def test_missing_file(checkpoint, name):
     (checkpoint / name).unlink()
     with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / name)) + r": missing \(listed in manifest"):
@@ -124,7 +226,7 @@ def test_missing_file(checkpoint, name):
 
 
 @pytest.mark.parametrize("damage", ["truncate", "flip", "append"])
-@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, EN_FILE])
+@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, TOKENIZER_FILE])
 def test_corrupted_file(checkpoint, name, damage):
     path = checkpoint / name
     data = bytearray(path.read_bytes())
@@ -142,9 +244,9 @@ def test_corrupted_file(checkpoint, name, damage):
 
 def test_tokenizer_not_listed_in_manifest(checkpoint):
     manifest = json.loads((checkpoint / MANIFEST).read_text())
-    del manifest["files"][EN_FILE]
+    del manifest["files"][TOKENIZER_FILE]
     (checkpoint / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match=f"manifest.json: does not list '{EN_FILE}'"):
+    with pytest.raises(CheckpointError, match=f"cannot read the tokenizer files .*{TOKENIZER_FILE} or {TOKENIZER_CONFIG} is missing"):
         load_translator(checkpoint)
 
 
@@ -165,7 +267,7 @@ def test_unreadable_safetensors_with_valid_hash(checkpoint):
 def test_weights_of_another_model_size(checkpoint, tmp_path, make_model, tokenizer):
     other = _save(tmp_path / "wide", make_model("lstm", d_model=24), "lstm", tokenizer)
     update_file(checkpoint, WEIGHTS, (other / WEIGHTS).read_bytes())
-    with pytest.raises(CheckpointError, match=r"model\.safetensors: \S+ has shape \(\d+, ?\S*\), the model expects \("):
+    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint)) + r": \S+ has shape \(\d+, ?\S*\), the model expects \("):
         load_translator(checkpoint)
 
 
@@ -176,8 +278,8 @@ def test_weights_of_another_architecture(checkpoint, tmp_path, make_model, token
         load_translator(checkpoint)
 
 
-@pytest.mark.parametrize("config", [{"model_type": "gru", "model": {}}, {"model": {}},
-                                    {"model_type": "lstm", "model": {"width": 3}}])
+@pytest.mark.parametrize("config", [{"model_type": "gru"}, {}, {"model_type": "lstm", "width": 3},
+                                    {"model_type": "marian", "d_model": 16}, []])
 def test_invalid_config(checkpoint, config):
     update_file(checkpoint, CONFIG, json.dumps(config).encode())
     with pytest.raises(CheckpointError, match="config.json: not a valid model config"):
@@ -185,7 +287,7 @@ def test_invalid_config(checkpoint, config):
 
 
 def test_invalid_tokenizer_file(checkpoint):
-    update_file(checkpoint, ZH_FILE, b'{"version": "nonsense"}')
+    update_file(checkpoint, TOKENIZER_FILE, b'{"version": "nonsense"}')
     with pytest.raises(CheckpointError, match="cannot read the tokenizer files"):
         load_translator(checkpoint)
 
@@ -217,7 +319,9 @@ def test_sources_never_unpickle():
             assert re.search(r"weights_only\s*=\s*True", args), f"{path}: torch.load({args}) without weights_only=True"
         assert not re.search(r"^\s*(import|from)\s+(pickle|cPickle|dill|cloudpickle|joblib)\b", src, re.M), \
             f"{path} imports a pickle module"
-        assert not re.search(r"\bpickle\.|torch\.save\s*\(|\.save_pretrained\s*\(", src), f"{path} pickles (or may)"
+        # (save_pretrained is allowed: the recurrent models' is huggingface_hub's mixin writing safetensors,
+        # and test_hub checks that it writes nothing but JSON and safetensors)
+        assert not re.search(r"\bpickle\.|torch\.save\s*\(", src), f"{path} pickles (or may)"
 
 
 def test_grep_helper_sees_calls():
