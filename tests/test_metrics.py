@@ -7,7 +7,7 @@ import math
 import pytest
 import sacrebleu
 
-from dawn.metrics import BUCKETS, bucket_of, corpus_scores, paired_bootstrap, sentence_scores, source_length
+from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired_bootstrap, sentence_scores, source_length
 
 REFS = ["The cat is chasing the mouse.", "We decided to climb the mountain.", "It is raining today."]
 
@@ -61,6 +61,15 @@ def test_every_length_is_in_exactly_one_bucket():
     assert bucket_of(10**6) == "25+"
     assert [bucket_of(n) for n in (8, 9, 12, 13, 16, 17, 24, 25)] == ["1-8", "9-12", "9-12", "13-16", "13-16",
                                                                        "17-24", "17-24", "25+"]
+
+
+def test_long_buckets_for_flores_cover_every_length_once_in_order():
+    assert [name for name, _, _ in LONG_BUCKETS] == ["1-24", "25-34", "35-44", "45-59", "60+"]
+    for (_, _, hi), (_, lo, _) in zip(LONG_BUCKETS, LONG_BUCKETS[1:]):
+        assert lo == hi + 1                                                  # no gap, no overlap
+    assert [bucket_of(n, LONG_BUCKETS) for n in (0, 24, 25, 44, 45, 59, 60, 10**6)] == [
+        "1-24", "1-24", "25-34", "35-44", "45-59", "45-59", "60+", "60+"]
+    assert bucket_of(54, LONG_BUCKETS) == "45-59"                           # the story sentence
 
 
 def test_source_length_ignores_spaces():

@@ -1,5 +1,6 @@
-"""Both models and the decoders: shapes, cached == uncached, batched == single,
-greedy == beam 1, bounded output length, and what a Translation carries."""
+"""The three models and the decoders: shapes, cached == uncached, batched == single,
+greedy == beam 1, bounded output length, what a Translation carries, and the
+hand-written attention of the LSTM with attention (weights sum to 1, 0 on padding)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from dawn.decoding import beam_search, greedy_decode, max_output_len, pad_batch
 from dawn.tokenizer import BOS, EOS, PAD
 from dawn.translator import Translator
 
-MODELS = ["lstm", "transformer"]
+MODELS = ["lstm", "lstm_attention", "transformer"]
 SENTENCES = ["我喜欢猫。", "他们有鱼和茶吗？", "你要书。", "我"]
 
 
@@ -200,7 +201,7 @@ def test_translation_matches_decoder_output(kind, make_model, tokenizer):
     assert t.num_parameters == sum(p.numel() for p in model.parameters())
 
 
-@pytest.mark.parametrize("kind", ["lstm", "transformer"])
+@pytest.mark.parametrize("kind", MODELS)
 def test_overlong_source_is_refused_with_a_clear_error(kind, make_model, tokenizer):
     from dawn.translator import MAX_SOURCE_TOKENS, Translator
     t = Translator(make_model(kind), tokenizer, kind, {})
@@ -209,3 +210,74 @@ def test_overlong_source_is_refused_with_a_clear_error(kind, make_model, tokeniz
     with pytest.raises(ValueError, match="split it into sentences"):
         t.translate_batch(["我有猫。", "我" * 600])
     assert t.translate("我" * (MAX_SOURCE_TOKENS - 1)).text is not None  # the longest allowed input still works
+
+
+# --- the LSTM with attention: e = vᵀ tanh(W s + U h), α = softmax(e), c = Σ α h ------------------
+
+TWO = ["他们有鱼和茶吗？", "我"]  # 9 and 2 source tokens: the second is mostly padding in a batch
+
+
+def test_attention_weights_sum_to_one_over_the_source_and_are_zero_on_padding(make_model, tokenizer):
+    model = make_model("lstm_attention", seed=3)
+    src, mask = _batch(tokenizer, TWO + ["你要书。"])                  # (B, S), padded
+    B, T = src.size(0), 5
+    tgt_in = torch.cat([torch.full((B, 1), BOS), torch.randint(4, tokenizer.tgt_vocab_size, (B, T - 1))], dim=1)
+    with torch.no_grad():
+        logits, alpha = model(src, mask, tgt_in, return_attention=True)  # (B, T, V), (B, T, S)
+        plain = model(src, mask, tgt_in)
+    assert alpha.shape == (B, T, src.size(1))
+    for b in range(B):
+        n = int(mask[b].sum())
+        torch.testing.assert_close(alpha[b, :, :n].sum(-1), torch.ones(T))
+        assert (alpha[b, :, :n] > 0).all()
+        assert (alpha[b, :, n:] == 0).all()                           # exactly 0: masked before the softmax
+    torch.testing.assert_close(logits, plain)                          # the weights change nothing else
+
+
+def test_attention_of_a_batch_equals_each_sentence_alone(make_model, tokenizer):
+    model = make_model("lstm_attention", seed=4)
+    _never_eos(model)                                                  # outputs of different, known lengths
+    t = Translator(model, tokenizer, "lstm_attention", {})
+    alone = [t.translate(s) for s in TWO]
+    assert t.translate_batch(TWO) == [r.text for r in alone]
+    src, mask = _batch(tokenizer, TWO)
+    batched = greedy_decode(model, src, mask)
+    ids = [i for i, _ in batched]
+    assert [tokenizer.target_tokens(i) for i in ids] == [r.target_tokens for r in alone]
+    tgt_in, _ = pad_batch([[BOS] + i for i in ids])                    # (B, T+1)
+    with torch.no_grad():
+        _, alpha = model(src, mask, tgt_in, return_attention=True)     # (B, T+1, S)
+    for b, r in enumerate(alone):
+        T, S = len(r.target_tokens), len(r.source_tokens)
+        torch.testing.assert_close(alpha[b, :T, :S], r.cross_attentions[0][0], atol=1e-5, rtol=1e-5)
+        assert (alpha[b, :T, S:] == 0).all()
+
+
+@pytest.mark.parametrize("beam", [1, 4])
+def test_attention_translation_carries_one_layer_of_weights(beam, make_model, tokenizer):
+    model = make_model("lstm_attention", seed=5)
+    _never_eos(model)
+    r = Translator(model, tokenizer, "lstm_attention", {}).translate("我喜歡貓。", beam_size=beam)
+    S, T = len(r.source_tokens), len(r.target_tokens)
+    assert T == max_output_len(S, model.config.max_target_len)
+    assert [tuple(a.shape) for a in r.cross_attentions] == [(1, T, S)]
+    torch.testing.assert_close(r.cross_attentions[0].sum(-1), torch.ones(1, T))
+    assert r.encoder_attentions is None and r.final_state is None
+
+
+def test_attention_weights_are_the_ones_the_decoder_used(make_model, tokenizer):
+    """Step-by-step decoding keeps α of each step in its state: the same as the Translation's map."""
+    model = make_model("lstm_attention", seed=6)
+    r = Translator(model, tokenizer, "lstm_attention", {}).translate("你要书。")
+    ids = tokenizer.encode_source("你要书。")
+    src, mask = pad_batch([ids])
+    [(out, _)] = greedy_decode(model, src, mask)
+    with torch.no_grad():
+        state, prev, steps = model.start(src, mask), torch.tensor([BOS]), []
+        for tok in out:
+            _, state = model.step(prev, state)
+            steps.append(state.alpha[0])
+            prev = torch.tensor([tok])
+    if steps:
+        torch.testing.assert_close(torch.stack(steps), r.cross_attentions[0][0], atol=1e-5, rtol=1e-5)
+    assert r.cross_attentions[0].shape == (1, len(out), len(ids))
