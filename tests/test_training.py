@@ -1,5 +1,6 @@
 """Training: batching, the schedule, the loss goes down, and the CLI end to end
-(checkpoint contents, exact resume after a SIGKILL, clear errors)."""
+(checkpoint contents, several corpora mixed and tagged, the quick preset, exact resume
+after a SIGKILL, clear errors)."""
 
 from __future__ import annotations
 
@@ -16,10 +17,10 @@ from tiny_corpus import ROOT, make_pairs
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
 from dawn.tokenizer import BOS, PAD, PairTokenizer
-from dawn.translator import Translator, build_model, load_translator
-from training.train import STATE_DIR, collate, evaluate_loss, lr_at, make_batches
+from dawn.translator import Translator, load_translator, model_from_config
+from training.train import QUICK, STATE_DIR, collate, evaluate_loss, lr_at, make_batches
 
-MODELS = ["lstm", "transformer"]
+MODELS = ["lstm", "lstm_attention", "transformer"]
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
@@ -95,18 +96,25 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     out = tmp_path / kind
     assert run_train(train_argv(kind, out, "--epochs", "3")) == 0
     names = {p.name for p in out.iterdir()}
-    assert {"model.safetensors", "config.json", "train_log.json", "tokenizer_zh.json", "tokenizer_en.json",
-            MANIFEST, "README.md", STATE_DIR} <= names
-    assert not [n for n in names if n.endswith(".tmp") or n == ".write-test"]
+    expected = {"model.safetensors", "config.json", "training.json", "train_log.json", "tokenizer.json",
+                "tokenizer_config.json", MANIFEST, "README.md", STATE_DIR}
+    assert names == expected | ({"generation_config.json"} if kind == "transformer" else set())
     assert set(verify_checkpoint(out)) == names - {MANIFEST, STATE_DIR}  # every file is in the manifest
 
     config = json.loads((out / "config.json").read_text())
-    assert config["model_type"] == kind and config["model"]["d_model"] == 16
-    tr = config["training"]
-    assert tr["seed"] == 7 and tr["epochs"] == 3
-    assert (tr["corpus_pairs"], tr["dropped_test_overlap"]) == (90, 1)        # 他有鱼。 is in the test set
-    assert tr["train_pairs"] + tr["valid_pairs"] == 89
+    if kind == "transformer":                                          # a MarianConfig, for plain transformers
+        assert config["model_type"] == "marian" and config["d_model"] == 16
+        assert config["architectures"] == ["MarianMTModel"]
+    else:                                                              # the dataclass fields
+        assert config["model_type"] == kind and config["d_embed" if kind == "lstm_attention" else "d_model"] == 16
+    tr = json.loads((out / "training.json").read_text())
+    assert tr["model_type"] == kind and tr["seed"] == 7 and tr["epochs"] == 3 and tr["preset"] == "final"
+    assert tr["model_config"]["src_vocab_size"] == config.get("vocab_size", config.get("src_vocab_size"))
+    c = tr["corpora"]["corpus"]
+    assert (c["loaded"], c["dropped_test_overlap"], c["dropped_story"]) == (90, 1, 0)  # 他有鱼。 is in the test set
+    assert c["train"] + c["valid"] == tr["train_pairs"] + tr["valid_pairs"] == 89
     assert tr["command"].startswith(f"python -m training.train --model {kind} ")
+    assert tr["vocab"]["english_subwords"] <= 120 and tr["vocab"]["valid_unk_rate"] == 0.0
 
     log = json.loads((out / "train_log.json").read_text())
     losses = [h["train_loss"] for h in log["history"]]
@@ -115,10 +123,11 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     assert log["best_epoch"] == tr["best_epoch"]
 
     t = load_translator(out)
-    assert t.num_parameters == config["num_parameters"]
+    assert t.model_type == kind and t.num_parameters == tr["num_parameters"]
     assert isinstance(t.translate("他要猫。", beam_size=2).text, str)
     card = (out / "README.md").read_text()
-    assert f"# `{kind}`" in card and f"{config['num_parameters']:,}" in card
+    assert card.startswith("---\n") and "pipeline_tag: translation" in card
+    assert f"# `{kind}`" in card and f"{tr['num_parameters']:,}" in card
     assert "| epoch | train loss |" in card and f"| 3 | {losses[-1]} |" in card
 
 
@@ -127,8 +136,9 @@ def test_cli_trained_model_learns_to_stop(tmp_path, train_argv, run_train):
     out = tmp_path / "lstm"
     assert run_train(train_argv("lstm", out, "--epochs", "5", "--lr", "0.01")) == 0
     config = json.loads((out / "config.json").read_text())
-    model = build_model("lstm", config["model"])                    # the last epoch's weights, not the best
+    _, model = model_from_config(config)                            # the last epoch's weights, not the best
     load_weights(model, (out / STATE_DIR / "model.safetensors").read_bytes(), out / STATE_DIR)
+    model.eval()
     t = Translator(model, PairTokenizer.load(out), "lstm", config)
     for zh, _ in make_pairs()[::9]:
         r = t.translate(zh)
@@ -138,22 +148,27 @@ def test_cli_trained_model_learns_to_stop(tmp_path, train_argv, run_train):
 
 @pytest.mark.parametrize("kind", MODELS)
 def test_resume_after_sigkill_reaches_the_same_weights(kind, tmp_path, train_argv, run_train, subprocess_env):
-    # 7 steps per epoch; the state is saved every 3 steps and at each epoch's end.
-    # Killed at step 11 (epoch 2), training resumes from step 9 and must redo steps 10-11 identically.
+    # The state is saved every 3 steps and at each epoch's end. Killed 4 steps into epoch 2, training
+    # resumes from the last save and must redo the lost steps identically. The LSTM with attention
+    # also draws a fractional corpus mix (1.5): each epoch a different random half is seen twice.
+    extra = ["--epochs", "3"] + (["--mix", "corpus=1.5"] if kind == "lstm_attention" else [])
     reference, interrupted = tmp_path / "reference", tmp_path / "interrupted"
-    assert run_train(train_argv(kind, reference, "--epochs", "3")) == 0
+    assert run_train(train_argv(kind, reference, *extra)) == 0
+    per_epoch = json.loads((reference / "train_log.json").read_text())["history"][0]["step"]
+    kill_at = per_epoch + 4
+    last_save = max(per_epoch, 3 * ((kill_at - 1) // 3))
 
-    argv = train_argv(kind, interrupted, "--epochs", "3")
+    argv = train_argv(kind, interrupted, *extra)
     killed = subprocess.run([sys.executable, "-m", "training.train", *argv], cwd=ROOT, capture_output=True,
-                            env={**subprocess_env, "DAWN_FAULT_KILL_AT_STEP": "11"}, timeout=300)
+                            env={**subprocess_env, "DAWN_FAULT_KILL_AT_STEP": str(kill_at)}, timeout=600)
     assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()[-2000:]
     progress = json.loads((interrupted / STATE_DIR / "progress.json").read_text())
-    assert (progress["step"], progress["epoch"]) == (9, 1)
+    assert (progress["step"], progress["epoch"]) == (last_save, 1)
     assert [h["epoch"] for h in progress["history"]] == [1]
 
     assert run_train(argv + ["--resume"]) == 0
     for name in ("model.safetensors", f"{STATE_DIR}/model.safetensors", f"{STATE_DIR}/optimizer.safetensors",
-                 "tokenizer_zh.json", "tokenizer_en.json"):
+                 "tokenizer.json", "tokenizer_config.json"):
         assert (interrupted / name).read_bytes() == (reference / name).read_bytes(), name
     assert _history(interrupted) == _history(reference)
     verify_checkpoint(interrupted)
@@ -190,7 +205,7 @@ def test_missing_test_dir_is_refused(tmp_path, train_argv, run_train, capsys):
     argv = train_argv("lstm", tmp_path / "out")
     argv[argv.index("--test-dir") + 1] = str(tmp_path / "no-tests")
     assert run_train(argv) == 2
-    assert "no *.zho / *.eng test files found" in capsys.readouterr().err
+    assert "no *.zho / *.eng (or zho_*.devtest / eng_*.devtest) test files found" in capsys.readouterr().err
 
 
 def test_resume_with_different_settings_is_refused(tmp_path, train_argv, run_train, capsys):
@@ -199,3 +214,86 @@ def test_resume_with_different_settings_is_refused(tmp_path, train_argv, run_tra
     assert run_train(train_argv("lstm", out, "--epochs", "2", "--lr", "0.005", "--resume")) == 2
     err = capsys.readouterr().err
     assert "--resume with different settings" in err and "lr was 0.001, now 0.005" in err
+
+
+# --- several corpora: test overlap, story sentences, the mix and the tags ------------------------------
+
+NUMBERS = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"]
+FRUITS = [("苹果", "apples"), ("梨", "pears"), ("桃", "peaches")]
+
+
+def _fruit_pairs() -> list[tuple[str, str]]:
+    """30 pairs whose Chinese shares no character with the tiny corpus except 。"""
+    return [(f"{n}个{zf}。", f"{i + 1} {ef}.") for i, n in enumerate(NUMBERS) for zf, ef in FRUITS]
+
+
+def test_cli_mixes_and_tags_several_corpora(tmp_path, train_argv, run_train, monkeypatch, capsys):
+    import training.train
+
+    fruit = _fruit_pairs()
+    story_trad = "雖然昨天天氣不好，但我們還是決定去爬山，因為天氣預報說今天會放晴，結果真的出了太陽，山頂的風景美得令人窒息。"
+    (tmp_path / "fruit.zh").write_text("\n".join([z for z, _ in fruit] + [story_trad]) + "\n", encoding="utf-8")
+    (tmp_path / "fruit.en").write_text("\n".join([e for _, e in fruit] + ["The story."]) + "\n", encoding="utf-8")
+    flores = tmp_path / "flores200-devtest"                          # FLORES-style test files remove 2 fruit pairs
+    flores.mkdir()
+    (flores / "zho_Hans.devtest").write_text("三个梨。\n一句别的话。\n", encoding="utf-8")
+    (flores / "eng_Latn.devtest").write_text("Something else.\n10 peaches.\n", encoding="utf-8")
+
+    batches = []
+    real_step = training.train.train_step
+    def spy(model, optimizer, src, *rest):
+        batches.append(src.clone())
+        return real_step(model, optimizer, src, *rest)
+    monkeypatch.setattr(training.train, "train_step", spy)
+
+    out = tmp_path / "mixed"
+    argv = train_argv("lstm", out, "--epochs", "1", "--mix", "corpus=2,fruit=0.5", "--tags", "corpus=<tiny>")
+    argv[argv.index("--data") + 1: argv.index("--data") + 2] = [argv[argv.index("--data") + 1], str(tmp_path / "fruit.en")]
+    argv[argv.index("--test-dir") + 1: argv.index("--test-dir") + 2] = [argv[argv.index("--test-dir") + 1], str(flores)]
+    assert run_train(argv) == 0
+    err = capsys.readouterr().err
+    assert "fruit: 31 pairs; dropped 2 (test overlap), 1 (story sentences)" in err
+
+    tr = json.loads((out / "training.json").read_text())
+    stats = tr["corpora"]
+    assert (stats["fruit"]["loaded"], stats["fruit"]["dropped_test_overlap"], stats["fruit"]["dropped_story"]) == (31, 2, 1)
+    assert stats["corpus"]["dropped_test_overlap"] == 1
+    assert tr["mix"]["corpus"] == 2.0 and tr["mix"]["fruit"] == 0.5 and tr["tags"]["corpus"] == "<tiny>"
+    assert "fruit" not in tr["tags"]
+    assert (tr["dropped_test_overlap"], tr["dropped_story"]) == (3, 1)
+
+    tok = PairTokenizer.load(out)
+    tag = tok.tok.token_to_id("<tiny>")
+    assert tag is not None and tag >= tok.tgt_vocab_size
+    tiny_ids = {tok.tok.token_to_id(ch) for z, _ in make_pairs() for ch in z[:-1]}
+    rows = [row[row != PAD].tolist() for src in batches for row in src]
+    tagged = [r for r in rows if r[0] == tag]
+    untagged = [r for r in rows if r[0] != tag]
+    assert all(tag not in r[1:] for r in rows)
+    assert all(set(r[1:-2]) <= tiny_ids for r in tagged)            # the tagged corpus, and only it, starts with its tag
+    assert all(not set(r) & tiny_ids for r in untagged)
+    assert len(tagged) == 2 * stats["corpus"]["train"]              # weight 2: every pair twice
+    assert len(untagged) == round(0.5 * stats["fruit"]["train"])    # weight 0.5: a random half
+
+
+def test_cli_mix_or_tags_for_an_unknown_corpus_is_refused(tmp_path, train_argv, run_train, capsys):
+    assert run_train(train_argv("lstm", tmp_path / "out", "--mix", "nosuch=2")) == 2
+    assert "--mix / --tags name corpora that were not loaded: ['nosuch']" in capsys.readouterr().err
+    assert run_train(train_argv("lstm", tmp_path / "out", "--mix", "corpus")) == 2
+    assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_cli_quick_preset_end_to_end(kind, tmp_path, train_argv, run_train):
+    """--preset quick: one epoch, its own learning rate and warm-up; explicit flags still win."""
+    out = tmp_path / "quick"
+    assert run_train(train_argv(kind, out, "--preset", "quick", "--max-train-pairs", "40")) == 0
+    tr = json.loads((out / "training.json").read_text())
+    assert (tr["preset"], tr["epochs"], tr["max_train_pairs"], tr["train_pairs"]) == ("quick", 1, 40, 40)
+    assert tr["lr"] == QUICK["lr"]                                   # from the preset
+    assert (tr["en_vocab"], tr["warmup"]) == (120, 5)                # given on the command line
+    log = json.loads((out / "train_log.json").read_text())
+    assert [h["epoch"] for h in log["history"]] == [1]
+    t = load_translator(out)
+    assert isinstance(t.translate("我有猫。", beam_size=2).text, str)
+    verify_checkpoint(out)
