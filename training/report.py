@@ -39,13 +39,15 @@ def mix_experiments(runs: list[Path]) -> dict:
         best = max(log["history"], key=lambda h: h["valid_bleu"])
         rows.append({"run": run.name, "command": tr["command"], "mix": tr["mix"], "tags": tr["tags"],
                      "model": tr["model_type"], "preset": tr["preset"], "num_parameters": tr["num_parameters"],
+                     "model_config": tr["model_config"], "epochs": tr["epochs"], "lr": tr["lr"], "warmup": tr["warmup"],
+                     "en_vocab": tr["en_vocab"], "batch_tokens": tr["batch_tokens"],
                      "steps": best["step"], "minutes": round(log["training_time_s"] / 60, 1),
                      "cpu_minutes": round(log.get("cpu_time_s", 0) / 60, 1),
                      "valid_sentences": log.get("valid_bleu_sentences"),
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best.get("valid_chrf"),
                      "valid_bleu_tatoeba": best.get("valid_bleu_tatoeba"), "valid_chrf_tatoeba": best.get("valid_chrf_tatoeba"),
                      "valid_loss": best["valid_loss"]})
-    return {"note": "quick preset, one epoch each, same seed; scored greedily on the same seeded sample of the "
+    return {"note": "small Transformers (settings per run below), one epoch each, same seed and compute; scored greedily on the same seeded sample of the "
                     "validation split (all corpora; 'tatoeba' = its Tatoeba part). The valid sources carry their "
                     "corpus tag in the tagged run.", "runs": rows}
 
