@@ -135,10 +135,10 @@ def app_cold_start(log_path: Path = Path("runs/benchmark_app.log")) -> dict:
     t0 = time.perf_counter()
     with launch_app(log_path, timeout_s=120) as (url, proc):
         client = Client(url, verbose=False)
-        result = client.predict(STORY, "", api_name="/translate")
+        result = client.predict(STORY, "", "greedy", api_name="/translate")
         cold = time.perf_counter() - t0
         for _ in range(5):  # a few more requests, then read the high-water mark
-            client.predict(STORY, "", api_name="/translate")
+            client.predict(STORY, "", "greedy", api_name="/translate")
         rss_kb = next(int(line.split()[1]) for line in Path(f"/proc/{proc.pid}/status").read_text().splitlines()
                       if line.startswith("VmHWM"))
     return {"app_cold_start_s": round(cold, 2), "app_peak_rss_mb": round(rss_kb / 1024),
