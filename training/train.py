@@ -339,7 +339,9 @@ def main(argv=None) -> int:
     except DataError as e:
         log(f"error: {e}")
         return 2
-    unknown = sorted(set(weights) - set(train_by) - set(DEFAULT_MIX)) + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS))
+    # only names the user gave must be loaded corpora; the defaults and the quick preset name corpora that may be absent
+    unknown = (sorted(set(weights) - set(train_by) - set(DEFAULT_MIX) - set(QUICK["mix"]))
+               + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS)))
     if unknown:
         log(f"error: --mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
         return 2
