@@ -285,15 +285,16 @@ def test_cli_mix_or_tags_for_an_unknown_corpus_is_refused(tmp_path, train_argv, 
 
 @pytest.mark.parametrize("kind", MODELS)
 def test_cli_quick_preset_end_to_end(kind, tmp_path, train_argv, run_train):
-    """--preset quick: one epoch, its own learning rate and warm-up; explicit flags still win."""
+    """--preset quick: its epochs, learning rate and corpus mix; explicit flags still win."""
     out = tmp_path / "quick"
     assert run_train(train_argv(kind, out, "--preset", "quick", "--max-train-pairs", "40")) == 0
     tr = json.loads((out / "training.json").read_text())
-    assert (tr["preset"], tr["epochs"], tr["max_train_pairs"], tr["train_pairs"]) == ("quick", 1, 40, 40)
-    assert tr["lr"] == QUICK["lr"]                                   # from the preset
-    assert (tr["en_vocab"], tr["warmup"]) == (120, 5)                # given on the command line
+    assert (tr["preset"], tr["epochs"], tr["lr"]) == ("quick", QUICK["epochs"], QUICK["lr"])   # from the preset
+    assert all(tr["mix"][name] == w for name, w in QUICK["mix"].items())
+    assert (tr["en_vocab"], tr["warmup"], tr["max_train_pairs"], tr["train_pairs"]) == (120, 5, 40, 40)  # given
+    assert tr["model_config"][("d_embed" if kind == "lstm_attention" else "d_model")] == 16
     log = json.loads((out / "train_log.json").read_text())
-    assert [h["epoch"] for h in log["history"]] == [1]
+    assert [h["epoch"] for h in log["history"]] == list(range(1, QUICK["epochs"] + 1))
     t = load_translator(out)
     assert isinstance(t.translate("我有猫。", beam_size=2).text, str)
     verify_checkpoint(out)
