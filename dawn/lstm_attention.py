@@ -73,7 +73,8 @@ class LSTMAttentionSeq2Seq(nn.Module, HubModelMixin):
         E, H, D, A = config.d_embed, config.d_enc, config.d_dec, config.d_attn
         self.src_embed = nn.Embedding(config.src_vocab_size, E, padding_idx=PAD)
         self.tgt_embed = nn.Embedding(config.tgt_vocab_size, E, padding_idx=PAD)
-        self.encoder = nn.LSTM(E, H, num_layers=config.enc_layers, dropout=config.dropout,
+        self.encoder = nn.LSTM(E, H, num_layers=config.enc_layers,  # dropout between layers: none with one layer
+                               dropout=config.dropout if config.enc_layers > 1 else 0.0,
                                batch_first=True, bidirectional=True)
         self.init_h = nn.Linear(2 * H, D)           # s_0 = tanh(W_init · mean_j h_j)
         self.W_h = nn.Linear(2 * H, A, bias=False)  # keys:  W_h h_j
