@@ -9,7 +9,9 @@
 
 Chinese is split into single characters; everything else (English, digits,
 names in Latin script inside a Chinese sentence) goes through the English BPE,
-so a number like 2014 in the source becomes the same subwords the decoder writes.
+so a number or a name in the source becomes English subwords the decoder also
+knows (without the word-start mark "▁" when it touches a Chinese character:
+在2014年 -> 在, 2014, 年, where the English side would write ▁2014).
 The Chinese characters kept are the most frequent ones of the training split, as
 many as it takes to cover `zh_coverage` of its character occurrences.
 
