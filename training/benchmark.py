@@ -36,6 +36,7 @@ from training.train import bf16_supported, train_step
 
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 150, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
 MODEL_NAMES = ("lstm", "lstm_attention", "transformer")
+THROUGHPUT_STEPS = 20  # timed training steps per setting (after two warm-up steps)
 
 
 def median_ms(fn, runs: int) -> float:
@@ -84,7 +85,7 @@ def realistic_examples(n: int, src_vocab: int, tgt_vocab: int, seed: int = 0) ->
 
 
 def settings_throughput(model_type: str, model_config: dict, precision: str, batch_tokens: int,
-                        bucketed: bool, steps: int = 40) -> dict:
+                        bucketed: bool, steps: int = THROUGHPUT_STEPS) -> dict:
     """Train `steps` real-shaped batches from scratch; target tokens per CPU-second and per wall second."""
     from training.train import collate, make_batches
     torch.manual_seed(0)
@@ -115,7 +116,7 @@ def throughput_report(threads: int) -> dict:
     from training.train import MODEL_DEFAULTS
     vocab = {"src_vocab_size": 11411, "tgt_vocab_size": 8000}
     settings = [("fp32", 3000, False), ("fp32", 3000, True), ("bf16", 3000, True), ("bf16", 6000, True)]
-    report = {"threads": threads, "steps": 40, "machine": f"{platform.processor() or platform.machine()}, "
+    report = {"threads": threads, "steps": THROUGHPUT_STEPS, "machine": f"{platform.processor() or platform.machine()}, "
               f"{os.cpu_count()} CPUs", "torch": torch.__version__, "models": {}}
     for name in MODEL_NAMES:
         rows = []
