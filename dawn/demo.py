@@ -1,6 +1,6 @@
 """Everything the app does except drawing widgets: clean the input, translate with
 both models, score and time them, and turn attention weights, the LSTM's final
-state, the benchmark files and the whiteboard into figures and text.
+state and the benchmark files into figures and text (the whiteboard: dawn/whiteboard.py).
 
     from dawn import load_translator
     from dawn.demo import translate_pair, cross_attention_figure
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import math
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -32,11 +31,9 @@ from dawn.metrics import sentence_scores
 from dawn.plots import heatmap, state_strip
 from dawn.text import MAX_SOURCE_CHARS, normalize_en, strip_unprintable
 from dawn.translator import Translation, Translator
-from dawn.whiteboard import STORY_WORDS, WhiteboardResult, parse_vector, self_attention, swap_order
 
 MAX_RAW_CHARS = 50 * MAX_SOURCE_CHARS  # raw input beyond this is dropped before any cleaning work
 MAX_REFERENCE_CHARS = 2000            # references are only scored, but keep them bounded too
-MAX_VECTOR_CHARS = 400                # one whiteboard vector: 16 numbers fit easily
 UNK = "<unk>"
 
 MESSAGE_EMPTY = "请输入一句中文。 / Please type a Chinese sentence to translate."
@@ -308,93 +305,3 @@ def length_figure(checkpoint_root: str | Path) -> Image.Image | None:
             return img.convert("RGB")
     except OSError:  # missing or not an image
         return None
-
-
-# ----------------------------------------------------------------------------- whiteboard
-
-def _num(v: float) -> str:
-    """0.212-style for the numbers we compute; scientific notation once they get huge."""
-    v = float(v) + 0.0  # turn -0.0 into 0.0
-    return f"{v:.3f}" if abs(v) < 1e5 else f"{v:.3e}"
-
-
-def _given(v: float) -> str:
-    """Numbers as the user typed them: 1, 0, 0.5."""
-    return f"{float(v) + 0.0:g}"
-
-
-def _vec(values, fmt=_num) -> str:
-    return "[" + ", ".join(fmt(v) for v in values) + "]"
-
-
-def _steps(r: WhiteboardResult) -> list[str]:
-    """The whiteboard, line by line: 1) dot products, 2) softmax, 3) weighted sums."""
-    X, S, A, Y = r.vectors.tolist(), r.scores.tolist(), r.weights.tolist(), r.outputs.tolist()
-    n, d = len(X), len(X[0])
-    w = r.words
-    lines = ["#### 1) 打分 / Scores  s_ij = x_i · x_j" + (f" / √d  (√{d} = {math.sqrt(d):.3f})" if r.scaled else "")]
-    for i in range(n):
-        for j in range(n):
-            terms = " + ".join(f"{_given(a)}×{_given(b)}" for a, b in zip(X[i], X[j]))
-            dot = sum(a * b for a, b in zip(X[i], X[j]))
-            scaled = f" → ÷ {math.sqrt(d):.3f} = {_num(S[i][j])}" if r.scaled else ""
-            lines.append(f"- {w[i]} · {w[j]} = {terms} = {_num(dot)}{scaled}")
-    shifted = max(abs(s) for row in S for s in row) > 50  # exp would overflow: show exp(s - max) instead
-    lines += ["", "#### 2) 权重 / Weights  a_ij = exp(s_ij) / Σ_k exp(s_ik)"]
-    if shifted:
-        lines.append("(scores are large, so exp(s_ij − max_k s_ik) is shown; softmax is unchanged / 分数太大，先减去最大值)")
-    for i in range(n):
-        m = max(S[i]) if shifted else 0.0
-        exps = [math.exp(s - m) for s in S[i]]
-        total = sum(exps)
-        shown = ", ".join(f"exp({_num(s - m)}) = {_num(e)}" for s, e in zip(S[i], exps))
-        lines.append(f"- {w[i]}: {shown}; sum = {_num(total)} → **{', '.join(_num(a) for a in A[i])}**")
-    lines += ["", "#### 3) 加权求和 / Outputs  y_i = Σ_j a_ij x_j"]
-    for i in range(n):
-        terms = " + ".join(f"{_num(A[i][j])}×{_vec(X[j], _given)}" for j in range(n))
-        lines.append(f"- y({w[i]}) = {terms} = **{_vec(Y[i])}**")
-    return lines
-
-
-def whiteboard(cat: str, chase: str, mouse: str, scale: bool = False, swap: bool = False) -> tuple[str, Image.Image | None]:
-    """The episode's whiteboard: three editable word vectors -> step-by-step self-attention and its heatmap.
-
-    softmax(X Xᵀ [/ √d]) X with Q = K = V = X. Returns (Markdown, heatmap); bad input gives (message, None).
-    """
-    try:
-        texts = ["" if t is None else str(t) for t in (cat, chase, mouse)]
-        for text, word in zip(texts, STORY_WORDS):
-            if len(text) > MAX_VECTOR_CHARS:
-                raise ValueError(f"{word}: {len(text):,} characters is too long for a vector of at most 16 numbers")
-        vectors = [parse_vector(text, word) for text, word in zip(texts, STORY_WORDS)]
-        original = self_attention(vectors, list(STORY_WORDS), scale=bool(scale))
-        r = original
-        if swap:
-            words, swapped = swap_order(list(STORY_WORDS), vectors)
-            r = self_attention(swapped, words, scale=bool(scale))
-    except ValueError as e:
-        return f"⚠️ 输入有误 / Invalid input: {e}", None
-    lines = [f"### {''.join(r.words)}。  X = " + ", ".join(f"{w} = {_vec(x, _given)}" for w, x in
-                                                      zip(r.words, r.vectors.tolist())), ""]
-    lines += _steps(r)
-    q = r.words.index("追")
-    lines += ["", f"保留一位小数，像故事里的黑板那样 / Rounded to one decimal, as on the story's whiteboard: "
-                  f"追 → {' / '.join(f'{a:.1f}' for a in r.weights[q].tolist())}, "
-                  f"y(追) ≈ [{', '.join(f'{v:.1f}' for v in r.outputs[q].tolist())}]"]
-    if r.scaled:
-        lines += ["", "除以 √d 让分数不随维度变大，softmax 不会过早变成非 0 即 1。 / "
-                      "Dividing by √d keeps scores from growing with the dimension, so softmax does not saturate."]
-    if swap:  # permutation equivariance: reversing the words reverses the rows of the output
-        diff = (r.outputs - original.outputs.flip(0)).abs().max().item()
-        lines += ["", f"**老鼠追猫 vs 猫追老鼠：输出是同样的三个向量，只是换了顺序（已核对，最大差 {_num(diff)}）。"
-                      f"注意力本身不知道词序——所以 Transformer 要另加位置编码。**", "",
-                  f"**The outputs are the same vectors, only permuted (checked: max difference {_num(diff)}): "
-                  f"attention alone has no notion of position — which is why the Transformer adds positional encodings.**"]
-    title = "a_ij — " + ("scaled by 1/√d / 已除以 √d" if r.scaled else "unscaled / 未缩放") + "\n每一行：一个词把注意力分给谁"
-    try:
-        image = heatmap(r.weights.numpy(), rows=r.words, cols=r.words, title=title,
-                        xlabel="key j / 被看的词", ylabel="query i / 提问的词")
-    except Exception as e:  # the numbers above are still right; say why the picture is missing
-        image = None
-        lines += ["", f"⚠️ 画图失败 / could not draw the heatmap ({type(e).__name__})"]
-    return "\n".join(lines), image

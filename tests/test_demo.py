@@ -11,10 +11,8 @@ from PIL import Image
 
 from dawn import demo as D
 from dawn.text import MAX_SOURCE_CHARS
-from dawn.whiteboard import STORY_VECTORS
 
 from dawn.story import STORY_SENTENCE as STORY
-STORY_TEXT = [", ".join(f"{v:g}" for v in vec) for vec in STORY_VECTORS]
 
 
 # ----------------------------------------------------------------------------- input
@@ -175,37 +173,3 @@ def test_benchmark_on_the_real_checkpoints(checkpoint_root, translators):
         metrics = json.loads((checkpoint_root / name / "metrics.json").read_text())
         assert f"{metrics['bleu']:.1f}" in md and metrics["signature"]["bleu"] in md
     assert D.NOT_EVALUATED not in md
-
-
-# ----------------------------------------------------------------------------- whiteboard
-
-def test_whiteboard_story_numbers():
-    md, image = D.whiteboard(*STORY_TEXT)
-    assert "**0.212, 0.576, 0.212**" in md
-    assert "y(追) = 0.212×[1, 0, 0.5] + 0.576×[0, 1, 0] + 0.212×[0.5, 0, 1] = **[0.318, 0.576, 0.318]**" in md
-    assert "0.2 / 0.6 / 0.2" in md and "[0.3, 0.6, 0.3]" in md   # the story's rounding
-    assert isinstance(image, Image.Image)
-
-
-def test_whiteboard_scaled():
-    md, _ = D.whiteboard(*STORY_TEXT, scale=True)
-    assert "√3 = 1.732" in md and "0.264, 0.471, 0.264" in md
-
-
-def test_whiteboard_swap_is_a_permutation():
-    md, _ = D.whiteboard(*STORY_TEXT, swap=True)
-    assert md.startswith("### 老鼠追猫。")
-    assert "same vectors, only permuted" in md and "no notion of position" in md and "只是换了顺序" in md
-    assert "[0.318, 0.576, 0.318]" in md   # 追 stays in the middle: same output
-
-
-@pytest.mark.parametrize("vectors,expected", [
-    (("a, b", "0 1 0", "1 0 1"), "not a number"),
-    (("1 0", "0 1 0", "1 0 1"), "same length"),
-    (("nan 0 0", "0 1 0", "1 0 1"), "finite"),
-    (("1e300 0 0", "0 1 0", "1 0 1"), "too large"),
-    (("", "0 1 0", "1 0 1"), "empty"),
-])
-def test_whiteboard_bad_input_is_a_message(vectors, expected):
-    md, image = D.whiteboard(*vectors)
-    assert image is None and md.startswith("⚠️") and expected in md
