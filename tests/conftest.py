@@ -10,7 +10,7 @@ import os
 
 import pytest
 import torch
-from app_fixtures import app_url, checkpoint_root, translators  # noqa: F401  (fixtures for the app tests)
+from app_fixtures import app_url, checkpoint_root, models, translators  # noqa: F401  (fixtures for the app tests)
 from tiny_corpus import ROOT, TINY, TINY_FLAGS, make_pairs, write_test_set, write_tsv
 
 
