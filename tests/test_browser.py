@@ -43,7 +43,7 @@ LABELS_JS = """() => {
 # Elements wider than the viewport that are not inside a box that scrolls on its own.
 OVERFLOW_JS = """() => {
   const width = document.documentElement.clientWidth, bad = [];
-  const scrolls = (el) => { for (let p = el.parentElement; p; p = p.parentElement) {
+  const scrolls = (el) => { for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
       const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; }
     return false; };
   for (const el of document.querySelectorAll('body *')) {
