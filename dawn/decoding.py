@@ -59,12 +59,17 @@ def greedy_decode(model, src: torch.Tensor, src_mask: torch.Tensor) -> list[tupl
 
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int = 4,
-                length_penalty: float = 1.0) -> list[tuple[list[int], float]]:
+                length_penalty: float = 1.0, trace: list | None = None) -> list[tuple[list[int], float]]:
     """Keep the beam_size best partial translations at every step.
 
     A finished hypothesis is ranked by  log p(y|x) / |y|^length_penalty  (|y| counts </s> when there is one).
     A sentence stops once it has beam_size finished hypotheses or reaches its length limit.
     Returns per sentence (ids of the best hypothesis without </s>, its log-prob).
+
+    trace: pass an empty list to record the search (off by default, nothing else changes). After the call,
+    trace[b][t] lists the candidates of sentence b at step t as (parent, token, log-prob, status): parent is
+    the index of the extended hypothesis among those kept at step t-1 (0 at t=0), status is "kept",
+    "finished" or "dropped" (among the 2·beam_size best, but not needed to refill the beam).
     """
     if beam_size < 1:
         raise ValueError(f"beam_size must be >= 1, got {beam_size}")
@@ -77,6 +82,8 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
     finished: list[list[tuple[float, float, list[int]]]] = [[] for _ in range(B)]  # (rank, logp, ids)
     done = [False] * B
     prev = torch.full((B * K,), BOS, dtype=torch.long)
+    if trace is not None:
+        trace[:] = [[] for _ in range(B)]
     for t in range(max(limits)):
         logp, state = model.step(prev, state)                       # (B*K, V)
         V = logp.size(-1)
@@ -87,17 +94,28 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
         for b in range(B):
             alive = []                                              # (row, logp, ids, token)
             if not done[b]:
+                step_trace = [] if trace is not None else None
                 for lp, idx in zip(top_lp[b].tolist(), top_idx[b].tolist()):
-                    if lp == float("-inf") or len(alive) == K or len(finished[b]) >= K:
-                        break
                     k, tok = divmod(idx, V)
+                    if lp == float("-inf") or len(alive) == K or len(finished[b]) >= K:
+                        if step_trace is None or lp == float("-inf"):
+                            break
+                        step_trace.append((k, tok, lp, "dropped"))  # tracing: note the rest, change nothing
+                        continue
                     ids = hyps[b * K + k]
                     if tok == EOS:                                  # a complete translation
                         finished[b].append((lp / (len(ids) + 1) ** length_penalty, lp, ids))
+                        status = "finished"
                     elif t + 1 >= limits[b]:                        # length limit: it ends here
                         finished[b].append((lp / (len(ids) + 1) ** length_penalty, lp, ids + [tok]))
+                        status = "finished"
                     else:
                         alive.append((b * K + k, lp, ids + [tok], tok))
+                        status = "kept"
+                    if step_trace is not None:
+                        step_trace.append((k, tok, lp, status))
+                if step_trace is not None:
+                    trace[b].append(step_trace)
                 if len(finished[b]) >= K or t + 1 >= limits[b] or not alive:
                     done[b], alive = True, []
             for j, (row, lp, ids, tok) in enumerate(alive):

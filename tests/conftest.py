@@ -10,8 +10,8 @@ import os
 
 import pytest
 import torch
-from app_fixtures import app_url, checkpoint_root, translators  # noqa: F401  (fixtures for the app tests)
-from tiny_corpus import ROOT, TINY, make_pairs, train_args, write_test_set, write_tsv
+from app_fixtures import app_url, checkpoint_root, models, translators  # noqa: F401  (fixtures for the app tests)
+from tiny_corpus import ROOT, TINY, TINY_FLAGS, make_pairs, train_args, write_test_set, write_tsv
 
 
 # ----------------------------------------------------------------------------- library tests

@@ -1,211 +1,229 @@
-"""dawn/demo.py: the app's logic, called directly on the committed checkpoints."""
+"""The page's logic without a browser: input checks (dawn/inputs.py), all models at once and the cached
+story (dawn/page.py), test results (dawn/results.py), and the words (ui/strings.py, ui/render.py).
+
+Model outputs change whenever the lead retrains, so nothing here pins a translation: these tests assert
+behaviour (shapes, scores in range, the slider's last step equal to the page's own result, ...)."""
 
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
+import shutil
 
 import pytest
-import torch
-from PIL import Image
 
-from dawn import demo as D
+from dawn.inputs import MAX_RAW_CHARS, InputError, check_decoding, check_reference, check_source
+from dawn.page import MODEL_NAMES, Models, clauses_json, load_models, result_json, story, translate_all
+from dawn.results import benchmark
+from dawn.story import STORY_CLAUSES, STORY_CREDIT, STORY_REFERENCE, STORY_SENTENCE
 from dawn.text import MAX_SOURCE_CHARS
-from dawn.whiteboard import STORY_VECTORS
+from ui.render import api_outputs, error_text, note_text, score_line
+from ui.strings import LANGS, STRINGS, text
 
-from dawn.story import STORY_SENTENCE as STORY
-STORY_TEXT = [", ".join(f"{v:g}" for v in vec) for vec in STORY_VECTORS]
+
+# ----------------------------------------------------------------------------- the story
+
+def test_story_clauses_are_written_once():
+    assert STORY_CLAUSES[-1] == (STORY_SENTENCE, STORY_REFERENCE) and len(STORY_SENTENCE) == 54
+    for (src, ref), (next_src, next_ref) in zip(STORY_CLAUSES, STORY_CLAUSES[1:]):
+        assert next_src.startswith(src) and next_ref.startswith(ref)
+        assert src[-1] in "，。" and ref[-1] in ",;."
+    assert len(STORY_CLAUSES) == STORY_SENTENCE.count("，") + STORY_SENTENCE.count("。")
 
 
 # ----------------------------------------------------------------------------- input
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t ", None])
-def test_empty_input_is_a_message_not_an_error(text):
-    clean, note = D.prepare_source(text)
-    assert clean == "" and note == D.MESSAGE_EMPTY
+@pytest.mark.parametrize("raw,code", [
+    ("", "empty"), ("   \n\t\u3000", "empty"), (None, "empty"), ("\x00" * 9, "empty"),
+    ("😀🐱🎉👍🏽", "nothing"), ("。，！？", "nothing"), ("★☆♥", "nothing"),
+    ("<img src=x onerror=alert(1)>", "markup"), ("</script><script>alert(2)</script>", "markup"),
+    ("<b>猫</b>追老鼠", "markup"), ("猫&amp;狗", "markup"),
+    ("猫追老鼠。" * 2000, "too_long"), ("猫" * (MAX_RAW_CHARS + 1), "too_long"), ("猫" * (MAX_SOURCE_CHARS + 1), "too_long"),
+    ("The cat chases the mouse.", "no_chinese"), ("1234567890", "no_chinese"), ("고양이가 쥐를 쫓는다", "no_chinese"),
+])
+def test_bad_input_is_refused_with_a_code(raw, code):
+    with pytest.raises(InputError) as e:
+        check_source(raw)
+    assert e.value.code == code and isinstance(e.value, ValueError) and str(e.value)
 
 
-@pytest.mark.parametrize("text", ["😀🎉", "。，！？", "...!!!", "★☆♥"])
-def test_nothing_translatable_is_a_message(text):
-    assert D.prepare_source(text) == ("", D.MESSAGE_NOTHING)
+def test_traditional_is_converted_and_explained():
+    s = check_source("我們明天見。")
+    assert s.text == "我们明天见。" and [n.code for n in s.notes] == ["traditional"]
+    assert "我们明天见" in note_text("en", s.notes) and "繁体" in note_text("zh", s.notes)
 
 
-def test_long_input_is_truncated_with_a_note():
-    clean, note = D.prepare_source("猫" * 1000)
-    assert clean == "猫" * MAX_SOURCE_CHARS
-    assert "1,000" in note and str(MAX_SOURCE_CHARS) in note
+def test_control_characters_are_removed_with_a_note():
+    s = check_source("猫\x00追\ud800老\u202e鼠\x07。")
+    assert s.text == "猫追老鼠。" and s.notes[0].code == "removed" and s.notes[0].params == {"n": 4}
 
 
-def test_control_characters_and_lone_surrogates_are_removed():
-    clean, note = D.prepare_source("猫\x00追\ud800老\u202e鼠\x07。")
-    assert clean == "猫追老鼠。"
-    assert "4" in note and "Removed" in note
+def test_plain_simplified_passes_untouched():
+    s = check_source(STORY_SENTENCE)
+    assert s.notes == [] and s.text == STORY_SENTENCE.replace("，", ",").replace("。", "。")  # NFKC: ，-> ,
+    assert check_source("x < y 时，猫追老鼠。").text  # angle brackets that are not markup are fine
 
 
-def test_text_without_chinese_is_translated_with_a_warning():
-    clean, note = D.prepare_source("hello world")
-    assert clean == "hello world" and "No Chinese" in note
+def test_decoding_and_reference():
+    assert check_decoding("greedy") == 1 and check_decoding("beam") == 4
+    with pytest.raises(InputError, match="greedy"):
+        check_decoding("sampling")
+    assert check_reference(None) == "" and check_reference("x" * 100_000) == "x" * 2000
+    assert check_reference("a\x00 b\n c") == "a b c"
 
 
-def test_nfkc_happens_before_truncation():
-    clean, _ = D.prepare_source("ﷺ" * 50)   # one code point that NFKC expands to 18 characters
-    assert len(clean) <= MAX_SOURCE_CHARS
+# ----------------------------------------------------------------------------- all models at once
+
+def test_translate_all_gives_every_model_a_column(models):
+    r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
+    assert list(r.outputs) == list(MODEL_NAMES)
+    for name, out in r.outputs.items():
+        if name in models.translators:
+            assert out.problem is None and out.text.strip() and out.ms > 0
+            assert 0 <= out.bleu <= 100 and 0 <= out.chrf <= 100
+        else:  # a model whose folder is not there yet: a problem code, never an exception
+            assert out.problem in ("missing", "unreadable") and out.text == ""
 
 
-# ----------------------------------------------------------------------------- translation
-
-def test_translate_pair_story_sentence(translators):
-    r = D.translate_pair(translators, STORY, "Although the weather was bad yesterday, we still went climbing.", beam_size=1)
-    assert r.source == unicodedata.normalize("NFKC", STORY) and set(r.outputs) == {"lstm", "transformer"}
-    for out in r.outputs.values():
-        assert out.error is None and out.text.strip()
-        assert 0 <= out.bleu <= 100 and 0 <= out.chrf <= 100
-        assert out.ms > 0
-        assert "BLEU" in D.score_line(out) and "ms" in D.score_line(out)
+def test_no_reference_means_no_scores(models):
+    r = translate_all(models, "我爱你。", "", "beam")
+    assert r.decoding == "beam"
+    assert all(o.bleu is None and o.chrf is None for o in r.outputs.values())
+    assert all("no reference" in score_line("en", o) for o in r.outputs.values() if o.problem is None)
 
 
-def test_beam_search_and_empty_reference(translators):
-    r = D.translate_pair(translators, "猫追老鼠。", "", beam_size=4)
-    assert r.beam_size == 4
-    for out in r.outputs.values():
-        assert out.text.strip() and out.bleu is None and out.chrf is None
-        assert "no reference" in D.score_line(out)
+def test_a_missing_or_broken_checkpoint_is_a_message(tmp_path, checkpoint_root):
+    shutil.copytree(checkpoint_root / "transformer", tmp_path / "transformer")
+    (tmp_path / "lstm").mkdir()
+    (tmp_path / "lstm" / "config.json").write_text("{half written")
+    models = load_models(tmp_path)
+    assert models.problems == {"lstm": "unreadable", "lstm_attention": "missing"}
+    r = translate_all(models, "猫追老鼠。", "", "greedy")
+    assert r.outputs["transformer"].text and r.outputs["lstm"].problem == "unreadable"
+    for lang in LANGS:
+        lines = api_outputs(lang, r)
+        assert lines[3] == text(lang, "problem.unreadable") and lines[4] == text(lang, "problem.missing")
 
 
-def test_empty_input_translates_nothing(translators):
-    r = D.translate_pair(translators, "", "Some reference.", beam_size=1)
-    assert r.note == D.MESSAGE_EMPTY
-    assert all(o.text == "" and o.translation is None and D.score_line(o) == "" for o in r.outputs.values())
-
-
-def test_exceptions_inside_a_model_become_messages(translators):
+def test_a_model_that_raises_becomes_a_message(translators):
     class Broken:
         def translate(self, text, beam_size=1):
             raise RuntimeError("boom")
 
-    r = D.translate_pair({"lstm": Broken(), "transformer": translators["transformer"]}, "猫追老鼠。", "", 1)
-    assert r.outputs["lstm"].text == "" and "boom" in r.outputs["lstm"].error
-    assert "⚠️" in D.score_line(r.outputs["lstm"])
+    models = Models({"lstm": Broken(), "transformer": translators["transformer"]}, {}, ("lstm", "transformer"))
+    r = translate_all(models, "猫追老鼠。", "", "greedy")
+    assert r.outputs["lstm"].problem == "failed" and "boom" in score_line("en", r.outputs["lstm"])
     assert r.outputs["transformer"].text.strip()
 
 
-def test_bad_beam_size_falls_back_to_greedy(translators):
-    assert D.translate_pair(translators, "我爱你。", "", beam_size=999).beam_size == 1
+def test_unknown_characters_are_noted(models):
+    r = translate_all(models, "龘靐齉爩猫", "", "greedy")
+    assert [n.code for n in r.notes] == ["unknown"] and "<unk>" in note_text("en", r.notes)
 
 
-# ----------------------------------------------------------------------------- figures
+# ----------------------------------------------------------------------------- the story, cached
 
 @pytest.fixture(scope="module")
-def story_result(translators):
-    return D.translate_pair(translators, STORY, "", beam_size=1)
+def cached_story(models):
+    return story(models)
 
 
-def test_cross_attention_rows_sum_to_one(story_result):
-    tr = story_result.outputs["transformer"].translation
-    for a in tr.cross_attentions:                          # (H, T, S)
-        assert a.shape[1:] == (len(tr.target_tokens), len(tr.source_tokens))
-        torch.testing.assert_close(a.float().sum(-1), torch.ones(a.shape[:2]), atol=1e-3, rtol=0)
+def test_story_is_translated_by_every_model(cached_story, models):
+    r = cached_story.result
+    assert r.source == check_source(STORY_SENTENCE).text and r.reference == STORY_REFERENCE and r.decoding == "greedy"
+    for name in models.translators:
+        out = r.outputs[name]
+        assert out.text.strip() and out.bleu is not None and out.chrf is not None and out.translation is not None
 
 
-@pytest.mark.parametrize("layer,head", [(1, None), (2, None), (1, 1), (2, 4)])
-def test_cross_and_encoder_figures(story_result, layer, head):
-    tr = story_result.outputs["transformer"].translation
-    for figure in (D.cross_attention_figure, D.encoder_attention_figure):
-        image, caption = figure(tr, layer, head)
-        assert isinstance(image, Image.Image) and image.width > 200 and caption
+def test_clause_table_grows_to_the_page_result(cached_story, models):
+    rows = clauses_json(cached_story.clauses)
+    assert [(row["source"], row["reference"]) for row in rows] == list(STORY_CLAUSES)
+    assert [row["chars"] for row in rows] == sorted(row["chars"] for row in rows)
+    for name in MODEL_NAMES:
+        last = rows[-1]["models"][name]
+        assert last["text"] == cached_story.result.outputs[name].text   # the slider's end = what the page shows
+        for row in rows:
+            m = row["models"][name]
+            if name in models.translators:
+                assert m["problem"] is None and m["text"].strip() and 0 <= m["chrf"] <= 100
+            else:
+                assert m["problem"] and m["text"] == ""
+    json.dumps(rows)  # plain JSON for the browser
 
 
-def test_figures_refuse_politely(story_result):
-    tr = story_result.outputs["transformer"].translation
-    assert D.cross_attention_figure(tr, 9, None)[0] is None
-    assert "does not exist" in D.cross_attention_figure(tr, 1, 9)[1]
-    assert D.cross_attention_figure(None, 1, None)[0] is None
-    lstm_tr = story_result.outputs["lstm"].translation
-    assert D.cross_attention_figure(lstm_tr, 1, None) == (None, "这个模型没有注意力。 / This model has no attention.")
-    assert D.encoder_attention_figure(lstm_tr, 1, None)[0] is None
+def test_result_json_carries_the_lstm_state(cached_story):
+    data = result_json(cached_story.result)
+    assert set(data["models"]) == set(MODEL_NAMES)
+    lstm = data["models"]["lstm"]
+    if lstm["problem"] is None:
+        layers = len(lstm["final_state"])
+        assert layers >= 1 and all(-1.0 <= v <= 1.0 for row in lstm["final_state"] for v in row)
+        assert lstm["source_tokens"][-1] == "</s>"
+    assert len(json.dumps(data)) < 100_000
 
 
-def test_a_figure_that_fails_is_a_message(story_result):
-    from dataclasses import replace
-    broken = replace(story_result.outputs["transformer"].translation, cross_attentions=[torch.zeros(3)])
-    image, caption = D.cross_attention_figure(broken, 1, None)
-    assert image is None and "could not draw" in caption
+# ----------------------------------------------------------------------------- test-set results
 
-
-def test_lstm_honest_panel(story_result):
-    image, text = D.lstm_panel(story_result.outputs["lstm"].translation)
-    assert isinstance(image, Image.Image)
-    assert "瓶颈" in text and "bottleneck" in text
-    assert D.lstm_panel(None)[0] is None
-
-
-# ----------------------------------------------------------------------------- benchmark
-
-def test_benchmark_absent_metrics(tmp_path, translators):
-    md = D.benchmark_markdown(tmp_path, translators)
-    assert md.count(D.NOT_EVALUATED) == 3   # both models and the figure
-    assert D.length_figure(tmp_path) is None
-
-
-def test_benchmark_present_metrics(tmp_path, translators):
-    metrics = {"test_set": "tatoeba-test-v2020-07-28", "n": 10000, "decoding": "beam 4", "bleu": 12.345,
-               "chrf": 30.1, "signature": {"bleu": "nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0",
-                                           "chrf": "nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0"},
-               "bleu_mandarin": 14.0, "chrf_mandarin": 32.0,
-               "by_length": [{"bucket": "1-8", "n": 10, "bleu": 20.0, "chrf": 40.0},
-                             {"bucket": "25+", "n": 3, "bleu": 2.0, "chrf": 10.0}]}
-    (tmp_path / "transformer").mkdir()
-    (tmp_path / "transformer" / "metrics.json").write_text(json.dumps(metrics))
+def test_benchmark_reads_metrics_defensively(tmp_path):
+    by_length = [{"bucket": "1-8", "n": 10, "bleu": 20.0, "chrf": 40.0}, {"bucket": "25+", "n": 3, "bleu": 2.0}]
     (tmp_path / "lstm").mkdir()
-    (tmp_path / "lstm" / "metrics.json").write_text("{not json")
-    assert D.benchmark_markdown(tmp_path, {"transformer": translators["transformer"]}).count("tok:13a") == 1
-    (tmp_path / "transformer" / "metrics.json").write_text(json.dumps({**metrics, "signature": "?", "by_length": 3}))
-    assert "**12.3**" in D.benchmark_markdown(tmp_path, translators)
-    (tmp_path / "transformer" / "metrics.json").write_text(json.dumps(metrics))
-    Image.new("RGB", (40, 30), "white").save(tmp_path / "bleu_by_length.png")
-    md = D.benchmark_markdown(tmp_path, translators)
-    assert "**12.3**" in md and "30.1" in md and "tok:13a" in md and "nc:6" in md and "25+" in md
-    assert "could not be read" in md and D.NOT_EVALUATED not in md
-    assert D.length_figure(tmp_path).size == (40, 30)
+    (tmp_path / "lstm" / "metrics.json").write_text(json.dumps({"bleu": 10, "chrf": 30, "by_length": by_length,
+                                                                 "flores200": {"by_length": by_length[:1]}}))
+    (tmp_path / "transformer").mkdir()
+    (tmp_path / "transformer" / "metrics.json").write_text("{not json")
+    b = benchmark(tmp_path, MODEL_NAMES)
+    assert b["problems"] == {"lstm_attention": "missing", "transformer": "unreadable"}
+    assert b["curves"]["tatoeba"]["buckets"] == ["1-8", "25+"] and b["curves"]["flores200"]["buckets"] == ["1-8"]
+    assert b["curves"]["tatoeba"]["models"]["lstm"][1] == {"bucket": "25+", "n": 3, "bleu": 2.0, "chrf": None}
+    # odd shapes: a flores200 list, numbers as strings, a bucket without a name
+    (tmp_path / "transformer" / "metrics.json").write_text(json.dumps(
+        {"bleu": "x", "by_length": 3, "flores200": [{"bucket": "1-8", "n": "2", "bleu": float("nan")}, {"n": 1}]}))
+    b = benchmark(tmp_path, MODEL_NAMES)
+    assert b["models"]["transformer"]["bleu"] is None
+    assert b["curves"]["flores200"]["models"]["transformer"] == [{"bucket": "1-8", "n": None, "bleu": None, "chrf": None}]
+    assert benchmark(tmp_path / "nowhere", MODEL_NAMES) == {"models": {}, "curves": {}, "problems": {
+        name: "missing" for name in MODEL_NAMES}}
 
 
-def test_benchmark_on_the_real_checkpoints(checkpoint_root, translators):
-    md = D.benchmark_markdown(checkpoint_root, translators)
-    for name in ("lstm", "transformer"):  # the committed checkpoints are evaluated: their scores are shown
+def test_benchmark_on_the_committed_checkpoints(checkpoint_root):
+    b = benchmark(checkpoint_root, MODEL_NAMES)
+    for name in ("lstm", "transformer"):
         metrics = json.loads((checkpoint_root / name / "metrics.json").read_text())
-        assert f"{metrics['bleu']:.1f}" in md and metrics["signature"]["bleu"] in md
-    assert D.NOT_EVALUATED not in md
+        assert b["models"][name]["bleu"] == metrics["bleu"]
+        assert len(b["curves"]["tatoeba"]["models"][name]) == len(metrics["by_length"])
 
 
-# ----------------------------------------------------------------------------- whiteboard
+# ----------------------------------------------------------------------------- the words
 
-def test_whiteboard_story_numbers():
-    md, image = D.whiteboard(*STORY_TEXT)
-    assert "**0.212, 0.576, 0.212**" in md
-    assert "y(追) = 0.212×[1, 0, 0.5] + 0.576×[0, 1, 0] + 0.212×[0.5, 0, 1] = **[0.318, 0.576, 0.318]**" in md
-    assert "0.2 / 0.6 / 0.2" in md and "[0.3, 0.6, 0.3]" in md   # the story's rounding
-    assert isinstance(image, Image.Image)
-
-
-def test_whiteboard_scaled():
-    md, _ = D.whiteboard(*STORY_TEXT, scale=True)
-    assert "√3 = 1.732" in md and "0.264, 0.471, 0.264" in md
+def test_both_languages_have_the_same_keys_and_placeholders():
+    assert set(STRINGS["en"]) == set(STRINGS["zh"])
+    for key in STRINGS["en"]:
+        fields = [set(re.findall(r"\{(\w+)", STRINGS[lang][key])) for lang in LANGS]
+        assert fields[0] == fields[1], key
 
 
-def test_whiteboard_swap_is_a_permutation():
-    md, _ = D.whiteboard(*STORY_TEXT, swap=True)
-    assert md.startswith("### 老鼠追猫。")
-    assert "same vectors, only permuted" in md and "no notion of position" in md and "只是换了顺序" in md
-    assert "[0.318, 0.576, 0.318]" in md   # 追 stays in the middle: same output
+def test_each_language_is_one_language():
+    cjk = re.compile(r"[\u3400-\u9fff]")
+    allowed_zh = {"page.title", "curve.y"}  # the title is a name; "BLEU" is a name too
+    for key, value in STRINGS["en"].items():
+        assert not cjk.search(value.replace("{credit}", "")), key  # English lines carry no Chinese (the credit is a title)
+    for key, value in STRINGS["zh"].items():
+        if key.startswith("model.") or key in allowed_zh or key in {"score.line"}:
+            continue
+        assert cjk.search(value), key
 
 
-@pytest.mark.parametrize("vectors,expected", [
-    (("a, b", "0 1 0", "1 0 1"), "not a number"),
-    (("1 0", "0 1 0", "1 0 1"), "same length"),
-    (("nan 0 0", "0 1 0", "1 0 1"), "finite"),
-    (("1e300 0 0", "0 1 0", "1 0 1"), "too large"),
-    (("", "0 1 0", "1 0 1"), "empty"),
-])
-def test_whiteboard_bad_input_is_a_message(vectors, expected):
-    md, image = D.whiteboard(*vectors)
-    assert image is None and md.startswith("⚠️") and expected in md
+def test_error_and_note_texts_cover_every_code():
+    from dawn.inputs import ENGLISH, Note
+    for code in ENGLISH:
+        assert f"error.{code}" in STRINGS["en"] or f"note.{code}" in STRINGS["en"], code
+    assert error_text("zh", Note("too_long", {"n": 10_000, "max": 200})) == "原文有 10,000 个字符，最多只能翻译 200 个。请分成几句。"
+    assert STORY_CREDIT in text("en", "page.credit") and STORY_CREDIT in text("zh", "page.credit")
+
+
+def test_api_strings_are_plain_text(cached_story):
+    for lang in LANGS:
+        lines = api_outputs(lang, cached_story.result)
+        assert len(lines) == 2 * len(MODEL_NAMES) + 1 and all(isinstance(s, str) for s in lines)
+        assert not any("**" in s or "<br" in s or "`" in s for s in lines)

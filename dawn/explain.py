@@ -1,0 +1,295 @@
+"""What explains a translation, as plain arrays ready for JSON (no UI code).
+
+    from dawn import load_translator
+    from dawn.explain import explain
+    t = load_translator("checkpoints/transformer")
+    p = explain(t, "猫追老鼠。", beam_size=1)
+    p["source_tokens"]          # ['猫', '追', '老', '鼠', '。', '</s>']                S tokens
+    p["target_tokens"]          # ['The', 'cat', 'chased', 'the', 'mouse', '.']        T tokens
+    p["cross_attention"][l][h]  # T rows of S integers; weight = value / p["scale"], every row sums to scale
+    p["influence"][t][j]        # drop in log p(target t) when source j becomes <unk>, in nats
+
+One call per model per translation; everything the browser shows is in it:
+
+1) attention — the weights the decoder used for its own output, from one
+   teacher-forced pass over [<s>] + output (row t is the query that produced
+   target token t). 8-bit: each row is rounded to integers summing to exactly
+   ATTENTION_SCALE (largest-remainder rounding), so the rows still sum to 1.
+2) influence — with the model's own output forced, replace source token j by
+   <unk> and measure how much each output token's log-probability drops:
+
+       influence[t, j] = log p(y_t | y_<t, x) − log p(y_t | y_<t, x with x_j := <unk>)
+
+   All S masked copies and the unmasked sentence go through the model as ONE
+   batch. It needs no attention at all, so it is the plain LSTM's honest map,
+   and beside attention it answers "attention is not explanation": attention
+   says where the decoder looked, influence what the output needed.
+3) alternatives — the TOP_K most likely tokens at every output step (from the
+   unmasked row of the same batch), and under beam search the kept, finished
+   and dropped hypotheses of every step (dawn.decoding.beam_search's trace).
+4) the whiteboard, for the Transformer's cross-attention heads — per layer and
+   head, the raw scores q_t · k_j and the first WHITEBOARD_DIMS numbers of every
+   value vector v_j, so that a click on a cell (t, j) can show the episode's
+   three steps with the model's own numbers:
+
+       1) score  s_tj = q_t · k_j      2) scale  s_tj / √d_k
+       3) weights α_t = softmax_j(s_tj / √d_k),   output y_t = Σ_j α_tj v_j
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+
+from dawn.decoding import beam_search, greedy_decode, pad_batch
+from dawn.tokenizer import BOS, EOS, UNK
+from dawn.translator import MAX_SOURCE_TOKENS, Translator
+
+ATTENTION_SCALE = 255   # attention weights travel as integers 0..255; weight = value / 255
+TOP_K = 5               # alternatives shown per output step
+WHITEBOARD_DIMS = 4     # numbers of each value vector v_j sent for the whiteboard's weighted sum
+INFLUENCE_CHUNK = 64    # rows per forward pass when computing influence (bounds memory on long input)
+DIGITS = 2              # decimals kept for log-probabilities and influence (nats)
+SCORE_DIGITS = 1        # decimals kept for the whiteboard's raw scores q·k (softmax error < 1%)
+
+
+# ----------------------------------------------------------------------------- small, pure helpers
+
+def quantize_rows(weights: torch.Tensor, scale: int = ATTENTION_SCALE) -> torch.Tensor:
+    """(..., N) rows that sum to 1 -> integers (..., N) that sum to exactly `scale` in every row.
+
+    Largest-remainder rounding: floor every scaled weight, then give the missing units to the
+    entries with the largest remainders. No entry moves by more than one unit (1/scale).
+    """
+    scaled = weights.double().clamp(min=0) * scale                   # (..., N)
+    floor = scaled.floor()
+    missing = (scale - floor.sum(-1, keepdim=True)).round().clamp(min=0)  # (..., 1) units to hand out
+    rank = (scaled - floor).argsort(-1, descending=True).argsort(-1)  # (..., N) 0 = largest remainder
+    return (floor + (rank < missing).double()).long()
+
+
+def _round(x: torch.Tensor, digits: int) -> list:
+    """Tensor -> nested lists of floats rounded to `digits` decimals (-0.0 becomes 0.0)."""
+    return (x.double().mul(10 ** digits).round().div(10 ** digits) + 0.0).tolist()
+
+
+def _token(tokenizer, i: int) -> str:
+    return "</s>" if i == EOS else tokenizer.target_tokens([i])[0]
+
+
+# ----------------------------------------------------------------------------- the model's own numbers
+
+def masked_sources(src_ids: list[int]) -> torch.Tensor:
+    """The sentence and its S masked copies: (S+1, S); row 0 is unchanged, row 1+j has token j set to <unk>."""
+    S = len(src_ids)
+    src = torch.tensor(src_ids, dtype=torch.long).repeat(S + 1, 1)    # (S+1, S)
+    j = torch.arange(S)
+    src[1 + j, j] = UNK
+    return src
+
+
+def _cross_attention_parts(model):
+    """Forward hooks that catch the Transformer's cross-attention q, k, v projections of batch row 0.
+
+    Returns (parts, handles): parts[layer] = {"q": (T+1, d), "k": (S, d), "v": (S, d)} after a forward pass.
+    """
+    parts, handles = [], []
+    for layer in model.marian.model.decoder.layers:
+        store = {}
+        parts.append(store)
+        for name in ("q", "k", "v"):
+            proj = getattr(layer.encoder_attn, f"{name}_proj")
+            handles.append(proj.register_forward_hook(
+                lambda _m, _inp, out, store=store, name=name: store.__setitem__(name, out[0].detach())))
+    return parts, handles
+
+
+def whiteboard_numbers(parts: list[dict], n_heads: int, T: int) -> dict:
+    """Per layer and head: raw scores q_t · k_j (T, S) and the first WHITEBOARD_DIMS numbers of v_j (S, dims).
+
+    Float64 throughout, so that softmax(scores / √d_k) reproduces the model's weights to ~1e-6.
+    """
+    scores, values = [], []
+    for p in parts:
+        d = p["q"].size(-1)
+        d_k = d // n_heads
+        q = p["q"][:T].double().view(T, n_heads, d_k).transpose(0, 1)   # (H, T, d_k)
+        k = p["k"].double().view(-1, n_heads, d_k).transpose(0, 1)      # (H, S, d_k)
+        v = p["v"].double().view(-1, n_heads, d_k).transpose(0, 1)      # (H, S, d_k)
+        scores.append(q @ k.transpose(1, 2))                             # 1) (H, T, S) s_tj = q_t · k_j
+        values.append(v[..., :WHITEBOARD_DIMS])                          # (H, S, dims)
+    return {"d_k": d_k, "scores": scores, "values": values}
+
+
+@torch.inference_mode()
+def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool = False) -> dict:
+    """Teacher-force the model's own output on the sentence and on its S masked copies, in one batch
+    (in chunks of INFLUENCE_CHUNK rows on long input). Attention is read from row 0, the unmasked sentence.
+
+    Returns float tensors:
+      logp        (T, V)   log-probabilities at each output step, unmasked sentence
+      token_logp  (S+1, T) log p(y_t) for the sentence (row 0) and each masked copy (row 1+j)
+      cross       per layer (H, T, S) or None;  encoder  per layer (H, S, S) or None
+      whiteboard  see whiteboard_numbers(), or None
+    """
+    S, T = len(src_ids), len(out_ids)
+    src = masked_sources(src_ids)                                    # (S+1, S)
+    tgt_in = torch.tensor([[BOS] + out_ids])                         # (1, T+1) position t predicts out_ids[t]
+    target = torch.tensor(out_ids).expand(INFLUENCE_CHUNK, T)        # (chunk, T)
+    with_attention = getattr(model, "has_attention", False)
+    parts, handles = _cross_attention_parts(model) if whiteboard and hasattr(model, "marian") else (None, [])
+    token_logp, result = [], {"cross": None, "encoder": None, "whiteboard": None}
+    try:
+        for lo in range(0, S + 1, INFLUENCE_CHUNK):
+            rows = src[lo: lo + INFLUENCE_CHUNK]                     # (b, S)
+            b = rows.size(0)
+            mask = torch.ones_like(rows)                             # (b, S) all the same length: no padding
+            if lo == 0 and with_attention:
+                out = model(rows, mask, tgt_in.expand(b, -1), output_attentions=True)
+                logits = out.logits                                  # (b, T+1, V)
+                result["cross"] = [a[0, :, :T].float() for a in out.cross_attentions]     # per layer (H, T, S)
+                enc = getattr(out, "encoder_attentions", None)
+                result["encoder"] = [a[0].float() for a in enc] if enc else None          # per layer (H, S, S)
+            else:
+                logits = model(rows, mask, tgt_in.expand(b, -1))     # (b, T+1, V)
+            logp = torch.log_softmax(logits[:, :T].float(), dim=-1)  # (b, T, V) the </s> step is left out
+            token_logp.append(logp.gather(-1, target[:b].unsqueeze(-1))[..., 0])  # (b, T)
+            if lo == 0:
+                result["logp"] = logp[0]                             # (T, V)
+                for h in handles:                                    # row 0's q, k, v were caught in this pass
+                    h.remove()
+                handles = []
+    finally:
+        for h in handles:
+            h.remove()
+    result["token_logp"] = torch.cat(token_logp)                     # (S+1, T)
+    if parts is not None:
+        result["whiteboard"] = whiteboard_numbers(parts, model.config.n_heads, T)
+    return result
+
+
+def influence(token_logp: torch.Tensor) -> torch.Tensor:
+    """(S+1, T) log p(y_t) for the sentence and its masked copies -> (T, S) drop when source j is masked."""
+    return (token_logp[0:1] - token_logp[1:]).T                      # (T, S)
+
+
+# ----------------------------------------------------------------------------- decoding with a record
+
+def decode(translator: Translator, src_ids: list[int], beam_size: int = 1) -> tuple[list[int], float, list | None]:
+    """Decode exactly as Translator.translate does -> (output ids without </s>, log-prob, beam trace or None)."""
+    src, mask = pad_batch([src_ids])                                 # (1, S)
+    if beam_size == 1:
+        ids, logp = greedy_decode(translator.model, src, mask)[0]
+        return ids, logp, None
+    trace: list = []
+    ids, logp = beam_search(translator.model, src, mask, beam_size, trace=trace)[0]
+    return ids, logp, trace[0]
+
+
+def beam_payload(tokenizer, trace: list, out_ids: list[int]) -> dict:
+    """The beam trace as JSON: steps[t] = [[parent, token, log-prob, status], ...], path[t] = the candidate
+    of step t that the returned translation passes through (-1 if none, e.g. after it finished)."""
+    steps, path = [], []
+    kept_prev = [[]]                                                 # id sequences kept after step t-1
+    for t, cands in enumerate(trace):
+        kept, on_path = [], -1
+        for c, (parent, tok, lp, status) in enumerate(cands):
+            ids = kept_prev[parent] + [tok] if parent < len(kept_prev) else [tok]
+            if status == "kept":
+                kept.append(ids)
+            if status != "dropped" and on_path < 0 and (
+                    ids == out_ids[: t + 1] if tok != EOS else ids[:-1] == out_ids):
+                on_path = c
+        steps.append([[parent, _token(tokenizer, tok), round(lp, DIGITS), status] for parent, tok, lp, status in cands])
+        path.append(on_path)
+        kept_prev = kept or [[]]
+    return {"steps": steps, "path": path}
+
+
+# ----------------------------------------------------------------------------- one payload per model
+
+@torch.inference_mode()
+def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
+            timings: dict | None = None) -> dict:
+    """Translate one sentence and return everything that explains it, as plain JSON-ready values.
+
+    Shapes (S source tokens ending in </s>, T output tokens without </s>, L layers, H heads):
+      cross_attention    [L][H][T][S] ints (÷ scale)  or None (no attention)
+      encoder_attention  [L][H][S][S] ints (÷ scale)  or None
+      influence          [T][S] floats, nats;  token_logprob [T];  alternatives [T][TOP_K] of [token, prob]
+      whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
+      beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
+    `timings`, when given, receives "decode_ms" and "influence_ms".
+    """
+    if beam_size < 1:
+        raise ValueError(f"beam_size must be >= 1, got {beam_size}")
+    tok = translator.tokenizer
+    src_ids = tok.encode_source(sentence)
+    if len(src_ids) <= 1:
+        raise ValueError("the source is empty: type a Chinese sentence")
+    if len(src_ids) > MAX_SOURCE_TOKENS:
+        raise ValueError(f"the source has {len(src_ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported")
+    t0 = time.perf_counter()
+    out_ids, log_prob, trace = decode(translator, src_ids, beam_size)
+    t1 = time.perf_counter()
+    payload = {
+        "model": name or translator.model_type, "kind": translator.model_type,
+        "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,
+        "text": tok.decode_target(out_ids), "source_tokens": tok.source_tokens(src_ids),
+        "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),
+        "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
+        "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
+    }
+    if not out_ids:                                                  # the model said nothing: nothing to explain
+        _timed(timings, t0, t1, t1)
+        return payload
+    f = forced_pass(translator.model, src_ids, out_ids, whiteboard=True)
+    t2 = time.perf_counter()
+    payload["influence"] = _round(influence(f["token_logp"]), DIGITS)            # (T, S)
+    payload["token_logprob"] = _round(f["token_logp"][0], DIGITS + 1)           # (T,)
+    probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
+    payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
+                               for pr, ix in zip(probs.tolist(), ids.tolist())]
+    if f["cross"] is not None:
+        payload["cross_attention"] = [quantize_rows(a).tolist() for a in f["cross"]]    # [L] (H, T, S)
+    if f["encoder"] is not None:
+        payload["encoder_attention"] = [quantize_rows(a).tolist() for a in f["encoder"]]  # [L] (H, S, S)
+    if f["whiteboard"] is not None:
+        wb = f["whiteboard"]
+        payload["whiteboard"] = {"d_k": wb["d_k"], "dims": WHITEBOARD_DIMS,
+                                 "scores": [_round(s, SCORE_DIGITS) for s in wb["scores"]],
+                                 "values": [_round(v, 3) for v in wb["values"]]}
+    if trace is not None:
+        payload["beam"] = beam_payload(tok, trace, out_ids)
+    _timed(timings, t0, t1, t2)
+    return payload
+
+
+def _timed(timings: dict | None, t0: float, t1: float, t2: float) -> None:
+    if timings is not None:
+        timings["decode_ms"] = round((t1 - t0) * 1000, 1)
+        timings["influence_ms"] = round((t2 - t1) * 1000, 1)
+
+
+def explain_all(translators: dict[str, Translator], sentence: str, beam_size: int = 1,
+                timings: dict | None = None) -> dict:
+    """{"source", "decoding", "beam_size", "models": {name: explain(...)}} for every model, in the given order."""
+    models = {}
+    for name, translator in translators.items():
+        per = {} if timings is not None else None
+        models[name] = explain(translator, sentence, beam_size, name=name, timings=per)
+        if timings is not None:
+            timings[name] = per
+    return {"source": sentence, "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,
+            "models": models}
+
+
+def softmax_row(scores: list[float], d_k: int) -> list[float]:
+    """The whiteboard's steps 2) and 3) for one row, in plain Python: softmax_j(s_j / √d_k)."""
+    scaled = [s / math.sqrt(d_k) for s in scores]
+    top = max(scaled)
+    e = [math.exp(s - top) for s in scaled]
+    total = sum(e)
+    return [x / total for x in e]

@@ -1,0 +1,162 @@
+"""The attention explorer in a real browser, on its own small page (ui.attention_explorer.harness).
+
+Hover a token and find its highlighted row; switch head, show all heads, pin, select across models and
+scrub with no network request; download the map as JSON; hostile tokens stay text.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import pytest
+from app_fixtures import CHECKPOINTS
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SENTENCE = "虽然昨天天气不好，但我们还是决定去爬山。"
+HOSTILE = ["<img src=x onerror=alert(1)>", "</script><script>alert(2)</script>", "&lt;b&gt;", "</s>"]
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} for Playwright to drive")
+
+
+def hostile_payload() -> dict:
+    """A hand-made payload whose tokens are markup: the explorer must show them as text."""
+    S, T = len(HOSTILE), 2
+    row = [255 // S] * S
+    row[0] += 255 - sum(row)
+    return {"model": "fake", "kind": "transformer", "decoding": "greedy", "beam_size": 1, "text": HOSTILE[0],
+            "source_tokens": HOSTILE, "target_tokens": HOSTILE[:2], "log_prob": -1.0, "scale": 255,
+            "cross_attention": [[[row] * T]], "encoder_attention": None,
+            "influence": [[0.5] * S] * T, "token_logprob": [-0.5] * T,
+            "alternatives": [[[HOSTILE[1], 0.5]] * 5] * T, "whiteboard": None, "beam": None}
+
+
+@pytest.fixture(scope="module")
+def explorer_url():
+    import gradio as gr
+
+    from dawn import load_translator
+    from ui.attention_explorer import AttentionExplorer, harness
+
+    translators = {n: load_translator(CHECKPOINTS / n) for n in ("lstm", "lstm_attention", "transformer")
+                   if (CHECKPOINTS / n / "model.safetensors").exists()}
+    with gr.Blocks() as demo:
+        harness(translators, SENTENCE).render()
+        AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(explorer_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+            page.dialogs = []
+            page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+            page.goto(explorer_url, wait_until="domcontentloaded")
+            page.locator("#ax-go").click()
+            page.locator("#ax-transformer .ax-attention svg").wait_for(timeout=180_000)
+            page.locator("#ax-lstm .ax-influence svg").wait_for(timeout=60_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def requests_during(page, action) -> list[str]:
+    seen: list[str] = []
+    listener = lambda r: seen.append(r.url)  # noqa: E731
+    page.on("request", listener)
+    try:
+        action()
+        page.wait_for_timeout(300)
+    finally:
+        page.remove_listener("request", listener)
+    return seen
+
+
+def test_hovering_a_token_lights_its_row(page):
+    tf = page.locator("#ax-transformer")
+    n_src = tf.locator(".ax-src .ax-tok").count()
+    tf.locator(".ax-tgt .ax-tok").nth(2).hover()
+    assert tf.locator(".ax").get_attribute("data-focus") == "row:2"
+    lit = tf.locator(".ax-attention rect.ax-cell.ax-on")
+    assert lit.count() == n_src
+    assert {lit.nth(i).get_attribute("data-r") for i in range(n_src)} == {"2"}
+    assert tf.locator(".ax-attention text.ax-row.ax-on").text_content() == tf.locator(".ax-tgt .ax-tok").nth(2).text_content()
+    shaded = tf.locator(".ax-src .ax-tok").evaluate_all("els => els.filter(e => e.style.backgroundColor).length")
+    assert shaded > 0                                                  # its weights over the Chinese characters
+
+
+def test_switching_heads_and_more_makes_no_request(page):
+    tf = page.locator("#ax-transformer")
+    before = tf.locator(".ax-attention rect.ax-cell").nth(0).get_attribute("fill-opacity")
+
+    def interact():
+        tf.locator("[data-group=head] button[data-value='1']").click()
+        tf.locator("[data-group=layer] button[data-value='0']").click()
+        tf.locator("[data-group=multiples]").click()
+        tf.locator(".ax-src .ax-tok").nth(3).click()                   # linked selection
+        tf.locator(".ax-tgt .ax-tok").nth(1).click()                   # pin + alternatives
+        tf.locator(".ax-attention rect.ax-cell[data-r='1'][data-c='3']").click()  # the whiteboard
+        tf.locator(".ax-range").fill("2")                              # the coverage scrubber
+
+    assert requests_during(page, interact) == []
+    assert tf.locator("[data-group=head] button[data-value='1']").get_attribute("aria-pressed") == "true"
+    assert tf.locator(".ax-small").count() == 5                        # average + 4 heads
+    assert tf.locator(".ax-wbtable").count() == 1 and "softmax" in tf.locator(".ax-wbtable").text_content()
+    assert tf.locator(".ax-altlist li").count() == 5
+    assert tf.locator(".ax-steplabel").text_content().startswith("Step 2 of")
+    assert tf.locator(".ax-attention rect.ax-cell").nth(0).get_attribute("fill-opacity") is not None
+    assert before is not None
+    # linked: the LSTM's panel highlights the same character
+    assert page.locator("#ax-lstm .ax-src .ax-tok.ax-on").count() >= 1
+
+
+def test_the_map_downloads_as_json_svg_and_png(page, tmp_path):
+    tf = page.locator("#ax-transformer")
+    tf.locator(".ax-tgt .ax-tok").nth(0).click()
+    with page.expect_download() as info:
+        tf.locator(".ax-attention [data-export=json]").click()
+    path = tmp_path / "map.json"
+    info.value.save_as(path)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["source_tokens"] == tf.locator(".ax-src .ax-tok").all_text_contents()
+    assert len(data["weights"]) == len(data["rows"]) and all(len(r) == len(data["source_tokens"]) for r in data["weights"])
+    assert data["focus"] is not None                                   # the state hovering shows travels along
+    with page.expect_download() as info:
+        tf.locator(".ax-attention [data-export=svg]").click()
+    svg = info.value.path().read_text(encoding="utf-8")
+    assert "<svg" in svg and "天" in svg                                # CJK glyphs stay text
+    with page.expect_download() as info:
+        tf.locator(".ax-influence [data-export=png]").click()
+    assert info.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_language_switch_relabels_without_recomputing(page):
+    page.locator("#ax-lang label:has-text('zh')").click()
+    page.locator("#ax-transformer .ax-label:has-text('头')").first.wait_for(timeout=30_000)
+    assert "注意力" in page.locator("#ax-transformer .ax-attention figcaption").text_content()
+    page.locator("#ax-lang label:has-text('en')").click()
+    page.locator("#ax-transformer .ax-label:has-text('Head')").first.wait_for(timeout=30_000)
+
+
+def test_hostile_tokens_stay_text(page):
+    box = page.locator("#ax-hostile")
+    assert box.locator(".ax-src .ax-tok").all_text_contents() == HOSTILE
+    assert box.locator("img").count() == 0 and box.locator("script").count() == 0
+    box.locator(".ax-tgt .ax-tok").nth(0).click()
+    page.wait_for_timeout(200)
+    assert page.dialogs == []

@@ -1,0 +1,1 @@
+"""The page's sections: each builds its Gradio components and wires its events (the computation lives in dawn/)."""

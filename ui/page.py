@@ -1,0 +1,137 @@
+"""The page's own sections, built inside app.py's Blocks: the masthead with the language switch,
+the guided steps' headings and captions, the three result columns, the clause slider with the
+BLEU-by-length curve, and the LSTM's final-state strip.
+
+Every section that is not a Gradio widget is a `gr.HTML` whose template is a fixed skeleton
+(no user text is ever interpolated in Python) and whose value is JSON; ui/static/page.js fills
+it in the browser with textContent, in the language of the switch (ui/strings.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from ui.strings import LANG_CHOICES, DEFAULT_LANG, STRINGS, text
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGE_JS, PAGE_CSS = STATIC / "page.js", STATIC / "page.css"
+
+
+def _mount(kind: str) -> str:
+    """js_on_load of every page view: hand the element to page.js (loaded in the page's <head>)."""
+    return f"window.DawnPage.mount({kind!r}, element, props, watch);"
+
+
+def head_html() -> str:
+    """The <head> addition that loads page.js (a file of our own; no user data in it)."""
+    return f'<script src="/gradio_api/file={PAGE_JS}"></script>'
+
+
+def _view(kind: str, template: str, value=None, elem_id: str | None = None) -> gr.HTML:
+    return gr.HTML(value, html_template=template, js_on_load=_mount(kind), elem_id=elem_id,
+                   elem_classes=["dawn-view", f"dawn-{kind}"], apply_default_css=False, padding=False,
+                   head=head_html())  # the same <script src>: loaded once, before any view's js_on_load
+
+
+# ----------------------------------------------------------------------------- sections
+
+def masthead() -> gr.Radio:
+    """Title, one-line tagline and the 中文 / English switch. The view's value carries the string table."""
+    with gr.Row(elem_id="dawn-top", equal_height=False):
+        gr.HTML({"strings": STRINGS}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
+                '<p data-i18n="page.tagline"></p></header>',
+                js_on_load="window.DawnPage.start(element, props);", elem_id="dawn-masthead",
+                apply_default_css=False, padding=False, head=head_html())
+        lang = gr.Radio(LANG_CHOICES, value=DEFAULT_LANG, show_label=False, container=False, elem_id="lang",
+                        scale=0, min_width=160)
+    return lang
+
+
+def step_header(n: int, value: dict | None = None) -> gr.HTML:
+    """① … ④: the step's title and its caption (paraphrasing the story); value {"model", "problem"} says when
+    the model the step is about is missing."""
+    return _view("step", f'<div class="dawn-step-head"><h2 data-i18n="step{n}.title"></h2>'
+                         f'<p class="dawn-caption" data-i18n="step{n}.caption"></p>'
+                         '<p class="dawn-step-problem" role="status" hidden></p></div>', value, elem_id=f"step{n}")
+
+
+def footer() -> gr.HTML:
+    return _view("text", '<footer class="dawn-footer"><p data-i18n="page.credit"></p><p data-i18n="page.data"></p>'
+                         '</footer>', elem_id="dawn-footer")
+
+
+@dataclass
+class Inputs:
+    source: gr.Textbox
+    reference: gr.Textbox
+    decoding: gr.Radio
+    button: gr.Button
+    note: gr.Textbox
+
+
+def inputs(source: str, reference: str, lang: str = DEFAULT_LANG) -> Inputs:
+    with gr.Row(elem_classes="dawn-inputs"):
+        src = gr.Textbox(source, lines=2, max_lines=6, label=text(lang, "input.source"), elem_id="source",
+                         min_width=260)
+        ref = gr.Textbox(reference, lines=2, max_lines=6, label=text(lang, "input.reference"), elem_id="reference",
+                         min_width=260)
+    with gr.Row(elem_classes="dawn-controls", equal_height=True):
+        decoding = gr.Radio(decoding_choices(lang), value="greedy", label=text(lang, "input.decoding"),
+                            elem_id="decoding", min_width=220)
+        button = gr.Button(text(lang, "input.translate"), variant="primary", elem_id="translate-button", min_width=140)
+    note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note")
+    return Inputs(src, ref, decoding, button, note)
+
+
+def decoding_choices(lang: str) -> list[tuple[str, str]]:
+    return [(text(lang, "input.greedy"), "greedy"), (text(lang, "input.beam"), "beam")]
+
+
+@dataclass
+class Column:
+    text: gr.Textbox    # the model's translation
+    score: gr.Textbox   # its scores, or why there is no translation
+
+
+def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], lang: str = DEFAULT_LANG) -> dict[str, Column]:
+    """One column per model, in historical order; they stack on a phone."""
+    columns = {}
+    with gr.Row(elem_classes="dawn-results", equal_height=False):
+        for name, value, score in zip(names, texts, scores):
+            with gr.Column(min_width=240, elem_classes="dawn-result"):
+                columns[name] = Column(
+                    gr.Textbox(value, label=text(lang, f"model.{name}"), lines=3, max_lines=12, interactive=False,
+                               elem_id=f"out-{name}"),
+                    gr.Textbox(score, show_label=False, container=False, interactive=False, lines=1, max_lines=3,
+                               elem_id=f"score-{name}", elem_classes="dawn-score"))
+    return columns
+
+
+def clause_view(value: dict) -> gr.HTML:
+    """The clause slider (left) and the BLEU-by-length curve of all models (right); page.js draws both."""
+    template = ('<div class="dawn-clauses-grid"><section class="dawn-slider" aria-live="polite"></section>'
+                '<section class="dawn-curve"></section></div>')
+    return _view("clauses", template, value, elem_id="dawn-clauses")
+
+
+def state_view(value: dict) -> gr.HTML:
+    """The plain LSTM's final state, all its decoder receives (updated with every translation)."""
+    return _view("state", '<section class="dawn-state-box"></section>', value, elem_id="dawn-state")
+
+
+def explorer_placeholder(name: str) -> gr.HTML:
+    """Where the attention explorer (ui/attention_explorer.py) sits until it is available."""
+    return _view("text", '<div class="dawn-explorer-pending"><p data-i18n="explorer.pending"></p></div>',
+                 elem_id=f"explorer-{name}")
+
+
+def explorer(name: str, payload: dict | None, view: str = "cross"):
+    """The attention explorer (ui/attention_explorer.py) for one model, in the page's language ("auto": it follows
+    <html lang> and the "dawn-lang" event that page.js sends on every switch)."""
+    from ui.attention_explorer import AttentionExplorer
+    suffix = "" if view == "cross" else f"-{view}"
+    return AttentionExplorer(payload, model=name, lang="auto", view=view, elem_id=f"explorer-{name}{suffix}",
+                             elem_classes=["dawn-explorer"])

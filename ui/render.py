@@ -1,0 +1,41 @@
+"""Results in words, in one language: the plain strings the page's text boxes and the API return.
+
+No Markdown and no HTML: every string here is shown as text.
+"""
+
+from __future__ import annotations
+
+from dawn.inputs import Note
+from dawn.page import ModelOutput, PageResult
+from ui.strings import text
+
+
+def _num(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1f}"
+
+
+def score_line(lang: str, out: ModelOutput) -> str:
+    """'BLEU 12.3 · chrF 45.6 · 120 ms', or why there is no translation."""
+    if out.problem:
+        return text(lang, f"problem.{out.problem}") + (f" ({out.detail})" if out.detail else "")
+    if out.ms is None:
+        return ""
+    ms = f"{out.ms:,.0f}"
+    line = (text(lang, "score.line", bleu=_num(out.bleu), chrf=_num(out.chrf), ms=ms) if out.bleu is not None
+            else text(lang, "score.noref", ms=ms))
+    return ("" if out.text else text(lang, "score.empty")) + line
+
+
+def note_text(lang: str, notes: list[Note]) -> str:
+    """The input checks' notes, one per line ("" when all is well)."""
+    return "\n".join(text(lang, f"note.{n.code}", **n.params) for n in notes)
+
+
+def error_text(lang: str, note: Note) -> str:
+    return text(lang, f"error.{note.code}", **note.params)
+
+
+def api_outputs(lang: str, r: PageResult) -> list[str]:
+    """Every model's translation, then every model's score line, then the notes: the /translate return value."""
+    outs = list(r.outputs.values())
+    return [o.text for o in outs] + [score_line(lang, o) for o in outs] + [note_text(lang, r.notes)]

@@ -1,0 +1,652 @@
+// The attention explorer: one model's translation, explained, drawn in the browser.
+//
+// Runs as the js_on_load of ui/attention_explorer.py's gr.HTML subclass, which provides
+//   element  the component's root;  props  {value, lang, model, view, strings};  watch(prop, callback)
+// The payload (dawn/explain.py) arrives once per translation; every interaction below is local:
+// hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
+// the whiteboard, the alternatives, the exports. Nothing here calls the server.
+// Every token reaches the page through textContent (never innerHTML).
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+const COLORS = { attention: "#2563eb", positive: "#ea580c", negative: "#0891b2" };
+const NEVER = 0.2;  // coverage below this: a character not (yet) looked at
+const AGAIN = 1.5;  // coverage above this: a character looked at again (a repetition)
+const LINK_EVENT = "dawn-attention-select";  // linked selection between every explorer on the page
+const CLAUSE_END = new Set(["，", "。", "；", "：", "！", "？", ",", ".", ";", ":", "!", "?", "</s>"]);
+
+const root = element.querySelector(".ax") || element;
+const instance = Math.random().toString(36).slice(2);
+let data = null;     // this model's payload
+let st = freshState(props.view);
+
+function freshState(view) {
+  return {
+    map: view === "encoder" ? "encoder" : "cross",  // which attention: decoder cross- or encoder self-attention
+    layer: -1, head: -1,                            // -1: last layer / average of heads
+    hover: null, pin: null,                         // {axis: "row" | "col", idx: [..]}
+    linked: null,                                   // source columns selected in any explorer
+    step: null, cell: null, token: null, multiples: false,
+  };
+}
+
+// ----------------------------------------------------------------------------- strings and small helpers
+
+function lang() {
+  const l = props.lang === "auto" || !props.lang ? (document.documentElement.lang || navigator.language || "en") : props.lang;
+  return String(l).toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+function t(key, params) {
+  const table = (props.strings || {})[lang()] || {};
+  let s = table[key] !== undefined ? table[key] : ((props.strings || {}).en || {})[key] || key;
+  for (const [k, v] of Object.entries(params || {})) s = s.split("{" + k + "}").join(String(v));
+  return s;
+}
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+function svg(tag, attrs) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+  return e;
+}
+function button(label, onClick, cls) {
+  const b = el("button", "ax-btn" + (cls ? " " + cls : ""), label);
+  b.type = "button";
+  b.addEventListener("click", onClick);
+  return b;
+}
+const fmt = (x, d) => (Math.abs(x) < 0.5 * Math.pow(10, -d) ? 0 : x).toFixed(d);
+
+// ----------------------------------------------------------------------------- the numbers
+
+function payload() {
+  const v = props.value;
+  if (!v || typeof v !== "object") return null;
+  if (v.models) return v.models[props.model] || Object.values(v.models)[0] || null;  // a whole /attention result
+  return v.source_tokens ? v : null;
+}
+function hasMap(kind) {
+  const m = kind === "encoder" ? data.encoder_attention : data.cross_attention;
+  return Array.isArray(m) && m.length > 0;
+}
+function layers() { return hasMap(st.map) ? (st.map === "encoder" ? data.encoder_attention : data.cross_attention) : []; }
+function layerIndex() { const n = layers().length; return st.layer < 0 || st.layer >= n ? n - 1 : st.layer; }
+function rowsTokens() { return st.map === "encoder" ? data.source_tokens : data.target_tokens; }
+
+const cache = new Map();
+// Attention of the selected layer and head (or the average of heads) as floats: rows x source columns.
+function attention(head) {
+  if (!hasMap(st.map)) return null;
+  const l = layerIndex(), h = head === undefined ? st.head : head;
+  const key = st.map + l + ":" + h;
+  if (!cache.has(key)) {
+    const heads = layers()[l], scale = data.scale;
+    const pick = h < 0 ? heads : [heads[h]];
+    cache.set(key, pick[0].map((row, r) => row.map((_, c) => {
+      let s = 0;
+      for (const m of pick) s += m[r][c];
+      return s / (scale * pick.length);
+    })));
+  }
+  return cache.get(key);
+}
+function influence() { return st.map === "encoder" ? null : data.influence; }
+function influenceMax() {
+  let m = 0;
+  for (const row of data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
+  return m || 1;
+}
+// What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
+function guide() {
+  const a = attention();
+  if (a) return a;
+  return data.influence.map(row => {
+    const pos = row.map(v => Math.max(v, 0));
+    const s = pos.reduce((x, y) => x + y, 0);
+    return pos.map(v => (s > 0 ? v / s : 0));
+  });
+}
+
+// ----------------------------------------------------------------------------- layout, rebuilt per payload / language
+
+let ui = {};
+function build() {
+  cache.clear();
+  root.replaceChildren();
+  ui = {};
+  data = payload();
+  if (!data) {
+    root.appendChild(el("p", "ax-empty", t("empty")));
+    return;
+  }
+  if (!hasMap(st.map)) st.map = hasMap("cross") ? "cross" : hasMap("encoder") ? "encoder" : "cross";
+  const head = el("div", "ax-head");
+  head.appendChild(el("span", "ax-title", t("model." + data.kind)));
+  head.appendChild(el("span", "ax-text", data.text));
+  root.appendChild(head);
+
+  ui.controls = el("div", "ax-controls");
+  root.appendChild(ui.controls);
+  drawControls();
+
+  ui.tgt = strip(data.target_tokens, "row", "ax-tgt", t("strip.target"));
+  ui.src = strip(data.source_tokens, "col", "ax-src", t("strip.source"));
+  root.append(ui.tgt.box, ui.src.box);
+
+  ui.maps = el("div", "ax-maps");
+  root.appendChild(ui.maps);
+  ui.multiples = el("div", "ax-multiples");
+  root.appendChild(ui.multiples);
+  ui.scrub = el("div", "ax-scrub");
+  root.appendChild(ui.scrub);
+  ui.detail = el("div", "ax-detail");
+  ui.alts = el("div", "ax-alts");
+  ui.wb = el("div", "ax-wb");
+  ui.detail.append(ui.alts, ui.wb);
+  root.appendChild(ui.detail);
+  drawMaps();
+}
+
+function drawControls() {
+  const c = ui.controls;
+  c.replaceChildren();
+  const group = (label, items, active, onPick, name) => {
+    const g = el("div", "ax-group");
+    g.setAttribute("role", "group");
+    g.dataset.group = name;
+    g.appendChild(el("span", "ax-label", label));
+    items.forEach(([text, v]) => {
+      const b = button(text, () => onPick(v));
+      b.dataset.value = String(v);
+      b.setAttribute("aria-pressed", String(v === active));
+      g.appendChild(b);
+    });
+    c.appendChild(g);
+  };
+  const maps = [["cross", t("map.cross")], ["encoder", t("map.encoder")]].filter(([k]) => hasMap(k));
+  if (maps.length > 1) group(t("control.map"), maps.map(([k, s]) => [s, k]), st.map, v => { st.map = v; st.pin = st.hover = st.cell = null; st.step = null; drawControls(); drawMaps(); }, "map");
+  const L = layers();
+  if (L.length) {
+    if (L.length > 1) group(t("control.layer"), L.map((_, i) => [String(i + 1), i]), layerIndex(), v => { st.layer = v; drawControls(); repaint(); }, "layer");
+    const H = L[0].length;
+    if (H > 1) {
+      group(t("control.head"), [[t("control.average"), -1]].concat(L[0].map((_, i) => [String(i + 1), i])), st.head, v => { st.head = v; drawControls(); repaint(); }, "head");
+      const b = button(t("control.multiples"), () => { st.multiples = !st.multiples; drawControls(); drawMultiples(); }, "ax-toggle");
+      b.dataset.group = "multiples";
+      b.setAttribute("aria-pressed", String(st.multiples));
+      c.appendChild(b);
+    }
+  }
+}
+
+// A line of tokens whose background shows a weight; hover lights it, click pins it.
+function strip(tokens, axis, cls, label) {
+  const box = el("div", "ax-strip " + cls);
+  box.appendChild(el("span", "ax-label", label));
+  const spans = tokens.map((tok, i) => {
+    const s = el("span", "ax-tok", tok);
+    s.dataset.i = i;
+    s.tabIndex = 0;
+    box.appendChild(s);
+    return s;
+  });
+  box.addEventListener("mouseover", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
+  box.addEventListener("mouseleave", () => setHover(null));
+  box.addEventListener("click", e => {
+    const i = e.target.dataset && e.target.dataset.i;
+    if (i === undefined) return;
+    if (axis === "col") selectColumns([+i], e.detail === 2);  // a double click selects the clause
+    else if (st.map === "encoder") pin("col", [+i]);
+    else { pin("row", [+i]); st.token = +i; drawDetail(); }
+  });
+  return { box, spans };
+}
+
+// ----------------------------------------------------------------------------- heatmaps (SVG)
+
+function geometry(rows, cols) {
+  const cell = Math.max(10, Math.min(18, Math.floor(720 / Math.max(cols.length, 1))));
+  const left = Math.min(120, 12 + 7 * Math.max(...rows.map(s => s.length), 2));
+  const top = 22;
+  return { cell, left, top, width: left + cols.length * cell + 4, height: top + rows.length * cell + 4 };
+}
+
+// Draws one map: rows x cols cells whose opacity is the value. Returns {svg, rects[r][c]}.
+function heatmap(rows, cols, values, color, kind, small) {
+  const g = geometry(small ? [] : rows, cols);
+  if (small) { g.cell = 3; g.left = 2; g.top = 2; g.width = 4 + cols.length * 3; g.height = 4 + rows.length * 3; }
+  const s = svg("svg", { width: g.width, height: g.height, viewBox: `0 0 ${g.width} ${g.height}`, class: "ax-map", "font-family": FONT });
+  s.appendChild(svg("rect", { x: 0, y: 0, width: g.width, height: g.height, fill: "#ffffff" }));
+  const rects = [], top = kind === "attention" ? maxOf(values) : 1;
+  if (!small) {
+    cols.forEach((tok, c) => {
+      const x = svg("text", { x: g.left + c * g.cell + g.cell / 2, y: g.top - 6, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2), class: "ax-col", "data-c": c });
+      x.textContent = label(tok);
+      s.appendChild(x);
+    });
+    rows.forEach((tok, r) => {
+      const y = svg("text", { x: g.left - 4, y: g.top + r * g.cell + g.cell * 0.75, "text-anchor": "end", "font-size": Math.min(12, g.cell - 2), class: "ax-row", "data-r": r });
+      y.textContent = tok.length > 14 ? tok.slice(0, 13) + "…" : tok;
+      s.appendChild(y);
+    });
+  }
+  values.forEach((row, r) => {
+    const line = [];
+    row.forEach((v, c) => {
+      const rect = svg("rect", { x: g.left + c * g.cell, y: g.top + r * g.cell, width: g.cell - (small ? 0 : 1), height: g.cell - (small ? 0 : 1), class: "ax-cell", "data-r": r, "data-c": c });
+      paintCell(rect, v, color, kind, top);
+      s.appendChild(rect);
+      line.push(rect);
+    });
+    rects.push(line);
+  });
+  return { svg: s, rects, g };
+}
+
+// Opacity is the value over the map's largest value (stated in the caption), so faint maps stay readable.
+function paintCell(rect, v, color, kind, top) {
+  if (kind === "influence") {
+    rect.setAttribute("fill", v >= 0 ? COLORS.positive : COLORS.negative);
+    rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / influenceMax()).toFixed(3));
+  } else {
+    rect.setAttribute("fill", color);
+    rect.setAttribute("fill-opacity", Math.min(1, v / (top || 1)).toFixed(3));
+  }
+}
+function maxOf(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, v); return x || 1; }
+const label = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
+
+function figure(kind) {
+  const fig = el("figure", "ax-fig ax-" + kind);
+  fig.dataset.map = kind;
+  const cap = el("figcaption", "ax-caption");
+  const title = el("strong", null, t("title." + kind + (kind === "attention" ? "." + st.map : "")));
+  cap.append(title, el("span", null, " " + captionText(kind)));
+  fig.appendChild(cap);
+  const scroll = el("div", "ax-scroll");
+  fig.appendChild(scroll);
+  const tools = el("div", "ax-tools");
+  tools.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
+  tools.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
+  fig.appendChild(tools);
+  return { fig, scroll };
+}
+
+function captionText(kind) {
+  if (kind === "attention") return t("caption.attention." + st.map, { max: fmt(maxOf(attention()), 2) });
+  return t("caption.influence" + (data.cross_attention ? "" : ".alone"), { max: fmt(influenceMax(), 2) });
+}
+
+function drawMaps() {
+  ui.maps.replaceChildren();
+  ui.figs = {};
+  const rows = rowsTokens(), cols = data.source_tokens;
+  const a = attention();
+  if (a) {
+    const f = figure("attention");
+    const m = heatmap(rows, cols, a, COLORS.attention, "attention");
+    f.scroll.appendChild(m.svg);
+    ui.maps.appendChild(f.fig);
+    ui.figs.attention = { ...f, ...m };
+    wireMap(m.svg, "attention");
+  }
+  const inf = influence();
+  if (inf && inf.length) {
+    const f = figure("influence");
+    const m = heatmap(rows, cols, inf, null, "influence");
+    f.scroll.appendChild(m.svg);
+    ui.maps.appendChild(f.fig);
+    ui.figs.influence = { ...f, ...m };
+    wireMap(m.svg, "influence");
+  }
+  if (!a && !(inf && inf.length)) ui.maps.appendChild(el("p", "ax-empty", t("nothing")));
+  drawScrubber();
+  drawMultiples();
+  drawDetail();
+  focus();
+}
+
+// Layer / head switch: same cells, new opacities.
+function repaint() {
+  const a = attention();
+  if (ui.figs.attention && a) {
+    const top = maxOf(a);
+    a.forEach((row, r) => row.forEach((v, c) => paintCell(ui.figs.attention.rects[r][c], v, COLORS.attention, "attention", top)));
+    ui.figs.attention.fig.querySelector(".ax-caption span").textContent = " " + captionText("attention");
+  }
+  drawScrubber();
+  drawMultiples();
+  drawDetail();
+  focus();
+}
+
+function wireMap(s, kind) {
+  s.addEventListener("mouseover", e => {
+    const d = e.target.dataset || {};
+    if (d.r !== undefined) setHover("row", [+d.r]);
+    else if (d.c !== undefined) setHover("col", [+d.c]);
+  });
+  s.addEventListener("mouseleave", () => setHover(null));
+  s.addEventListener("click", e => {
+    const d = e.target.dataset || {};
+    if (d.r !== undefined && d.c !== undefined && kind === "attention" && st.map === "cross") {
+      st.cell = [+d.r, +d.c];
+      st.token = +d.r;
+      pin("row", [+d.r], true);
+      drawDetail();
+    } else if (d.r !== undefined) {
+      pin("row", [+d.r]);
+      if (st.map === "cross") { st.token = +d.r; drawDetail(); }
+    } else if (d.c !== undefined) selectColumns([+d.c], false);
+  });
+}
+
+// ----------------------------------------------------------------------------- small multiples: every head of the layer
+
+function drawMultiples() {
+  ui.multiples.replaceChildren();
+  if (!st.multiples || !layers().length) return;
+  const H = layers()[0].length;
+  const rows = rowsTokens(), cols = data.source_tokens;
+  for (let h = -1; h < H; h++) {
+    const box = el("button", "ax-small");
+    box.type = "button";
+    box.dataset.head = h;
+    box.setAttribute("aria-pressed", String(h === st.head));
+    box.appendChild(heatmap(rows, cols, attention(h), COLORS.attention, "attention", true).svg);
+    box.appendChild(el("span", null, h < 0 ? t("control.average") : t("control.head") + " " + (h + 1)));
+    box.addEventListener("click", () => { st.head = h; drawControls(); repaint(); });
+    ui.multiples.appendChild(box);
+  }
+}
+
+// ----------------------------------------------------------------------------- focus: hover, pin, linked selection
+
+function setHover(axis, idx) { st.hover = axis ? { axis, idx } : null; focus(); }
+function pin(axis, idx, keep) {
+  const same = st.pin && st.pin.axis === axis && String(st.pin.idx) === String(idx);
+  st.pin = same && !keep ? null : { axis, idx };
+  if (!st.pin) { st.cell = null; }
+  focus();
+}
+function selectColumns(cols, clause) {
+  if (clause) cols = clauseOf(cols[0]);
+  const same = st.linked && String(st.linked) === String(cols);
+  st.linked = same ? null : cols;
+  st.pin = st.linked ? { axis: "col", idx: cols } : null;
+  focus();
+  document.dispatchEvent(new CustomEvent(LINK_EVENT, { detail: { from: instance, key: data.source_tokens.join(""), cols: st.linked } }));
+}
+function clauseOf(j) {
+  const toks = data.source_tokens;
+  let a = j, b = j;
+  while (a > 0 && !CLAUSE_END.has(toks[a - 1])) a--;
+  while (b < toks.length - 1 && !CLAUSE_END.has(toks[b])) b++;
+  return Array.from({ length: b - a + 1 }, (_, k) => a + k);
+}
+function onLinked(e) {
+  const d = e.detail || {};
+  if (!data || d.from === instance || d.key !== data.source_tokens.join("")) return;
+  st.linked = d.cols;
+  st.pin = d.cols ? { axis: "col", idx: d.cols } : null;
+  focus();
+}
+document.addEventListener(LINK_EVENT, onLinked);
+
+// Apply the current focus (hover wins over pin) to maps and strips: classes and opacities only.
+function focus() {
+  if (!data || !ui.src) return;
+  const f = st.hover || st.pin;
+  const rows = new Set(f && f.axis === "row" ? f.idx : []);
+  const cols = new Set(f && f.axis === "col" ? f.idx : []);
+  root.dataset.focus = f ? f.axis + ":" + f.idx.join(",") : "";
+  for (const fig of Object.values(ui.figs || {})) {
+    fig.svg.classList.toggle("ax-dim", !!f);
+    fig.rects.forEach((line, r) => line.forEach((rect, c) => {
+      const on = rows.has(r) || cols.has(c);
+      if (rect.classList.contains("ax-on") !== on) rect.classList.toggle("ax-on", on);
+    }));
+    fig.svg.querySelectorAll("text.ax-row").forEach(x => x.classList.toggle("ax-on", rows.has(+x.dataset.r)));
+    fig.svg.querySelectorAll("text.ax-col").forEach(x => x.classList.toggle("ax-on", cols.has(+x.dataset.c) || (st.linked || []).includes(+x.dataset.c)));
+    fig.svg.querySelectorAll(".ax-band").forEach(x => x.remove());
+    const g = fig.g, W = fig.rects[0] ? fig.rects[0].length : 0, H = fig.rects.length;
+    const band = (x, y, w, h, extra) => fig.svg.appendChild(svg("rect", { x: x - 0.5, y: y - 0.5, width: w, height: h, fill: "none", stroke: "#111827", "stroke-width": extra ? 2 : 1, class: "ax-band" }));
+    rows.forEach(r => { if (r < H) band(g.left, g.top + r * g.cell, W * g.cell, g.cell); });
+    cols.forEach(c => { if (c < W) band(g.left + c * g.cell, g.top, g.cell, H * g.cell); });
+    if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + st.cell[0] * g.cell, g.cell, g.cell, true);
+  }
+  // The strips: the Distill way, each token's background is its weight for the focused token(s).
+  const w = guide();
+  const shade = (span, v, color) => { span.style.backgroundColor = v > 0.004 ? hexAlpha(color, Math.min(1, v)) : ""; };
+  const rowAxisIsSource = st.map === "encoder";
+  const srcSpans = ui.src.spans, tgtSpans = ui.tgt.spans;
+  srcSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", cols.has(+s.dataset.i) || (st.linked || []).includes(+s.dataset.i)); });
+  tgtSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", !rowAxisIsSource && rows.has(+s.dataset.i)); });
+  if (rows.size) {  // a row (an output token, or a source token in self-attention) -> its weights over the source
+    srcSpans.forEach((s, j) => { let v = 0; rows.forEach(r => { v += (w[r] || [])[j] || 0; }); shade(s, v / rows.size, COLORS.attention); });
+    if (rowAxisIsSource) rows.forEach(r => srcSpans[r] && srcSpans[r].classList.add("ax-on"));
+  } else if (cols.size && !rowAxisIsSource) {  // source characters -> which output tokens leaned on them
+    const col = w.map(row => { let v = 0; cols.forEach(c => { v += row[c] || 0; }); return v; });
+    const m = Math.max(...col, 1e-9);
+    tgtSpans.forEach((s, t) => shade(s, col[t] / m, COLORS.attention));
+  }
+}
+function hexAlpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${(0.85 * a).toFixed(3)})`;
+}
+
+// ----------------------------------------------------------------------------- coverage, step by step
+
+function drawScrubber() {
+  ui.scrub.replaceChildren();
+  if (st.map === "encoder" || !data.target_tokens.length) return;
+  const w = guide(), T = w.length, cols = data.source_tokens;
+  const step = st.step === null ? T : Math.min(st.step, T);
+  const head = el("div", "ax-caption");
+  head.append(el("strong", null, t("title.coverage")), el("span", null, " " + t(attention() ? "caption.coverage" : "caption.coverage.influence", { never: NEVER, again: AGAIN })));
+  const range = el("input", "ax-range");
+  Object.assign(range, { type: "range", min: 0, max: T, step: 1, value: step });
+  range.setAttribute("aria-label", t("title.coverage"));
+  const label = el("span", "ax-steplabel");
+  const bars = el("div", "ax-scroll");
+  ui.scrub.append(head, range, label, bars);
+  const g = geometry([], cols);
+  g.left = ui.figs.attention ? ui.figs.attention.g.left : g.left;
+  const H = 48;
+  const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, class: "ax-bars", "font-family": FONT });
+  const rects = cols.map((tok, j) => {
+    const r = svg("rect", { x: g.left + j * g.cell, width: g.cell - 1, class: "ax-bar" });
+    s.appendChild(r);
+    const x = svg("text", { x: g.left + j * g.cell + g.cell / 2, y: H + 14, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2) });
+    x.textContent = label(tok);
+    s.appendChild(x);
+    return r;
+  });
+  bars.appendChild(s);
+  const update = () => {
+    const n = +range.value;
+    st.step = n;
+    const cov = cols.map((_, j) => { let c = 0; for (let r = 0; r < n; r++) c += w[r][j] || 0; return c; });
+    let never = 0, again = 0;
+    cov.forEach((c, j) => {
+      const h = Math.min(H, (c / 2) * H);
+      rects[j].setAttribute("y", H - h);
+      rects[j].setAttribute("height", Math.max(h, 0.5));
+      const real = cols[j] !== "</s>";
+      const isNever = real && c < NEVER, isAgain = real && c > AGAIN;
+      never += isNever; again += isAgain;
+      rects[j].setAttribute("class", "ax-bar" + (isNever ? " ax-never" : isAgain ? " ax-again" : ""));
+    });
+    label.textContent = t("coverage.step", { n, T, token: n > 0 ? data.target_tokens[n - 1] : "<s>", never, again });
+  };
+  range.addEventListener("input", update);
+  update();
+}
+
+// ----------------------------------------------------------------------------- what the model almost said, and the whiteboard
+
+function drawDetail() {
+  ui.alts.replaceChildren();
+  ui.wb.replaceChildren();
+  if (st.map === "encoder") return;
+  const tt = st.token;
+  if (tt === null || tt === undefined || !data.alternatives[tt]) {
+    ui.alts.appendChild(el("p", "ax-hint", t("hint.token")));
+  } else {
+    ui.alts.appendChild(el("h4", null, t("alts.title", { n: tt + 1, token: data.target_tokens[tt] })));
+    const list = el("ol", "ax-altlist");
+    data.alternatives[tt].forEach(([tok, p]) => {
+      const li = el("li", tok === data.target_tokens[tt] ? "ax-chosen" : "");
+      const bar = el("span", "ax-pbar");
+      bar.style.width = Math.round(p * 100) + "%";
+      li.append(el("span", "ax-alt", tok), bar, el("span", "ax-p", fmt(p * 100, 1) + "%"));
+      list.appendChild(li);
+    });
+    ui.alts.appendChild(list);
+    ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(Math.exp(data.token_logprob[tt]) * 100, 1) })));
+    if (data.beam) drawBeam(tt);
+  }
+  drawWhiteboard();
+}
+
+function beamSequences() {
+  if (data._seqs) return data._seqs;
+  const seqs = [];
+  let kept = [[]];
+  data.beam.steps.forEach(cands => {
+    const mine = cands.map(([parent, tok]) => (kept[parent] || []).concat([tok]));
+    seqs.push(mine);
+    const next = mine.filter((_, c) => cands[c][3] === "kept");
+    kept = next.length ? next : [[]];
+  });
+  Object.defineProperty(data, "_seqs", { value: seqs, enumerable: false });
+  return seqs;
+}
+function drawBeam(tt) {
+  const steps = data.beam.steps;
+  if (!steps[tt]) return;
+  const seqs = beamSequences()[tt];
+  ui.alts.appendChild(el("h4", null, t("beam.title", { k: data.beam_size, n: tt + 1 })));
+  const list = el("ul", "ax-beam");
+  steps[tt].forEach(([, , lp, status], c) => {
+    const li = el("li", "ax-" + status + (data.beam.path[tt] === c ? " ax-path" : ""));
+    li.append(el("span", "ax-status", t("beam." + status)), el("span", "ax-hyp", seqs[c].join(" ")), el("span", "ax-p", fmt(lp, 2)));
+    list.appendChild(li);
+  });
+  ui.alts.appendChild(list);
+}
+
+function drawWhiteboard() {
+  const wb = data.whiteboard;
+  if (!st.cell || st.map !== "cross") {
+    if (data.cross_attention) ui.wb.appendChild(el("p", "ax-hint", t(wb ? "hint.cell" : "wb.additive")));
+    return;
+  }
+  if (!wb) { ui.wb.appendChild(el("p", "ax-hint", t("wb.additive"))); return; }
+  if (st.head < 0) { ui.wb.appendChild(el("p", "ax-hint", t("wb.pickhead"))); return; }
+  const [r, c] = st.cell, l = layerIndex(), h = st.head, dk = wb.d_k;
+  const scores = wb.scores[l][h][r], values = wb.values[l][h];
+  const scaled = scores.map(s => s / Math.sqrt(dk));
+  const top = Math.max(...scaled);
+  const e = scaled.map(s => Math.exp(s - top));
+  const sum = e.reduce((x, y) => x + y, 0);
+  const alpha = e.map(x => x / sum);
+  const y = values[0].map((_, d) => alpha.reduce((acc, a, j) => acc + a * values[j][d], 0));
+  const src = data.source_tokens, tok = data.target_tokens[r];
+  ui.wb.appendChild(el("h4", null, t("wb.title", { token: tok, char: src[c], layer: l + 1, head: h + 1, dk })));
+  const table = el("table", "ax-wbtable");
+  const headRow = el("tr");
+  headRow.appendChild(el("th", null, ""));
+  src.forEach((s, j) => headRow.appendChild(el("th", j === c ? "ax-on" : "", s)));
+  table.appendChild(headRow);
+  const line = (label, vals, d) => {
+    const tr = el("tr");
+    tr.appendChild(el("th", null, label));
+    vals.forEach((v, j) => tr.appendChild(el("td", j === c ? "ax-on" : "", fmt(v, d))));
+    table.appendChild(tr);
+  };
+  line(t("wb.step1"), scores, 1);
+  line(t("wb.step2", { sqrt: fmt(Math.sqrt(dk), 2) }), scaled, 2);
+  line(t("wb.step3"), alpha, 3);
+  const scroll = el("div", "ax-scroll");
+  scroll.appendChild(table);
+  ui.wb.appendChild(scroll);
+  const vec = v => "[" + v.map(x => fmt(x, 3)).join(", ") + ", …]";
+  ui.wb.appendChild(el("p", "ax-wbsum", t("wb.sum", { y: vec(y), dims: wb.dims, dk })));
+  ui.wb.appendChild(el("p", "ax-wbsum", t("wb.term", { a: fmt(alpha[c], 3), char: src[c], v: vec(values[c]), av: vec(values[c].map(x => alpha[c] * x)) })));
+  const own = attention()[r][c];
+  ui.wb.appendChild(el("p", "ax-hint", t("wb.check", { a: fmt(alpha[c], 3), own: fmt(own, 3) })));
+}
+
+// ----------------------------------------------------------------------------- export: SVG, PNG (CJK glyphs drawn by the system font), JSON
+
+const EXPORT_STYLE = `.ax-dim .ax-cell:not(.ax-on){opacity:0.35} text{fill:#111827} text.ax-on{font-weight:700;fill:#b91c1c}`;
+function fileBase(kind) {
+  const f = st.hover || st.pin;
+  return `attention-${data.model}-${kind}${kind === "attention" ? "-" + st.map + "-L" + (layerIndex() + 1) + (st.head < 0 ? "-avg" : "-H" + (st.head + 1)) : ""}${f ? "-" + f.axis + f.idx.join("_") : ""}`;
+}
+function svgText(kind) {
+  const s = ui.figs[kind].svg.cloneNode(true);
+  s.setAttribute("xmlns", SVG_NS);
+  const style = document.createElementNS(SVG_NS, "style");
+  style.textContent = EXPORT_STYLE;
+  s.insertBefore(style, s.firstChild);
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(s);
+}
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+}
+function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
+function exportPNG(kind) {
+  const fig = ui.figs[kind], scale = 2;
+  const img = new Image();
+  const url = URL.createObjectURL(new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
+  img.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = fig.g.width * scale;
+    canvas.height = fig.g.height * scale;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(scale, scale);
+    ctx.drawImage(img, 0, 0);
+    URL.revokeObjectURL(url);
+    canvas.toBlob(b => download(fileBase(kind) + ".png", b), "image/png");
+  };
+  img.src = url;
+}
+function mapState(kind) {
+  const f = st.hover || st.pin;
+  const out = {
+    model: data.model, kind: data.kind, text: data.text, decoding: data.decoding, map: kind,
+    source_tokens: data.source_tokens, rows: rowsTokens(),
+    focus: f ? { axis: f.axis, index: f.idx } : null, linked: st.linked, cell: st.cell,
+  };
+  if (kind === "attention") {
+    Object.assign(out, { attention: st.map, layer: layerIndex() + 1, head: st.head < 0 ? "average" : st.head + 1,
+      weights: attention().map(row => row.map(v => +v.toFixed(4))) });
+  } else {
+    Object.assign(out, { unit: "nats", influence: data.influence });
+  }
+  return out;
+}
+function exportJSON(kind) {
+  download(fileBase(kind) + ".json", new Blob([JSON.stringify(mapState(kind), null, 1)], { type: "application/json" }));
+}
+
+// ----------------------------------------------------------------------------- life cycle
+
+build();
+watch("value", () => { st = freshState(props.view); build(); });
+watch("lang", () => { build(); });
+watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
+// Pages may switch the language in the browser without a server round trip.
+document.addEventListener("dawn-lang", e => { if (props.lang === "auto" || !props.lang) build(); });

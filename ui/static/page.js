@@ -1,0 +1,265 @@
+/* Code Dawn 2014 — the page's own views, drawn in the browser from JSON (see ui/page.py).
+ *
+ *   DawnPage.start(element, props)              the masthead: receives the string table, picks the language
+ *   DawnPage.mount(kind, element, props, watch) every other view: "text" | "clauses" | "state"
+ *   DawnPage.setLang("zh" | "en")               called by the 中文 / English switch; re-renders every view
+ *
+ * Every piece of text reaches the page through textContent (never innerHTML), and nothing
+ * here calls the server: the slider, the curve's read-out and the state strip are instant.
+ */
+(function () {
+  "use strict";
+  if (window.DawnPage) return;
+
+  const SVG = "http://www.w3.org/2000/svg";
+  const COLORS = { lstm: "#c62828", lstm_attention: "#ef8a00", transformer: "#1f5fa8" };
+  const DASHES = { lstm: "6 4", lstm_attention: "2 3", transformer: "" };
+  const views = [];
+  let strings = null;
+  let lang = "en";
+
+  // ------------------------------------------------------------------ language
+
+  function initialLang() {
+    const asked = new URLSearchParams(window.location.search).get("lang");
+    if (asked === "zh" || asked === "en") return asked;
+    const langs = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || "en"];
+    return String(langs[0]).toLowerCase().startsWith("zh") ? "zh" : "en";
+  }
+
+  /** STRINGS[lang][key] with {name} and {name:,} filled in. */
+  function t(key, params) {
+    const table = (strings && (strings[lang] || strings.en)) || {};
+    const template = table[key] !== undefined ? table[key] : key;
+    return template.replace(/\{(\w+)(:,)?\}/g, (match, name, comma) => {
+      if (!params || params[name] === undefined || params[name] === null) return match;
+      const v = params[name];
+      return comma && typeof v === "number" ? v.toLocaleString("en-US") : String(v);
+    });
+  }
+
+  function applyI18n(root) {
+    root.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  }
+
+  function setLang(next) {
+    if (next !== "zh" && next !== "en") return;
+    lang = next;
+    document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+    document.documentElement.dataset.dawnLang = lang;
+    if (!strings) return;
+    document.title = t("page.title");
+    views.forEach(render);
+    document.dispatchEvent(new CustomEvent("dawn-lang", { detail: { lang } }));  // the attention explorers listen
+  }
+
+  /** Make the Gradio switch agree with the language picked here (its change event relabels the widgets). */
+  function syncSwitch(tries) {
+    const input = [...document.querySelectorAll('#lang input[type="radio"]')].find((i) => i.value === lang);
+    if (!input) {
+      if (tries > 0) setTimeout(() => syncSwitch(tries - 1), 100);
+      return;
+    }
+    if (!input.checked) input.click();
+  }
+
+  // ------------------------------------------------------------------ small DOM helpers
+
+  function el(tag, cls, textValue) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (textValue !== undefined && textValue !== null) node.textContent = String(textValue);
+    return node;
+  }
+
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, String(v));
+    return node;
+  }
+
+  function fmt(v) { return typeof v === "number" ? v.toFixed(1) : "–"; }
+
+  /** Hover and tap (and keyboard focus) do the same thing: show `message` in `readout`. */
+  function explain(target, readout, message) {
+    const show = () => { readout.textContent = message(); };
+    target.addEventListener("pointerenter", show);
+    target.addEventListener("click", show);
+    target.addEventListener("focus", show);
+  }
+
+  // ------------------------------------------------------------------ views
+
+  function render(view) {
+    if (!strings) return;
+    const value = view.props.value;
+    if (view.kind === "step") renderStep(view.element, value);
+    else if (view.kind === "clauses") renderClauses(view.element, value);
+    else if (view.kind === "state") renderState(view.element, value);
+    applyI18n(view.element);
+  }
+
+  /** A step's heading and caption come from data-i18n; a model that is missing says so under them. */
+  function renderStep(root, data) {
+    const box = root.querySelector(".dawn-step-problem");
+    if (!box) return;
+    const problem = data && data.problem;
+    box.textContent = problem ? `${t(`model.${data.model}`)}: ${t(`problem.${problem}`)}` : "";
+    box.hidden = !problem;
+  }
+
+  /** The story sentence cut after 1, 2, … clauses: each model's translation and chrF at that length. */
+  function renderClauses(root, data) {
+    const box = root.querySelector(".dawn-slider");
+    if (!box || !data || !Array.isArray(data.rows) || !data.rows.length) return;
+    const rows = data.rows;
+    const names = data.names || Object.keys(rows[0].models);
+    const state = root.dawnClause || { k: rows.length };
+    root.dawnClause = state;
+    state.k = Math.min(Math.max(1, state.k), rows.length);
+    box.replaceChildren();
+    box.append(el("h3", "", t("slider.title")));
+
+    const label = el("label", "dawn-range");
+    label.append(el("span", "", t("slider.label")));
+    const range = el("input");
+    Object.assign(range, { type: "range", min: 1, max: rows.length, step: 1, value: state.k });
+    range.setAttribute("aria-label", t("slider.label"));
+    label.append(range);
+    const status = el("span", "dawn-range-status");
+    label.append(status);
+    box.append(label);
+
+    const source = el("p", "dawn-clause-source");
+    const reference = el("p", "dawn-clause-reference");
+    const list = el("ol", "dawn-clause-models");
+    box.append(source, reference, list, el("p", "dawn-caption", t("slider.caption")));
+
+    const full = rows[rows.length - 1];
+    function show(k) {
+      state.k = k;
+      const row = rows[k - 1];
+      status.textContent = t("slider.status", { k: k, n: rows.length, chars: row.chars });
+      source.replaceChildren(el("span", "dawn-in", row.source), el("span", "dawn-out", full.source.slice(row.source.length)));
+      reference.replaceChildren(el("span", "dawn-label", t("slider.reference") + ": "), el("span", "dawn-in", row.reference),
+                                el("span", "dawn-out", full.reference.slice(row.reference.length)));
+      list.replaceChildren();
+      for (const name of names) {
+        const m = row.models[name] || {};
+        const item = el("li", "dawn-clause-model");
+        item.dataset.model = name;
+        const head = el("div", "dawn-clause-head");
+        head.append(el("span", "dawn-model-name", t(`model.${name}.short`)),
+                    el("span", "dawn-chrf", m.problem ? t(`problem.${m.problem}`) : `chrF ${fmt(m.chrf)}`));
+        const bar = el("div", "dawn-bar");
+        const fill = el("div", "dawn-bar-fill");
+        fill.style.width = `${Math.max(0, Math.min(100, m.chrf || 0))}%`;
+        fill.style.background = COLORS[name] || "#666";
+        bar.append(fill);
+        item.append(head, bar, el("p", "dawn-clause-text", m.problem ? t("slider.none") : m.text));
+        list.append(item);
+      }
+    }
+    range.addEventListener("input", () => show(Number(range.value)));
+    show(state.k);
+    renderCurve(root.querySelector(".dawn-curve"), data.curves || {}, names, data.problems || {});
+  }
+
+  /** BLEU by source length for every model with a curve: FLORES-200 when evaluated, else Tatoeba. */
+  function renderCurve(box, curves, names, problems) {
+    if (!box) return;
+    box.replaceChildren();
+    const set = curves.flores200 ? "flores200" : curves.tatoeba ? "tatoeba" : null;
+    box.append(el("h3", "", t(set ? `curve.title.${set}` : "curve.title.flores200")));
+    if (!set) { box.append(el("p", "dawn-caption", t("curve.none"))); return; }
+    const curve = curves[set];
+    const buckets = curve.buckets;
+    const W = 360, H = 230, L = 40, R = 12, T = 12, B = 44;
+    let top = 0;
+    for (const rows of Object.values(curve.models)) for (const r of rows) if (typeof r.bleu === "number") top = Math.max(top, r.bleu);
+    top = Math.max(5, Math.ceil(top / 5) * 5);
+    const x = (i) => L + (buckets.length === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (buckets.length - 1));
+    const y = (v) => T + (1 - v / top) * (H - T - B);
+    const plot = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img", class: "dawn-curve-svg" });
+    plot.append(svg("title")); plot.firstChild.textContent = t(`curve.title.${set}`);
+    for (let v = 0; v <= top; v += top / 5) {
+      plot.append(svg("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), class: "dawn-grid" }));
+      const label = svg("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", class: "dawn-tick" });
+      label.textContent = v.toFixed(0);
+      plot.append(label);
+    }
+    buckets.forEach((b, i) => {
+      const label = svg("text", { x: x(i), y: H - B + 16, "text-anchor": "middle", class: "dawn-tick" });
+      label.textContent = b;
+      plot.append(label);
+    });
+    const xLabel = svg("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle", class: "dawn-axis" });
+    xLabel.textContent = t("curve.x");
+    plot.append(xLabel);
+    const readout = el("p", "dawn-readout");
+    readout.setAttribute("aria-live", "polite");
+    const legend = el("ul", "dawn-legend");
+    for (const name of names) {
+      const rows = curve.models[name];
+      if (!rows) { legend.append(el("li", "dawn-legend-missing", t("curve.missing", { model: t(`model.${name}.short`) }))); continue; }
+      const pts = rows.filter((r) => typeof r.bleu === "number").map((r) => [x(buckets.indexOf(r.bucket)), y(r.bleu), r]);
+      plot.append(svg("polyline", { points: pts.map((p) => `${p[0]},${p[1]}`).join(" "), fill: "none",
+                                    stroke: COLORS[name] || "#666", "stroke-width": 2.5, "stroke-dasharray": DASHES[name] || "" }));
+      for (const [px, py, r] of pts) {
+        const dot = svg("circle", { cx: px, cy: py, r: 5, fill: COLORS[name] || "#666", tabindex: 0, class: "dawn-dot" });
+        explain(dot, readout, () => `${t(`model.${name}.short`)} · ${r.bucket} · BLEU ${fmt(r.bleu)}` +
+                                      (r.n ? ` (n=${r.n})` : ""));
+        plot.append(dot);
+      }
+      const item = el("li");
+      const swatch = el("span", "dawn-swatch");
+      swatch.style.background = COLORS[name] || "#666";
+      item.append(swatch, el("span", "", t(`model.${name}.short`)));
+      legend.append(item);
+    }
+    const yLabel = svg("text", { x: 12, y: T + 4, class: "dawn-axis" });
+    yLabel.textContent = t("curve.y");
+    plot.append(yLabel);
+    box.append(plot, legend, readout);
+  }
+
+  /** The LSTM's final state: (layers × units) numbers in [-1, 1], the decoder's only view of the source. */
+  function renderState(root, data) {
+    const box = root.querySelector(".dawn-state-box");
+    if (!box) return;
+    box.replaceChildren(el("h3", "", t("state.title")));
+    const state = data && data.final_state;
+    if (!Array.isArray(state) || !state.length) { box.append(el("p", "dawn-caption", t("state.none"))); return; }
+    const layers = state.length, d = state[0].length;
+    const strip = svg("svg", { viewBox: `0 0 ${d} ${layers * 10}`, preserveAspectRatio: "none", class: "dawn-state-svg",
+                               role: "img" });
+    const readout = el("p", "dawn-readout", "\u00a0");
+    state.forEach((row, l) => row.forEach((v, u) => {
+      const a = Math.min(1, Math.abs(v));
+      const cell = svg("rect", { x: u, y: l * 10, width: 1, height: 9,
+                                 fill: v >= 0 ? `rgba(198,40,40,${a})` : `rgba(31,95,168,${a})` });
+      explain(cell, readout, () => `h${l + 1}[${u + 1}] = ${v.toFixed(2)}`);
+      strip.append(cell);
+    }));
+    box.append(strip, readout,
+               el("p", "dawn-caption", t("state.caption", { n: (data.source_tokens || []).length, layers: layers, d: d })));
+  }
+
+  // ------------------------------------------------------------------ entry points
+
+  function mount(kind, element, props, watch) {
+    const view = { kind, element, props };
+    views.push(view);
+    if (typeof watch === "function") watch("value", () => render(view));
+    render(view);
+  }
+
+  function start(element, props) {
+    strings = (props.value && props.value.strings) || {};
+    mount("text", element, props, null);
+    setLang(initialLang());
+    syncSwitch(50);
+  }
+
+  window.DawnPage = { start, mount, setLang, initialLang, t };
+})();
