@@ -58,7 +58,7 @@ def _load(path: Path):
     return json.loads(path.read_text()) if path.exists() else None
 
 
-def test_metrics(metrics: dict | None, key: str) -> dict | None:
+def scores_on(metrics: dict | None, key: str) -> dict | None:
     """Tatoeba scores sit at the top level of metrics.json, the others under their key."""
     if not metrics:
         return None
@@ -69,7 +69,7 @@ def card_data(name: str, model_type: str, metrics: dict | None) -> ModelCardData
     """Hub metadata: languages, licence, tags, datasets, pipeline, library and the model-index."""
     results = []
     for key, (dataset, dataset_name, config) in TEST_SETS.items():
-        m = test_metrics(metrics, key)
+        m = scores_on(metrics, key)
         if m:
             for metric in ("bleu", "chrf"):
                 results.append(EvalResult(task_type="translation", dataset_type=dataset, dataset_name=dataset_name,
@@ -146,7 +146,7 @@ def write_model_card(directory: str | Path) -> str:
     if metrics:
         lines += ["## Test scores (each test set read once)", ""]
         for key, (_, dataset_name, _) in TEST_SETS.items():
-            m = test_metrics(metrics, key)
+            m = scores_on(metrics, key)
             if not m:
                 continue
             lines += [f"**{dataset_name}**, {m['n']:,} sentences, {m['decoding']}:", "",

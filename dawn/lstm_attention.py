@@ -45,6 +45,14 @@ class LSTMAttentionConfig:
         return asdict(self)
 
 
+@dataclass
+class AttentionOutput:
+    """What forward(..., output_attentions=True) returns, shaped like a Hugging Face seq2seq output."""
+    logits: torch.Tensor                       # (B, T, V)
+    cross_attentions: list[torch.Tensor]       # [(B, 1, T, S)]: the α of every step
+    encoder_attentions: None = None            # a recurrent encoder has no self-attention
+
+
 class AttentionState:
     """Decoder state between steps: (h, c) of the decoder LSTM, the annotations and their projections."""
 
@@ -124,8 +132,12 @@ class LSTMAttentionSeq2Seq(nn.Module, HubModelMixin):
         return self.drop(feats) @ self.tgt_embed.weight.T + self.out_bias
 
     def forward(self, src: torch.Tensor, src_mask: torch.Tensor, tgt_in: torch.Tensor,
-                return_attention: bool = False):
-        """Teacher forcing: (B, S), (B, S), (B, T) -> logits (B, T, V) [and α (B, T, S)]."""
+                return_attention: bool = False, output_attentions: bool = False):
+        """Teacher forcing: (B, S), (B, S), (B, T) -> logits (B, T, V) [and α (B, T, S)].
+
+        output_attentions=True answers like the Transformer does: an object with .logits,
+        .cross_attentions (one "layer" with one "head": [(B, 1, T, S)]) and .encoder_attentions (None).
+        """
         state = self.start(src, src_mask)
         feats, alphas = [], []
         for t in range(tgt_in.size(1)):                                      # the recurrence is step by step
@@ -133,7 +145,10 @@ class LSTMAttentionSeq2Seq(nn.Module, HubModelMixin):
             feats.append(f)
             alphas.append(state.alpha)
         logits = self.logits(torch.stack(feats, dim=1))                      # (B, T, V)
-        return (logits, torch.stack(alphas, dim=1)) if return_attention else logits
+        alpha = torch.stack(alphas, dim=1)                                   # (B, T, S)
+        if output_attentions:
+            return AttentionOutput(logits, [alpha.unsqueeze(1)])
+        return (logits, alpha) if return_attention else logits
 
     # --- the incremental interface used by dawn.decoding -----------------------
     def step(self, prev: torch.Tensor, state: AttentionState) -> tuple[torch.Tensor, AttentionState]:

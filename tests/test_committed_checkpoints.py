@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from dawn import load_translator
-from dawn.card import test_metrics
+from dawn.card import scores_on
 from dawn.checkpoint import WEIGHTS_INDEX, verify_checkpoint
 from dawn.metrics import BUCKETS, LONG_BUCKETS
 from dawn.story import STORY_SENTENCE
@@ -68,7 +68,7 @@ def test_model_card_records_data_size_command_time_and_scores(name, committed):
     assert data.pipeline_tag == "translation" and set(data.language) == {"zh", "en"} and data.license
     found = {(r.dataset_type, r.metric_type): r.metric_value for r in data.eval_results}
     for key, dataset in (("tatoeba", "Helsinki-NLP/tatoeba_mt"), ("flores200", "facebook/flores")):
-        m = test_metrics(metrics, key)
+        m = scores_on(metrics, key)
         assert found[(dataset, "bleu")] == m["bleu"] and found[(dataset, "chrf")] == m["chrf"]
 
 

@@ -24,7 +24,7 @@ from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import Translator
 
 ALL_MODELS = ("lstm", "lstm_attention", "transformer")
-SHIPPED = [n for n in ALL_MODELS if (CHECKPOINTS / n / "model.safetensors").exists()]
+SHIPPED = [n for n in ALL_MODELS if (CHECKPOINTS / n / "manifest.json").exists()]
 NUMBERS = ["现在是3点。", "我有3个苹果。", "他1995年出生。", "我今年25岁。", "这本书是20块钱。", "我们家有5口人。",
            "他有2个孩子。", "我住在8楼。", "今天是5月1日。", "她买了4本书。", "房间里有7个人。", "我等了10分钟。"]
 

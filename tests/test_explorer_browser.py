@@ -42,7 +42,7 @@ def explorer_url():
     from ui.attention_explorer import AttentionExplorer, harness
 
     translators = {n: load_translator(CHECKPOINTS / n) for n in ("lstm", "lstm_attention", "transformer")
-                   if (CHECKPOINTS / n / "model.safetensors").exists()}
+                   if (CHECKPOINTS / n / "manifest.json").exists()}
     with gr.Blocks() as demo:
         harness(translators, SENTENCE).render()
         AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")

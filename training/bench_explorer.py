@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--browser", action="store_true", help="also time interactions in Chromium (/usr/bin/chromium)")
     args = ap.parse_args(argv)
     translators = {n: load_translator(args.checkpoints / n) for n in MODELS
-                   if (args.checkpoints / n / "model.safetensors").exists()}
+                   if (args.checkpoints / n / "manifest.json").exists()}
     models = bench_models(translators, args.repeats)
     report = {
         "sentence": STORY_SENTENCE, "machine": f"{platform.processor() or platform.machine()}, "
