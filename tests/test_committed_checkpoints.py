@@ -23,9 +23,13 @@ MODELS = ("lstm", "lstm_attention", "transformer")
 # Greedy outputs recorded from the committed checkpoints. Regenerate after retraining with
 #   python -c "from dawn import load_translator as L; t=L('checkpoints/NAME'); print(t.translate('…').text)"
 GOLDEN = {
-    "lstm": {},
-    "lstm_attention": {},
-    "transformer": {},
+    "lstm": {"我们决定去爬山。": "We've been to the house.", "猫追老鼠。": "The teacher is a good house.",
+             "我爱你。": "I love you.", "今天天气很好。": "Today is very much today.", "我們明天見。": "We'll come tomorrow."},
+    "lstm_attention": {"我们决定去爬山。": "We decided to go to the park.", "猫追老鼠。": "The old man is too old.",
+                       "我爱你。": "I love you.", "今天天气很好。": "It's very good today.",
+                       "我們明天見。": "We'll be tomorrow."},
+    "transformer": {"我们决定去爬山。": "We decided to climb the mountain.", "猫追老鼠。": "The cat cat catches the rang.",
+                    "我爱你。": "I love you.", "今天天气很好。": "It's good today.", "我們明天見。": "We'll see tomorrow."},
 }
 
 
