@@ -148,7 +148,7 @@ def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool 
             mask = torch.ones_like(rows)                             # (b, S) all the same length: no padding
             if lo == 0 and with_attention:
                 out = model(rows, mask, tgt_in.expand(b, -1), output_attentions=True)
-                logits = out.logits                                  # (b, T+1, V)
+                logits = out.logits if hasattr(out, "logits") else out[0]  # (b, T+1, V)
                 result["cross"] = [a[0, :, :T].float() for a in out.cross_attentions]     # per layer (H, T, S)
                 enc = getattr(out, "encoder_attentions", None)
                 result["encoder"] = [a[0].float() for a in enc] if enc else None          # per layer (H, S, S)
@@ -215,6 +215,8 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
             timings: dict | None = None) -> dict:
     """Translate one sentence and return everything that explains it, as plain JSON-ready values.
 
+    Keys: model, kind, source (the sentence), decoding, beam_size, text, source_tokens, target_tokens,
+    log_prob, scale, and the maps below.
     Shapes (S source tokens ending in </s>, T output tokens without </s>, L layers, H heads):
       cross_attention    [L][H][T][S] ints (÷ scale)  or None (no attention)
       encoder_attention  [L][H][S][S] ints (÷ scale)  or None
@@ -235,7 +237,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     out_ids, log_prob, trace = decode(translator, src_ids, beam_size)
     t1 = time.perf_counter()
     payload = {
-        "model": name or translator.model_type, "kind": translator.model_type,
+        "model": name or translator.model_type, "kind": translator.model_type, "source": sentence,
         "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,
         "text": tok.decode_target(out_ids), "source_tokens": tok.source_tokens(src_ids),
         "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),

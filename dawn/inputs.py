@@ -40,6 +40,7 @@ ENGLISH = {  # code -> English message (the page has both languages in ui/string
     "unknown": "{n} character(s) are not in a model's vocabulary (shown as <unk>).",
     "decoding": "Decoding must be one of {choices}; got {value}.",
 }
+NOTE_CODES = ("removed", "traditional", "unknown")  # the codes above that are notes (translated anyway), not errors
 DECODINGS = {"greedy": 1, "beam": 4}  # decoding -> beam size (1 = greedy)
 
 

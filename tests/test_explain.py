@@ -201,16 +201,22 @@ def test_copied_digits_finds_verbatim_numbers_only():
 
 def test_masking_a_copied_digit_hurts_the_token_that_carries_it_most(shipped):
     """Whenever the output copies a number, masking one of its digits gives the largest drop in log-probability
-    on the output token that carries that digit. At least one test sentence must have its number copied."""
+    on the output token that carries that digit. At least one test sentence must have its number copied.
+
+    The English BPE may start a number's word with a bare space piece ("▁", then "8"): that piece belongs to
+    the same word and may take the largest drop, as long as the digit's own token is hurt next most."""
     tr = shipped["transformer"]
     checked = []
     for sentence in NUMBERS:
         p = explain(tr, sentence)
-        for j, t in copied_digits(p["source_tokens"], p["target_tokens"]):
+        out = p["target_tokens"]
+        for j, t in copied_digits(p["source_tokens"], out):
             column = [row[j] for row in p["influence"]]               # drop of every output token when j is masked
-            assert max(range(len(column)), key=column.__getitem__) == t, (sentence, p["target_tokens"], column)
+            ranked = sorted(range(len(column)), key=column.__getitem__, reverse=True)
+            word_start = t - 1 if t > 0 and out[t - 1] == "▁" else None
+            assert ranked[0] == t or (ranked[0] == word_start and ranked[1] == t), (sentence, out, column)
             assert column[t] > 0
-            checked.append((sentence, p["target_tokens"][t]))
+            checked.append((sentence, out[t]))
     assert checked, "the Transformer copied no number in any of the test sentences"
 
 

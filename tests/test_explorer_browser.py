@@ -27,7 +27,7 @@ def hostile_payload() -> dict:
     S, T = len(HOSTILE), 2
     row = [255 // S] * S
     row[0] += 255 - sum(row)
-    return {"model": "fake", "kind": "transformer", "decoding": "greedy", "beam_size": 1, "text": HOSTILE[0],
+    return {"model": "fake", "kind": "transformer", "source": "".join(HOSTILE), "decoding": "greedy", "beam_size": 1, "text": HOSTILE[0],
             "source_tokens": HOSTILE, "target_tokens": HOSTILE[:2], "log_prob": -1.0, "scale": 255,
             "cross_attention": [[[row] * T]], "encoder_attention": None,
             "influence": [[0.5] * S] * T, "token_logprob": [-0.5] * T,
@@ -44,7 +44,7 @@ def explorer_url():
     translators = {n: load_translator(CHECKPOINTS / n) for n in ("lstm", "lstm_attention", "transformer")
                    if (CHECKPOINTS / n / "manifest.json").exists()}
     with gr.Blocks() as demo:
-        harness(translators, SENTENCE).render()
+        harness(translators, SENTENCE)                                  # a Blocks inside a Blocks renders there
         AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -64,8 +64,11 @@ def page(explorer_url):
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            page.dialogs = []
+            page.dialogs, page.errors = [], []
             page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+            page.on("pageerror", lambda e: page.errors.append(str(e)))
+            ours = ("js_on_load", "watch callback", "attention")  # Gradio logs errors in a component's script so
+            page.on("console", lambda m: m.type == "error" and any(w in m.text for w in ours) and page.errors.append(m.text))
             page.goto(explorer_url, wait_until="domcontentloaded")
             page.locator("#ax-go").click()
             page.locator("#ax-transformer .ax-attention svg").wait_for(timeout=180_000)
@@ -111,7 +114,7 @@ def test_switching_heads_and_more_makes_no_request(page):
         tf.locator(".ax-src .ax-tok").nth(3).click()                   # linked selection
         tf.locator(".ax-tgt .ax-tok").nth(1).click()                   # pin + alternatives
         tf.locator(".ax-attention rect.ax-cell[data-r='1'][data-c='3']").click()  # the whiteboard
-        tf.locator(".ax-range").fill("2")                              # the coverage scrubber
+        tf.locator(".ax-range").evaluate("r => { r.value = 2; r.dispatchEvent(new Event('input')); }")  # the scrubber
 
     assert requests_during(page, interact) == []
     assert tf.locator("[data-group=head] button[data-value='1']").get_attribute("aria-pressed") == "true"
@@ -160,3 +163,8 @@ def test_hostile_tokens_stay_text(page):
     box.locator(".ax-tgt .ax-tok").nth(0).click()
     page.wait_for_timeout(200)
     assert page.dialogs == []
+
+
+def test_no_script_errors(page):
+    """Runs last: nothing above raised in the explorer's script."""
+    assert page.errors == []

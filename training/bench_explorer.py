@@ -117,6 +117,7 @@ def main(argv: list[str] | None = None) -> int:
         "sentence": STORY_SENTENCE, "machine": f"{platform.processor() or platform.machine()}, "
                                                f"{os.cpu_count()} CPUs, torch {torch.__version__}, "
                                                f"{torch.get_num_threads()} threads",
+        "load_average_1min": round(os.getloadavg()[0], 2),  # other jobs on the machine inflate every time below
         "models": models,
         "total": {d: {"payload_bytes": sum(m[d]["payload_bytes"] for m in models.values()),
                       "payload_gzip_bytes": sum(m[d]["payload_gzip_bytes"] for m in models.values()),

@@ -10,6 +10,7 @@ page.js in the browser. The story's words are paraphrased and credited
 
 from __future__ import annotations
 
+from dawn.inputs import ENGLISH, NOTE_CODES
 from dawn.story import STORY_CREDIT
 
 LANGS = ("zh", "en")
@@ -48,15 +49,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "problem.unreadable": "This model's checkpoint could not be read (half-copied, or from another version).",
         "problem.failed": "This model failed on this input.",
 
-        "error.empty": "Please type a Chinese sentence to translate.",
-        "error.nothing": "There is nothing to translate here: only punctuation, symbols or emoji.",
-        "error.markup": "This looks like HTML or other markup. Please type plain Chinese text.",
-        "error.too_long": "The source has {n:,} characters; at most {max} can be translated. Please split it into sentences.",
-        "error.no_chinese": "There is no Chinese character here; these models only learned Chinese → English.",
-        "error.decoding": "Decoding must be one of {choices}; got {value}.",
-        "note.removed": "Removed {n} invisible or control character(s).",
-        "note.traditional": "Converted from Traditional to Simplified characters, as in training: {text}",
-        "note.unknown": "{n} character(s) are not in a model's vocabulary (shown as <unk>).",
+        # error.* and note.*: dawn/inputs.py's ENGLISH messages (added below), so that no line is written twice
 
         "step1.title": "① The 2014 LSTM fails on the long sentence",
         "step1.caption": "In 2014 a graduate student gives this sentence to his LSTM translator. Its encoder must squeeze "
@@ -166,6 +159,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "explorer.pending": "交互式注意力图正在制作中，做好后会出现在这里。",
     },
 }
+
+STRINGS["en"].update({f"{'note' if code in NOTE_CODES else 'error'}.{code}": message for code, message in ENGLISH.items()})
 
 
 def text(lang: str, key: str, **params) -> str:

@@ -5,7 +5,7 @@
 // The payload (dawn/explain.py) arrives once per translation; every interaction below is local:
 // hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
 // the whiteboard, the alternatives, the exports. Nothing here calls the server.
-// Every token reaches the page through textContent (never innerHTML).
+// Every token reaches the page through textContent, never as markup.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 const FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
@@ -196,6 +196,9 @@ function strip(tokens, axis, cls, label) {
   });
   box.addEventListener("mouseover", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
   box.addEventListener("mouseleave", () => setHover(null));
+  box.addEventListener("focusin", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
+  box.addEventListener("focusout", () => setHover(null));
+  box.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
   box.addEventListener("click", e => {
     const i = e.target.dataset && e.target.dataset.i;
     if (i === undefined) return;
@@ -225,7 +228,7 @@ function heatmap(rows, cols, values, color, kind, small) {
   if (!small) {
     cols.forEach((tok, c) => {
       const x = svg("text", { x: g.left + c * g.cell + g.cell / 2, y: g.top - 6, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2), class: "ax-col", "data-c": c });
-      x.textContent = label(tok);
+      x.textContent = tokLabel(tok);
       s.appendChild(x);
     });
     rows.forEach((tok, r) => {
@@ -258,7 +261,7 @@ function paintCell(rect, v, color, kind, top) {
   }
 }
 function maxOf(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, v); return x || 1; }
-const label = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
+const tokLabel = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
 
 function figure(kind) {
   const fig = el("figure", "ax-fig ax-" + kind);
@@ -379,8 +382,11 @@ function selectColumns(cols, clause) {
   st.linked = same ? null : cols;
   st.pin = st.linked ? { axis: "col", idx: cols } : null;
   focus();
-  document.dispatchEvent(new CustomEvent(LINK_EVENT, { detail: { from: instance, key: data.source_tokens.join(""), cols: st.linked } }));
+  document.dispatchEvent(new CustomEvent(LINK_EVENT, { detail: { from: instance, key: linkKey(), cols: st.linked } }));
 }
+// Every model reads Chinese one character per token, so position j is the same character in every panel
+// (a character one model lacks is its <unk>): same sentence, same length -> same columns.
+function linkKey() { return (data.source || "") + "|" + data.source_tokens.length; }
 function clauseOf(j) {
   const toks = data.source_tokens;
   let a = j, b = j;
@@ -390,7 +396,7 @@ function clauseOf(j) {
 }
 function onLinked(e) {
   const d = e.detail || {};
-  if (!data || d.from === instance || d.key !== data.source_tokens.join("")) return;
+  if (!data || d.from === instance || d.key !== linkKey()) return;
   st.linked = d.cols;
   st.pin = d.cols ? { axis: "col", idx: d.cols } : null;
   focus();
@@ -456,14 +462,15 @@ function drawScrubber() {
   const bars = el("div", "ax-scroll");
   ui.scrub.append(head, range, label, bars);
   const g = geometry([], cols);
-  g.left = ui.figs.attention ? ui.figs.attention.g.left : g.left;
+  const beside = ui.figs.attention || ui.figs.influence;
+  if (beside) g.left = beside.g.left;                                  // bars line up with the map's columns
   const H = 48;
   const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, class: "ax-bars", "font-family": FONT });
   const rects = cols.map((tok, j) => {
     const r = svg("rect", { x: g.left + j * g.cell, width: g.cell - 1, class: "ax-bar" });
     s.appendChild(r);
     const x = svg("text", { x: g.left + j * g.cell + g.cell / 2, y: H + 14, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2) });
-    x.textContent = label(tok);
+    x.textContent = tokLabel(tok);
     s.appendChild(x);
     return r;
   });

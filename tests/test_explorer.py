@@ -1,0 +1,72 @@
+"""ui/attention_explorer.py without a browser: the component, its strings, its assets and the /attention handler."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import gradio as gr
+import pytest
+
+from dawn.translator import Translator
+from ui.attention_explorer import STATIC, STRINGS, AttentionExplorer, attention_handler, per_model
+
+JS = (STATIC / "attention_explorer.js").read_text(encoding="utf-8")
+CSS = (STATIC / "attention_explorer.css").read_text(encoding="utf-8")
+
+
+def test_both_languages_have_the_same_strings():
+    assert set(STRINGS["en"]) == set(STRINGS["zh"])
+    for key in STRINGS["en"]:  # the same {placeholders} in both
+        assert set(re.findall(r"{\w+}", STRINGS["en"][key])) == set(re.findall(r"{\w+}", STRINGS["zh"][key])), key
+
+
+def test_every_string_the_script_asks_for_exists():
+    literal = set(re.findall(r'\bt\("([\w.]+)"\s*[,)]', JS))
+    dynamic = {f"{prefix}.{kind}" for prefix in ("model",) for kind in ("lstm", "lstm_attention", "transformer")}
+    dynamic |= {f"beam.{s}" for s in ("kept", "finished", "dropped")}
+    dynamic |= {f"map.{m}" for m in ("cross", "encoder")} | {f"title.attention.{m}" for m in ("cross", "encoder")}
+    dynamic |= {f"caption.attention.{m}" for m in ("cross", "encoder")} | {"caption.influence.alone", "title.influence"}
+    missing = (literal | dynamic) - set(STRINGS["en"])
+    assert not missing
+
+
+def test_assets_are_safe_inside_gradio_templates():
+    """css_template is a JS template string and a Handlebars template: no interpolation syntax may appear."""
+    for bad in ("${", "{{", "`", "\\"):
+        assert bad not in CSS, bad
+    assert "innerHTML" not in JS and "insertAdjacentHTML" not in JS and "outerHTML" not in JS
+    assert "http://" not in JS.replace("http://www.w3.org/2000/svg", "") and "https://" not in JS  # no CDN
+
+
+def test_component_props_and_validation():
+    with gr.Blocks():
+        ax = AttentionExplorer(None, model="transformer", lang="zh", view="encoder")
+    assert (ax.model, ax.lang, ax.view) == ("transformer", "zh", "encoder")
+    assert ax.props["strings"] is STRINGS
+    with pytest.raises(ValueError, match="view"):
+        AttentionExplorer(view="sideways")
+    with pytest.raises(ValueError, match="lang"):
+        AttentionExplorer(lang="fr")
+
+
+@pytest.fixture
+def tiny_translators(make_model, tokenizer):
+    return {kind: Translator(make_model(kind), tokenizer, kind, {"model_type": kind}) for kind in ("lstm", "transformer")}
+
+
+def test_attention_handler_returns_every_model(tiny_translators):
+    attention = attention_handler(tiny_translators)
+    r = attention("他有鱼。", "beam")
+    json.dumps(r)
+    assert r["decoding"] == "beam" and list(r["models"]) == ["lstm", "transformer"]
+    assert r["models"]["transformer"]["cross_attention"] is not None
+    assert r["models"]["lstm"]["cross_attention"] is None
+    assert per_model(r, ["transformer", "lstm", "missing"])[2] is None
+
+
+@pytest.mark.parametrize("source, decoding", [("", "greedy"), ("😀🎉", "greedy"), ("<b>猫</b>", "greedy"),
+                                              ("猫" * 10_000, "greedy"), ("猫追老鼠。", "sideways")])
+def test_attention_handler_refuses_bad_input_cleanly(tiny_translators, source, decoding):
+    with pytest.raises(gr.Error):
+        attention_handler(tiny_translators)(source, decoding)
