@@ -14,7 +14,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from ui.strings import LANG_CHOICES, DEFAULT_LANG, STRINGS, text
+from dawn.story import STORY_CREDIT
+from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_JS, PAGE_CSS = STATIC / "page.js", STATIC / "page.css"
@@ -41,7 +42,7 @@ def _view(kind: str, template: str, value=None, elem_id: str | None = None) -> g
 def masthead() -> gr.Radio:
     """Title, one-line tagline and the 中文 / English switch. The view's value carries the string table."""
     with gr.Row(elem_id="dawn-top", equal_height=False):
-        gr.HTML({"strings": STRINGS}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
+        gr.HTML({"strings": STRINGS, "credit": STORY_CREDIT}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
                 '<p data-i18n="page.tagline"></p></header>',
                 js_on_load="window.DawnPage.start(element, props);", elem_id="dawn-masthead",
                 apply_default_css=False, padding=False, head=head_html())

@@ -329,7 +329,7 @@ def board_markdown(head: Head, focus: str, identity: bool, lang: str) -> str:
     if identity:
         lines.append(t(lang, "wb.board.identity"))
     else:
-        lines += [t(lang, "wb.board.project"),
+        lines += [t(lang, "wb.board.project", words=words),
                   f"$$Q = {_bmatrix(head.Q)},\\quad K = {_bmatrix(head.K)},\\quad V = {_bmatrix(head.V)}$$"]
     # 1) scores
     q, dk = head.Q[i], head.K.shape[1]
@@ -435,14 +435,14 @@ def _size(n_bytes: int) -> str:
 
 def bill_markdown(lang: str) -> str:
     """The n² bill: from the three words on the board to a 4,096-token document."""
-    cols = ("n", "what", "scores", "macs", "bytes", "lstm")
+    cols = ("n", "scores", "macs", "bytes", "lstm", "what")  # the numbers first: a phone shows them without scrolling
     lines = [t(lang, "wb.bill.intro"), "",
              "| " + " | ".join(t(lang, f"wb.bill.col.{c}", dk=wb.D_HEAD) if c == "macs" else t(lang, f"wb.bill.col.{c}")
-                               for c in cols) + " |", "|---:|---|---:|---:|---:|---:|"]
+                               for c in cols) + " |", "|---:|---:|---:|---:|---:|---|"]
     for n in BILL_ROWS:
         c = wb.attention_cost(n)
-        lines.append(f"| {n:,} | {t(lang, f'wb.bill.row.{n}', n=n)} | {c['scores']:,} | {c['multiply_adds']:,} | "
-                     f"{_size(c['bytes'])} | {c['lstm_steps']:,} |")
+        lines.append(f"| {n:,} | {c['scores']:,} | {c['multiply_adds']:,} | {_size(c['bytes'])} | {c['lstm_steps']:,} "
+                     f"| {t(lang, f'wb.bill.row.{n}', n=n)} |")
     return "\n".join(lines + ["", t(lang, "wb.bill.note")])
 
 
@@ -495,12 +495,12 @@ def build_whiteboard(lang: str = "zh", api: bool = True) -> dict[str, gr.compone
         gr.Markdown(t(lang, "wb.title") + "\n\n" + t(lang, "wb.intro"))
         with gr.Row(elem_classes="wb-vectors"):
             vectors = [gr.Textbox(text, label=t(lang, "wb.vector", word=word), max_length=wb.MAX_TEXT_CHARS,
-                                  elem_id=f"wb-x{k}", min_width=110)
+                                  elem_id=f"wb-x{k}", min_width=110, interactive=True)
                        for k, (word, text) in enumerate(zip(STORY_WORDS, vector_texts))]
         with gr.Row(elem_classes="wb-switches"):
-            scale = gr.Checkbox(False, label=t(lang, "wb.scale"), elem_id="wb-scale", min_width=170)
-            positions = gr.Checkbox(False, label=t(lang, "wb.positions"), elem_id="wb-positions", min_width=170)
-            focus = gr.Radio(STORY_WORDS, value="追", label=t(lang, "wb.focus"), elem_id="wb-focus", min_width=170)
+            scale = gr.Checkbox(False, label=t(lang, "wb.scale"), elem_id="wb-scale", interactive=True)
+            positions = gr.Checkbox(False, label=t(lang, "wb.positions"), elem_id="wb-positions", interactive=True)
+            focus = gr.Radio(STORY_WORDS, value="追", label=t(lang, "wb.focus"), elem_id="wb-focus", interactive=True)
         message = _view("message", first[0], "wb-message",
                         head=f"<style>{(STATIC / 'whiteboard.css').read_text(encoding='utf-8')}</style>")
         board = gr.Markdown(first[1], latex_delimiters=LATEX, elem_id="whiteboard-steps", elem_classes="wb-board")
@@ -517,22 +517,22 @@ def build_whiteboard(lang: str = "zh", api: bool = True) -> dict[str, gr.compone
                 with gr.Column(min_width=300):
                     presets.append(gr.Dropdown([(t(lang, f"wb.preset.{k}"), k) for k in PRESETS], value=default,
                                                label=f"{t(lang, 'wb.head', h=h)} · {t(lang, 'wb.preset')}",
-                                               elem_id=f"wb-preset{h}"))
+                                               elem_id=f"wb-preset{h}", interactive=True))
                     with gr.Row(elem_classes="wb-matrices"):
                         matrices.append([gr.Textbox(text, label=m, lines=3, max_lines=6, max_length=wb.MAX_TEXT_CHARS,
                                                     elem_id=f"wb-h{h}-{m.lower()}", elem_classes="wb-matrix",
-                                                    min_width=90)
+                                                    min_width=90, interactive=True)
                                          for m, text in zip(MATRICES, texts)])
         heads = _view("heads", first[3], "wb-heads")
 
         gr.Markdown(t(lang, "wb.sqrt.title") + "\n\n" + t(lang, "wb.sqrt.intro") + "\n\n" + SQRT_D_TEX,
                     latex_delimiters=LATEX, elem_classes="wb-board")
-        dim = gr.Slider(3, 512, value=64, step=1, label=t(lang, "wb.sqrt.slider"), elem_id="wb-d")
+        dim = gr.Slider(3, 512, value=64, step=1, label=t(lang, "wb.sqrt.slider"), elem_id="wb-d", interactive=True)
         sqrt_md = gr.Markdown(sqrt_d_markdown(64, lang), elem_id="wb-sqrt-d", elem_classes="wb-table")
 
         gr.Markdown(t(lang, "wb.code.title") + "\n\n" + t(lang, "wb.code.intro"))
         gr.Code(inspect.getsource(wb.attention) + "\n\n" + inspect.getsource(wb.sinusoidal_positions),
-                language="python", interactive=False, elem_id="wb-code")
+                language="python", interactive=False, show_line_numbers=False, elem_id="wb-code")
 
         gr.Markdown(t(lang, "wb.bill.title") + "\n\n" + bill_markdown(lang), elem_id="wb-bill", elem_classes="wb-table")
 

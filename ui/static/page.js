@@ -17,6 +17,7 @@
   const views = [];
   let strings = null;
   let lang = "en";
+  let common = {};   // placeholders every string may use ({credit})
 
   // ------------------------------------------------------------------ language
 
@@ -31,9 +32,10 @@
   function t(key, params) {
     const table = (strings && (strings[lang] || strings.en)) || {};
     const template = table[key] !== undefined ? table[key] : key;
+    const all = Object.assign({}, common, params || {});
     return template.replace(/\{(\w+)(:,)?\}/g, (match, name, comma) => {
-      if (!params || params[name] === undefined || params[name] === null) return match;
-      const v = params[name];
+      if (all[name] === undefined || all[name] === null) return match;
+      const v = all[name];
       return comma && typeof v === "number" ? v.toLocaleString("en-US") : String(v);
     });
   }
@@ -256,6 +258,7 @@
 
   function start(element, props) {
     strings = (props.value && props.value.strings) || {};
+    common = { credit: (props.value && props.value.credit) || "" };
     mount("text", element, props, null);
     setLang(initialLang());
     syncSwitch(50);
