@@ -138,6 +138,13 @@ def render(root: Path) -> str:
                   f"{', '.join(f'{k}={v}' for k, v in r['tags'].items()) or 'none'} | {r['steps']:,} | "
                   f"{r['minutes']} / {r['cpu_minutes']} | {r['valid_bleu']} | {r['valid_chrf']} | "
                   f"{r['valid_bleu_tatoeba']} | {r['valid_chrf_tatoeba']} |" for r in mix["runs"]], ""]
+    quick = _load(root / "quick_preset.json")
+    if quick:
+        last = quick["history"][-1]
+        out += [f"The quick preset (`checkpoints/quick_preset.json`): `{quick['command']}` took {quick['minutes']} min "
+                f"wall-clock ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads, on a shared machine) for "
+                f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
+                f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
     if thr:
         out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
                 f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "
@@ -173,7 +180,17 @@ def render(root: Path) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
+    p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
     args = p.parse_args(argv)
+    if args.quick_run:
+        run = Path(args.quick_run)
+        tr, log = _load(run / "training.json"), _load(run / "train_log.json")
+        Path("checkpoints/quick_preset.json").write_text(json.dumps({
+            "command": tr["command"], "threads": log["threads"], "num_parameters": tr["num_parameters"],
+            "minutes": round(log["training_time_s"] / 60, 1), "cpu_minutes": round(log.get("cpu_time_s", 0) / 60, 1),
+            "history": [{k: h.get(k) for k in ("epoch", "valid_bleu", "valid_chrf", "valid_bleu_tatoeba",
+                                                "valid_chrf_tatoeba")} for h in log["history"]],
+        }, indent=2) + "\n")
     if args.mix_runs:
         Path("checkpoints/mix_experiments.json").write_text(
             json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")
