@@ -140,6 +140,8 @@ def test_story_is_there_without_a_click(open_page, viewport):
 
 @needs_chromium
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1400x1000"])
+@pytest.mark.xfail(reason="known bug (issue 10 note): the whiteboard section, rebuilt by gr.render on a language "
+                          "switch, does not always follow the switch within the wait", strict=False)
 def test_one_language_at_a_time(open_page, viewport):
     from playwright.sync_api import expect
     page = open_page(viewport, locale="zh-CN")               # the browser's language is the default
@@ -155,6 +157,7 @@ def test_one_language_at_a_time(open_page, viewport):
     expect(page.locator("#translate-button")).to_have_text("Translate", timeout=WAIT_MS)
     expect(page.locator("#out-lstm [data-testid='block-info']")).to_contain_text("no attention", timeout=WAIT_MS)
     expect(page.locator("#whiteboard")).to_contain_text("whiteboard", timeout=WAIT_MS)
+    expect(page.locator("#whiteboard")).not_to_contain_text("的向量", timeout=WAIT_MS)  # its section is rebuilt
     en = _labels(page)
     content = ("《代码破晓：2014》© 李林 2025", "代码破晓", "猫追老鼠", "老鼠追猫", "老鼠", "猫", "追")  # names, not labels
     still_chinese = [s for s in en if CJK.search(re.sub("|".join(content), "", s))]
