@@ -67,7 +67,7 @@ MODEL_DEFAULTS = {
 # Epochs and batch sizes sized so that each final recipe fits in 2 hours on a 2-core CPU with the machine to
 # itself (2 threads, bf16 autocast): target tokens per second measured by `training.benchmark --throughput`.
 # The recurrent models run faster with bigger batches (fewer, larger matrix products per time step).
-DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 12}
+DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 11}
 DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 3000}
 
 # How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
