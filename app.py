@@ -138,7 +138,9 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
 
     P.step_header(4)
 
-    @gr.render(inputs=lang_state, triggers=[demo.load, lang_state.change])
+    # Rebuilt on the switch's own change event: a gr.State set by another event (relabel) does not
+    # fire .change reliably, so the section once stayed in the first language it was built in.
+    @gr.render(inputs=lang, triggers=[demo.load, lang.change])
     def whiteboard_section(lang_now: str):
         build_whiteboard(lang_now, api=False)   # built in the page's language; rebuilt when the switch changes
 

@@ -99,6 +99,28 @@ def _use(name: str, model_type: str) -> list[str]:
             f"`from dawn.{model_type} import {cls}; {cls}.from_pretrained(\"checkpoints/{name}\")`.", ""]
 
 
+def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
+    """Where and how long it trained, the recipe's time on the 2-core CPU, and an early stop if there was one."""
+    lines = []
+    if log.get("device", "cpu") == "cpu":
+        lines.append(f"- Wall-clock: **{log['training_time_s'] / 60:.1f} min** with {log['threads']} torch thread(s) "
+                     f"on {log.get('machine', 'a CPU')} ({log.get('cpu_time_s', 0) / 60:.1f} CPU-minutes).")
+    else:
+        lines.append(f"- Trained on one {log.get('machine', 'GPU')} in {log['training_time_s'] / 60:.1f} min "
+                     "(the same command uses CUDA when present).")
+    recipe = (_load(d.parent / "recipe_time.json") or {}).get("models", {}).get(d.name)
+    if recipe and recipe.get("command") == tr["command"]:
+        lines.append(f"- The recipe on the 2-core CPU ({recipe['epochs']} epochs): **{recipe['estimated_wall_min']} min**, "
+                     f"estimated by `python -m training.recipe_time` from {recipe['timed_steps']} timed steps on its "
+                     f"real batches ({recipe['target_tokens_per_s']:,} target tokens/s) and one timed validation.")
+    ran = len(log["history"])
+    if ran < tr["epochs"]:
+        lines.append(f"- **Stopped after {ran} of {tr['epochs']} epochs** (interrupted, not resumed): the weights "
+                     f"are the epoch-{log['best_epoch']} checkpoint of the {tr['epochs']}-epoch schedule, whose "
+                     "learning rate had not finished decaying. The command above runs the whole schedule.")
+    return lines
+
+
 def write_model_card(directory: str | Path) -> str:
     d = Path(directory)
     config, tr = _load(d / CONFIG), _load(d / TRAINING)
@@ -110,8 +132,8 @@ def write_model_card(directory: str | Path) -> str:
     corpora = tr.get("corpora", {})
     lines = [
         f"# `{d.name}` — Code Dawn 2014 (代码破晓) Chinese→English translator", "",
-        "A tiny translator from the companion demo of the serialized story 《代码破晓：2014》: trained in under two "
-        "hours on a 2-core CPU, for teaching, not for production.", "",
+        "A tiny translator from the companion demo of the serialized story 《代码破晓：2014》: its recipe fits in "
+        "two hours on a 2-core CPU; for teaching, not for production.", "",
         ARCHITECTURE[mt].format(**mc), "",
         f"- Parameters: **{tr['num_parameters']:,}**; weights stored as fp16 safetensors ({sizes}).",
         f"- Vocabulary (one `tokenizer.json`): {tr['vocab']['english_subwords']:,} English BPE subwords (the decoder's "
@@ -134,8 +156,7 @@ def write_model_card(directory: str | Path) -> str:
         "## Training", "", f"```\n{tr['command']}\n```",
         f"- Seed {tr['seed']}, {tr['epochs']} epochs, AdamW peak lr {tr['lr']} (warm-up {tr['warmup']} steps, cosine), "
         f"batches of ≤{tr['batch_tokens']} tokens, label smoothing {tr['label_smoothing']}, {log['precision']}.",
-        f"- Wall-clock: **{log['training_time_s'] / 60:.1f} min** with {log['threads']} torch thread(s) "
-        f"on {log.get('machine', 'a CPU')}.",
+        *_time_lines(d, tr, log),
         f"- Kept: epoch {log['best_epoch']} (best valid BLEU, greedy, on {log.get('valid_bleu_sentences', 'the')} "
         f"valid sentences from all corpora): valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}.", "",
         "| epoch | train loss | valid loss | valid BLEU | valid BLEU (Tatoeba part) | target tok/s |",

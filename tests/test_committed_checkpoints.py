@@ -23,13 +23,14 @@ MODELS = ("lstm", "lstm_attention", "transformer")
 # Greedy outputs recorded from the committed checkpoints. Regenerate after retraining with
 #   python -c "from dawn import load_translator as L; t=L('checkpoints/NAME'); print(t.translate('…').text)"
 GOLDEN = {
-    "lstm": {"我们决定去爬山。": "We've been to the house.", "猫追老鼠。": "The teacher is a good house.",
-             "我爱你。": "I love you.", "今天天气很好。": "Today is very much today.", "我們明天見。": "We'll come tomorrow."},
-    "lstm_attention": {"我们决定去爬山。": "We decided to go to the park.", "猫追老鼠。": "The old man is too old.",
-                       "我爱你。": "I love you.", "今天天气很好。": "It's very good today.",
-                       "我們明天見。": "We'll be tomorrow."},
-    "transformer": {"我们决定去爬山。": "We decided to climb the mountain.", "猫追老鼠。": "The cat cat catches the rang.",
-                    "我爱你。": "I love you.", "今天天气很好。": "It's good today.", "我們明天見。": "We'll see tomorrow."},
+    "lstm": {"我们决定去爬山。": "We decided to go to the hospital.", "猫追老鼠。": "The cat is too old to kill.",
+             "我爱你。": "I love you.", "今天天气很好。": "It's a good weather today.", "我們明天見。": "We'll see tomorrow."},
+    "lstm_attention": {"我们决定去爬山。": "We decided to climb the climb.", "猫追老鼠。": "The cat is rats.",
+                       "我爱你。": "I love you.", "今天天气很好。": "Today is very nice today.",
+                       "我們明天見。": "We'll meet tomorrow."},
+    "transformer": {"我们决定去爬山。": "We've decided to climb the mountains.", "猫追老鼠。": "The cat chases the mouse.",
+                    "我爱你。": "I love you.", "今天天气很好。": "The weather is nice today.",
+                    "我們明天見。": "We'll see tomorrow."},
 }
 
 
@@ -65,7 +66,12 @@ def test_model_card_records_data_size_command_time_and_scores(name, committed):
     assert "CC-BY 2.0 (France)" in card.text and "manythings.org/anki and tatoeba.org" in card.text
     assert tr["command"] in card.text
     assert f"{log['training_time_s'] / 60:.1f} min" in card.text
-    assert log["training_time_s"] <= 2 * 3600  # the recorded figure: each final recipe ≤ 2 h
+    if log["device"] == "cpu":
+        assert log["training_time_s"] <= 2 * 3600  # the recorded figure: each final recipe ≤ 2 h
+    else:  # trained on a GPU: the card also gives the recipe's time on the 2-core CPU (training.recipe_time)
+        assert "The recipe on the 2-core CPU" in card.text
+    if len(log["history"]) < tr["epochs"]:  # an interrupted run says so, with how far it got
+        assert f"Stopped after {len(log['history'])} of {tr['epochs']} epochs" in card.text
     assert tr["dropped_test_overlap"] > 0
     # hub metadata, and a model-index generated from metrics.json
     data = card.data

@@ -298,3 +298,22 @@ def test_cli_quick_preset_end_to_end(kind, tmp_path, train_argv, run_train):
     t = load_translator(out)
     assert isinstance(t.translate("我有猫。", beam_size=2).text, str)
     verify_checkpoint(out)
+
+
+def test_recipe_time_rebuilds_the_recipe_and_counts_its_tokens(tmp_path, train_argv, run_train, monkeypatch):
+    """training.recipe_time re-derives a checkpoint's data from its recorded command: the target tokens
+    it counts per epoch are exactly those the training run counted, and the estimate adds up."""
+    from training import recipe_time
+
+    out = tmp_path / "lstm"
+    assert run_train(train_argv("lstm", out, "--epochs", "2")) == 0
+    monkeypatch.chdir(ROOT)  # the recorded command's paths are absolute here; the CLI runs from the repo root
+    report_path = tmp_path / "recipe_time.json"
+    assert recipe_time.main(["--checkpoint", str(out), "--threads", "1", "--steps", "3", "--out", str(report_path)]) == 0
+    r = json.loads(report_path.read_text())["models"]["lstm"]
+    log = json.loads((out / "train_log.json").read_text())
+    assert r["target_tokens_per_epoch"] == [h["target_tokens"] for h in log["history"]]
+    assert r["epochs"] == 2 and r["timed_steps"] == 3 and r["timed_target_tokens"] > 0
+    expected_s = sum(r["target_tokens_per_epoch"]) / r["target_tokens_per_s"] + 2 * r["validation_s"]
+    assert abs(r["estimated_wall_min"] - expected_s / 60) < 0.1
+    assert r["trained_on"]["device"] == "cpu" and r["trained_on"]["epochs_run"] == 2

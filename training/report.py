@@ -78,6 +78,37 @@ def _targets(met: dict) -> list[tuple[str, bool, str]]:
     return checks
 
 
+def _where(tr: dict, log: dict) -> str:
+    """'12/12 epochs; NVIDIA H100 80GB HBM3, 4.4 min' or '11/11 epochs; 2-core CPU, 2 threads, 104 min (60 CPU-min)'."""
+    ran = f"{len(log['history'])}/{tr['epochs']} epochs"
+    if log.get("device", "cpu") == "cpu":
+        return (f"{ran}; {log.get('machine', 'CPU')}, {log['threads']} thread(s), {log['training_time_s'] / 60:.0f} min "
+                f"({log.get('cpu_time_s', 0) / 60:.0f} CPU-min)")
+    return f"{ran}; {log.get('machine', 'GPU')}, {log['training_time_s'] / 60:.1f} min"
+
+
+def recipe_rows(recipe: dict | None) -> list[str]:
+    """The final recipes' time on the 2-core CPU (checkpoints/recipe_time.json), as README lines."""
+    if not recipe:
+        return []
+    out = [f"Each final recipe on the 2-core CPU (`python -m training.recipe_time`, {recipe['machine']}, torch "
+           f"{recipe['torch']}, {recipe['threads']} threads): the recipe's own data and batches rebuilt, "
+           "every target token of every epoch counted, training steps spread over an epoch and one validation "
+           "timed; estimated wall time = tokens / (tokens per second) + epochs × validation.", "",
+           "| model | epochs | target tokens (all epochs) | timed steps | target tokens/s | validation | "
+           "estimated wall time | ≤ 2 h? | how the committed weights were trained |", "|---|---|---|---|---|---|---|---|---|"]
+    for m in MODELS:
+        r = recipe["models"].get(m)
+        if not r:
+            continue
+        t = r["trained_on"]
+        how = (f"{t['device']} ({t['machine']}), {t['epochs_run']}/{r['epochs']} epochs, {t['wall_min']} min")
+        out.append(f"| {m} | {r['epochs']} | {sum(r['target_tokens_per_epoch']):,} | {r['timed_steps']} | "
+                   f"{r['target_tokens_per_s']:,} | {r['validation_s']} s | {r['estimated_wall_min']} min | "
+                   f"{'yes' if r['estimated_wall_min'] <= 120 else '**no**'} | {how} |")
+    return out + [""]
+
+
 def render(root: Path) -> str:
     ck = {m: {k: _load(root / m / f"{k}.json") for k in ("training", "train_log", "metrics")} for m in MODELS}
     met = {m: ck[m]["metrics"] for m in MODELS if ck[m]["metrics"]}
@@ -91,7 +122,7 @@ def render(root: Path) -> str:
                 f"devtest (zho_Hans→eng, {any_m['flores200']['n']:,} long Wikipedia-style sentences). sacrebleu on "
                 "detokenized, cased English; chrF on a 0–100 scale. Published systems are reference points, "
                 "not ours.", "",
-                "| model | parameters | training (wall / CPU, threads) | decoding | Tatoeba BLEU | Tatoeba chrF | "
+                "| model | parameters | trained (epochs run; where; minutes) | decoding | Tatoeba BLEU | Tatoeba chrF | "
                 "Mandarin BLEU | FLORES BLEU | FLORES chrF |", "|---|---|---|---|---|---|---|---|---|",
                 "| Helsinki-NLP opus-mt-zh-en (published) | ≈78M | tens of millions of pairs | beam | 36.1 | 54.8 | – | – | – |",
                 "| Helsinki-NLP opus-mt mul-eng (published) | ≈77M | multilingual OPUS | beam | – | – | – | 14.9 | 43 |"]
@@ -99,8 +130,7 @@ def render(root: Path) -> str:
             if m not in met:
                 continue
             tr, log, mt = ck[m]["training"], ck[m]["train_log"], met[m]
-            out.append(f"| **{LABELS[m]}** (`{m}`) | {tr['num_parameters'] / 1e6:.1f}M | "
-                       f"{log['training_time_s'] / 60:.0f} / {log.get('cpu_time_s', 0) / 60:.0f} min, {log['threads']} | "
+            out.append(f"| **{LABELS[m]}** (`{m}`) | {tr['num_parameters'] / 1e6:.1f}M | {_where(tr, log)} | "
                        f"{mt['decoding']} | {mt['bleu']} | {mt['chrf']} | {mt.get('bleu_mandarin')} | "
                        f"{mt['flores200']['bleu']} | {mt['flores200']['chrf']} |")
         for key, title in (("tatoeba", "Tatoeba-test"), ("flores200", "FLORES-200 devtest")):
@@ -145,6 +175,7 @@ def render(root: Path) -> str:
                 f"wall-clock ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads, on a shared machine) for "
                 f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
                 f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
+    out += recipe_rows(_load(root / "recipe_time.json"))
     if thr:
         out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
                 f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "

@@ -34,6 +34,7 @@ import json
 import math
 import os
 import random
+import shlex
 import signal
 import sys
 import time
@@ -67,7 +68,7 @@ MODEL_DEFAULTS = {
 # Epochs and batch sizes sized so that each final recipe fits in 2 hours on a 2-core CPU with the machine to
 # itself (2 threads, bf16 autocast): target tokens per second measured by `training.benchmark --throughput`.
 # The recurrent models run faster with bigger batches (fewer, larger matrix products per time step).
-DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 11}
+DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 12}
 DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 3000}
 
 # How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
@@ -405,7 +406,7 @@ def main(argv=None) -> int:
             return 2
         log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
 
-    command = "python -m training.train " + " ".join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
+    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
     training_info = {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
                      "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
                      **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
@@ -477,7 +478,7 @@ def main(argv=None) -> int:
                  "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
                  "valid_loss": round(valid_loss, 4), "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
                  "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
-                 "lr": round(optimizer.param_groups[0]["lr"], 6),
+                 "lr": round(optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
                  "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
                  "elapsed_s": round(time.time() - t_run, 1)}
         progress["history"].append(entry)

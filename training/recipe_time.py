@@ -1,0 +1,128 @@
+"""How long does a final recipe take on this CPU? Measured on its real data, not guessed.
+
+    python -m training.recipe_time --checkpoint checkpoints/lstm checkpoints/lstm_attention checkpoints/transformer
+
+A checkpoint trained on a GPU (or stopped early) still carries its exact recipe in
+training.json. For each one this script rebuilds that recipe's data on this CPU with
+the same code as `training.train` (same seed, mix, tags, batches), counts the target
+tokens of every epoch, and times, with the recipe's own settings (bf16 autocast,
+batch size) and --threads:
+
+    - `--steps` real training steps (forward, backward, AdamW) of epoch 1's batches, spread
+      over the whole epoch (every k-th batch, so short and long batches are both timed),
+    - one end-of-epoch validation (valid loss + greedy valid BLEU on the same sentences).
+
+    estimated wall time = Σ_epochs target tokens / (timed target tokens / timed seconds)
+                          + epochs × validation seconds
+
+Where the checkpoint was itself trained on this CPU, its measured time stands beside the
+estimate: the check of the method. Writes checkpoints/recipe_time.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from dawn.tokenizer import PAD, PairTokenizer
+from dawn.translator import build_model, load_translator
+from training.train import (DEFAULT_MIX, DEFAULT_TAGS, QUICK, bf16_supported, collate, epoch_examples, evaluate_loss,
+                            make_batches, parse_args, parse_weights, prepare_data, train_step, valid_translations)
+
+
+def recipe_args(training: dict) -> argparse.Namespace:
+    """The recipe's arguments, parsed from the command that training.json recorded."""
+    argv = shlex.split(training["command"])[3:]  # drop "python -m training.train"
+    return parse_args(argv)
+
+
+def measure(checkpoint: Path, steps: int) -> dict:
+    translator = load_translator(checkpoint)        # trained weights: validation decodes like the real run
+    tr, log = translator.config["training"], json.loads((checkpoint / "train_log.json").read_text())
+    args = recipe_args(tr)
+    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
+    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+    train_by, valid, _ = prepare_data(args, log=lambda _msg: None)
+    tokenizer: PairTokenizer = translator.tokenizer
+
+    def encode(pairs, corpus):
+        tag = tags.get(corpus.removesuffix("_concat"))
+        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
+    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
+    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
+    n_bleu = args.valid_bleu_sentences or 500
+    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
+
+    # every target token of every epoch: </s> included, padding not (as train.py counts them)
+    epochs = tr["epochs"]
+    tokens_per_epoch = [sum(len(t) for _, t in epoch_examples(train_ex_by, weights, args.seed, e)) for e in range(epochs)]
+
+    # time `steps` batches of epoch 1, every k-th one, on a fresh copy of the architecture
+    examples = epoch_examples(train_ex_by, weights, args.seed, 0)
+    batches = make_batches(examples, args.batch_tokens, seed=args.seed * 1000)
+    timed = batches[:: max(1, len(batches) // steps)][:steps]
+    model = build_model(tr["model_type"], tr["model_config"]).train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(torch.device("cpu")))
+    for idx in timed[:2]:                            # warm-up (allocator, oneDNN kernels)
+        train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, use_bf16)
+    n_tok, t0, c0 = 0, time.perf_counter(), time.process_time()
+    for idx in timed:
+        src, mask, tgt_in, tgt_out = collate(examples, idx)
+        train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
+        n_tok += int((tgt_out != PAD).sum())
+    train_wall, train_cpu = time.perf_counter() - t0, time.process_time() - c0
+
+    # one validation, as at the end of every epoch, with the trained model
+    trained = translator.model
+    t0 = time.perf_counter()
+    evaluate_loss(trained, valid_ex, args.batch_tokens)
+    valid_translations(trained, tokenizer, [valid_ex[i][0] for i in bleu_idx])
+    valid_wall = time.perf_counter() - t0
+
+    tok_per_s = n_tok / train_wall
+    estimate_s = sum(tokens_per_epoch) / tok_per_s + epochs * valid_wall
+    out = {"command": tr["command"], "epochs": epochs, "batch_tokens": args.batch_tokens,
+           "target_tokens_per_epoch": tokens_per_epoch, "timed_steps": len(timed), "timed_target_tokens": n_tok,
+           "target_tokens_per_s": round(tok_per_s), "target_tokens_per_cpu_s": round(n_tok / train_cpu),
+           "validation_s": round(valid_wall, 1), "estimated_wall_min": round(estimate_s / 60, 1),
+           "trained_on": {"device": log["device"], "machine": log.get("machine"),
+                          "epochs_run": len(log["history"]), "wall_min": round(log["training_time_s"] / 60, 1)}}
+    if log["device"] == "cpu":
+        out["trained_on"]["threads"] = log["threads"]
+    return out
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", nargs="+", required=True)
+    p.add_argument("--threads", type=int, default=2, help="torch threads (the recipes' budget is a 2-core CPU)")
+    p.add_argument("--steps", type=int, default=60, help="training steps to time per model")
+    p.add_argument("--out", default="checkpoints/recipe_time.json")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    path = Path(args.out)
+    report = json.loads(path.read_text()) if path.exists() else {}
+    report.update(threads=args.threads, machine=f"{platform.machine()}, {os.cpu_count()} CPUs",
+                  torch=torch.__version__)
+    report.setdefault("models", {})
+    for ckpt in map(Path, args.checkpoint):
+        print(f"{ckpt.name}: rebuilding the recipe's data and timing it…", file=sys.stderr, flush=True)
+        report["models"][ckpt.name] = r = measure(ckpt, args.steps)
+        print(f"{ckpt.name}: {r['target_tokens_per_s']:,} target tokens/s, validation {r['validation_s']} s, "
+              f"estimated {r['estimated_wall_min']} min for {r['epochs']} epochs", file=sys.stderr, flush=True)
+        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
