@@ -45,7 +45,7 @@ import torch
 
 from dawn.decoding import beam_search, greedy_decode, pad_batch
 from dawn.tokenizer import BOS, EOS, UNK
-from dawn.translator import MAX_SOURCE_TOKENS, Translator
+from dawn.translator import MAX_SOURCE_TOKENS, Translation, Translator
 
 ATTENTION_SCALE = 255   # attention weights travel as integers 0..255; weight = value / 255
 TOP_K = 5               # alternatives shown per output step
@@ -212,7 +212,7 @@ def beam_payload(tokenizer, trace: list, out_ids: list[int]) -> dict:
 
 @torch.inference_mode()
 def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
-            timings: dict | None = None) -> dict:
+            timings: dict | None = None, decoded: Translation | None = None) -> dict:
     """Translate one sentence and return everything that explains it, as plain JSON-ready values.
 
     Keys: model, kind, source (the sentence), decoding, beam_size, text, source_tokens, target_tokens,
@@ -224,6 +224,8 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
       whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
       beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
     `timings`, when given, receives "decode_ms" and "influence_ms".
+    `decoded`: the Translation that translator.translate(sentence, beam_size) already returned, so that
+    the page does not decode twice (its ids and beam trace are reused; decode_ms is then 0).
     """
     if beam_size < 1:
         raise ValueError(f"beam_size must be >= 1, got {beam_size}")
@@ -234,7 +236,10 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     if len(src_ids) > MAX_SOURCE_TOKENS:
         raise ValueError(f"the source has {len(src_ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported")
     t0 = time.perf_counter()
-    out_ids, log_prob, trace = decode(translator, src_ids, beam_size)
+    if decoded is not None and decoded.ids is not None and (beam_size == 1) == (decoded.beam_trace is None):
+        out_ids, log_prob, trace = decoded.ids, decoded.log_prob, decoded.beam_trace
+    else:
+        out_ids, log_prob, trace = decode(translator, src_ids, beam_size)
     t1 = time.perf_counter()
     payload = {
         "model": name or translator.model_type, "kind": translator.model_type, "source": sentence,
@@ -276,12 +281,14 @@ def _timed(timings: dict | None, t0: float, t1: float, t2: float) -> None:
 
 
 def explain_all(translators: dict[str, Translator], sentence: str, beam_size: int = 1,
-                timings: dict | None = None) -> dict:
-    """{"source", "decoding", "beam_size", "models": {name: explain(...)}} for every model, in the given order."""
+                timings: dict | None = None, decoded: dict | None = None) -> dict:
+    """{"source", "decoding", "beam_size", "models": {name: explain(...)}} for every model, in the given order.
+    `decoded`: {name: Translation} already decoded for this sentence and beam size (see explain)."""
     models = {}
     for name, translator in translators.items():
         per = {} if timings is not None else None
-        models[name] = explain(translator, sentence, beam_size, name=name, timings=per)
+        models[name] = explain(translator, sentence, beam_size, name=name, timings=per,
+                               decoded=(decoded or {}).get(name))
         if timings is not None:
             timings[name] = per
     return {"source": sentence, "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,

@@ -54,6 +54,8 @@ class Translation:
     cross_attentions: list[torch.Tensor] | None = None    # per layer (H, T, S); None for the plain LSTM
     encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
     final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
+    ids: list[int] | None = None             # the output's token ids, without </s>
+    beam_trace: list | None = None           # beam search only: every step's candidates (dawn.decoding.beam_search)
 
 
 class Translator:
@@ -85,13 +87,17 @@ class Translator:
         """Translate one sentence; beam_size=1 is greedy. Attention maps for the Transformer."""
         src_ids = self._encode(sentence)
         src, mask = pad_batch([src_ids])                                    # (1, S)
+        trace = None
         if beam_size == 1:
             ids, logp = greedy_decode(self.model, src, mask)[0]
         else:
-            ids, logp = beam_search(self.model, src, mask, beam_size)[0]
+            trace = []                                                      # kept for the explorer's beam view
+            ids, logp = beam_search(self.model, src, mask, beam_size, trace=trace)[0]
+            trace = trace[0]
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),
-                             target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp)
+                             target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
+                             ids=list(ids), beam_trace=trace)
         if self.model_type == "lstm_attention":
             # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)

@@ -249,3 +249,17 @@ def test_the_plain_lstm_gets_influence_and_no_attention(shipped):
     p = explain(shipped["lstm"], "我爱你。")
     assert p["cross_attention"] is None and p["encoder_attention"] is None and p["whiteboard"] is None
     assert len(p["influence"]) == len(p["target_tokens"]) > 0
+
+
+@pytest.mark.parametrize("kind", ["lstm", "lstm_attention", "transformer"])
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, tokenizer, kind, beam_size):
+    """The page passes translate()'s output to explain() instead of decoding again: same payload."""
+    t = tiny_translator(make_model, tokenizer, kind)
+    sentence = "我们喜欢猫。"
+    decoded = t.translate(sentence, beam_size=beam_size)
+    assert decoded.ids is not None and (decoded.beam_trace is None) == (beam_size == 1)
+    again, reused = explain(t, sentence, beam_size), explain(t, sentence, beam_size, decoded=decoded)
+    assert reused == again
+    greedy = t.translate(sentence, beam_size=1)  # a greedy result is not reused for a beam request, and vice versa
+    assert explain(t, sentence, beam_size, decoded=greedy if beam_size > 1 else decoded) == again

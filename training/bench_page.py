@@ -44,13 +44,14 @@ WAIT_MS = 300_000
 # Watch, every animation frame, for the translations and the explorers to change; record performance.now().
 WATCH_JS = """() => {
   const box = document.querySelector('#out-transformer textarea');
-  const maps = document.querySelector('#explorer-transformer');
-  const text0 = box.value, maps0 = maps.textContent;
+  // the explorer's own drawing (.ax), not its block: Gradio's progress overlay changes the block's text at once
+  const mapsText = () => { const ax = document.querySelector('#explorer-transformer .ax'); return ax ? ax.textContent : ''; };
+  const text0 = box.value, maps0 = mapsText();
   window.__dawnTimes = {clicked: performance.now()};
   const tick = () => {
     const now = performance.now();
     if (!window.__dawnTimes.text && box.value !== text0) window.__dawnTimes.text = now;
-    if (!window.__dawnTimes.maps && maps.textContent !== maps0) window.__dawnTimes.maps = now;
+    if (!window.__dawnTimes.maps && mapsText() !== maps0) window.__dawnTimes.maps = now;
     if (!(window.__dawnTimes.text && window.__dawnTimes.maps)) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);

@@ -109,6 +109,46 @@ def recipe_rows(recipe: dict | None) -> list[str]:
     return out + [""]
 
 
+def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
+    """The page in Chromium (training.bench_page) and the explorer (training.bench_explorer), with targets."""
+    out = []
+    if page:
+        names = {"cold_start_s": ("`python app.py` started → page answers", "s"),
+                 "story_visible_s": ("page load → the story translated by every model (app warm)", "s"),
+                 "translate_text_s": ("Translate clicked → the new sentence's translations shown", "s"),
+                 "maps_after_text_s": ("translations shown → the explorers redrawn", "s"),
+                 "explorer_switch_ms": ("an explorer's head switch, in the browser", "ms"),
+                 "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB")}
+        load = page.get("machine", {})
+        out += [f"The page in Chromium (`python -m training.bench_page`; medians; {load.get('cpus', '?')} CPUs, "
+                f"load average {load.get('loadavg_start', [0])[0]:.1f} at the start):", "",
+                "| measure | value | target | met? |", "|---|---|---|---|"]
+        for key, (label, unit) in names.items():
+            if key in page:
+                out.append(f"| {label} | {page[key]} {unit} | ≤ {page['targets'][key]:g} {unit} | "
+                           f"{'yes' if page['met'][key] else '**no**'} |")
+        out += ["", "| phone, 中文 | phone, English | desktop, English |", "|---|---|---|",
+                "| ![phone zh](docs/screenshots/page-phone-zh.png) | ![phone en](docs/screenshots/page-phone-en.png) | "
+                "![desktop en](docs/screenshots/page-desktop-en.png) |", ""]
+    if explorer:
+        out += [f"The attention explorer on the story sentence (`python -m training.bench_explorer`, {explorer['machine']}):", "",
+                "| model | decoding | source × target tokens | payload (gzip) | influence |", "|---|---|---|---|---|"]
+        for m, per in explorer["models"].items():
+            for dec, r in per.items():
+                out.append(f"| {m} | {dec} | {r['source_tokens']} × {r['target_tokens']} | {r['payload_bytes'] / 1000:.0f} kB "
+                           f"({r['payload_gzip_bytes'] / 1000:.0f} kB) | {r['influence_ms']} ms |")
+        for dec, r in explorer.get("total", {}).items():
+            out.append(f"| **all models** | {dec} | | {r['payload_bytes'] / 1000:.0f} kB ({r['payload_gzip_bytes'] / 1000:.0f} kB) "
+                       f"| **{r['influence_ms']} ms** (target ≤ 1,000) |")
+        b = explorer.get("browser")
+        if b:
+            out += ["", "Interactions in Chromium, no server round trip (median / max, target ≤ 100 ms): " + ", ".join(
+                f"{k} {b[f'{k}_ms']} / {b[f'{k}_max_ms']} ms" for k in ("hover", "head", "layer", "link", "scrub")
+                if f"{k}_ms" in b) + "."]
+        out.append("")
+    return out
+
+
 def render(root: Path) -> str:
     ck = {m: {k: _load(root / m / f"{k}.json") for k in ("training", "train_log", "metrics")} for m in MODELS}
     met = {m: ck[m]["metrics"] for m in MODELS if ck[m]["metrics"]}
@@ -199,6 +239,7 @@ def render(root: Path) -> str:
         out += [f"Latency (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", "| measure | value | target |", "|---|---|---|",
                 *[f"| {a} | {b} | {c} |" for a, b, c in rows], ""]
+    out += page_rows(_load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json"))
     if load:
         lat = load["latency_ms"]
         out += [f"Load (`python -m training.load_test`): {load['requests']} `/translate` requests, {load['concurrency']} "
