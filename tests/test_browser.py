@@ -177,7 +177,9 @@ def test_the_url_can_ask_for_a_language(open_page):
 
 @needs_chromium
 def test_phone_layout(open_page):
+    from playwright.sync_api import expect
     page = open_page(PHONE, touch=True)
+    expect(page.locator("#whiteboard .katex").first).to_be_visible(timeout=WAIT_MS)  # formulas drawn: measure them too
     page.wait_for_timeout(500)
     overflow = page.evaluate(OVERFLOW_JS)
     assert overflow["scrollWidth"] <= PHONE["width"] and not overflow["bad"], overflow

@@ -53,7 +53,7 @@ STRINGS = {
         "wb.board.project": "Queries, keys and values, \\(Q = XW_Q,\\ K = XW_K,\\ V = XW_V\\) (rows: {words}):",
         "wb.board.step1": "#### ① Scores \\(s_{{ij}} = q_i \\cdot k_j\\)",
         "wb.board.step1.scaled": "then divided by \\(\\sqrt{{d_k}} = \\sqrt{{{dk}}} = {root}\\):",
-        "wb.board.step2": "#### ② Weights \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = e^{{s_{{ij}}}} / \\sum_m e^{{s_{{im}}}}\\)",
+        "wb.board.step2": "#### ② Weights \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = \\exp(s_{{ij}}) / \\sum_m \\exp(s_{{im}})\\)",
         "wb.board.step2.shift": "(the largest score, {m}, is subtracted first: the weights stay the same and nothing overflows)",
         "wb.board.step3": "#### ③ Outputs \\(y_i = \\sum_j a_{{ij}} v_j\\)",
         "wb.board.all": "#### All three words at once (rows and columns: {words})",
@@ -149,7 +149,7 @@ STRINGS = {
         "wb.board.project": "查询、键、值：\\(Q = XW_Q,\\ K = XW_K,\\ V = XW_V\\)（各行依次是 {words}）：",
         "wb.board.step1": "#### ① 打分 \\(s_{{ij}} = q_i \\cdot k_j\\)",
         "wb.board.step1.scaled": "再除以 \\(\\sqrt{{d_k}} = \\sqrt{{{dk}}} = {root}\\)：",
-        "wb.board.step2": "#### ② 权重 \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = e^{{s_{{ij}}}} / \\sum_m e^{{s_{{im}}}}\\)",
+        "wb.board.step2": "#### ② 权重 \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = \\exp(s_{{ij}}) / \\sum_m \\exp(s_{{im}})\\)",
         "wb.board.step2.shift": "（先减去最大的分数 {m}：权重不变，也不会溢出）",
         "wb.board.step3": "#### ③ 输出 \\(y_i = \\sum_j a_{{ij}} v_j\\)",
         "wb.board.all": "#### 三个词一起算（行和列依次是 {words}）",
@@ -365,8 +365,9 @@ def board_markdown(head: Head, focus: str, identity: bool, lang: str) -> str:
     return "\n\n".join(lines[:-4]) + "\n\n" + "\n".join(lines[-4:])  # blocks apart; the table's rows together
 
 
-POSITIONS_TEX = ("$$PE_{(pos,\\,2i)} = \\sin\\!\\Big(\\frac{pos}{10000^{2i/d}}\\Big),\\qquad "
-                 "PE_{(pos,\\,2i+1)} = \\cos\\!\\Big(\\frac{pos}{10000^{2i/d}}\\Big)$$")
+# (no fractions or scripts inside scripts: KaTeX draws those at half size, under 12 px on a phone)
+POSITIONS_TEX = ("$$PE_{(pos,\\,2i)} = \\sin\\big(pos / 10000^{2i/d}\\big),\\qquad "
+                 "PE_{(pos,\\,2i+1)} = \\cos\\big(pos / 10000^{2i/d}\\big)$$")
 SQRT_D_TEX = ("$$\\begin{gathered}q\\cdot k = \\sum_{m=1}^{d} q_m k_m,\\quad \\operatorname{Var}(q_m k_m) = 1 \\\\ "
               "\\Rightarrow\\; \\operatorname{Var}(q\\cdot k) = d,\\quad \\operatorname{Var}\\Big(\\frac{q\\cdot k}{\\sqrt d}\\Big) = 1\\end{gathered}$$")
 
