@@ -263,3 +263,24 @@ def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, toke
     assert reused == again
     greedy = t.translate(sentence, beam_size=1)  # a greedy result is not reused for a beam request, and vice versa
     assert explain(t, sentence, beam_size, decoded=greedy if beam_size > 1 else decoded) == again
+
+
+@pytest.mark.parametrize("kind", ["lstm_attention", "transformer"])
+def test_bf16_influence_keeps_attention_exact_and_drops_close(make_model, tokenizer, kind):
+    """bf16=True speeds up the S+1 masked rows; attention, log-probs and whiteboard numbers still come
+    from an fp32 pass of the sentence, so they equal the fp32 path's exactly; the drops stay close."""
+    model = make_model(kind)
+    src_ids, out_ids = tokenizer.encode_source("他有鱼。"), [5, 9, 7, 11]
+    with torch.no_grad():
+        exact = forced_pass(model, src_ids, out_ids, whiteboard=True)
+        fast = forced_pass(model, src_ids, out_ids, whiteboard=True, bf16=True)
+    torch.testing.assert_close(fast["logp"], exact["logp"], atol=1e-6, rtol=0)
+    for a, b in zip(fast["cross"], exact["cross"]):
+        torch.testing.assert_close(a, b, atol=1e-6, rtol=0)
+    if kind == "transformer":
+        assert fast["whiteboard"]["d_k"] == exact["whiteboard"]["d_k"]
+        for key in ("scores", "values"):
+            for a, b in zip(fast["whiteboard"][key], exact["whiteboard"][key]):
+                torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+    assert fast["token_logp"].shape == exact["token_logp"].shape == (len(src_ids) + 1, len(out_ids))
+    torch.testing.assert_close(influence(fast["token_logp"]), influence(exact["token_logp"]), atol=0.1, rtol=0)
