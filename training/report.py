@@ -211,8 +211,8 @@ def render(root: Path) -> str:
     quick = _load(root / "quick_preset.json")
     if quick:
         last = quick["history"][-1]
-        out += [f"The quick preset (`checkpoints/quick_preset.json`): `{quick['command']}` took {quick['minutes']} min "
-                f"wall-clock ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads, on a shared machine) for "
+        out += [f"The quick preset (`checkpoints/quick_preset.json`): `{quick['command']}` trained in {quick['minutes']} min "
+                f"wall-clock after loading the data ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads) for "
                 f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
                 f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
