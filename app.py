@@ -62,7 +62,7 @@ EXAMPLES = [  # short to long: [source, reference]
 MODELS = load_models(CHECKPOINTS)                       # lstm, lstm_attention, transformer (missing ones noted)
 STORY = story(MODELS)                                   # the story sentence by every model + its clause table
 STORY_MAPS = explain_all(MODELS.translators, STORY.result.source, 1,  # its attention and influence maps
-                         decoded={n: o.translation for n, o in STORY.result.outputs.items() if o.translation})
+                         decoded=STORY.result.translations())
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
 EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cross"), ("transformer", "encoder")]
@@ -89,8 +89,7 @@ def translate_page(source: str, reference: str, decoding: str, lang: str) -> tup
     The maps reuse the translations' own ids (and beam trace): every model decodes once."""
     r = _translate(source, reference, decoding, lang)
     try:
-        maps = explain_all(MODELS.translators, r.source, DECODINGS[decoding],
-                           decoded={n: o.translation for n, o in r.outputs.items() if o.translation})
+        maps = explain_all(MODELS.translators, r.source, DECODINGS[decoding], decoded=r.translations())
     except Exception:  # noqa: BLE001 — the translations still stand; the explorers say there is nothing to show
         maps = None
     return (*api_outputs(lang, r), r, output_json(r.outputs["lstm"]), *per_model(maps, [n for n, _ in EXPLORERS]))

@@ -71,6 +71,10 @@ class PageResult:
     notes: list[Note] = field(default_factory=list)                 # what the input checks changed, and <unk>s
     outputs: dict[str, ModelOutput] = field(default_factory=dict)   # model name -> its result, in page order
 
+    def translations(self) -> dict:
+        """model name -> its Translation (ids, beam trace), for explain_all(..., decoded=...): decode once."""
+        return {name: o.translation for name, o in self.outputs.items() if o.translation is not None}
+
 
 def _score(out: ModelOutput, reference: str) -> ModelOutput:
     if reference:

@@ -25,7 +25,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shlex
 import sys
 import time
@@ -33,10 +32,10 @@ from pathlib import Path
 
 import torch
 
-from dawn.tokenizer import PAD, PairTokenizer
+from dawn.tokenizer import PAD
 from dawn.translator import build_model, load_translator
-from training.train import (DEFAULT_MIX, DEFAULT_TAGS, QUICK, bf16_supported, collate, epoch_examples, evaluate_loss,
-                            make_batches, parse_args, parse_weights, prepare_data, train_step, valid_translations)
+from training.train import (bf16_supported, collate, encode_examples, epoch_examples, evaluate_loss, make_batches,
+                            mix_and_tags, parse_args, prepare_data, train_step, valid_translations)
 
 
 def recipe_args(training: dict) -> argparse.Namespace:
@@ -49,18 +48,10 @@ def measure(checkpoint: Path, steps: int) -> dict:
     translator = load_translator(checkpoint)        # trained weights: validation decodes like the real run
     tr, log = translator.config["training"], json.loads((checkpoint / "train_log.json").read_text())
     args = recipe_args(tr)
-    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
-    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+    weights, tags = mix_and_tags(args)
     train_by, valid, _ = prepare_data(args, log=lambda _msg: None)
-    tokenizer: PairTokenizer = translator.tokenizer
-
-    def encode(pairs, corpus):
-        tag = tags.get(corpus.removesuffix("_concat"))
-        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
-    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
-    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
-    n_bleu = args.valid_bleu_sentences or 500
-    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
+    tokenizer = translator.tokenizer   # the run's own: the same ids as in training
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
 
     # every target token of every epoch: </s> included, padding not (as train.py counts them)
     epochs = tr["epochs"]

@@ -316,6 +316,29 @@ def prepare_data(args, log):
     return train_by, valid, stats
 
 
+def mix_and_tags(args) -> tuple[dict, dict]:
+    """A run's per-corpus epoch weights and source tags: the defaults, the quick preset's, then --mix / --tags."""
+    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
+    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+    return weights, tags
+
+
+def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags: dict, args):
+    """-> (training examples per corpus, valid examples, indices of the valid sample scored for BLEU).
+
+    Targets keep their </s>: collate() turns y </s> into tgt_in = <s> y and tgt_out = y </s>, so the
+    model learns when to stop. Each corpus is encoded once, with its tag (if any) first. The per-epoch
+    BLEU sample is a seeded sample of the valid split (all corpora)."""
+    def encode(pairs, corpus):
+        tag = tags.get(corpus.removesuffix("_concat"))
+        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
+    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
+    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
+    n_bleu = args.valid_bleu_sentences or 500
+    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
+    return train_ex_by, valid_ex, bleu_idx
+
+
 def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
     """The examples of one epoch, drawn from each corpus by its weight (see DEFAULT_MIX)."""
     chosen = sample_mix({k: len(v) for k, v in examples_by.items()}, weights, seed, epoch)
@@ -332,8 +355,7 @@ def main(argv=None) -> int:
     try:  # fail early, not after an hour of training
         write_files_atomically(out, {".write-test": b"ok"})
         (out / ".write-test").unlink()
-        weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
-        tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+        weights, tags = mix_and_tags(args)
     except (CheckpointError, ValueError) as e:
         log(f"error: {e}")
         return 2
@@ -369,16 +391,7 @@ def main(argv=None) -> int:
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{args.model}: {n_params:,} parameters on {device}")
 
-    # targets keep their </s>: collate() turns y </s> into tgt_in = <s> y and tgt_out = y </s>,
-    # so the model learns when to stop. Each corpus is encoded once, with its tag (if any) first.
-    def encode(pairs, corpus):
-        tag = tags.get(corpus.removesuffix("_concat"))
-        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
-    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
-    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
-    # per-epoch BLEU on a seeded sample of the valid split (all corpora)
-    n_bleu = args.valid_bleu_sentences or 500
-    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
     valid_bleu_set = [(valid_ex[i][0], valid[i][1]) for i in bleu_idx]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     epoch_batches = lambda epoch: make_batches(epoch_examples(train_ex_by, weights, args.seed, epoch),
