@@ -18,6 +18,8 @@ import json
 import sys
 from pathlib import Path
 
+from dawn.card import BUDGET_MIN
+
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODELS = ("lstm", "lstm_attention", "transformer")
 LABELS = {"lstm": "2014 LSTM (no attention)", "lstm_attention": "2014 LSTM + attention", "transformer": "2017 Transformer"}
@@ -106,7 +108,7 @@ def recipe_rows(recipe: dict | None) -> list[str]:
         # a whole run on this CPU is the measurement itself: the verdict uses it, not the estimate
         measured = t["device"] == "cpu" and t["epochs_run"] == r["epochs"]
         minutes = t["wall_min"] if measured else r["estimated_wall_min"]
-        verdict = ("yes" if minutes <= 120 else "**no**") + (" (measured)" if measured else "")
+        verdict = ("yes" if minutes <= BUDGET_MIN else "**no**") + (" (measured)" if measured else "")
         out.append(f"| {m} | {r['epochs']} | {sum(r['target_tokens_per_epoch']):,} | {r['timed_steps']} | "
                    f"{r['target_tokens_per_s']:,} | {r['validation_s']} s | {r['estimated_wall_min']} min | "
                    f"{verdict} | {how} |")
