@@ -22,6 +22,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from transformers import MarianConfig, MarianMTModel
 from transformers.cache_utils import DynamicCache, EncoderDecoderCache
+from transformers.masking_utils import create_bidirectional_mask
 
 from dawn.tokenizer import BOS, EOS, PAD
 
@@ -67,15 +68,18 @@ class TransformerConfig:
 
 
 class TransformerState:
-    """Decoder state between steps: encoder output, source mask and the key/value cache."""
+    """Decoder state between steps: encoder output, the cross-attention mask and the key/value cache."""
 
-    def __init__(self, memory: torch.Tensor, src_mask: torch.Tensor, cache: EncoderDecoderCache):
-        self.memory, self.src_mask, self.cache = memory, src_mask, cache  # (B, S, d), (B, S)
+    def __init__(self, memory: torch.Tensor, cross_mask: torch.Tensor | None, cache: EncoderDecoderCache):
+        self.memory = memory                                       # (B, S, d)
+        self.cross_mask = cross_mask                               # (B, 1, 1, S) hides padding; None if there is none
+        self.cache = cache
 
     def select(self, idx: torch.Tensor) -> "TransformerState":
         """Keep / reorder batch rows (beam search)."""
         self.cache.reorder_cache(idx)
-        return TransformerState(self.memory.index_select(0, idx), self.src_mask.index_select(0, idx), self.cache)
+        cross_mask = None if self.cross_mask is None else self.cross_mask.index_select(0, idx)
+        return TransformerState(self.memory.index_select(0, idx), cross_mask, self.cache)
 
 
 class TransformerSeq2Seq(nn.Module):
@@ -120,13 +124,26 @@ class TransformerSeq2Seq(nn.Module):
     # --- the incremental interface used by dawn.decoding ---------------------
     def start(self, src: torch.Tensor, src_mask: torch.Tensor) -> TransformerState:
         memory = self.marian.model.encoder(input_ids=src, attention_mask=src_mask).last_hidden_state  # (B, S, d)
-        return TransformerState(memory, src_mask, EncoderDecoderCache(DynamicCache(), DynamicCache()))
+        # The cross-attention mask depends only on the source, so it is built once here, not at every step.
+        cross_mask = create_bidirectional_mask(config=self.marian.config, inputs_embeds=memory[:, :1],
+                                               attention_mask=src_mask, encoder_hidden_states=memory)
+        return TransformerState(memory, cross_mask, EncoderDecoderCache(DynamicCache(), DynamicCache()))
 
     def step(self, prev: torch.Tensor, state: TransformerState) -> tuple[torch.Tensor, TransformerState]:
-        """prev: (B,) last tokens -> log-probabilities (B, V); keys/values of earlier steps come from the cache."""
-        hidden = self.marian.model.decoder(
-            input_ids=prev.unsqueeze(1), encoder_hidden_states=state.memory,
-            encoder_attention_mask=state.src_mask, past_key_values=state.cache, use_cache=True,
-        ).last_hidden_state                                          # (B, 1, d)
-        logits = self.marian.lm_head(hidden[:, 0]) + self.marian.final_logits_bias  # (B, V)
+        """prev: (B,) last tokens -> log-probabilities (B, V); keys/values of earlier steps come from the cache.
+
+        This is MarianDecoder.forward for one new token, calling the same Hugging Face layers, minus its
+        per-step mask building: the new token may look at every cached position (nothing later exists yet),
+        so self-attention needs no mask, and the cross-attention mask was built once in start(). Those masks
+        were about a quarter of a step's CPU time. tests/test_models.py checks that the steps equal one
+        teacher-forced pass of the whole Hugging Face model.
+        """
+        dec = self.marian.model.decoder
+        past = state.cache.get_seq_length()                          # tokens already decoded
+        x = dec.embed_tokens(prev.unsqueeze(1)) * dec.embed_scale    # (B, 1, d)   token embedding · √d
+        x = x + dec.embed_positions(x.shape[:2], past, position_ids=torch.tensor([past], device=prev.device))
+        for layer in dec.layers:                                     # self-attn -> cross-attn -> feed-forward
+            x = layer(x, None, state.memory, encoder_attention_mask=state.cross_mask,
+                      past_key_values=state.cache, use_cache=True)  # (B, 1, d)
+        logits = self.marian.lm_head(x[:, 0]) + self.marian.final_logits_bias  # (B, V)
         return F.log_softmax(logits, dim=-1), state
