@@ -25,9 +25,9 @@ MODELS = ("lstm", "lstm_attention", "transformer")
 GOLDEN = {
     "lstm": {"我们决定去爬山。": "We decided to go to the hospital.", "猫追老鼠。": "The cat is too old to kill.",
              "我爱你。": "I love you.", "今天天气很好。": "It's a good weather today.", "我們明天見。": "We'll see tomorrow."},
-    "lstm_attention": {"我们决定去爬山。": "We decided to climb the climb.", "猫追老鼠。": "The cat is rats.",
-                       "我爱你。": "I love you.", "今天天气很好。": "Today is very nice today.",
-                       "我們明天見。": "We'll meet tomorrow."},
+    "lstm_attention": {"我们决定去爬山。": "We decided to climb climbed the mountain.", "猫追老鼠。": "The cat is rats.",
+                       "我爱你。": "I love you.", "今天天气很好。": "It's very nice today.",
+                       "我們明天見。": "We'll see tomorrow."},
     "transformer": {"我们决定去爬山。": "We've decided to climb the mountain.", "猫追老鼠。": "The catches mouse chase.",
                     "我爱你。": "I love you.", "今天天气很好。": "The weather is nice today.",
                     "我們明天見。": "We'll see tomorrow."},
