@@ -106,8 +106,8 @@ class LSTMSeq2Seq(nn.Module, HubModelMixin):
             c_t = σ(f) · c_{t-1} + σ(i) · tanh(g)      forget part of the memory, write something new
             h_t = σ(o) · tanh(c_t)                     what this layer passes up (and to the next step)
 
-        Calling nn.LSTM once per token cost about twice the CPU time on this machine: its oneDNN kernel
-        is made for whole sequences. tests/test_models.py checks that the steps equal teacher forcing.
+        Calling nn.LSTM once per token is slower on a CPU: its oneDNN kernel is made for whole sequences.
+        tests/test_models.py checks that the steps equal teacher forcing.
         """
         x = self.drop(self.tgt_embed(prev))                         # (B, d)
         L, hs, cs = self.config.n_layers, [], []

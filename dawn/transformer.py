@@ -134,9 +134,9 @@ class TransformerSeq2Seq(nn.Module):
 
         This is MarianDecoder.forward for one new token, calling the same Hugging Face layers, minus its
         per-step mask building: the new token may look at every cached position (nothing later exists yet),
-        so self-attention needs no mask, and the cross-attention mask was built once in start(). Those masks
-        were about a quarter of a step's CPU time. tests/test_models.py checks that the steps equal one
-        teacher-forced pass of the whole Hugging Face model.
+        so self-attention needs no mask, and the cross-attention mask was built once in start() (building
+        masks was a large share of a one-token step's CPU time). tests/test_models.py checks that the steps
+        equal one teacher-forced pass of the whole Hugging Face model.
         """
         dec = self.marian.model.decoder
         past = state.cache.get_seq_length()                          # tokens already decoded

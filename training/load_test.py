@@ -26,7 +26,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlparse
 
-from dawn.page import MODEL_NAMES
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,7 +118,8 @@ def run_load(url: str, n_requests: int, concurrency: int, max_seconds: float) ->
         seconds = time.perf_counter() - start
         if not (isinstance(result, (list, tuple)) and result and all(isinstance(r, str) for r in result)):
             return {"status": "error", "message": f"unexpected result {str(result)[:120]}"}
-        translations = result[:len(MODEL_NAMES)]  # then the score lines and the notes, which may be empty
+        n_models = (len(result) - 1) // 2  # ui.render.api_outputs: translations, score lines, notes (may be empty)
+        translations = result[:n_models]
         return {"status": "ok", "seconds": seconds, "source_chars": len(source), "empty": not all(translations)}
 
     start = time.perf_counter()
