@@ -308,8 +308,10 @@ def test_add_concatenations_builds_long_examples_from_the_given_pairs(pairs):
     assert 0 < len(extra) <= len(pairs) // 2
     singles = set(pairs)
     for zh, en in extra:
-        # each extra example is 2-4 pairs: Chinese joined directly (every sentence ends in 。), English with a space
-        parts_zh = [p + "。" for p in zh.split("。")[:-1]]
+        # each extra example is 2-4 pairs: the Chinese as one comma chain (every
+        # fixture sentence ends in 。, which becomes ， inside the chain), the English joined with a space
+        assert zh.endswith("。") and zh.count("。") == 1 and zh.count("，") >= 1
+        parts_zh = [p + "。" for p in zh[:-1].split("，")]
         parts_en = [p + "." for p in en[:-1].split(". ")]
         assert 2 <= len(parts_zh) <= 4 and len(parts_en) == len(parts_zh)
         assert all(p in singles for p in zip(parts_zh, parts_en))

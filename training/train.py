@@ -68,7 +68,7 @@ MODEL_DEFAULTS = {
 # Epochs and batch sizes sized so that each final recipe fits in 2 hours on a 2-core CPU with the machine to
 # itself (2 threads, bf16 autocast): target tokens per second measured by `training.benchmark --throughput`.
 # The recurrent models run faster with bigger batches (fewer, larger matrix products per time step).
-DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 12}
+DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 11}
 DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 3000}
 
 # How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
@@ -431,7 +431,7 @@ def main(argv=None) -> int:
                                "valid_unk_rate": round(valid_unk, 5)},
                      "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
                      "long_examples": "each extra example joins 2-4 random Tatoeba training pairs "
-                                      "(Chinese directly, English with a space), at most 100 Chinese characters",
+                                      "(the Chinese as one comma chain, the English with a space), at most 100 Chinese characters",
                      **data_stats}
     extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
                        if hasattr(model, "generation_config") else {})
