@@ -166,22 +166,27 @@ def split_by_english(pairs: list[Pair], valid_fraction: float, seed: int) -> tup
     return train, valid
 
 
-def add_concatenations(pairs: list[Pair], fraction: float, seed: int,
-                       min_k: int = 2, max_k: int = 4, max_zh_chars: int = 100) -> list[Pair]:
+def add_concatenations(pairs: list[Pair], fraction: float, seed: int, min_k: int = 2, max_k: int = 4,
+                       max_zh_chars: int = 100, comma_chain: bool = True) -> list[Pair]:
     """Return `pairs` plus `fraction * len(pairs)` long examples, each k random
-    pairs joined, k in [min_k, max_k]: the Chinese as one comma chain (a
-    sentence's final 。 becomes ，), the English as sentences joined with a space.
+    pairs joined, k in [min_k, max_k]. The English sentences are joined with a
+    space. The Chinese ones form one comma chain (a sentence's final 。 becomes
+    ，) or, with comma_chain=False, are joined as they are.
 
     Tatoeba sentences are short (Chinese p90: 14 characters) while the story's
-    sentence has 53, five clauses joined by commas; without long comma chains
-    no model ever sees such input. Mapping a Chinese comma to an English
-    sentence break is also how translators split long Chinese sentences.
+    sentence has 53, five clauses joined by commas; without long examples no
+    model ever sees such input. A comma chain is the story's own shape, and
+    mapping a Chinese comma to an English sentence break is also how
+    translators split long Chinese sentences.
     """
     rng = random.Random(seed)
     extra = []
     for _ in range(int(fraction * len(pairs))):
         chosen = rng.sample(pairs, rng.randint(min_k, max_k))
-        zh = "".join(z[:-1] + "，" if z.endswith("。") else z for z, _ in chosen[:-1]) + chosen[-1][0]
+        if comma_chain:
+            zh = "".join(z[:-1] + "，" if z.endswith("。") else z for z, _ in chosen[:-1]) + chosen[-1][0]
+        else:
+            zh = "".join(z for z, _ in chosen)
         if len(zh) <= max_zh_chars:
             extra.append((zh, " ".join(e for _, e in chosen)))
     return pairs + extra

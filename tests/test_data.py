@@ -319,6 +319,15 @@ def test_add_concatenations_builds_long_examples_from_the_given_pairs(pairs):
     assert add_concatenations(pairs, 0.5, seed=1) == out
 
 
+def test_add_concatenations_can_join_the_chinese_as_it_is(pairs):
+    chain = add_concatenations(pairs, fraction=0.5, seed=1)[len(pairs):]
+    plain = add_concatenations(pairs, fraction=0.5, seed=1, comma_chain=False)[len(pairs):]
+    assert [en for _, en in plain] == [en for _, en in chain]  # same sentences drawn, only the join differs
+    for (zh_plain, _), (zh_chain, _) in zip(plain, chain):
+        assert "，" not in zh_plain and zh_plain.count("。") >= 2
+        assert zh_plain.replace("。", "，")[:-1] + "。" == zh_chain
+
+
 def test_add_concatenations_respects_max_zh_chars(pairs):
     out = add_concatenations(pairs, fraction=1.0, seed=0, max_zh_chars=12)
     assert all(len(zh) <= 12 for zh, _ in out[len(pairs):])

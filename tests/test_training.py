@@ -18,7 +18,7 @@ from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import Translator, load_translator, model_from_config
-from training.train import QUICK, STATE_DIR, collate, evaluate_loss, lr_at, make_batches
+from training.train import LONG_EXAMPLES, QUICK, STATE_DIR, collate, evaluate_loss, lr_at, make_batches
 
 MODELS = ["lstm", "lstm_attention", "transformer"]
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
@@ -115,6 +115,7 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     assert c["train"] + c["valid"] == tr["train_pairs"] + tr["valid_pairs"] == 89
     assert tr["command"].startswith(f"python -m training.train --model {kind} ")
     assert tr["vocab"]["english_subwords"] <= 120 and tr["vocab"]["valid_unk_rate"] == 0.0
+    assert ("as one comma chain" in tr["long_examples"]) == (LONG_EXAMPLES[kind] == "comma")  # the model's default join
 
     log = json.loads((out / "train_log.json").read_text())
     losses = [h["train_loss"] for h in log["history"]]

@@ -79,6 +79,10 @@ DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 300
 DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
 DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
 CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
+# How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
+# "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
+# was tried); each model's default is the join its committed checkpoint was trained with.
+LONG_EXAMPLES = {"lstm": "plain", "lstm_attention": "plain", "transformer": "comma"}
 MAX_ZH_CHARS = 120         # longer training pairs (mostly Python docs paragraphs) are skipped
 
 # --preset quick: a usable model in about ten minutes on this CPU, for trying retraining.
@@ -131,6 +135,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--valid-fraction", type=float, default=0.04)
     p.add_argument("--valid-per-corpus", type=int, default=300, help="at most this many valid pairs per extra corpus")
     p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the Tatoeba training pairs")
+    p.add_argument("--long-examples", choices=["comma", "plain"], default=None,
+                   help=f"join a long example's Chinese sentences as one comma chain or side by side (default: {LONG_EXAMPLES})")
     p.add_argument("--zh-coverage", type=float, default=0.9995,
                    help="keep the most frequent Chinese characters covering this share of the training text")
     p.add_argument("--en-vocab", type=int, default=8000, help="English BPE vocabulary size")
@@ -305,7 +311,8 @@ def prepare_data(args, log):
                     for k, t in train_by.items()}
     for name in CONCAT_CORPORA:
         if name in train_by:
-            joined = add_concatenations(train_by[name], args.concat_fraction, args.seed)[len(train_by[name]):]
+            joined = add_concatenations(train_by[name], args.concat_fraction, args.seed,
+                                        comma_chain=long_examples(args) == "comma")[len(train_by[name]):]
             train_by[name + "_concat"] = joined
             stats["concatenated_examples"] = len(joined)
             log(f"added {len(joined):,} long examples joining 2-4 random {name} training pairs")
@@ -337,6 +344,11 @@ def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags:
     n_bleu = args.valid_bleu_sentences or 500
     bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
     return train_ex_by, valid_ex, bleu_idx
+
+
+def long_examples(args) -> str:
+    """'comma' or 'plain': --long-examples, else the model's default (LONG_EXAMPLES)."""
+    return args.long_examples or LONG_EXAMPLES[args.model]
 
 
 def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
@@ -403,7 +415,7 @@ def main(argv=None) -> int:
     run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
                     "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
                     "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+                    "long_examples": long_examples(args), "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
                 "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
     if args.resume:
@@ -430,8 +442,9 @@ def main(argv=None) -> int:
                                "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
                                "valid_unk_rate": round(valid_unk, 5)},
                      "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
-                     "long_examples": "each extra example joins 2-4 random Tatoeba training pairs "
-                                      "(the Chinese as one comma chain, the English with a space), at most 100 Chinese characters",
+                     "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
+                                      + ("as one comma chain" if long_examples(args) == "comma" else "directly")
+                                      + ", the English with a space), at most 100 Chinese characters",
                      **data_stats}
     extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
                        if hasattr(model, "generation_config") else {})
