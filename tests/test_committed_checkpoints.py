@@ -28,8 +28,8 @@ GOLDEN = {
     "lstm_attention": {"我们决定去爬山。": "We decided to climb climbed the mountain.", "猫追老鼠。": "The cat is rats.",
                        "我爱你。": "I love you.", "今天天气很好。": "It's very nice today.",
                        "我們明天見。": "We'll see tomorrow."},
-    "transformer": {"我们决定去爬山。": "We've decided to climb the mountain.", "猫追老鼠。": "The catches mouse chase.",
-                    "我爱你。": "I love you.", "今天天气很好。": "The weather is nice today.",
+    "transformer": {"我们决定去爬山。": "We decided to climb.", "猫追老鼠。": "The cat chased the mouse.",
+                    "我爱你。": "I love you.", "今天天气很好。": "Today's weather is good.",
                     "我們明天見。": "We'll see tomorrow."},
 }
 
