@@ -1,10 +1,13 @@
 """The README's recipe table: whether a recipe fits the 2-hour CPU budget is judged on the
 measured time when the committed weights were trained by the whole recipe on this CPU,
-and on training.recipe_time's estimate otherwise."""
+and on training.recipe_time's estimate otherwise; and the recipe comparison read from
+finished checkpoints."""
 
 from __future__ import annotations
 
-from training.report import recipe_rows
+import json
+
+from training.report import recipe_rows, recipe_runs
 
 
 def recipe(estimated_min: float, device: str, epochs_run: int, wall_min: float) -> dict:
@@ -28,3 +31,21 @@ def test_a_whole_cpu_run_is_judged_on_its_measured_time():
 def test_a_gpu_or_partial_run_is_judged_on_the_estimate():
     assert "| yes |" in row(recipe(111.2, "cuda", 8, 6.7))
     assert "| **no** |" in row(recipe(125.0, "cpu", 5, 50.0))  # stopped early: its minutes say nothing
+
+
+def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
+    run = tmp_path / "11ep_comma"
+    run.mkdir()
+    history = [{"epoch": e, "valid_bleu": b, "valid_chrf": 30.0 + e, "valid_bleu_tatoeba": 20.0 + e} for e, b in
+               [(1, 5.0), (2, 9.5), (3, 9.1)]]
+    files = {"training.json": {"command": "python -m training.train …", "epochs": 3,
+                               "long_examples": "… (the Chinese as one comma chain, …) …"},
+             "train_log.json": {"history": history, "best_epoch": 2, "training_time_s": 6690.0},
+             "metrics.json": {"decoding": "beam 4", "bleu": 24.58, "bleu_mandarin": 27.25,
+                              "flores200": {"bleu": 5.64, "chrf": 28.87}, "story": {"greedy": "…"}}}
+    for name, content in files.items():
+        (run / name).write_text(json.dumps(content))
+    (r,) = recipe_runs([run])["runs"]
+    assert (r["run"], r["epochs"], r["training_min"], r["best_epoch"]) == ("11ep_comma", 3, 111.5, 2)
+    assert (r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"]) == (9.5, 32.0, 22.0)  # the kept epoch, not the last
+    assert (r["tatoeba_mandarin_bleu"], r["flores200_bleu"], r["story"]) == (27.25, 5.64, {"greedy": "…"})

@@ -4,7 +4,7 @@
     python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
-checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments}.json, and
+checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,transformer_recipes}.json, and
 rewrites the text between the <!-- results:start --> and <!-- results:end -->
 markers. Every number comes from those files, except the published reference rows
 (Helsinki-NLP opus-mt-zh-en: BLEU 36.1 / chrF 54.8 on Tatoeba-test v2020-07-28;
@@ -52,6 +52,24 @@ def mix_experiments(runs: list[Path]) -> dict:
     return {"note": "small Transformers (settings per run below), one epoch each, same seed and compute; scored greedily on the same seeded sample of the "
                     "validation split (all corpora; 'tatoeba' = its Tatoeba part). The valid sources carry their "
                     "corpus tag in the tagged run.", "runs": rows}
+
+
+def recipe_runs(runs: list[Path]) -> dict:
+    """Summarise finished, evaluated checkpoints of one model trained with different recipes: what each
+    recipe changed, its measured minutes, its best valid epoch and its test scores and story translations."""
+    rows = []
+    for run in runs:
+        tr, log, m = _load(run / "training.json"), _load(run / "train_log.json"), _load(run / "metrics.json")
+        best = next(h for h in log["history"] if h["epoch"] == log["best_epoch"])
+        rows.append({"run": run.name, "command": tr["command"], "epochs": tr["epochs"], "long_examples": tr["long_examples"],
+                     "training_min": round(log["training_time_s"] / 60, 1), "best_epoch": log["best_epoch"],
+                     "valid_bleu": best["valid_bleu"], "valid_chrf": best["valid_chrf"],
+                     "valid_bleu_tatoeba": best["valid_bleu_tatoeba"], "decoding": m["decoding"],
+                     "tatoeba_bleu": m["bleu"], "tatoeba_mandarin_bleu": m["bleu_mandarin"],
+                     "flores200_bleu": m["flores200"]["bleu"], "flores200_chrf": m["flores200"]["chrf"], "story": m["story"]})
+    return {"note": "the same data, seed, model and hyper-parameters otherwise, each run on the 2-core CPU with 2 threads; "
+                    "valid scores are the best epoch's (greedy, the seeded valid sample), test scores with the decoding "
+                    "chosen on valid", "runs": rows}
 
 
 def _targets(met: dict) -> list[tuple[str, bool, str]]:
@@ -221,6 +239,14 @@ def render(root: Path) -> str:
                 f"wall-clock after loading the data ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads) for "
                 f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
                 f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
+    recipes = _load(root / "transformer_recipes.json")
+    if recipes:
+        out += ["The Transformer's recipes (`checkpoints/transformer_recipes.json`; " + recipes["note"] + "):", "",
+                "| run | epochs | long examples | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
+                "|---|---|---|---|---|---|---|---|---|",
+                *[f"| {r['run']} | {r['epochs']} | {'comma chain' if 'comma chain' in r['long_examples'] else 'plain'} | "
+                  f"{r['training_min']} | {r['best_epoch']} | {r['valid_bleu']} / {r['valid_chrf']} | {r['tatoeba_bleu']} | "
+                  f"{r['tatoeba_mandarin_bleu']} | {r['flores200_bleu']} / {r['flores200_chrf']} |" for r in recipes["runs"]], ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
     if thr:
         out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
@@ -258,6 +284,8 @@ def render(root: Path) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
+    p.add_argument("--recipe-runs", nargs="*", help="evaluated Transformer checkpoints trained with different recipes "
+                                                     "-> checkpoints/transformer_recipes.json")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
     args = p.parse_args(argv)
     if args.quick_run:
@@ -269,6 +297,9 @@ def main(argv=None) -> int:
             "history": [{k: h.get(k) for k in ("epoch", "valid_bleu", "valid_chrf", "valid_bleu_tatoeba",
                                                 "valid_chrf_tatoeba")} for h in log["history"]],
         }, indent=2) + "\n")
+    if args.recipe_runs:
+        Path("checkpoints/transformer_recipes.json").write_text(
+            json.dumps(recipe_runs([Path(r) for r in args.recipe_runs]), indent=2, ensure_ascii=False) + "\n")
     if args.mix_runs:
         Path("checkpoints/mix_experiments.json").write_text(
             json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")

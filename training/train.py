@@ -149,6 +149,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
     args = p.parse_args(argv)
     args.batch_tokens = args.batch_tokens or DEFAULT_BATCH_TOKENS[args.model]
+    args.long_examples = args.long_examples or LONG_EXAMPLES[args.model]
     if args.preset == "quick":  # explicit flags still win
         given = argv if argv is not None else sys.argv
         for k in ("epochs", "warmup", "lr", "en_vocab"):
@@ -312,7 +313,7 @@ def prepare_data(args, log):
     for name in CONCAT_CORPORA:
         if name in train_by:
             joined = add_concatenations(train_by[name], args.concat_fraction, args.seed,
-                                        comma_chain=long_examples(args) == "comma")[len(train_by[name]):]
+                                        comma_chain=args.long_examples == "comma")[len(train_by[name]):]
             train_by[name + "_concat"] = joined
             stats["concatenated_examples"] = len(joined)
             log(f"added {len(joined):,} long examples joining 2-4 random {name} training pairs")
@@ -344,11 +345,6 @@ def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags:
     n_bleu = args.valid_bleu_sentences or 500
     bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
     return train_ex_by, valid_ex, bleu_idx
-
-
-def long_examples(args) -> str:
-    """'comma' or 'plain': --long-examples, else the model's default (LONG_EXAMPLES)."""
-    return args.long_examples or LONG_EXAMPLES[args.model]
 
 
 def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
@@ -415,7 +411,7 @@ def main(argv=None) -> int:
     run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
                     "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
                     "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "long_examples": long_examples(args), "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+                    "long_examples": args.long_examples, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
                 "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
     if args.resume:
@@ -443,7 +439,7 @@ def main(argv=None) -> int:
                                "valid_unk_rate": round(valid_unk, 5)},
                      "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
                      "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
-                                      + ("as one comma chain" if long_examples(args) == "comma" else "directly")
+                                      + ("as one comma chain" if args.long_examples == "comma" else "directly")
                                       + ", the English with a space), at most 100 Chinese characters",
                      **data_stats}
     extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
