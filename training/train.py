@@ -44,6 +44,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load as load_tensors, save as save_tensors
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from tqdm import tqdm
 
 from dawn.card import write_model_card
@@ -83,12 +84,18 @@ CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
 # "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
 # was tried); each model's default is the join its committed checkpoint was trained with.
 LONG_EXAMPLES = {"lstm": "plain", "lstm_attention": "plain", "transformer": "comma"}
+# Exponential moving average of the weights (Polyak averaging): after every step
+#     ema <- decay * ema + (1 - decay) * weights
+# i.e. an average over roughly the last 1 / (1 - decay) steps, which smooths out the noise of the last
+# updates. When on, validation and the saved checkpoint use the averaged weights. 0 = off; the committed
+# LSTMs were trained without it.
+EMA_DECAY = {"lstm": 0.0, "lstm_attention": 0.0, "transformer": 0.9995}
 MAX_ZH_CHARS = 120         # longer training pairs (mostly Python docs paragraphs) are skipped
 
 # --preset quick: a usable model in about ten minutes on this CPU, for trying retraining.
 # Mostly everyday sentences (Tatoeba and the small story/grammar corpora), a little Wikipedia, no Bible
 # or Python docs: what a small model can learn in ten minutes.
-QUICK = {"epochs": 3, "warmup": 200, "lr": 1e-3, "en_vocab": 4000,
+QUICK = {"epochs": 3, "warmup": 200, "lr": 1e-3, "en_vocab": 4000, "ema": 0.0,
          "mix": {"bible_cuvs_kjv": 0.0, "python_docs_zhcn": 0.0, "mlqe_pe_wiki": 0.2, "tico19": 0.2, "xquad_wiki": 0.2,
                  "ud_pud_zh_trad": 0.2, "cmn": 1.0},
          "lstm": dict(d_model=256, n_layers=2), "lstm_attention": dict(d_embed=128, d_enc=128, d_dec=256, d_attn=128,
@@ -137,6 +144,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the Tatoeba training pairs")
     p.add_argument("--long-examples", choices=["comma", "plain"], default=None,
                    help=f"join a long example's Chinese sentences as one comma chain or side by side (default: {LONG_EXAMPLES})")
+    p.add_argument("--ema", type=float, default=None,
+                   help=f"decay of the exponential moving average of the weights that is validated and saved; 0 = off "
+                        f"(default: {EMA_DECAY})")
     p.add_argument("--zh-coverage", type=float, default=0.9995,
                    help="keep the most frequent Chinese characters covering this share of the training text")
     p.add_argument("--en-vocab", type=int, default=8000, help="English BPE vocabulary size")
@@ -152,9 +162,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     args.long_examples = args.long_examples or LONG_EXAMPLES[args.model]
     if args.preset == "quick":  # explicit flags still win
         given = argv if argv is not None else sys.argv
-        for k in ("epochs", "warmup", "lr", "en_vocab"):
+        for k in ("epochs", "warmup", "lr", "en_vocab", "ema"):
             if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
                 setattr(args, k, QUICK[k])
+    args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
+    if not 0.0 <= args.ema < 1.0:
+        p.error(f"--ema must be in [0, 1), got {args.ema}")
     return args
 
 
@@ -250,13 +263,16 @@ def valid_translations(model, tokenizer: PairTokenizer, sources: list[list[int]]
 
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
 
-def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer) -> None:
+def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None) -> None:
     tensors = {"rng/torch": torch.get_rng_state()}
+    if ema is not None:
+        tensors["ema/n_averaged"] = ema.n_averaged
     for i, s in optimizer.state_dict()["state"].items():
         for k, v in s.items():
             tensors[f"opt/{i}/{k}"] = v if torch.is_tensor(v) else torch.tensor(v)
     write_files_atomically(state_dir, {
         "model.safetensors": state_dict_bytes(model),                     # fp32: exact resume
+        **({"ema.safetensors": state_dict_bytes(ema.module)} if ema is not None else {}),
         "optimizer.safetensors": save_tensors({k: v.contiguous() for k, v in tensors.items()}),
         "progress.json": json.dumps({**progress, "python_random": _jsonable(random.getstate())}).encode(),
         **tokenizer.to_files(),
@@ -271,9 +287,12 @@ def _tupled(x):
     return tuple(_tupled(v) for v in x) if isinstance(x, list) else x
 
 
-def load_state(state_dir: Path, model, optimizer) -> dict:
+def load_state(state_dir: Path, model, optimizer, ema=None) -> dict:
     load_weights(model, (state_dir / "model.safetensors").read_bytes(), state_dir / "model.safetensors")
     tensors = load_tensors((state_dir / "optimizer.safetensors").read_bytes())
+    if ema is not None:
+        load_weights(ema.module, (state_dir / "ema.safetensors").read_bytes(), state_dir / "ema.safetensors")
+        ema.n_averaged.copy_(tensors["ema/n_averaged"])
     opt = optimizer.state_dict()
     opt["state"] = {}
     for key, v in tensors.items():
@@ -406,17 +425,19 @@ def main(argv=None) -> int:
                                                args.batch_tokens, seed=args.seed * 1000 + epoch)
     total_steps = sum(len(epoch_batches(e)) for e in range(epochs))
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(args.ema)) if args.ema else None
+    best_model = ema.module if ema is not None else model   # the weights that are validated and saved
 
     # what must not change between a run and its resumption, or the "same weights" promise breaks
     run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
                     "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
                     "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "long_examples": args.long_examples, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+                    "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
                 "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
     if args.resume:
         try:
-            progress = load_state(state_dir, model, optimizer)
+            progress = load_state(state_dir, model, optimizer, ema)
         except (OSError, ValueError, KeyError) as e:
             log(f"error: the saved state in {state_dir} cannot be read ({e}); start again without --resume")
             return 2
@@ -432,7 +453,7 @@ def main(argv=None) -> int:
                      "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
                      **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
                                                      "valid_fraction", "valid_per_corpus", "concat_fraction",
-                                                     "zh_coverage", "en_vocab", "max_train_pairs")},
+                                                     "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
                      "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
                      "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
                                "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
@@ -468,6 +489,8 @@ def main(argv=None) -> int:
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
             loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
+            if ema is not None:
+                ema.update_parameters(model)
             n_tok = int((tgt_out != PAD).sum())
             progress["epoch_loss"] += loss.item() * n_tok
             progress["epoch_tokens"] += n_tok
@@ -482,15 +505,17 @@ def main(argv=None) -> int:
             if progress["step"] == fault_step:
                 os.kill(os.getpid(), signal.SIGKILL)
             if stop["signal"] is not None or progress["step"] % args.save_every == 0:
-                save_state(state_dir, model, optimizer, progress, tokenizer)
+                save_state(state_dir, model, optimizer, progress, tokenizer, ema)
             if stop["signal"] is not None:
                 bar.close()
                 log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
                 return 130
 
         # end of epoch: validation, best checkpoint, log
-        valid_loss = evaluate_loss(model, valid_ex, args.batch_tokens, device)
-        hyps = valid_translations(model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
+        valid_loss = evaluate_loss(best_model, valid_ex, args.batch_tokens, device)
+        # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
+        raw_loss = {"valid_loss_raw": round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)} if ema else {}
+        hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
         refs = [en for _, en in valid_bleu_set]
         scores = corpus_scores(hyps, refs)
         valid_bleu = scores["bleu"]
@@ -498,7 +523,7 @@ def main(argv=None) -> int:
         cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
         entry = {"epoch": epoch + 1, "step": progress["step"],
                  "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
-                 "valid_loss": round(valid_loss, 4), "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
+                 "valid_loss": round(valid_loss, 4), **raw_loss, "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
                  "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
                  "lr": round(optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
                  "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
@@ -521,12 +546,12 @@ def main(argv=None) -> int:
         log_bytes = json.dumps(log_json, indent=2).encode()
         if improved:
             training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
-            save_checkpoint(out, model.hub_module, model.hub_config(),
+            save_checkpoint(out, best_model.hub_module, best_model.hub_config(),
                             {**tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
                              TRAINING: json.dumps(training_info, indent=2, ensure_ascii=False).encode()})
         else:
             update_file(out, "train_log.json", log_bytes)
-        save_state(state_dir, model, optimizer, progress, tokenizer)
+        save_state(state_dir, model, optimizer, progress, tokenizer, ema)
     bar.close()
     write_model_card(out)
     log(f"done in {progress['elapsed_s'] / 60:.1f} min; best valid BLEU {progress['best_bleu']:.2f} "
