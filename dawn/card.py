@@ -160,12 +160,15 @@ def write_model_card(directory: str | Path) -> str:
         "## Training", "", f"```\n{tr['command']}\n```",
         f"- Seed {tr['seed']}, {tr['epochs']} epochs, AdamW peak lr {tr['lr']} (warm-up {tr['warmup']} steps, cosine), "
         f"batches of ≤{tr['batch_tokens']} tokens, label smoothing {tr['label_smoothing']}, {log['precision']}.",
+        *([f"- Weights averaged while training (EMA, decay {tr['ema']}: ema ← {tr['ema']}·ema + {1 - tr['ema']:.4g}·weights "
+           "after every step); validated and saved are the averaged weights."] if tr.get("ema") else []),
         *_time_lines(d, tr, log),
         f"- Kept: epoch {log['best_epoch']} (best valid BLEU, greedy, on {log.get('valid_bleu_sentences', 'the')} "
         f"valid sentences from all corpora): valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}.", "",
         "| epoch | train loss | valid loss | valid BLEU | valid BLEU (Tatoeba part) | target tok/s |",
         "|---|---|---|---|---|---|",
-        *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']} | {h['valid_bleu']} | "
+        *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']}"
+          + (f" (raw weights {h['valid_loss_raw']})" if "valid_loss_raw" in h else "") + f" | {h['valid_bleu']} | "
           f"{h.get('valid_bleu_tatoeba', '–')} | {h['train_tokens_per_s']:,} |" for h in log["history"]], "",
     ]
     if metrics:

@@ -39,7 +39,7 @@ def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     history = [{"epoch": e, "valid_bleu": b, "valid_chrf": 30.0 + e, "valid_bleu_tatoeba": 20.0 + e} for e, b in
                [(1, 5.0), (2, 9.5), (3, 9.1)]]
     files = {"training.json": {"command": "python -m training.train …", "epochs": 3,
-                               "long_examples": "… (the Chinese as one comma chain, …) …"},
+                               "long_examples": "… (the Chinese as one comma chain, …) …", "ema": 0.9995},
              "train_log.json": {"history": history, "best_epoch": 2, "training_time_s": 6690.0},
              "metrics.json": {"decoding": "beam 4", "bleu": 24.58, "bleu_mandarin": 27.25,
                               "flores200": {"bleu": 5.64, "chrf": 28.87}, "story": {"greedy": "…"}}}
@@ -49,3 +49,16 @@ def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     assert (r["run"], r["epochs"], r["training_min"], r["best_epoch"]) == ("11ep_comma", 3, 111.5, 2)
     assert (r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"]) == (9.5, 32.0, 22.0)  # the kept epoch, not the last
     assert (r["tatoeba_mandarin_bleu"], r["flores200_bleu"], r["story"]) == (27.25, 5.64, {"greedy": "…"})
+    assert r["ema"] == 0.9995
+
+
+def test_recipe_runs_leave_the_test_scores_of_a_run_rejected_on_validation_empty(tmp_path):
+    run = tmp_path / "rejected"
+    run.mkdir()
+    (run / "training.json").write_text(json.dumps({"command": "…", "epochs": 1, "long_examples": "…"}))
+    (run / "train_log.json").write_text(json.dumps({"history": [{"epoch": 1, "valid_bleu": 3.0, "valid_chrf": 20.0,
+                                                                 "valid_bleu_tatoeba": 9.0}],
+                                                    "best_epoch": 1, "training_time_s": 60.0}))
+    (r,) = recipe_runs([run])["runs"]                                  # no metrics.json: never evaluated
+    assert (r["valid_bleu"], r["ema"]) == (3.0, 0.0)
+    assert (r["tatoeba_bleu"], r["flores200_bleu"], r["story"]) == (None, None, None)

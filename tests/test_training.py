@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from tiny_corpus import ROOT, make_pairs
 
+from safetensors.torch import load_file
+
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
 from dawn.tokenizer import BOS, PAD, PairTokenizer
@@ -152,7 +154,8 @@ def test_resume_after_sigkill_reaches_the_same_weights(kind, tmp_path, train_arg
     # The state is saved every 3 steps and at each epoch's end. Killed 4 steps into epoch 2, training
     # resumes from the last save and must redo the lost steps identically. The LSTM with attention
     # also draws a fractional corpus mix (1.5): each epoch a different random half is seen twice.
-    extra = ["--epochs", "3"] + (["--mix", "corpus=1.5"] if kind == "lstm_attention" else [])
+    # The Transformer also keeps a weight average (--ema), which must resume exactly too.
+    extra = ["--epochs", "3"] + {"lstm_attention": ["--mix", "corpus=1.5"], "transformer": ["--ema", "0.9"]}.get(kind, [])
     reference, interrupted = tmp_path / "reference", tmp_path / "interrupted"
     assert run_train(train_argv(kind, reference, *extra)) == 0
     per_epoch = json.loads((reference / "train_log.json").read_text())["history"][0]["step"]
@@ -168,11 +171,29 @@ def test_resume_after_sigkill_reaches_the_same_weights(kind, tmp_path, train_arg
     assert [h["epoch"] for h in progress["history"]] == [1]
 
     assert run_train(argv + ["--resume"]) == 0
-    for name in ("model.safetensors", f"{STATE_DIR}/model.safetensors", f"{STATE_DIR}/optimizer.safetensors",
-                 "tokenizer.json", "tokenizer_config.json"):
+    state_files = ["model.safetensors", "optimizer.safetensors"] + (["ema.safetensors"] if kind == "transformer" else [])
+    for name in ["model.safetensors", "tokenizer.json", "tokenizer_config.json"] + [f"{STATE_DIR}/{f}" for f in state_files]:
         assert (interrupted / name).read_bytes() == (reference / name).read_bytes(), name
     assert _history(interrupted) == _history(reference)
     verify_checkpoint(interrupted)
+
+
+@pytest.mark.parametrize("decay", [0.0, 0.5])
+def test_ema_validates_and_saves_the_averaged_weights(decay, tmp_path, train_argv, run_train):
+    # ema <- decay * ema + (1 - decay) * weights after every step; with --ema 0 the raw weights are kept
+    out = tmp_path / "ema"
+    assert run_train(train_argv("transformer", out, "--epochs", "1", "--lr", "0.02", "--ema", str(decay))) == 0
+    saved = load_translator(out).model.state_dict()                        # stored fp16, loaded as fp32
+    raw = load_file(out / STATE_DIR / "model.safetensors")                 # fp32, the optimizer's weights
+    assert json.loads((out / "training.json").read_text())["ema"] == decay
+    (entry,) = json.loads((out / "train_log.json").read_text())["history"]
+    assert ("valid_loss_raw" in entry) == bool(decay)
+    assert (out / STATE_DIR / "ema.safetensors").exists() == bool(decay)
+    kept = load_file(out / STATE_DIR / "ema.safetensors") if decay else raw
+    shared = [k for k in saved if k in kept]
+    assert shared and all(torch.allclose(saved[k], kept[k], atol=1e-3, rtol=1e-2) for k in shared)
+    if decay:  # the average lags behind the last step's weights
+        assert max((raw[k] - kept[k]).abs().max().item() for k in shared) > 0.01
 
 
 def test_resume_without_saved_state_is_refused(tmp_path, train_argv, run_train, capsys):

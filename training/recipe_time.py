@@ -8,9 +8,11 @@ the same code as `training.train` (same seed, mix, tags, batches), counts the ta
 tokens of every epoch, and times, with the recipe's own settings (bf16 autocast,
 batch size) and --threads:
 
-    - `--steps` real training steps (forward, backward, AdamW) of epoch 1's batches, spread
+    - `--steps` real training steps (forward, backward, AdamW, the weight average if the recipe keeps one)
+      of epoch 1's batches, spread
       over the whole epoch (every k-th batch, so short and long batches are both timed),
-    - one end-of-epoch validation (valid loss + greedy valid BLEU on the same sentences).
+    - one end-of-epoch validation (valid loss + greedy valid BLEU on the same sentences; with a weight
+      average also the raw weights' valid loss).
 
     estimated wall time = Σ_epochs target tokens / (timed target tokens / timed seconds)
                           + epochs × validation seconds
@@ -35,7 +37,7 @@ import torch
 from dawn.tokenizer import PAD
 from dawn.translator import build_model, load_translator
 from training.train import (bf16_supported, collate, encode_examples, epoch_examples, evaluate_loss, make_batches,
-                            mix_and_tags, parse_args, prepare_data, train_step, valid_translations)
+                            make_ema, mix_and_tags, parse_args, prepare_data, train_step, valid_translations)
 
 
 def recipe_args(training: dict) -> argparse.Namespace:
@@ -63,20 +65,26 @@ def measure(checkpoint: Path, steps: int) -> dict:
     timed = batches[:: max(1, len(batches) // steps)][:steps]
     model = build_model(tr["model_type"], tr["model_config"]).train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    ema = make_ema(model, args.ema)
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(torch.device("cpu")))
     for idx in timed[:2]:                            # warm-up (allocator, oneDNN kernels)
         train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, use_bf16)
+        if ema is not None:
+            ema.update_parameters(model)
     n_tok, t0, c0 = 0, time.perf_counter(), time.process_time()
     for idx in timed:
         src, mask, tgt_in, tgt_out = collate(examples, idx)
         train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
+        if ema is not None:
+            ema.update_parameters(model)
         n_tok += int((tgt_out != PAD).sum())
     train_wall, train_cpu = time.perf_counter() - t0, time.process_time() - c0
 
     # one validation, as at the end of every epoch, with the trained model
     trained = translator.model
     t0 = time.perf_counter()
-    evaluate_loss(trained, valid_ex, args.batch_tokens)
+    for _ in range(2 if ema is not None else 1):      # with a weight average: averaged and raw weights' loss
+        evaluate_loss(trained, valid_ex, args.batch_tokens)
     valid_translations(trained, tokenizer, [valid_ex[i][0] for i in bleu_idx])
     valid_wall = time.perf_counter() - t0
 

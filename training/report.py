@@ -55,13 +55,18 @@ def mix_experiments(runs: list[Path]) -> dict:
 
 
 def recipe_runs(runs: list[Path]) -> dict:
-    """Summarise finished, evaluated checkpoints of one model trained with different recipes: what each
-    recipe changed, its measured minutes, its best valid epoch and its test scores and story translations."""
+    """Summarise finished checkpoints of one model trained with different recipes: what each recipe
+    changed, its measured minutes, its best valid epoch and, for runs that were kept and evaluated
+    (a metrics.json), their test scores and story translations. A run that was not committed is
+    never read on the test sets: its test fields are None."""
     rows = []
     for run in runs:
         tr, log, m = _load(run / "training.json"), _load(run / "train_log.json"), _load(run / "metrics.json")
+        m = m or {"decoding": None, "bleu": None, "bleu_mandarin": None, "flores200": {"bleu": None, "chrf": None},
+                  "story": None}
         best = next(h for h in log["history"] if h["epoch"] == log["best_epoch"])
         rows.append({"run": run.name, "command": tr["command"], "epochs": tr["epochs"], "long_examples": tr["long_examples"],
+                     "ema": tr.get("ema", 0.0),
                      "training_min": round(log["training_time_s"] / 60, 1), "best_epoch": log["best_epoch"],
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best["valid_chrf"],
                      "valid_bleu_tatoeba": best["valid_bleu_tatoeba"], "decoding": m["decoding"],
@@ -69,7 +74,7 @@ def recipe_runs(runs: list[Path]) -> dict:
                      "flores200_bleu": m["flores200"]["bleu"], "flores200_chrf": m["flores200"]["chrf"], "story": m["story"]})
     return {"note": "the same data, seed, model and hyper-parameters otherwise, each run on the 2-core CPU with 2 threads; "
                     "valid scores are the best epoch's (greedy, the seeded valid sample), test scores with the decoding "
-                    "chosen on valid", "runs": rows}
+                    "chosen on valid, only for runs that were committed ('–': not committed, never read on the test sets)", "runs": rows}
 
 
 def _targets(met: dict) -> list[tuple[str, bool, str]]:
@@ -242,11 +247,12 @@ def render(root: Path) -> str:
     recipes = _load(root / "transformer_recipes.json")
     if recipes:
         out += ["The Transformer's recipes (`checkpoints/transformer_recipes.json`; " + recipes["note"] + "):", "",
-                "| run | epochs | long examples | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
-                "|---|---|---|---|---|---|---|---|---|",
+                "| run | epochs | long examples | weight EMA | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
+                "|---|---|---|---|---|---|---|---|---|---|",
                 *[f"| {r['run']} | {r['epochs']} | {'comma chain' if 'comma chain' in r['long_examples'] else 'plain'} | "
-                  f"{r['training_min']} | {r['best_epoch']} | {r['valid_bleu']} / {r['valid_chrf']} | {r['tatoeba_bleu']} | "
-                  f"{r['tatoeba_mandarin_bleu']} | {r['flores200_bleu']} / {r['flores200_chrf']} |" for r in recipes["runs"]], ""]
+                  f"{r.get('ema') or 'off'} | {r['training_min']} | {r['best_epoch']} | {r['valid_bleu']} / {r['valid_chrf']} | {_fmt(r['tatoeba_bleu'], 2)} | "
+                  f"{_fmt(r['tatoeba_mandarin_bleu'], 2)} | {_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)} |"
+                  for r in recipes["runs"]], ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
     if thr:
         out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
