@@ -36,8 +36,8 @@ def test_a_gpu_or_partial_run_is_judged_on_the_estimate():
 def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     run = tmp_path / "11ep_comma"
     run.mkdir()
-    history = [{"epoch": e, "valid_bleu": b, "valid_chrf": 30.0 + e, "valid_bleu_tatoeba": 20.0 + e} for e, b in
-               [(1, 5.0), (2, 9.5), (3, 9.1)]]
+    history = [{"epoch": e, "valid_loss": 5.0 - e, "valid_bleu": b, "valid_chrf": 30.0 + e, "valid_bleu_tatoeba": 20.0 + e}
+               for e, b in [(1, 5.0), (2, 9.5), (3, 9.1)]]
     files = {"training.json": {"command": "python -m training.train …", "epochs": 3,
                                "long_examples": "… (the Chinese as one comma chain, …) …", "ema": 0.9995},
              "train_log.json": {"history": history, "best_epoch": 2, "training_time_s": 6690.0},
@@ -50,15 +50,20 @@ def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     assert (r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"]) == (9.5, 32.0, 22.0)  # the kept epoch, not the last
     assert (r["tatoeba_mandarin_bleu"], r["flores200_bleu"], r["story"]) == (27.25, 5.64, {"greedy": "…"})
     assert r["ema"] == 0.9995
+    assert r["valid_by_epoch"] == [{"epoch": 1, "valid_loss": 4.0, "valid_bleu": 5.0},  # the whole curve
+                                   {"epoch": 2, "valid_loss": 3.0, "valid_bleu": 9.5},
+                                   {"epoch": 3, "valid_loss": 2.0, "valid_bleu": 9.1}]
 
 
 def test_recipe_runs_leave_the_test_scores_of_a_run_rejected_on_validation_empty(tmp_path):
     run = tmp_path / "rejected"
     run.mkdir()
     (run / "training.json").write_text(json.dumps({"command": "…", "epochs": 1, "long_examples": "…"}))
-    (run / "train_log.json").write_text(json.dumps({"history": [{"epoch": 1, "valid_bleu": 3.0, "valid_chrf": 20.0,
+    (run / "train_log.json").write_text(json.dumps({"history": [{"epoch": 1, "valid_loss": 4.1, "valid_loss_raw": 4.0,
+                                                                 "valid_bleu": 3.0, "valid_chrf": 20.0,
                                                                  "valid_bleu_tatoeba": 9.0}],
                                                     "best_epoch": 1, "training_time_s": 60.0}))
     (r,) = recipe_runs([run])["runs"]                                  # no metrics.json: never evaluated
     assert (r["valid_bleu"], r["ema"]) == (3.0, 0.0)
+    assert r["valid_by_epoch"] == [{"epoch": 1, "valid_loss": 4.1, "valid_loss_raw": 4.0, "valid_bleu": 3.0}]
     assert (r["tatoeba_bleu"], r["flores200_bleu"], r["story"]) == (None, None, None)

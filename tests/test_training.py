@@ -12,9 +12,8 @@ import sys
 import pytest
 import torch
 import torch.nn.functional as F
-from tiny_corpus import ROOT, make_pairs
-
 from safetensors.torch import load_file
+from tiny_corpus import ROOT, make_pairs
 
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len

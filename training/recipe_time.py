@@ -68,15 +68,11 @@ def measure(checkpoint: Path, steps: int) -> dict:
     ema = make_ema(model, args.ema)
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(torch.device("cpu")))
     for idx in timed[:2]:                            # warm-up (allocator, oneDNN kernels)
-        train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, use_bf16)
-        if ema is not None:
-            ema.update_parameters(model)
+        train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, use_bf16, ema)
     n_tok, t0, c0 = 0, time.perf_counter(), time.process_time()
     for idx in timed:
         src, mask, tgt_in, tgt_out = collate(examples, idx)
-        train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
-        if ema is not None:
-            ema.update_parameters(model)
+        train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16, ema)
         n_tok += int((tgt_out != PAD).sum())
     train_wall, train_cpu = time.perf_counter() - t0, time.process_time() - c0
 

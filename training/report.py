@@ -69,7 +69,10 @@ def recipe_runs(runs: list[Path]) -> dict:
                      "ema": tr.get("ema", 0.0),
                      "training_min": round(log["training_time_s"] / 60, 1), "best_epoch": log["best_epoch"],
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best["valid_chrf"],
-                     "valid_bleu_tatoeba": best["valid_bleu_tatoeba"], "decoding": m["decoding"],
+                     "valid_bleu_tatoeba": best["valid_bleu_tatoeba"],
+                     "valid_by_epoch": [{k: h[k] for k in ("epoch", "valid_loss", "valid_loss_raw", "valid_bleu") if k in h}
+                                        for h in log["history"]],
+                     "decoding": m["decoding"],
                      "tatoeba_bleu": m["bleu"], "tatoeba_mandarin_bleu": m["bleu_mandarin"],
                      "flores200_bleu": m["flores200"]["bleu"], "flores200_chrf": m["flores200"]["chrf"], "story": m["story"]})
     return {"note": "the same data, seed, model and hyper-parameters otherwise, each run on the 2-core CPU with 2 threads; "

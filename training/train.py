@@ -214,8 +214,10 @@ def bf16_supported(device: torch.device) -> bool:
     return torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
-def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool) -> torch.Tensor:
-    """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW."""
+def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool,
+               ema: AveragedModel | None = None) -> torch.Tensor:
+    """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW,
+    then the weight average (make_ema) when one is kept."""
     with torch.autocast(src.device.type, dtype=torch.bfloat16, enabled=use_bf16):
         logits = model(src, mask, tgt_in)                                      # (B, T, V)
     loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
@@ -224,6 +226,8 @@ def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: fl
     loss.backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
+    if ema is not None:
+        ema.update_parameters(model)
     return loss
 
 
@@ -498,9 +502,7 @@ def main(argv=None) -> int:
             src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, batches[b]))
             for group in optimizer.param_groups:
                 group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
-            loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16)
-            if ema is not None:
-                ema.update_parameters(model)
+            loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16, ema)
             n_tok = int((tgt_out != PAD).sum())
             progress["epoch_loss"] += loss.item() * n_tok
             progress["epoch_tokens"] += n_tok
@@ -524,7 +526,7 @@ def main(argv=None) -> int:
         # end of epoch: validation, best checkpoint, log
         valid_loss = evaluate_loss(best_model, valid_ex, args.batch_tokens, device)
         # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
-        raw_loss = {"valid_loss_raw": round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)} if ema else {}
+        raw_loss = {"valid_loss_raw": round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)} if ema is not None else {}
         hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
         refs = [en for _, en in valid_bleu_set]
         scores = corpus_scores(hyps, refs)
