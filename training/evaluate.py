@@ -48,14 +48,16 @@ BEAM_CHOICES = (1, 4)
 ORDER = ("lstm", "lstm_attention", "transformer")  # historical order, for comparisons
 
 
-def translate_all(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str) -> list[str]:
+def translate_all(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
+                  length_penalty: float = 1.0) -> list[str]:
     """Batched decoding, longest sentences first (less padding), results in input order."""
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
     out = [""] * len(sentences)
     with tqdm(total=len(sentences), desc=desc, unit="sent", file=sys.stderr, dynamic_ncols=True) as bar:
         for i in range(0, len(order), batch_size):
             idx = order[i: i + batch_size]
-            for j, hyp in zip(idx, translator.translate_batch([sentences[j] for j in idx], beam_size=beam_size)):
+            batch = translator.translate_batch([sentences[j] for j in idx], beam_size, length_penalty)
+            for j, hyp in zip(idx, batch):
                 out[j] = hyp
             bar.update(len(idx))
     return out

@@ -1,0 +1,81 @@
+"""The length-penalty sweep (training/length_penalty.py) and the penalty's way into beam search."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sacrebleu
+from tiny_corpus import make_pairs, train_args, write_test_set, write_tsv
+
+import dawn.translator
+from dawn import load_translator
+from dawn.translator import Translator
+
+
+def test_translate_batch_hands_the_length_penalty_to_beam_search(make_model, tokenizer, monkeypatch):
+    seen = []
+    real = dawn.translator.beam_search
+
+    def spy(model, src, mask, beam_size, length_penalty=1.0, trace=None):
+        seen.append((beam_size, length_penalty))
+        return real(model, src, mask, beam_size, length_penalty=length_penalty, trace=trace)
+
+    monkeypatch.setattr(dawn.translator, "beam_search", spy)
+    t = Translator(make_model("transformer"), tokenizer, "transformer", {})
+    t.translate_batch(["我喜欢猫。"], beam_size=3, length_penalty=2.5)
+    t.translate_batch(["我喜欢猫。"], beam_size=3)
+    t.translate_batch(["我喜欢猫。"], beam_size=1, length_penalty=2.5)  # greedy: no beam search at all
+    assert seen == [(3, 2.5), (3, 1.0)]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, datasets_cache):
+    """A tiny Transformer trained for a few epochs, and a three-sentence stand-in for FLORES."""
+    from training.train import main
+    d = tmp_path_factory.mktemp("length_penalty")
+    corpus = write_tsv(d / "corpus.tsv", make_pairs())
+    write_test_set(d / "tests" / "t", ["他有鱼。"], ["A sentence that is not in the corpus."])
+    assert main(train_args("transformer", corpus, d / "tests", d / "transformer", "--epochs", "6", "--lr", "0.01")) == 0
+    flores = d / "flores"
+    flores.mkdir()
+    (flores / "zho_Hans.devtest").write_text("我喜欢猫。\n你要书。\n他有鱼。\n", encoding="utf-8")
+    (flores / "eng_Latn.devtest").write_text("I like cats.\nYou want a book.\nHe has a fish.\n", encoding="utf-8")
+    return d / "transformer", flores
+
+
+def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path):
+    from training.evaluate import translate_all, valid_sample
+    from training.length_penalty import main
+    ckpt, flores = trained
+    out = tmp_path / "lp.json"
+    assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--penalties", "0.0", "1.0", "4.0",
+                 "--beam-size", "3", "--threads", "1", "--out", str(out)]) == 0
+    report = json.loads(out.read_text())
+    r = report["models"]["transformer"]
+    assert [row["length_penalty"] for row in r["rows"]] == [0.0, 1.0, 4.0]
+    assert r["beam_size"] == 3 and r["n_valid"] > 0
+    # α = 1.0 is exactly training.evaluate's beam decoding of the same validation sample
+    t = load_translator(ckpt)
+    pairs = valid_sample(t)
+    hyps = translate_all(t, [z for z, _ in pairs], 3, 64, "test")
+    expected = sacrebleu.corpus_bleu(hyps, [[e for _, e in pairs]])
+    assert r["rows"][1]["valid"]["bleu"] == round(expected.score, 2)
+    assert r["rows"][1]["valid"]["length_ratio"] == round(expected.sys_len / expected.ref_len, 3)
+    for row in r["rows"]:
+        assert 0 <= row["flores200"]["bleu"] <= 100 and 0 < row["flores200"]["brevity_penalty"] <= 1
+    best = max(r["rows"], key=lambda row: (row["valid"]["bleu"], -abs(row["length_penalty"] - 1.0)))
+    assert r["best_on_valid"] == best["length_penalty"]
+    assert ("best_vs_1.0_on_valid" in r) == (r["best_on_valid"] != 1.0)
+    assert report["chosen_on"].startswith("each model's validation sample")
+
+
+def test_sweep_refuses_bad_input_with_a_message(trained, tmp_path, capsys):
+    from training.length_penalty import main
+    ckpt, _ = trained
+    out = tmp_path / "lp.json"
+    assert main(["--checkpoint", str(ckpt), "--flores", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert "error:" in capsys.readouterr().err and not out.exists()
+    with pytest.raises(SystemExit) as e:
+        main(["--checkpoint", str(ckpt), "--beam-size", "1", "--out", str(out)])
+    assert e.value.code == 2 and "only changes beam search" in capsys.readouterr().err
