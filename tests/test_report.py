@@ -38,15 +38,16 @@ def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     run.mkdir()
     history = [{"epoch": e, "valid_loss": 5.0 - e, "valid_bleu": b, "valid_chrf": 30.0 + e, "valid_bleu_tatoeba": 20.0 + e}
                for e, b in [(1, 5.0), (2, 9.5), (3, 9.1)]]
-    files = {"training.json": {"command": "python -m training.train …", "epochs": 3,
+    files = {"training.json": {"model_type": "transformer", "command": "python -m training.train …", "epochs": 3,
                                "long_examples": "… (the Chinese as one comma chain, …) …", "ema": 0.9995},
-             "train_log.json": {"history": history, "best_epoch": 2, "training_time_s": 6690.0},
+             "train_log.json": {"history": history, "best_epoch": 2, "training_time_s": 6690.0, "machine": "2-core CPU"},
              "metrics.json": {"decoding": "beam 4", "bleu": 24.58, "bleu_mandarin": 27.25,
                               "flores200": {"bleu": 5.64, "chrf": 28.87}, "story": {"greedy": "…"}}}
     for name, content in files.items():
         (run / name).write_text(json.dumps(content))
     (r,) = recipe_runs([run])["runs"]
     assert (r["run"], r["epochs"], r["training_min"], r["best_epoch"]) == ("11ep_comma", 3, 111.5, 2)
+    assert (r["model"], r["trained_on"]) == ("transformer", "2-core CPU")
     assert (r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"]) == (9.5, 32.0, 22.0)  # the kept epoch, not the last
     assert (r["tatoeba_mandarin_bleu"], r["flores200_bleu"], r["story"]) == (27.25, 5.64, {"greedy": "…"})
     assert r["ema"] == 0.9995
@@ -67,3 +68,17 @@ def test_recipe_runs_leave_the_test_scores_of_a_run_rejected_on_validation_empty
     assert (r["valid_bleu"], r["ema"]) == (3.0, 0.0)
     assert r["valid_by_epoch"] == [{"epoch": 1, "valid_loss": 4.1, "valid_loss_raw": 4.0, "valid_bleu": 3.0}]
     assert (r["tatoeba_bleu"], r["flores200_bleu"], r["story"]) == (None, None, None)
+
+
+def test_recipe_runs_of_different_models_are_refused(tmp_path, monkeypatch, capsys):
+    from training.report import main
+    for name, model in (("a", "lstm"), ("b", "transformer")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "training.json").write_text(json.dumps({"model_type": model, "command": "…", "epochs": 1,
+                                                                   "long_examples": "…"}))
+        (tmp_path / name / "train_log.json").write_text(json.dumps({
+            "history": [{"epoch": 1, "valid_loss": 4.0, "valid_bleu": 3.0, "valid_chrf": 20.0, "valid_bleu_tatoeba": 9.0}],
+            "best_epoch": 1, "training_time_s": 60.0}))
+    monkeypatch.chdir(tmp_path)                                        # nothing may be written beside the real ones
+    assert main(["--recipe-runs", "a", "b"]) == 2
+    assert "one model" in capsys.readouterr().err and not (tmp_path / "checkpoints").exists()

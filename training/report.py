@@ -4,7 +4,7 @@
     python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
-checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,transformer_recipes}.json, and
+checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes}.json, and
 rewrites the text between the <!-- results:start --> and <!-- results:end -->
 markers. Every number comes from those files, except the published reference rows
 (Helsinki-NLP opus-mt-zh-en: BLEU 36.1 / chrF 54.8 on Tatoeba-test v2020-07-28;
@@ -56,16 +56,17 @@ def mix_experiments(runs: list[Path]) -> dict:
 
 def recipe_runs(runs: list[Path]) -> dict:
     """Summarise finished checkpoints of one model trained with different recipes: what each recipe
-    changed, its measured minutes, its best valid epoch and, for runs that were kept and evaluated
-    (a metrics.json), their test scores and story translations. A run that was not committed is
-    never read on the test sets: its test fields are None."""
+    changed, where it ran and its measured minutes there, its best valid epoch and, for runs that were
+    kept and evaluated (a metrics.json), their test scores and story translations. A run that was not
+    committed is never read on the test sets: its test fields are None."""
     rows = []
     for run in runs:
         tr, log, m = _load(run / "training.json"), _load(run / "train_log.json"), _load(run / "metrics.json")
         m = m or {"decoding": None, "bleu": None, "bleu_mandarin": None, "flores200": {"bleu": None, "chrf": None},
                   "story": None}
         best = next(h for h in log["history"] if h["epoch"] == log["best_epoch"])
-        rows.append({"run": run.name, "command": tr["command"], "epochs": tr["epochs"], "long_examples": tr["long_examples"],
+        rows.append({"run": run.name, "model": tr.get("model_type"), "trained_on": log.get("machine"),
+                     "command": tr["command"], "epochs": tr["epochs"], "long_examples": tr["long_examples"],
                      "ema": tr.get("ema", 0.0),
                      "training_min": round(log["training_time_s"] / 60, 1), "best_epoch": log["best_epoch"],
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best["valid_chrf"],
@@ -75,7 +76,8 @@ def recipe_runs(runs: list[Path]) -> dict:
                      "decoding": m["decoding"],
                      "tatoeba_bleu": m["bleu"], "tatoeba_mandarin_bleu": m["bleu_mandarin"],
                      "flores200_bleu": m["flores200"]["bleu"], "flores200_chrf": m["flores200"]["chrf"], "story": m["story"]})
-    return {"note": "the same data, seed, model and hyper-parameters otherwise, each run on the 2-core CPU with 2 threads; "
+    return {"note": "the same data, seed, model and hyper-parameters otherwise; minutes are measured where each run "
+                    "trained (the 2-core CPU runs with 2 threads); "
                     "valid scores are the best epoch's (greedy, the seeded valid sample), test scores with the decoding "
                     "chosen on valid, only for runs that were committed ('–': not committed, never read on the test sets)", "runs": rows}
 
@@ -247,13 +249,16 @@ def render(root: Path) -> str:
                 f"wall-clock after loading the data ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads) for "
                 f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
                 f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
-    recipes = _load(root / "transformer_recipes.json")
-    if recipes:
-        out += ["The Transformer's recipes (`checkpoints/transformer_recipes.json`; " + recipes["note"] + "):", "",
-                "| run | epochs | long examples | weight EMA | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
-                "|---|---|---|---|---|---|---|---|---|---|",
+    for model in MODELS:
+        recipes = _load(root / f"{model}_recipes.json")
+        if not recipes:
+            continue
+        out += [f"Recipes of the {LABELS[model]} (`checkpoints/{model}_recipes.json`; " + recipes["note"] + "):", "",
+                "| run | epochs | long examples | weight EMA | trained on | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
                 *[f"| {r['run']} | {r['epochs']} | {'comma chain' if 'comma chain' in r['long_examples'] else 'plain'} | "
-                  f"{r.get('ema') or 'off'} | {r['training_min']} | {r['best_epoch']} | {r['valid_bleu']} / {r['valid_chrf']} | {_fmt(r['tatoeba_bleu'], 2)} | "
+                  f"{r.get('ema') or 'off'} | {r.get('trained_on') or '2-core CPU'} | {r['training_min']} | {r['best_epoch']} | "
+                  f"{r['valid_bleu']} / {r['valid_chrf']} | {_fmt(r['tatoeba_bleu'], 2)} | "
                   f"{_fmt(r['tatoeba_mandarin_bleu'], 2)} | {_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)} |"
                   for r in recipes["runs"]], ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
@@ -293,8 +298,8 @@ def render(root: Path) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
-    p.add_argument("--recipe-runs", nargs="*", help="evaluated Transformer checkpoints trained with different recipes "
-                                                     "-> checkpoints/transformer_recipes.json")
+    p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints of one model trained with different recipes "
+                                                     "-> checkpoints/MODEL_recipes.json")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
     args = p.parse_args(argv)
     if args.quick_run:
@@ -307,8 +312,12 @@ def main(argv=None) -> int:
                                                 "valid_chrf_tatoeba")} for h in log["history"]],
         }, indent=2) + "\n")
     if args.recipe_runs:
-        Path("checkpoints/transformer_recipes.json").write_text(
-            json.dumps(recipe_runs([Path(r) for r in args.recipe_runs]), indent=2, ensure_ascii=False) + "\n")
+        recipes = recipe_runs([Path(r) for r in args.recipe_runs])
+        models = {r["model"] for r in recipes["runs"]}
+        if len(models) != 1:
+            print(f"--recipe-runs compares runs of one model, got {sorted(map(str, models))}", file=sys.stderr)
+            return 2
+        Path(f"checkpoints/{models.pop()}_recipes.json").write_text(json.dumps(recipes, indent=2, ensure_ascii=False) + "\n")
     if args.mix_runs:
         Path("checkpoints/mix_experiments.json").write_text(
             json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")
