@@ -44,17 +44,27 @@ def trained(tmp_path_factory, datasets_cache):
     return d / "transformer", flores
 
 
-def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path):
+def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, monkeypatch):
     from training.evaluate import translate_all, valid_sample
     from training.length_penalty import main
     ckpt, flores = trained
     out = tmp_path / "lp.json"
+    penalties_seen = set()
+    real = Translator.translate_batch
+
+    def spy(self, sentences, beam_size=1, length_penalty=1.0):
+        penalties_seen.add((beam_size, length_penalty))
+        return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty)
+
+    monkeypatch.setattr(Translator, "translate_batch", spy)
     assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--penalties", "0.0", "1.0", "4.0",
                  "--beam-size", "3", "--threads", "1", "--out", str(out)]) == 0
+    monkeypatch.undo()
+    assert penalties_seen == {(3, 0.0), (3, 1.0), (3, 4.0)}  # each row decoded at its own α
     report = json.loads(out.read_text())
     r = report["models"]["transformer"]
     assert [row["length_penalty"] for row in r["rows"]] == [0.0, 1.0, 4.0]
-    assert r["beam_size"] == 3 and r["n_valid"] > 0
+    assert r["beam_size"] == 3 and r["threads"] == 1 and r["n_valid"] > 0
     # α = 1.0 is exactly training.evaluate's beam decoding of the same validation sample
     t = load_translator(ckpt)
     pairs = valid_sample(t)

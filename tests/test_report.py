@@ -70,7 +70,7 @@ def test_recipe_runs_leave_the_test_scores_of_a_run_rejected_on_validation_empty
     assert (r["tatoeba_bleu"], r["flores200_bleu"], r["story"]) == (None, None, None)
 
 
-def test_recipe_runs_of_different_models_are_refused(tmp_path, monkeypatch, capsys):
+def test_recipe_runs_of_different_or_unnamed_models_are_refused(tmp_path, monkeypatch, capsys):
     from training.report import main
     for name, model in (("a", "lstm"), ("b", "transformer")):
         (tmp_path / name).mkdir()
@@ -82,3 +82,7 @@ def test_recipe_runs_of_different_models_are_refused(tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)                                        # nothing may be written beside the real ones
     assert main(["--recipe-runs", "a", "b"]) == 2
     assert "one model" in capsys.readouterr().err and not (tmp_path / "checkpoints").exists()
+    tr = json.loads((tmp_path / "a" / "training.json").read_text())
+    del tr["model_type"]                                               # which model? unknown: refused too
+    (tmp_path / "a" / "training.json").write_text(json.dumps(tr))
+    assert main(["--recipe-runs", "a"]) == 2 and not (tmp_path / "checkpoints").exists()

@@ -56,7 +56,8 @@ def translate_all(translator, sentences: list[str], beam_size: int, batch_size: 
     with tqdm(total=len(sentences), desc=desc, unit="sent", file=sys.stderr, dynamic_ncols=True) as bar:
         for i in range(0, len(order), batch_size):
             idx = order[i: i + batch_size]
-            batch = translator.translate_batch([sentences[j] for j in idx], beam_size, length_penalty)
+            batch = translator.translate_batch([sentences[j] for j in idx], beam_size=beam_size,
+                                               length_penalty=length_penalty)
             for j, hyp in zip(idx, batch):
                 out[j] = hyp
             bar.update(len(idx))

@@ -58,7 +58,8 @@ def sweep(translator, valid_pairs, flores, penalties, beam_size: int, batch_size
         rows.append(row)
         print(f"α={alpha}: {row}", file=sys.stderr, flush=True)
     best = max(rows, key=lambda r: (r["valid"]["bleu"], -abs(r["length_penalty"] - 1.0)))["length_penalty"]
-    result = {"beam_size": beam_size, "n_valid": len(zh), "rows": rows, "best_on_valid": best}
+    result = {"beam_size": beam_size, "threads": torch.get_num_threads(), "n_valid": len(zh), "rows": rows,
+              "best_on_valid": best}
     if 1.0 in valid_hyps and best != 1.0:   # is the best α's gain on validation more than resampling noise?
         result["best_vs_1.0_on_valid"] = paired_bootstrap(valid_hyps[1.0], valid_hyps[best], en)
     return result
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
         return 2
     path = Path(args.out)
     report = json.loads(path.read_text()) if path.exists() else {}
-    report.update(threads=args.threads, formula="score(y) = log p(y|x) / |y|^length_penalty",
+    report.update(formula="score(y) = log p(y|x) / |y|^length_penalty",
                   chosen_on="each model's validation sample; FLORES-200 devtest read after the choice, never to choose")
     report.setdefault("models", {})
     for name, translator in translators.items():

@@ -76,7 +76,7 @@ def recipe_runs(runs: list[Path]) -> dict:
                      "decoding": m["decoding"],
                      "tatoeba_bleu": m["bleu"], "tatoeba_mandarin_bleu": m["bleu_mandarin"],
                      "flores200_bleu": m["flores200"]["bleu"], "flores200_chrf": m["flores200"]["chrf"], "story": m["story"]})
-    return {"note": "the same data, seed, model and hyper-parameters otherwise; minutes are measured where each run "
+    return {"note": "the same data, seed, model and recipe otherwise; minutes are measured where each run "
                     "trained (the 2-core CPU runs with 2 threads); "
                     "valid scores are the best epoch's (greedy, the seeded valid sample), test scores with the decoding "
                     "chosen on valid, only for runs that were committed ('–': not committed, never read on the test sets)", "runs": rows}
@@ -257,7 +257,7 @@ def render(root: Path) -> str:
                 "| run | epochs | long examples | weight EMA | trained on | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
                 "|---|---|---|---|---|---|---|---|---|---|---|",
                 *[f"| {r['run']} | {r['epochs']} | {'comma chain' if 'comma chain' in r['long_examples'] else 'plain'} | "
-                  f"{r.get('ema') or 'off'} | {r.get('trained_on') or '2-core CPU'} | {r['training_min']} | {r['best_epoch']} | "
+                  f"{r.get('ema') or 'off'} | {r.get('trained_on') or '–'} | {r['training_min']} | {r['best_epoch']} | "
                   f"{r['valid_bleu']} / {r['valid_chrf']} | {_fmt(r['tatoeba_bleu'], 2)} | "
                   f"{_fmt(r['tatoeba_mandarin_bleu'], 2)} | {_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)} |"
                   for r in recipes["runs"]], ""]
@@ -314,7 +314,7 @@ def main(argv=None) -> int:
     if args.recipe_runs:
         recipes = recipe_runs([Path(r) for r in args.recipe_runs])
         models = {r["model"] for r in recipes["runs"]}
-        if len(models) != 1:
+        if len(models) != 1 or None in models:  # one model, named in each run's training.json
             print(f"--recipe-runs compares runs of one model, got {sorted(map(str, models))}", file=sys.stderr)
             return 2
         Path(f"checkpoints/{models.pop()}_recipes.json").write_text(json.dumps(recipes, indent=2, ensure_ascii=False) + "\n")
