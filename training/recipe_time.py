@@ -8,9 +8,9 @@ the same code as `training.train` (same seed, mix, tags, batches), counts the ta
 tokens of every epoch, and times, with the recipe's own settings (bf16 autocast,
 batch size) and --threads:
 
-    - `--steps` real training steps (forward, backward, AdamW, the weight average if the recipe keeps one)
-      of epoch 1's batches, spread
-      over the whole epoch (every k-th batch, so short and long batches are both timed),
+    - `--steps` real training steps (forward, backward, AdamW, the weight average if the recipe
+      keeps one) of epoch 1's batches, spread over the whole epoch (every k-th batch, so short
+      and long batches are both timed),
     - one end-of-epoch validation (valid loss + greedy valid BLEU on the same sentences; with a weight
       average also the raw weights' valid loss).
 
