@@ -27,7 +27,11 @@ One call per model per translation; everything the browser shows is in it:
 3) alternatives — the TOP_K most likely tokens at every output step (from the
    unmasked row of the same batch), and under beam search the kept, finished
    and dropped hypotheses of every step (dawn.decoding.beam_search's trace).
-4) the whiteboard, for the Transformer's cross-attention heads — per layer and
+4) words — the English output is BPE pieces ("clim", "b"); the maps can also show whole words. A word's
+   rows are combined (merge_rows): its attention row is the mean of its pieces' rows (still a distribution
+   over the source), its influence the sum of its pieces' (log p(word) = Σ log p(piece), so the drop in a
+   word's log-probability is exactly the sum of its pieces' drops).
+5) the whiteboard, for the Transformer's cross-attention heads — per layer and
    head, the raw scores q_t · k_j and the first WHITEBOARD_DIMS numbers of every
    value vector v_j, so that a click on a cell (t, j) can show the episode's
    three steps with the model's own numbers:
@@ -86,6 +90,34 @@ def _round(x: torch.Tensor, digits: int) -> list:
 
 def _token(tokenizer, i: int) -> str:
     return "</s>" if i == EOS else tokenizer.target_tokens([i])[0]
+
+
+WORD_START = "▁"   # SentencePiece marks the first piece of every English word with it
+
+
+def word_groups(pieces: list[str]) -> list[list[int]]:
+    """Raw target pieces -> the indices of each word's pieces, in order; every index in exactly one group.
+
+    A piece starts a new word when it carries WORD_START, when it is punctuation (",", "."), or when the
+    piece before it was punctuation; an apostrophe stays inside its word ("it's"):
+    ["▁Al", "though", ",", "▁it", "'", "s"] -> [[0, 1], [2], [3, 4, 5]].
+    """
+    groups: list[list[int]] = []
+    punct = lambda p: p not in ("'", "’") and not any(ch.isalnum() for ch in p.replace(WORD_START, ""))
+    for i, piece in enumerate(pieces):
+        if not groups or piece.startswith(WORD_START) or punct(piece) or punct(pieces[i - 1]):
+            groups.append([i])
+        else:
+            groups[-1].append(i)
+    return groups
+
+
+def merge_rows(x: torch.Tensor, groups: list[list[int]], reduce: str) -> torch.Tensor:
+    """(..., T, S) one row per piece -> (..., W, S) one row per word: the mean ("mean") or sum ("sum") of its rows."""
+    if reduce not in ("mean", "sum"):
+        raise ValueError(f"reduce must be 'mean' or 'sum', got {reduce!r}")
+    rows = [x[..., g, :].sum(-2) / (len(g) if reduce == "mean" else 1) for g in groups]   # W × (..., S)
+    return torch.stack(rows, dim=-2)                                                      # (..., W, S)
 
 
 # ----------------------------------------------------------------------------- the model's own numbers
@@ -247,6 +279,9 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
       influence          [T][S] floats, nats;  token_logprob [T];  alternatives [T][TOP_K] of [token, prob]
       whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
       beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
+      words              {"tokens" [W] the English words, "groups" [W] lists of token indices,
+                          "cross_attention" [L][H][W][S] ints (÷ scale, rows averaged) or None,
+                          "influence" [W][S] floats (rows summed)}  — W words, see word_groups / merge_rows
     `timings`, when given, receives "decode_ms" and "influence_ms".
     `decoded`: the Translation that translator.translate(sentence, beam_size) already returned, so that
     the page does not decode twice (its ids and beam trace are reused; decode_ms is then 0).
@@ -272,6 +307,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),
         "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
         "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
+        "words": None,
     }
     if not out_ids:                                                  # the model said nothing: nothing to explain
         _timed(timings, t0, t1, t1)
@@ -279,7 +315,14 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     f = forced_pass(translator.model, src_ids, out_ids, whiteboard=True,
                     bf16=translator.model_type in BF16_INFLUENCE and bf16_cpu())
     t2 = time.perf_counter()
-    payload["influence"] = _round(influence(f["token_logp"]), DIGITS)            # (T, S)
+    drop = influence(f["token_logp"])                                            # (T, S)
+    payload["influence"] = _round(drop, DIGITS)
+    groups = word_groups([tok.tok.id_to_token(i) for i in out_ids])
+    tokens = payload["target_tokens"]
+    payload["words"] = {"tokens": ["".join(tokens[i] for i in g) for g in groups], "groups": groups,
+                        "influence": _round(merge_rows(drop, groups, "sum"), DIGITS),              # (W, S)
+                        "cross_attention": None if f["cross"] is None else
+                        [quantize_rows(merge_rows(a, groups, "mean")).tolist() for a in f["cross"]]}  # [L] (H, W, S)
     payload["token_logprob"] = _round(f["token_logp"][0], DIGITS + 1)           # (T,)
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]

@@ -7,6 +7,7 @@ clause-by-clause table behind the page's slider).
     r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
+    clause_report(r.outputs["transformer"].text, "The cat is chasing the mouse.")  # which clauses it kept
 
 Bad input raises dawn.inputs.InputError (the page shows its message); a model that
 is missing, unreadable or fails on an input becomes a `problem` on its own output,
@@ -16,9 +17,12 @@ turns codes into words (ui/strings.py) and these results into widgets (app.py).
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sacrebleu import sentence_chrf
 
 from dawn.checkpoint import CheckpointError
 from dawn.inputs import Note, check_decoding, check_reference, check_source
@@ -27,6 +31,7 @@ from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
 
 MODEL_NAMES = ("lstm", "lstm_attention", "transformer")  # historical order: 2014, 2014 + attention, 2017
+BEST_DECODING = "beam"  # the decoding chosen on validation for all three models (beam 4): what the page opens on
 UNK = "<unk>"
 
 
@@ -120,32 +125,109 @@ class ClauseRow:
 
 @dataclass
 class Story:
-    result: PageResult           # STORY_SENTENCE against STORY_REFERENCE, greedy, by every model
+    result: PageResult           # STORY_SENTENCE against STORY_REFERENCE, at `decoding`, by every model
     clauses: list[ClauseRow]     # one row per prefix in STORY_CLAUSES; the last row is `result` itself
 
 
-def story(models: Models) -> Story:
+def story(models: Models, decoding: str = BEST_DECODING) -> Story:
     """The story sentence by every model, and the same for every clause prefix (the slider), computed once.
 
-    Prefixes are translated as one greedy batch per model; the full sentence is the page's own result, so
-    the slider's last step and the translations shown on load are the same text.
+    Prefixes are translated as one batch per model, at the same decoding; the full sentence is the page's own
+    result, so the slider's last step and the translations shown on load are the same text. The prefixes go
+    first: they warm every model up, so that the story's own times are warm ones (what a visitor's request
+    takes), not the first call's one-off set-up.
     """
-    result = translate_all(models, STORY_SENTENCE, STORY_REFERENCE, "greedy")
+    beam_size = check_decoding(decoding)
     rows = [ClauseRow(src, ref) for src, ref in STORY_CLAUSES]
     prefixes = [row.source for row in rows[:-1]]
+    batches: dict[str, list[str | None]] = {}
     for name in models.names:
         translator = models.translators.get(name)
-        texts: list[str | None] = [None] * len(prefixes)
+        batches[name] = [None] * len(prefixes)
         if translator is not None:
             try:
-                texts = translator.translate_batch(prefixes, beam_size=1)
+                batches[name] = translator.translate_batch(prefixes, beam_size=beam_size)
             except Exception:  # noqa: BLE001 — the slider shows "no translation" for this model instead
                 pass
-        for row, text in zip(rows, texts):
+    result = translate_all(models, STORY_SENTENCE, STORY_REFERENCE, decoding)
+    for name in models.names:
+        for row, text in zip(rows, batches[name]):
             missing = result.outputs[name].problem or "failed"
             row.outputs[name] = ModelOutput(problem=missing) if text is None else _score(ModelOutput(text=text), row.reference)
         rows[-1].outputs[name] = result.outputs[name]
     return Story(result, rows)
+
+
+# ----------------------------------------------------------------------------- which clauses a translation kept
+
+# Words that carry no content of their own: a clause is judged by the others ("the weather was bad" -> weather, bad).
+STOPWORDS = frozenset("""a an the and but or so if as of to in on at by for with from up out off over into onto
+    about than then that this these those there here it its it's is are was were be been being am do does did
+    done have has had having will would shall should can could may might must i me my we us our you your he him
+    his she her they them their what which who whom whose when where why how all any each both not no nor too
+    very just also go get got s t d ll re ve m""".split())
+CLAUSE_END = re.compile(r"(?<=[,;:.!?])\s+")    # an English clause ends at , ; : . ! ? followed by a space
+KEPT = 0.5                                       # a clause is kept when at least half its content words are there
+
+
+def _stem(word: str) -> str:
+    """A crude stem, enough to match climb / climbing / climbed and mountain / mountains."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of `text` that are not STOPWORDS, in order (repeats kept)."""
+    words = re.findall(r"[a-z]+(?:'[a-z]+)?", text.lower())
+    return [w for w in words if w not in STOPWORDS and w.split("'")[0] not in STOPWORDS]
+
+
+def split_clauses(reference: str) -> list[str]:
+    """An English reference cut at its clause ends (, ; : . ! ? then a space); empty parts dropped."""
+    return [c.strip() for c in CLAUSE_END.split(reference.strip()) if c.strip()]
+
+
+def best_window_chrf(translation: str, clause: str) -> float:
+    """chrF (0-100) of `clause` against the stretch of `translation` that matches it best: every run of
+    consecutive words as long as the clause (the whole translation if it is shorter). No alignment needed,
+    and a long translation is not punished for the words that belong to other clauses."""
+    words, n = translation.split(), max(1, len(clause.split()))
+    if len(words) <= n:
+        return round(sentence_chrf(translation, [clause]).score, 1)
+    return round(max(sentence_chrf(" ".join(words[i: i + n]), [clause]).score
+                     for i in range(len(words) - n + 1)), 1)
+
+
+def clause_report(translation: str, reference: str | list[str]) -> list[dict]:
+    """Which clauses of the reference a translation kept, one dict per clause, in order:
+
+        {"clause": str, "words": [content words], "found": [those in the translation, compared by _stem], "kept": bool,
+         "chrf": chrF of the best-matching stretch (best_window_chrf)}
+
+    `reference` is a text (cut with split_clauses) or the clauses themselves. A clause is kept when at
+    least KEPT of its content words occur in the translation; a clause without content words is never kept.
+    """
+    clauses = split_clauses(reference) if isinstance(reference, str) else [c.strip() for c in reference]
+    have = {_stem(w) for w in content_words(translation)}
+    rows = []
+    for clause in clauses:
+        words = content_words(clause)
+        found = [w for w in words if _stem(w) in have]
+        rows.append({"clause": clause, "words": words, "found": found,
+                     "kept": bool(words) and len(found) >= KEPT * len(words),
+                     "chrf": best_window_chrf(translation, clause) if translation.strip() else 0.0})
+    return rows
+
+
+def clause_reports(r: PageResult, clauses: list[str] | None = None) -> dict:
+    """Every model's clause_report of one result, for the page: {name: [rows]}; {} without a reference.
+    `clauses`: the reference already cut (the story's own clauses); else r.reference is cut at clause ends."""
+    if not r.reference:
+        return {}
+    ref = clauses if clauses is not None else r.reference
+    return {name: clause_report(o.text, ref) for name, o in r.outputs.items() if o.problem is None}
 
 
 # ----------------------------------------------------------------------------- JSON for the browser

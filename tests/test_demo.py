@@ -130,7 +130,7 @@ def cached_story(models):
 
 def test_story_is_translated_by_every_model(cached_story, models):
     r = cached_story.result
-    assert r.source == check_source(STORY_SENTENCE).text and r.reference == STORY_REFERENCE and r.decoding == "greedy"
+    assert r.source == check_source(STORY_SENTENCE).text and r.reference == STORY_REFERENCE and r.decoding == "beam"
     for name in models.translators:
         out = r.outputs[name]
         assert out.text.strip() and out.bleu is not None and out.chrf is not None and out.translation is not None
@@ -227,3 +227,88 @@ def test_api_strings_are_plain_text(cached_story):
         lines = api_outputs(lang, cached_story.result)
         assert len(lines) == 2 * len(MODEL_NAMES) + 1 and all(isinstance(s, str) for s in lines)
         assert not any("**" in s or "<br" in s or "`" in s for s in lines)
+
+
+# ----------------------------------------------------------------------------- honest captions: which clauses were kept
+
+def test_clause_report_says_which_clauses_a_translation_kept():
+    from dawn.page import clause_report, split_clauses
+    clauses = split_clauses("Although the weather was bad yesterday, we still decided to go mountain climbing.")
+    assert clauses == ["Although the weather was bad yesterday,", "we still decided to go mountain climbing."]
+    rows = clause_report("It was bad weather yesterday, so we climbed a hill.", clauses)
+    assert [r["kept"] for r in rows] == [True, False]
+    assert rows[0]["found"] == ["weather", "bad", "yesterday"] and "although" in rows[0]["words"]
+    assert rows[1]["found"] == ["climbing"]                       # climbed ~ climbing, nothing else of the clause
+    assert rows[0]["chrf"] > rows[1]["chrf"] > 0
+    perfect = clause_report(" ".join(clauses), clauses)
+    assert all(r["kept"] and r["chrf"] == 100.0 for r in perfect)
+    assert [r["kept"] for r in clause_report("", clauses)] == [False, False]
+    assert clause_report("the of and", ["the, and."])[0]["kept"] is False   # no content words: never "kept"
+
+
+def test_clause_chrf_is_the_best_matching_stretch():
+    from dawn.page import best_window_chrf
+    clause = "the sun came out"
+    long = "we stayed at home all day and then the sun came out over the hills and the lake"
+    assert best_window_chrf(long, clause) == 100.0                 # a long translation is not punished
+    assert best_window_chrf("rain", clause) < 20
+
+
+def test_clause_reports_of_a_result(cached_story):
+    from dawn.page import clause_reports
+    from dawn.story import STORY_CLAUSES
+    english = [b[len(a):] for a, b in zip([""] + [r for _, r in STORY_CLAUSES], [r for _, r in STORY_CLAUSES])]
+    reports = clause_reports(cached_story.result, english)
+    assert set(reports) == {n for n, o in cached_story.result.outputs.items() if o.problem is None}
+    for name, rows in reports.items():
+        assert [r["clause"] for r in rows] == [c.strip() for c in english]
+        for r in rows:   # the verdict is computed from the translation on screen
+            text = cached_story.result.outputs[name].text.lower()
+            assert all(w[:4] in text for w in r["found"])
+    no_ref = translate_all(Models({}, {}, ()), "猫追老鼠。", "", "greedy")
+    assert clause_reports(no_ref) == {}
+
+
+def test_story_opens_on_the_decoding_chosen_on_validation_with_warm_times(cached_story, models):
+    from dawn.page import BEST_DECODING
+    assert cached_story.result.decoding == BEST_DECODING == "beam"
+    for name in models.translators:   # the slider's last step is the page's own (beam) result
+        assert cached_story.clauses[-1].outputs[name].text == cached_story.result.outputs[name].text
+        assert cached_story.result.outputs[name].translation.beam_trace is not None
+
+
+# ----------------------------------------------------------------------------- maps in words: BPE pieces merged
+
+def test_word_groups_merge_bpe_pieces():
+    from dawn.explain import word_groups
+    pieces = ["▁Al", "though", ",", "▁it", "'", "s", "▁clim", "b", "▁the", "▁sc", "ener", "y", "."]
+    assert word_groups(pieces) == [[0, 1], [2], [3, 4, 5], [6, 7], [8], [9, 10, 11], [12]]
+    assert word_groups([]) == [] and word_groups(["b"]) == [[0]]
+
+
+def test_merge_rows_keeps_attention_a_distribution_and_sums_influence():
+    import torch
+    from dawn.explain import merge_rows
+    x = torch.tensor([[0.5, 0.5], [0.1, 0.9], [1.0, 0.0]])            # (T=3, S=2), rows sum to 1
+    groups = [[0, 1], [2]]
+    mean = merge_rows(x, groups, "mean")
+    assert torch.allclose(mean, torch.tensor([[0.3, 0.7], [1.0, 0.0]])) and torch.allclose(mean.sum(-1), torch.ones(2))
+    assert torch.allclose(merge_rows(x, groups, "sum"), torch.tensor([[0.6, 1.4], [1.0, 0.0]]))
+    heads = x.expand(2, 4, 3, 2)                                       # (L, H, T, S): rows merged in every head
+    assert merge_rows(heads, groups, "mean").shape == (2, 4, 2, 2)
+    with pytest.raises(ValueError):
+        merge_rows(x, groups, "max")
+
+
+def test_explain_sends_the_maps_in_words_too(translators):
+    from dawn.explain import explain
+    name = "transformer" if "transformer" in translators else next(iter(translators))
+    p = explain(translators[name], "我们决定去爬山。", beam_size=1)
+    words = p["words"]
+    assert sorted(i for g in words["groups"] for i in g) == list(range(len(p["target_tokens"])))
+    assert words["tokens"] == ["".join(p["target_tokens"][i] for i in g) for g in words["groups"]]
+    assert len(words["influence"]) == len(words["groups"])
+    for w, g in zip(words["influence"], words["groups"]):   # a word's drop is the sum of its pieces' drops
+        assert w == pytest.approx([sum(p["influence"][i][j] for i in g) for j in range(len(w))], abs=0.02)
+    if p["cross_attention"]:
+        assert all(sum(row) == p["scale"] for layer in words["cross_attention"] for head in layer for row in head)
