@@ -1,8 +1,8 @@
 """ui/whiteboard.py: the board in both languages, live updates and their messages, the /whiteboard API through
 gradio_client, and the section in a real browser at phone and desktop size.
 
-The app under test is a small gr.Blocks built here the way app.py builds the page (the section inside
-gr.render, rebuilt when the language changes; /whiteboard registered once), so that these tests need no
+The app under test is a small gr.Blocks built here the way app.py builds the page (the section built once and
+relabelled in place when the language changes, keeping every edit; /whiteboard registered once), so that these tests need no
 checkpoints. Screenshots go to $DAWN_SCREENSHOT_DIR (default: /tmp/whiteboard-screenshots)."""
 
 from __future__ import annotations
@@ -177,14 +177,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def wb_url():
-    """The whiteboard as app.py builds it: in gr.render (rebuilt per language) and /whiteboard registered once."""
+    """The whiteboard as app.py builds it: built once, relabelled in place by the language switch (fill), and
+    /whiteboard registered once."""
     with gr.Blocks() as demo:
         lang = gr.Radio([("中文", "zh"), ("English", "en")], value="en", label="language", elem_id="lang")
-
-        @gr.render(inputs=lang, triggers=[demo.load, lang.change])
-        def section(lang_now: str):
-            W.build_whiteboard(lang_now, api=False)
-
+        board = W.build_whiteboard(lang, api=False)
+        lang.change(board.fill, [lang, *board.inputs], board.outputs, queue=False, api_visibility="private")
         gr.api(W.whiteboard, api_name="whiteboard")
     demo.queue(default_concurrency_limit=2, max_size=64)
     _, url, _ = demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True, quiet=True)
@@ -273,9 +271,15 @@ def test_in_the_browser(wb_url, width, height):
             expect(page.locator("#wb-orders .wb-summary")).to_contain_text("different outputs", timeout=30_000)
             page.screenshot(path=str(SHOTS / f"whiteboard-{width}-positions.png"), full_page=True)
             print(f"{width}px: change -> board updated in {round_trip_ms:.0f} ms (browser round trip, busy machine)")
-            if width < 1000:  # the language switch rebuilds the section in Chinese
-                page.get_by_label("中文").check()
-                expect(page.locator("#whiteboard-steps")).to_contain_text("黑板", timeout=60_000)
+            box.fill("1, 0.25, 0.5")
+            expect(page.locator("#whiteboard-steps")).to_contain_text("0.25", timeout=30_000)
+            page.get_by_label("中文").check()   # the switch relabels the section in place: every edit stays
+            expect(page.locator("#whiteboard-steps")).to_contain_text("黑板", timeout=60_000)
+            expect(page.locator("#wb-x0 textarea, #wb-x0 input").first).to_have_value("1, 0.25, 0.5")
+            assert page.locator("#wb-positions input").is_checked()
+            expect(page.locator("#wb-x0")).to_contain_text("猫")               # the label is Chinese now
+            expect(page.locator("#whiteboard")).not_to_contain_text("vector of")
+            if width < 1000:
                 page.screenshot(path=str(SHOTS / "whiteboard-zh-390.png"), full_page=True)
         finally:
             browser.close()

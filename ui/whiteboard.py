@@ -1,7 +1,9 @@
 """The whiteboard section of the page: Gradio components, their events, and the `/whiteboard` API.
 
     with gr.Blocks() as demo:
-        build_whiteboard(lang="zh")          # inside the page's Blocks; adds the /whiteboard endpoint too
+        lang = gr.Radio(["zh", "en"], value="zh")
+        board = build_whiteboard(lang)       # inside the page's Blocks; adds the /whiteboard endpoint too
+        lang.change(board.fill, [lang, *board.inputs], board.outputs)   # a switch keeps every edit
 
     from gradio_client import Client
     Client(url).predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")["weights"][1]
@@ -9,7 +11,7 @@
 
 The numbers come from dawn/whiteboard.py. This file turns them into LaTeX for the board (gr.Markdown:
 numbers and fixed words only, never what a visitor typed) and JSON for the browser views in
-ui/static/whiteboard.js, which draws them with textContent. Every visible word is in STRINGS.
+ui/static/whiteboard.js, which draws them with textContent. Every visible word is in ui/strings.py.
 """
 
 # no `from __future__ import annotations`: gr.api reads the API function's type hints at runtime
@@ -24,6 +26,7 @@ import numpy as np
 from dawn import whiteboard as wb
 from dawn.story import STORY_SENTENCE
 from dawn.whiteboard import ORDERS, PRESETS, STORY_VECTORS, STORY_WORDS, BadInput, Head
+from ui.strings import STRINGS
 
 STATIC = Path(__file__).resolve().parent / "static"
 SAME = 1e-9                       # outputs closer than this count as identical (float rounding is ~1e-16)
@@ -33,211 +36,11 @@ HEAD_DEFAULTS = ("identity", "object")  # head 1 is the board; head 2 attends di
 MATRICES = ("W_Q", "W_K", "W_V")
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "\\(", "right": "\\)", "display": False}]
 
-STRINGS = {
-    "en": {
-        "wb.title": "## The whiteboard from the story",
-        "wb.intro": "Three words, three vectors, self-attention by hand — the board from the episode. "
-                    "Change any number or switch: everything below recomputes at once.",
-        "wb.vector": "vector of {word}",
-        "wb.scale": "divide the scores by √d",
-        "wb.positions": "add position encodings",
-        "wb.focus": "spell out the row of",
-        "wb.invalid": "⚠ {message}. The results below still show the last valid input.",
-        "wb.unexpected": "⚠ Something went wrong ({kind}). The results below still show the last valid input.",
-
-        "wb.board.title": "### The board: {sentence}, step by step",
-        "wb.board.given": "The word vectors:",
-        "wb.board.positions": "Each word gets the encoding of its position added, \\(x_i + p_i\\):",
-        "wb.board.identity": "\\(W_Q = W_K = W_V = I\\): every query, key and value is the word vector itself, "
-                             "\\(q_i = k_i = v_i = x_i\\) — the board in the story.",
-        "wb.board.project": "Queries, keys and values, \\(Q = XW_Q,\\ K = XW_K,\\ V = XW_V\\) (rows: {words}):",
-        "wb.board.step1": "#### ① Scores \\(s_{{ij}} = q_i \\cdot k_j\\)",
-        "wb.board.step1.scaled": "then divided by \\(\\sqrt{{d_k}} = \\sqrt{{{dk}}} = {root}\\):",
-        "wb.board.step2": "#### ② Weights \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = \\exp(s_{{ij}}) / \\sum_m \\exp(s_{{im}})\\)",
-        "wb.board.step2.shift": "(the largest score, {m}, is subtracted first: the weights stay the same and nothing overflows)",
-        "wb.board.step3": "#### ③ Outputs \\(y_i = \\sum_j a_{{ij}} v_j\\)",
-        "wb.board.all": "#### All three words at once (rows and columns: {words})",
-        "wb.board.rounding": "#### As on the board (three decimals) and exact",
-        "wb.board.col.what": "",
-        "wb.board.col.board": "as on the board",
-        "wb.board.col.exact": "exact",
-        "wb.board.weights_of": "weights of {word}",
-        "wb.board.output_of": "output of {word}",
-
-        "wb.orders.title": "### Word order: 猫追老鼠 and 老鼠追猫 side by side",
-        "wb.orders.intro": "The same three vectors, in the other order. Each card shows who listens to whom (the weights: "
-                           "a row is the word asking, a column the word listened to) and what each word comes out as.",
-        "wb.orders.formula": "Switch on **position encodings** and every word vector gets its position added, with the "
-                             "Transformer paper's formula:",
-        "wb.orders.weights": "weights a_ij",
-        "wb.orders.outputs": "outputs y_i",
-        "wb.orders.asking": "asks ↓ · listens to →",
-        "wb.orders.same": "= the same as in {order}",
-        "wb.orders.differs": "≠ {order}: differs by {diff}",
-        "wb.orders.summary.same": "Every word comes out exactly the same in both orders (largest difference {diff}): the "
-                                  "outputs are only permuted. Attention alone cannot tell 猫追老鼠 from 老鼠追猫.",
-        "wb.orders.summary.differs": "The two orders now give different outputs: the largest change is {diff}, for {word}. "
-                                     "Where a word stands has reached the numbers.",
-
-        "wb.qkv.title": "### Queries, keys, values — and two heads",
-        "wb.qkv.intro": "On the board each word uses its own vector three times. A Transformer learns three matrices "
-                        "instead: W_Q (what a word asks for), W_K (how it can be found), W_V (what it passes on). The "
-                        "identity reproduces the board; other matrices change who listens to whom. Two heads side by "
-                        "side attend in two ways at once — the 多头机制. One row per line; an empty box is the identity.",
-        "wb.head": "Head {h}",
-        "wb.preset": "load a preset",
-        "wb.preset.identity": "identity — the board in the story",
-        "wb.preset.object": "追 listens to 老鼠 (a learned W_K)",
-        "wb.preset.others": "listen to the others (W_K = −I)",
-        "wb.preset.uniform": "no preference (W_Q = 0): the average",
-        "wb.preset.values": "same weights, values swapped (W_V)",
-        "wb.matrix": "{m} of head {h}",
-        "wb.heads.listens": "{word} listens most to {other} ({weight})",
-
-        "wb.sqrt.title": "### Why divide by √d",
-        "wb.sqrt.intro": "If the entries of q and k have mean 0 and variance 1, each product has variance 1 and the d "
-                         "of them add up: q·k has variance d. Scores that spread with d push the softmax towards "
-                         "one-hot; dividing by √d brings the variance back to 1.",
-        "wb.sqrt.slider": "dimension d of the random vectors",
-        "wb.sqrt.setup": "{trials} random queries, each against {keys} random keys, entries drawn from N(0, 1) "
-                         "(seeded: the same d always gives the same numbers).",
-        "wb.sqrt.measured": "**At d = {d}:** measured Var(q·k) = {var} (theory: {d}), Var(q·k/√d) = {var_scaled} "
-                            "(theory: 1). The favourite key gets {raw} of the weight without scaling, {scaled} with it.",
-        "wb.sqrt.col.d": "d",
-        "wb.sqrt.col.max": "max weight",
-        "wb.sqrt.col.max_scaled": "max weight ÷√d",
-        "wb.sqrt.col.entropy": "entropy (bits, ≤ {hmax:g})",
-        "wb.sqrt.col.entropy_scaled": "entropy ÷√d",
-        "wb.sqrt.col.var": "Var(q·k)",
-
-        "wb.code.title": "### The code beside the board",
-        "wb.code.intro": "The lines the page runs for every number above (dawn/whiteboard.py), read from the source.",
-
-        "wb.bill.title": "### The n² bill",
-        "wb.bill.intro": "Every word scores every word: n words cost n² scores, for each head in each layer. Attention "
-                         "computes them all at once; an LSTM reads the same n words in n steps, each waiting for the "
-                         "one before.",
-        "wb.bill.col.n": "n",
-        "wb.bill.col.what": "",
-        "wb.bill.col.scores": "scores n²",
-        "wb.bill.col.macs": "multiply-adds 2·n²·d_k (d_k = {dk})",
-        "wb.bill.col.bytes": "one n×n matrix (float32)",
-        "wb.bill.col.lstm": "LSTM: sequential steps",
-        "wb.bill.row.3": "the three words on the board",
-        "wb.bill.row.54": "the story's long sentence ({n} characters)",
-        "wb.bill.row.512": "a page of text",
-        "wb.bill.row.4096": "a document",
-        "wb.bill.note": "For a whole model, multiply by heads × layers: the paper's base Transformer (8 heads, 6 "
-                        "layers) computes 48 such matrices in its encoder alone.",
-
-        # the English messages are dawn/whiteboard.py's MESSAGES (added below), so that no line is written twice
-    },
-    "zh": {
-        "wb.title": "## 故事里的白板",
-        "wb.intro": "三个词，三个向量，手算自注意力——就是那一集黑板上的算法。改任何一个数或开关，下面的一切立刻重算。",
-        "wb.vector": "“{word}”的向量",
-        "wb.scale": "分数除以 √d",
-        "wb.positions": "加上位置编码",
-        "wb.focus": "逐步展开这一行",
-        "wb.invalid": "⚠ {message}。下面仍是上一次有效输入的结果。",
-        "wb.unexpected": "⚠ 出了点问题（{kind}）。下面仍是上一次有效输入的结果。",
-
-        "wb.board.title": "### 黑板：{sentence}，一步一步",
-        "wb.board.given": "三个词向量：",
-        "wb.board.positions": "每个词加上它所在位置的编码，\\(x_i + p_i\\)：",
-        "wb.board.identity": "\\(W_Q = W_K = W_V = I\\)：查询、键、值都是词向量本身，\\(q_i = k_i = v_i = x_i\\)——正是故事里的黑板。",
-        "wb.board.project": "查询、键、值：\\(Q = XW_Q,\\ K = XW_K,\\ V = XW_V\\)（各行依次是 {words}）：",
-        "wb.board.step1": "#### ① 打分 \\(s_{{ij}} = q_i \\cdot k_j\\)",
-        "wb.board.step1.scaled": "再除以 \\(\\sqrt{{d_k}} = \\sqrt{{{dk}}} = {root}\\)：",
-        "wb.board.step2": "#### ② 权重 \\(a_{{ij}} = \\mathrm{{softmax}}_j(s_{{ij}}) = \\exp(s_{{ij}}) / \\sum_m \\exp(s_{{im}})\\)",
-        "wb.board.step2.shift": "（先减去最大的分数 {m}：权重不变，也不会溢出）",
-        "wb.board.step3": "#### ③ 输出 \\(y_i = \\sum_j a_{{ij}} v_j\\)",
-        "wb.board.all": "#### 三个词一起算（行和列依次是 {words}）",
-        "wb.board.rounding": "#### 黑板上的写法（三位小数）与精确值",
-        "wb.board.col.what": "",
-        "wb.board.col.board": "黑板上",
-        "wb.board.col.exact": "精确值",
-        "wb.board.weights_of": "{word} 的权重",
-        "wb.board.output_of": "{word} 的输出",
-
-        "wb.orders.title": "### 词序：猫追老鼠与老鼠追猫并排",
-        "wb.orders.intro": "同样三个向量，换一个顺序。每张卡片显示谁听谁的（权重：行是提问的词，列是被听的词），以及每个词算出来的输出。",
-        "wb.orders.formula": "打开**位置编码**，每个词向量都加上它的位置，用的是 Transformer 论文里的公式：",
-        "wb.orders.weights": "权重 a_ij",
-        "wb.orders.outputs": "输出 y_i",
-        "wb.orders.asking": "提问 ↓ · 被听 →",
-        "wb.orders.same": "= 与{order}中完全相同",
-        "wb.orders.differs": "≠ {order}：相差 {diff}",
-        "wb.orders.summary.same": "每个词在两种顺序里的输出完全相同（最大差 {diff}）：输出只是换了顺序。"
-                                  "光靠注意力，分不清猫追老鼠和老鼠追猫。",
-        "wb.orders.summary.differs": "两种顺序的输出不一样了：变化最大的是{word}，相差 {diff}。词站在哪里，终于进了数字。",
-
-        "wb.qkv.title": "### 查询、键、值——还有两个头",
-        "wb.qkv.intro": "黑板上每个词把自己的向量用了三次。Transformer 改为学习三个矩阵：W_Q（一个词要找什么）、"
-                        "W_K（它怎样被找到）、W_V（它传出去什么）。单位矩阵就是黑板；换别的矩阵，谁听谁的就变了。"
-                        "两个头并排，同时用两种方式分配注意力——这就是多头机制。每行一行数；留空表示单位矩阵。",
-        "wb.head": "头 {h}",
-        "wb.preset": "载入预设",
-        "wb.preset.identity": "单位矩阵——故事里的黑板",
-        "wb.preset.object": "追去听老鼠（学出来的 W_K）",
-        "wb.preset.others": "去听别的词（W_K = −I）",
-        "wb.preset.uniform": "不偏不倚（W_Q = 0）：取平均",
-        "wb.preset.values": "权重不变，换掉值（W_V）",
-        "wb.matrix": "头 {h} 的 {m}",
-        "wb.heads.listens": "{word} 最听 {other} 的（{weight}）",
-
-        "wb.sqrt.title": "### 为什么要除以 √d",
-        "wb.sqrt.intro": "如果 q 和 k 的每个分量均值为 0、方差为 1，那么每个乘积的方差是 1，d 个加起来：q·k 的方差是 d。"
-                         "分数随 d 越摊越开，softmax 就会变成非 0 即 1；除以 √d，方差回到 1。",
-        "wb.sqrt.slider": "随机向量的维度 d",
-        "wb.sqrt.setup": "{trials} 个随机查询，每个对 {keys} 个随机键，分量取自 N(0, 1)（固定随机种子：同一个 d 总是同样的数）。",
-        "wb.sqrt.measured": "**d = {d} 时：** 实测 Var(q·k) = {var}（理论值 {d}），Var(q·k/√d) = {var_scaled}（理论值 1）。"
-                            "最受青睐的键，不缩放时拿走 {raw} 的权重，缩放后是 {scaled}。",
-        "wb.sqrt.col.d": "d",
-        "wb.sqrt.col.max": "最大权重",
-        "wb.sqrt.col.max_scaled": "最大权重 ÷√d",
-        "wb.sqrt.col.entropy": "熵（比特，≤ {hmax:g}）",
-        "wb.sqrt.col.entropy_scaled": "熵 ÷√d",
-        "wb.sqrt.col.var": "Var(q·k)",
-
-        "wb.code.title": "### 黑板旁边的代码",
-        "wb.code.intro": "上面每个数都由这几行算出（dawn/whiteboard.py），直接从源码读出来显示。",
-
-        "wb.bill.title": "### n² 的账单",
-        "wb.bill.intro": "每个词都要给每个词打分：n 个词就是 n² 个分数，每个头、每一层都一样。注意力一次全部算完；"
-                         "LSTM 读同样 n 个词要走 n 步，每一步都得等上一步。",
-        "wb.bill.col.n": "n",
-        "wb.bill.col.what": "",
-        "wb.bill.col.scores": "分数 n²",
-        "wb.bill.col.macs": "乘加 2·n²·d_k（d_k = {dk}）",
-        "wb.bill.col.bytes": "一个 n×n 矩阵（float32）",
-        "wb.bill.col.lstm": "LSTM：顺序步数",
-        "wb.bill.row.3": "黑板上的三个词",
-        "wb.bill.row.54": "故事里的长句（{n} 个字）",
-        "wb.bill.row.512": "一页文字",
-        "wb.bill.row.4096": "一篇文档",
-        "wb.bill.note": "整个模型还要乘以头数 × 层数：论文的基础 Transformer（8 个头、6 层）光编码器就要算 48 个这样的矩阵。",
-
-        "wb.error.too_long": "{name}：{chars:,} 个字符太长了（最多 {limit:,}）",
-        "wb.error.empty": "{name}：向量是空的——请输入数字，例如 1, 0, 0.5",
-        "wb.error.not_a_number": "{name}：{token} 不是数字",
-        "wb.error.not_finite": "{name}：{token} 不是有限的数（不能用 NaN 或无穷大）",
-        "wb.error.too_large": "{name}：{token} 太大了（请保持在 ±{limit:g} 以内）",
-        "wb.error.too_many": "{name}：有 {count} 个数，最多只能 {limit} 个",
-        "wb.error.lengths": "三个向量必须一样长，现在是 {lengths}",
-        "wb.error.ragged": "{name}：每一行的个数必须相同，现在是 {lengths}",
-        "wb.error.rows": "{name} 有 {rows} 行，但向量有 {dim} 个数：它需要 {dim} 行（留空即单位矩阵）",
-        "wb.error.qk_columns": "{name_q} 有 {q} 列，{name_k} 有 {k} 列：查询和键必须一样长",
-        "wb.error.order": "顺序只能是 {orders}，收到的是 {order}",
-        "wb.error.dim": "维度 d 必须是 {low} 到 {high} 之间的整数，收到的是 {d}",
-    },
-}
-STRINGS["en"].update({f"wb.error.{key}": message for key, message in wb.MESSAGES.items()})
 
 
 def t(lang: str, key: str, **params) -> str:
-    """STRINGS[lang][key] with its {placeholders} filled (English for an unknown language)."""
-    return STRINGS.get(lang, STRINGS["en"])[key].format(**params)  # every template is a format string
+    """The page's one string table (ui/strings.py), every template a format string (LaTeX braces doubled)."""
+    return STRINGS.get(lang, STRINGS["en"])[key].format(**params)
 
 
 def message_for(e: BadInput, lang: str) -> str:
@@ -483,69 +286,116 @@ def _view(kind: str, value, elem_id: str, **kwargs) -> gr.HTML:
                    elem_id=elem_id, elem_classes="wb-html", **kwargs)
 
 
-def build_whiteboard(lang: str = "zh", api: bool = True) -> dict[str, gr.components.Component]:
+VECTOR_TEXTS = [", ".join(f"{v:g}" for v in vec) for vec in STORY_VECTORS]
+HEAD_TEXTS = [[wb.matrix_text(M) for M in PRESETS[name]] for name in HEAD_DEFAULTS]
+CODE = inspect.getsource(wb.attention) + "\n\n" + inspect.getsource(wb.sinusoidal_positions)
+
+
+class Whiteboard:
+    """The whiteboard section, built inside the caller's gr.Blocks (see build_whiteboard).
+
+    `inputs`: every value a visitor can edit (vectors, switches, matrices, d), in the order fill() takes them.
+    `outputs`: every component whose words or numbers depend on the language or the inputs.
+    fill(lang, *inputs) -> one update per output: the section in `lang`, computed from the inputs as they are
+    now, so that a language switch keeps every edit (labels and words change, values stay)."""
+
+    def __init__(self, components: dict, lang_input: gr.components.Component):
+        self.c, self.lang_input = components, lang_input
+        c = components
+        self.inputs = [*c["vectors"], c["scale"], c["positions"], c["focus"], *c["matrices"][0], *c["matrices"][1],
+                       c["dim"]]
+        self.outputs = [c["intro"], *c["vectors"], c["scale"], c["positions"], c["focus"], c["message"], c["board"],
+                        c["orders_md"], c["orders"], c["formula"], c["qkv"], *c["presets"], c["heads"], c["sqrt_md"],
+                        c["dim"], c["sqrt_d"], c["code_md"], c["code"], c["bill"]]
+
+    @staticmethod
+    def fill(lang: str, *values) -> list:
+        cat, chase, mouse, scale, positions, focus, q1, k1, v1, q2, k2, v2, dim = values
+        message, board, orders, heads = update(cat, chase, mouse, scale, positions, focus, q1, k1, v1, q2, k2, v2,
+                                               lang=lang)
+        presets = [gr.update(label=f"{t(lang, 'wb.head', h=h)} · {t(lang, 'wb.preset')}",
+                             choices=[(t(lang, f"wb.preset.{k}"), k) for k in PRESETS]) for h in (1, 2)]
+        return [t(lang, "wb.intro"),
+                *(gr.update(label=t(lang, "wb.vector", word=word)) for word in STORY_WORDS),
+                gr.update(label=t(lang, "wb.scale")), gr.update(label=t(lang, "wb.positions")),
+                gr.update(label=t(lang, "wb.focus")), message, board,
+                t(lang, "wb.orders.title") + "\n\n" + t(lang, "wb.orders.intro"), orders,
+                t(lang, "wb.orders.formula") + "\n\n" + POSITIONS_TEX,
+                t(lang, "wb.qkv.title") + "\n\n" + t(lang, "wb.qkv.intro"), *presets, heads,
+                t(lang, "wb.sqrt.title") + "\n\n" + t(lang, "wb.sqrt.intro") + "\n\n" + SQRT_D_TEX,
+                gr.update(label=t(lang, "wb.sqrt.slider")), sqrt_d_markdown(dim, lang),
+                t(lang, "wb.code.title") + "\n\n" + t(lang, "wb.code.intro"), CODE,
+                t(lang, "wb.bill.title") + "\n\n" + bill_markdown(lang)]
+
+
+def build_whiteboard(lang: "gr.components.Component | str" = "zh", api: bool = True, filled: bool = True) -> Whiteboard:
     """The whiteboard section, inside the caller's gr.Blocks: components, live events, and (api=True) `/whiteboard`.
 
-    Returns the components by name, for a caller that wants to re-label them."""
-    vector_texts = [", ".join(f"{v:g}" for v in vec) for vec in STORY_VECTORS]
-    head_texts = [[wb.matrix_text(M) for M in PRESETS[name]] for name in HEAD_DEFAULTS]
-    first = update(*vector_texts, False, False, "追", *sum(head_texts, []), lang=lang)
-    c: dict[str, gr.components.Component] = {}
+    lang: the component whose value is the page's language (its live events read it), or a fixed language.
+    filled=False builds the section empty (no formulas, tables or numbers in the page's first load): the
+    caller fills it with Whiteboard.fill when the section is opened."""
+    if isinstance(lang, str):
+        lang = gr.State(lang)
+    lang0 = lang.value or "en"
+    defaults = [*VECTOR_TEXTS, False, False, "追", *HEAD_TEXTS[0], *HEAD_TEXTS[1], 64]
+    first = Whiteboard.fill(lang0, *defaults) if filled else None
+    value = (lambda k: first[k]) if filled else (lambda k: None)   # noqa: E731  the k-th output's value
+    c: dict = {}
 
     with gr.Column(elem_id="whiteboard", elem_classes="wb"):
-        gr.Markdown(t(lang, "wb.title") + "\n\n" + t(lang, "wb.intro"))
+        c["intro"] = gr.Markdown(value(0), elem_classes="wb-intro")
         with gr.Row(elem_classes="wb-vectors"):
-            vectors = [gr.Textbox(text, label=t(lang, "wb.vector", word=word), max_length=wb.MAX_TEXT_CHARS,
-                                  elem_id=f"wb-x{k}", min_width=110, interactive=True)
-                       for k, (word, text) in enumerate(zip(STORY_WORDS, vector_texts))]
+            c["vectors"] = [gr.Textbox(text, label=t(lang0, "wb.vector", word=word), max_length=wb.MAX_TEXT_CHARS,
+                                       elem_id=f"wb-x{k}", min_width=110, interactive=True)
+                            for k, (word, text) in enumerate(zip(STORY_WORDS, VECTOR_TEXTS))]
         with gr.Row(elem_classes="wb-switches"):
-            scale = gr.Checkbox(False, label=t(lang, "wb.scale"), elem_id="wb-scale", interactive=True)
-            positions = gr.Checkbox(False, label=t(lang, "wb.positions"), elem_id="wb-positions", interactive=True)
-            focus = gr.Radio(STORY_WORDS, value="追", label=t(lang, "wb.focus"), elem_id="wb-focus", interactive=True)
-        message = _view("message", first[0], "wb-message",
-                        head=f"<style>{(STATIC / 'whiteboard.css').read_text(encoding='utf-8')}</style>")
-        board = gr.Markdown(first[1], latex_delimiters=LATEX, elem_id="whiteboard-steps", elem_classes="wb-board")
+            c["scale"] = gr.Checkbox(False, label=t(lang0, "wb.scale"), elem_id="wb-scale", interactive=True)
+            c["positions"] = gr.Checkbox(False, label=t(lang0, "wb.positions"), elem_id="wb-positions", interactive=True)
+            c["focus"] = gr.Radio(STORY_WORDS, value="追", label=t(lang0, "wb.focus"), elem_id="wb-focus",
+                                  interactive=True)
+        c["message"] = _view("message", value(7), "wb-message",
+                             head=f"<style>{(STATIC / 'whiteboard.css').read_text(encoding='utf-8')}</style>")
+        c["board"] = gr.Markdown(value(8), latex_delimiters=LATEX, elem_id="whiteboard-steps", elem_classes="wb-board")
 
-        gr.Markdown(t(lang, "wb.orders.title") + "\n\n" + t(lang, "wb.orders.intro"))
-        orders = _view("orders", first[2], "wb-orders")
-        gr.Markdown(t(lang, "wb.orders.formula") + "\n\n" + POSITIONS_TEX, latex_delimiters=LATEX,
-                    elem_classes="wb-board")
+        c["orders_md"] = gr.Markdown(value(9))
+        c["orders"] = _view("orders", value(10), "wb-orders")
+        c["formula"] = gr.Markdown(value(11), latex_delimiters=LATEX, elem_classes="wb-board")
 
-        gr.Markdown(t(lang, "wb.qkv.title") + "\n\n" + t(lang, "wb.qkv.intro"))
-        matrices, presets = [], []
+        c["qkv"] = gr.Markdown(value(12))
+        c["matrices"], c["presets"] = [], []
         with gr.Row(elem_classes="wb-heads-inputs"):
-            for h, (default, texts) in enumerate(zip(HEAD_DEFAULTS, head_texts), start=1):
+            for h, (default, texts) in enumerate(zip(HEAD_DEFAULTS, HEAD_TEXTS), start=1):
                 with gr.Column(min_width=300):
-                    presets.append(gr.Dropdown([(t(lang, f"wb.preset.{k}"), k) for k in PRESETS], value=default,
-                                               label=f"{t(lang, 'wb.head', h=h)} · {t(lang, 'wb.preset')}",
-                                               elem_id=f"wb-preset{h}", interactive=True))
+                    c["presets"].append(gr.Dropdown([(t(lang0, f"wb.preset.{k}"), k) for k in PRESETS], value=default,
+                                                    label=f"{t(lang0, 'wb.head', h=h)} · {t(lang0, 'wb.preset')}",
+                                                    elem_id=f"wb-preset{h}", interactive=True))
                     with gr.Row(elem_classes="wb-matrices"):
-                        matrices.append([gr.Textbox(text, label=m, lines=3, max_lines=6, max_length=wb.MAX_TEXT_CHARS,
-                                                    elem_id=f"wb-h{h}-{m.lower()}", elem_classes="wb-matrix",
-                                                    min_width=90, interactive=True)
-                                         for m, text in zip(MATRICES, texts)])
-        heads = _view("heads", first[3], "wb-heads")
+                        c["matrices"].append([gr.Textbox(text, label=m, lines=3, max_lines=6, elem_classes="wb-matrix",
+                                                         max_length=wb.MAX_TEXT_CHARS, elem_id=f"wb-h{h}-{m.lower()}",
+                                                         min_width=90, interactive=True)
+                                              for m, text in zip(MATRICES, texts)])
+        c["heads"] = _view("heads", value(15), "wb-heads")
 
-        gr.Markdown(t(lang, "wb.sqrt.title") + "\n\n" + t(lang, "wb.sqrt.intro") + "\n\n" + SQRT_D_TEX,
-                    latex_delimiters=LATEX, elem_classes="wb-board")
-        dim = gr.Slider(3, 512, value=64, step=1, label=t(lang, "wb.sqrt.slider"), elem_id="wb-d", interactive=True)
-        sqrt_md = gr.Markdown(sqrt_d_markdown(64, lang), elem_id="wb-sqrt-d", elem_classes="wb-table")
+        c["sqrt_md"] = gr.Markdown(value(16), latex_delimiters=LATEX, elem_classes="wb-board")
+        c["dim"] = gr.Slider(3, 512, value=64, step=1, label=t(lang0, "wb.sqrt.slider"), elem_id="wb-d",
+                             interactive=True)
+        c["sqrt_d"] = gr.Markdown(value(18), elem_id="wb-sqrt-d", elem_classes="wb-table")
 
-        gr.Markdown(t(lang, "wb.code.title") + "\n\n" + t(lang, "wb.code.intro"))
-        gr.Code(inspect.getsource(wb.attention) + "\n\n" + inspect.getsource(wb.sinusoidal_positions),
-                language="python", interactive=False, show_line_numbers=False, elem_id="wb-code")
+        c["code_md"] = gr.Markdown(value(19))
+        c["code"] = gr.Code(value(20), language="python", interactive=False, show_line_numbers=False, elem_id="wb-code")
 
-        gr.Markdown(t(lang, "wb.bill.title") + "\n\n" + bill_markdown(lang), elem_id="wb-bill", elem_classes="wb-table")
+        c["bill"] = gr.Markdown(value(21), elem_id="wb-bill", elem_classes="wb-table")
+
+    board = Whiteboard(c, lang)
 
     # events: every change recomputes at once; cheap and bounded, so no queue and no progress spinner
-    inputs = [*vectors, scale, positions, focus, *matrices[0], *matrices[1]]
     live = dict(trigger_mode="always_last", queue=False, show_progress="hidden", api_visibility="private")
-    gr.on([x.change for x in inputs], lambda *a: update(*a, lang=lang), inputs, [message, board, orders, heads], **live)
-    for preset, boxes in zip(presets, matrices):
+    edits = board.inputs[:-1]
+    gr.on([x.change for x in edits], lambda *a: update(*a[:-1], lang=a[-1]), [*edits, lang],
+          [c["message"], c["board"], c["orders"], c["heads"]], **live)
+    for preset, boxes in zip(c["presets"], c["matrices"]):
         preset.input(load_preset, preset, boxes, **live)
-    dim.change(lambda d: sqrt_d_markdown(d, lang), dim, sqrt_md, **live)
+    c["dim"].change(lambda d, lang_now: sqrt_d_markdown(d, lang_now), [c["dim"], lang], c["sqrt_d"], **live)
     if api:
         gr.api(whiteboard, api_name="whiteboard")
-    c.update(vectors=vectors, scale=scale, positions=positions, focus=focus, message=message, board=board,
-             orders=orders, heads=heads, presets=presets, matrices=matrices, dim=dim, sqrt_d=sqrt_md)
-    return c
+    return board
