@@ -5,9 +5,11 @@
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7861 python app.py
     DAWN_CHECKPOINTS=/elsewhere python app.py                     # other checkpoints (default: ./checkpoints)
 
-On start the story's sentence is translated by every model (and cut clause by clause for the
-slider) once; the page shows it on load without a click. A missing model folder gets a message
-in its column, never a traceback.
+On start the story's sentence is translated by every model at the decoding chosen on validation
+(and cut clause by clause for the slider) once; the page shows it on load without a click. The
+sections ① - ④ open on demand and are drawn when opened: nothing of them is sent before (their
+maps are made the first time a visitor opens one). A missing model folder gets a message in its
+column, never a traceback.
 
 API — /translate(source, reference, decoding), decoding "greedy" or "beam" (default "greedy"); plain
 strings, in historical order: three translations, three score lines, then notes ("" when none):
@@ -31,13 +33,13 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from dawn.explain import explain_all
-from dawn.inputs import DECODINGS, InputError
-from dawn.page import MODEL_NAMES, PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.inputs import InputError
+from dawn.page import (MODEL_NAMES, STORY_CLAUSES_EN, MapCache, PageResult, clause_reports, clauses_json, load_models,
+                       output_json, story, translate_all)
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import attention_handler, per_model
+from ui.attention_explorer import attention_handler
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -60,12 +62,12 @@ EXAMPLES = [  # short to long: [source, reference]
 # ----------------------------------------------------------------------------- computed once, at start
 
 MODELS = load_models(CHECKPOINTS)                       # lstm, lstm_attention, transformer (missing ones noted)
-STORY = story(MODELS)                                   # the story sentence by every model + its clause table
-STORY_MAPS = explain_all(MODELS.translators, STORY.result.source, 1,  # its attention and influence maps
-                         decoded=STORY.result.translations())
+STORY = story(MODELS)                                   # the story by every model at BEST_DECODING + its clause table
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
 EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cross"), ("transformer", "encoder")]
+SECTION_MODELS = {1: ["lstm"], 2: ["lstm_attention"], 3: ["transformer"], 4: []}  # whose maps each section draws
+STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, made the first time a section asks
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -85,21 +87,54 @@ def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
 
 @torch.inference_mode()
 def translate_page(source: str, reference: str, decoding: str, lang: str) -> tuple:
-    """The page: the same strings, plus the maps of the same sentence (so text and maps arrive together).
-    The maps reuse the translations' own ids (and beam trace): every model decodes once."""
+    """The page: the same strings, and the result kept for the sections (their maps are made after the text
+    is shown, and only for the sections that are open: see refresh_sections)."""
     r = _translate(source, reference, decoding, lang)
-    try:
-        maps = explain_all(MODELS.translators, r.source, DECODINGS[decoding], decoded=r.translations())
-    except Exception:  # noqa: BLE001 — the translations still stand; the explorers say there is nothing to show
-        maps = None
-    return (*api_outputs(lang, r), r, output_json(r.outputs["lstm"]), *per_model(maps, [n for n, _ in EXPLORERS]))
+    return (*api_outputs(lang, r), r, MapCache(MODELS.translators, r))
 
 
-def relabel(lang: str, result: PageResult | None) -> list:
-    """The 中文 / English switch: every widget label, and the result's score lines and notes, in `lang`."""
+def _maps(result: PageResult | None, cache: MapCache | None) -> MapCache:
+    return cache if result is not None and cache is not None else STORY_MAPS
+
+
+def section_values(n: int, result: PageResult | None, cache: MapCache | None) -> list:
+    """Everything section n shows for the visitor's current result (the story when None), in P.section_outputs order."""
+    r, maps = result or STORY.result, _maps(result, cache)
+    payloads = maps.get(SECTION_MODELS[n])
+    if n == 1:
+        reports = clause_reports(r, STORY_CLAUSES_EN if result is None else None)
+        return [{"names": list(MODEL_NAMES), "reports": reports},
+                {"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses), **BENCHMARK},
+                output_json(r.outputs["lstm"]), payloads.get("lstm")]
+    if n == 2:
+        return [payloads.get("lstm_attention")]
+    if n == 3:
+        return [payloads.get("transformer")] * 2              # cross- and self-attention views of one payload
+    return []
+
+
+@torch.inference_mode()
+def open_section(n: int, result, cache, opened: list) -> list:
+    """A section opened: draw it now (nothing of it was sent before), and keep it live for later translations."""
+    return [sorted({*opened, n}), *section_values(n, result, cache)]
+
+
+@torch.inference_mode()
+def refresh_sections(result, cache, opened: list) -> list:
+    """After a translation: redraw the open sections; closed ones are left alone (they redraw when opened)."""
+    values = []
+    for n in (1, 2, 3):
+        values += section_values(n, result, cache) if n in opened else [gr.skip()] * len(SECTION_OUTPUTS[n])
+    return values
+
+
+def relabel(lang: str, result: PageResult | None, opened: list, *whiteboard_values) -> list:
+    """The 中文 / English switch: every widget label, the result's score lines and notes, and (when it has been
+    opened) the whiteboard, in `lang`. Values a visitor typed or moved are inputs here, never reset."""
     r = result or STORY.result
     strings = api_outputs(lang, r)
     n = len(MODEL_NAMES)
+    board = WHITEBOARD.fill(lang, *whiteboard_values) if 4 in opened else [gr.skip()] * len(WHITEBOARD.outputs)
     return [lang,
             gr.update(label=text(lang, "input.source")), gr.update(label=text(lang, "input.reference")),
             gr.update(label=text(lang, "input.decoding"), choices=P.decoding_choices(lang)),
@@ -108,7 +143,9 @@ def relabel(lang: str, result: PageResult | None) -> list:
             *(gr.update(label=text(lang, f"model.{name}")) for name in MODEL_NAMES),
             *strings[n:2 * n],
             gr.Dataset(label=text(lang, "input.examples"),
-                       headers=[text(lang, "input.source"), text(lang, "input.reference")])]
+                       headers=[text(lang, "input.source"), text(lang, "input.reference")]),
+            *(gr.update(label=text(lang, f"step{k}.title")) for k in SECTION_MODELS),
+            *board]
 
 
 # ----------------------------------------------------------------------------- layout
@@ -121,31 +158,26 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     lang = P.masthead()
     lang_state = gr.State(DEFAULT_LANG)       # the language of server-made text (errors, scores); the API's is English
     result_state = gr.State(None, time_to_live=STATE_TTL_S)  # the visitor's last PageResult; None = the story
+    maps_state = gr.State(None, time_to_live=STATE_TTL_S)    # its maps, made as sections ask (MapCache)
+    opened = gr.State([])                                    # the sections this visitor has opened (1-4)
 
-    P.step_header(1, {"model": "lstm", "problem": MODELS.problems.get("lstm")})
-    inputs = P.inputs(STORY_SENTENCE, STORY_REFERENCE)
+    # the story first: the sentence, the three translations, the decoding switch
+    inputs = P.inputs(STORY_SENTENCE, STORY_REFERENCE, decoding=STORY.result.decoding)
     columns = P.result_columns(MODEL_NAMES, story_strings[:n], story_strings[n:2 * n])
     examples = gr.Examples(EXAMPLES, [inputs.source, inputs.reference], cache_examples=False,
                            label=text(DEFAULT_LANG, "input.examples"))
-    P.clause_view({"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses), **BENCHMARK})
-    state_view = P.state_view(output_json(STORY.result.outputs["lstm"]))
-    story_maps = per_model(STORY_MAPS, [name for name, _ in EXPLORERS])
-    explorers = [P.explorer("lstm", story_maps[0], "cross")]
 
-    P.step_header(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")})
-    explorers.append(P.explorer("lstm_attention", story_maps[1], "cross"))
-
-    P.step_header(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")})
-    explorers += [P.explorer("transformer", story_maps[2], "cross"), P.explorer("transformer", story_maps[3], "encoder")]
-
-    P.step_header(4)
-
-    # Rebuilt on the switch's own change event: a gr.State set by another event (relabel) does not
-    # fire .change reliably, so the section once stayed in the first language it was built in.
-    @gr.render(inputs=lang, triggers=[demo.load, lang.change])
-    def whiteboard_section(lang_now: str):
-        build_whiteboard(lang_now, api=False)   # built in the page's language; rebuilt when the switch changes
-
+    # ① - ④ open on demand, and are drawn when opened
+    sections, SECTION_OUTPUTS = {}, {}
+    with P.section(1, {"model": "lstm", "problem": MODELS.problems.get("lstm")}) as sections[1]:
+        SECTION_OUTPUTS[1] = [P.clause_report_view(), P.clause_view(), P.state_view(), P.explorer("lstm", "cross")]
+    with P.section(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")}) as sections[2]:
+        SECTION_OUTPUTS[2] = [P.explorer("lstm_attention", "cross")]
+    with P.section(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")}) as sections[3]:
+        SECTION_OUTPUTS[3] = [P.explorer("transformer", "cross"), P.explorer("transformer", "encoder")]
+    with P.section(4) as sections[4]:
+        P.cell_view()
+        WHITEBOARD = build_whiteboard(lang_state, api=False, filled=False)
     P.footer()
 
     # events
@@ -153,19 +185,30 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     scores = [columns[name].score for name in MODEL_NAMES]
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
-    inputs.button.click(translate_page, request, [*string_outputs, result_state, state_view, *explorers],
-                        api_visibility="private", concurrency_id="translate")
+    section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
+    inputs.button.click(translate_page, request, [*string_outputs, result_state, maps_state],
+                        api_visibility="private", concurrency_id="translate").success(
+        refresh_sections, [result_state, maps_state, opened], section_outputs,
+        api_visibility="private", concurrency_id="translate", show_progress="hidden")
+    for k in (1, 2, 3):
+        sections[k].expand(lambda result, cache, was, k=k: open_section(k, result, cache, was),
+                           [result_state, maps_state, opened], [opened, *SECTION_OUTPUTS[k]],
+                           api_visibility="private", concurrency_id="translate")
+    sections[4].expand(lambda lang_now, was, *values: [sorted({*was, 4}), *WHITEBOARD.fill(lang_now, *values)],
+                       [lang_state, opened, *WHITEBOARD.inputs], [opened, *WHITEBOARD.outputs],
+                       api_visibility="private", queue=False)
     api_button = gr.Button(visible=False)
     api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
     gr.api(attention, api_name="attention", concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
-    lang.change(relabel, [lang, result_state],
+    lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.button, inputs.note,
-                 *texts, *scores, examples.dataset],
-                js="(lang, result) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, result]; }",
+                 *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS), *WHITEBOARD.outputs],
+                js="(lang, ...rest) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, ...rest]; }",
                 queue=False, api_visibility="private")
 
 
 if __name__ == "__main__":
-    # server name and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (default 127.0.0.1:7860)
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX).launch(css_paths=[P.PAGE_CSS])
+    # server name and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (default 127.0.0.1:7860);
+    # no footer: its links are Gradio's words, in the browser's language rather than the page's
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX).launch(css_paths=[P.PAGE_CSS], footer_links=[])

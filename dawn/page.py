@@ -18,6 +18,7 @@ turns codes into words (ui/strings.py) and these results into widgets (app.py).
 from __future__ import annotations
 
 import re
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from pathlib import Path
 from sacrebleu import sentence_chrf
 
 from dawn.checkpoint import CheckpointError
-from dawn.inputs import Note, check_decoding, check_reference, check_source
+from dawn.explain import explain
+from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_source
 from dawn.metrics import sentence_scores
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
@@ -33,6 +35,9 @@ from dawn.translator import Translation, Translator, load_translator
 MODEL_NAMES = ("lstm", "lstm_attention", "transformer")  # historical order: 2014, 2014 + attention, 2017
 BEST_DECODING = "beam"  # the decoding chosen on validation for all three models (beam 4): what the page opens on
 UNK = "<unk>"
+# The story's reference cut into its clauses (the English of each Chinese clause, as dawn/story.py pairs them).
+STORY_CLAUSES_EN = [ref[len(prev):].strip() for prev, ref in zip([""] + [r for _, r in STORY_CLAUSES[:-1]],
+                                                                    [r for _, r in STORY_CLAUSES])]
 
 
 @dataclass
@@ -156,6 +161,37 @@ def story(models: Models, decoding: str = BEST_DECODING) -> Story:
             row.outputs[name] = ModelOutput(problem=missing) if text is None else _score(ModelOutput(text=text), row.reference)
         rows[-1].outputs[name] = result.outputs[name]
     return Story(result, rows)
+
+
+# ----------------------------------------------------------------------------- the maps, made when asked for
+
+class MapCache:
+    """The maps of one result (dawn.explain payloads), made per model the first time they are asked for and
+    kept: a page section that is never opened costs nothing. The models' own ids and beam traces are reused,
+    so nothing is decoded twice. Safe to share between requests (the story's cache is)."""
+
+    def __init__(self, translators: dict[str, Translator], result: PageResult):
+        self.translators, self.result = translators, result
+        self.payloads: dict[str, dict | None] = {}
+        self._lock = threading.Lock()
+
+    def get(self, names: list[str]) -> dict[str, dict | None]:
+        """{name: payload, or None when the model has no translation (missing, failed) or explaining it failed}."""
+        with self._lock:
+            for name in names:
+                if name not in self.payloads:
+                    self.payloads[name] = self._explain(name)
+            return {name: self.payloads[name] for name in names}
+
+    def _explain(self, name: str) -> dict | None:
+        out, translator = self.result.outputs.get(name), self.translators.get(name)
+        if out is None or out.translation is None or translator is None:
+            return None
+        try:
+            return explain(translator, self.result.source, DECODINGS[self.result.decoding], name=name,
+                           decoded=out.translation)
+        except Exception:  # noqa: BLE001 — the translation still stands; the explorer says there is nothing to show
+            return None
 
 
 # ----------------------------------------------------------------------------- which clauses a translation kept

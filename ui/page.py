@@ -1,6 +1,7 @@
 """The page's own sections, built inside app.py's Blocks: the masthead with the language switch,
-the guided steps' headings and captions, the three result columns, the clause slider with the
-BLEU-by-length curve, and the LSTM's final-state strip.
+the three result columns, the guided steps ① - ④ (each an accordion, closed at first: its views are
+built empty and drawn when it opens), the clause report, the clause slider with the BLEU-by-length
+curve, and the LSTM's final-state strip.
 
 Every section that is not a Gradio widget is a `gr.HTML` whose template is a fixed skeleton
 (no user text is ever interpolated in Python) and whose value is JSON; ui/static/page.js fills
@@ -9,6 +10,7 @@ it in the browser with textContent, in the language of the switch (ui/strings.py
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,12 +53,16 @@ def masthead() -> gr.Radio:
     return lang
 
 
-def step_header(n: int, value: dict | None = None) -> gr.HTML:
-    """① … ④: the step's title and its caption (paraphrasing the story); value {"model", "problem"} says when
-    the model the step is about is missing."""
-    return _view("step", f'<div class="dawn-step-head"><h2 data-i18n="step{n}.title"></h2>'
-                         f'<p class="dawn-caption" data-i18n="step{n}.caption"></p>'
-                         '<p class="dawn-step-problem" role="status" hidden></p></div>', value, elem_id=f"step{n}")
+@contextmanager
+def section(n: int, value: dict | None = None, lang: str = DEFAULT_LANG):
+    """① … ④: an accordion, closed, titled with the step; inside, the step's caption (paraphrasing the story;
+    ④'s words are the whiteboard's own) and what the caller builds. value {"model", "problem"} says when the
+    model the step is about is missing. Yields the accordion (its expand event draws the section)."""
+    with gr.Accordion(text(lang, f"step{n}.title"), open=False, elem_id=f"step{n}", elem_classes=["dawn-section"]) as acc:
+        if n != 4:
+            _view("step", f'<div class="dawn-step-head"><p class="dawn-caption" data-i18n="step{n}.caption"></p>'
+                          '<p class="dawn-step-problem" role="status" hidden></p></div>', value, elem_id=f"step{n}-head")
+        yield acc
 
 
 def footer() -> gr.HTML:
@@ -73,14 +79,14 @@ class Inputs:
     note: gr.Textbox
 
 
-def inputs(source: str, reference: str, lang: str = DEFAULT_LANG) -> Inputs:
+def inputs(source: str, reference: str, lang: str = DEFAULT_LANG, decoding: str = "beam") -> Inputs:
     with gr.Row(elem_classes="dawn-inputs"):
         src = gr.Textbox(source, lines=2, max_lines=6, label=text(lang, "input.source"), elem_id="source",
                          min_width=260)
         ref = gr.Textbox(reference, lines=2, max_lines=6, label=text(lang, "input.reference"), elem_id="reference",
                          min_width=260)
     with gr.Row(elem_classes="dawn-controls", equal_height=True):
-        decoding = gr.Radio(decoding_choices(lang), value="greedy", label=text(lang, "input.decoding"),
+        decoding = gr.Radio(decoding_choices(lang), value=decoding, label=text(lang, "input.decoding"),
                             elem_id="decoding", min_width=220)
         button = gr.Button(text(lang, "input.translate"), variant="primary", elem_id="translate-button", min_width=140)
     note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note")
@@ -111,28 +117,33 @@ def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], 
     return columns
 
 
-def clause_view(value: dict) -> gr.HTML:
+def clause_report_view(value: dict | None = None) -> gr.HTML:
+    """Which clauses of the reference each model kept (dawn.page.clause_reports), drawn by page.js."""
+    return _view("report", '<section class="dawn-report" aria-live="polite"></section>', value, elem_id="dawn-report")
+
+
+def clause_view(value: dict | None = None) -> gr.HTML:
     """The clause slider (left) and the BLEU-by-length curve of all models (right); page.js draws both."""
     template = ('<div class="dawn-clauses-grid"><section class="dawn-slider" aria-live="polite"></section>'
                 '<section class="dawn-curve"></section></div>')
     return _view("clauses", template, value, elem_id="dawn-clauses")
 
 
-def state_view(value: dict) -> gr.HTML:
+def state_view(value: dict | None = None) -> gr.HTML:
     """The plain LSTM's final state, all its decoder receives (updated with every translation)."""
     return _view("state", '<section class="dawn-state-box"></section>', value, elem_id="dawn-state")
 
 
-def explorer_placeholder(name: str) -> gr.HTML:
-    """Where the attention explorer (ui/attention_explorer.py) sits until it is available."""
-    return _view("text", '<div class="dawn-explorer-pending"><p data-i18n="explorer.pending"></p></div>',
-                 elem_id=f"explorer-{name}")
-
-
-def explorer(name: str, payload: dict | None, view: str = "cross"):
+def explorer(name: str, view: str = "cross", payload: dict | None = None):
     """The attention explorer (ui/attention_explorer.py) for one model, in the page's language ("auto": it follows
-    <html lang> and the "dawn-lang" event that page.js sends on every switch)."""
+    <html lang> and the "dawn-lang" event that page.js sends on every switch). Empty until its section opens."""
     from ui.attention_explorer import AttentionExplorer
     suffix = "" if view == "cross" else f"-{view}"
     return AttentionExplorer(payload, model=name, lang="auto", view=view, elem_id=f"explorer-{name}{suffix}",
                              elem_classes=["dawn-explorer"])
+
+
+def cell_view() -> gr.HTML:
+    """④'s board with a model's own numbers: the attention-map cell a visitor clicked last (page.js draws it
+    from the explorer's "dawn-cell" event; nothing goes to the server)."""
+    return _view("cell", '<section class="dawn-cell-box"></section>', None, elem_id="dawn-cell")

@@ -68,8 +68,6 @@ STRINGS: dict[str, dict[str, str]] = {
                          "all the others. The 2017 Transformer does this inside the encoder, then its decoder looks "
                          "back as in ②, with several heads at once.",
         "step4.title": "④ The whiteboard",
-        "step4.caption": "The same computation by hand, as on the whiteboard in the story: three word vectors, "
-                         "dot products, softmax, a weighted sum.",
 
         "slider.title": "The bottleneck, live: the story's sentence, one clause at a time",
         "slider.label": "Clauses",
@@ -87,7 +85,10 @@ STRINGS: dict[str, dict[str, str]] = {
                       "the clause.",
         "report.noref": "Type a reference translation to see which of its clauses each model kept.",
         "slider.trend": "chrF from the first clause to the whole sentence: {trend}.",
-        "section.loading": "Drawing…",
+        "cell.title": "The whiteboard with a model's own numbers",
+        "cell.hint": "Click a cell of one head in the Transformer's attention map (③): the three steps for that cell, "
+                     "with the model's own numbers, appear here.",
+        "cell.what": "{model}: “{token}” looking at “{char}” (layer {layer}, head {head}, d_k = {dk}).",
         "curve.title.flores200": "BLEU by sentence length, FLORES-200",
         "curve.title.tatoeba": "BLEU by sentence length, Tatoeba test",
         "curve.x": "source length (Chinese characters)",
@@ -99,7 +100,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.caption": "{n} source tokens → these {layers} × {d} numbers. Whatever the length of the sentence, "
                          "this one fixed-size state is the bottleneck.",
         "state.none": "Translate a sentence to see the LSTM's final state.",
-        "explorer.pending": "The interactive attention map is being built; it will appear here.",
 
         # ---- the whiteboard (ui/whiteboard.py, section ④)
         "wb.intro": "Three words, three vectors, self-attention by hand — the board from the episode. "
@@ -297,7 +297,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "step3.caption": "来自 2024 年的访客在白板上写道：每个字都和其他字开了个小会。2017 年的 Transformer 在编码器里"
                          "就这样做，解码器再像 ② 那样回头看，而且好几个注意力头同时看。",
         "step4.title": "④ 白板",
-        "step4.caption": "故事里白板上的手算：三个词向量，点积、softmax、加权求和。",
 
         "slider.title": "瓶颈，现场演示：故事里的长句，一个分句一个分句地加长",
         "slider.label": "分句数",
@@ -313,7 +312,9 @@ STRINGS: dict[str, dict[str, str]] = {
                       "和这个分句一样长、最相近的那一段。",
         "report.noref": "填上参考译文，就能看到每个模型保住了它的哪些分句。",
         "slider.trend": "从第一个分句到整句的 chrF：{trend}。",
-        "section.loading": "正在绘制……",
+        "cell.title": "用模型自己的数字算一遍白板",
+        "cell.hint": "在 Transformer 的注意力图（③）里，选一个头，点一个格子：这个格子的三步，用模型自己的数字，会出现在这里。",
+        "cell.what": "{model}：“{token}”看向“{char}”（第 {layer} 层，第 {head} 个头，d_k = {dk}）。",
         "curve.title.flores200": "按句长统计的 BLEU（FLORES-200）",
         "curve.title.tatoeba": "按句长统计的 BLEU（Tatoeba 测试集）",
         "curve.x": "原文长度（汉字数）",
@@ -324,7 +325,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "state.title": "LSTM 的解码器收到的全部东西",
         "state.caption": "{n} 个原文词元 → 这 {layers} × {d} 个数。不管句子多长，都只有这一个固定大小的状态：这就是瓶颈。",
         "state.none": "翻译一句，就能看到 LSTM 的最终状态。",
-        "explorer.pending": "交互式注意力图正在制作中，做好后会出现在这里。",
 
         # ---- the whiteboard
         "wb.intro": "三个词，三个向量，手算自注意力——就是那一集黑板上的算法。改任何一个数或开关，下面的一切立刻重算。",

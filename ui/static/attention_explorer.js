@@ -27,6 +27,8 @@ function freshState(view) {
     hover: null, pin: null,                         // {axis: "row" | "col", idx: [..]}
     linked: null,                                   // source columns selected in any explorer
     step: null, cell: null, token: null, multiples: false,
+    words: true,                                    // rows of the cross maps: English words (pieces merged) or tokens
+    fit: false,                                     // maps drawn to the box's width instead of scrolling
   };
 }
 
@@ -73,16 +75,25 @@ function hasMap(kind) {
   const m = kind === "encoder" ? data.encoder_attention : data.cross_attention;
   return Array.isArray(m) && m.length > 0;
 }
-function layers() { return hasMap(st.map) ? (st.map === "encoder" ? data.encoder_attention : data.cross_attention) : []; }
+// Words: the cross maps' rows with each word's BPE pieces merged (dawn/explain.py merge_rows: attention rows
+// averaged, influence rows summed), sent by the server; the switch picks which rows to draw.
+function inWords() { return st.words && st.map === "cross" && !!data.words; }
+function layers() {
+  if (!hasMap(st.map)) return [];
+  if (st.map === "encoder") return data.encoder_attention;
+  return inWords() && data.words.cross_attention ? data.words.cross_attention : data.cross_attention;
+}
 function layerIndex() { const n = layers().length; return st.layer < 0 || st.layer >= n ? n - 1 : st.layer; }
-function rowsTokens() { return st.map === "encoder" ? data.source_tokens : data.target_tokens; }
+function rowsTokens() { return st.map === "encoder" ? data.source_tokens : inWords() ? data.words.tokens : data.target_tokens; }
+// The output token a row stands for (a word: its first piece), for the alternatives, the beam and the whiteboard.
+function tokenOf(r) { return inWords() ? data.words.groups[r][0] : r; }
 
 const cache = new Map();
 // Attention of the selected layer and head (or the average of heads) as floats: rows x source columns.
 function attention(head) {
   if (!hasMap(st.map)) return null;
   const l = layerIndex(), h = head === undefined ? st.head : head;
-  const key = st.map + l + ":" + h;
+  const key = st.map + (inWords() ? "w" : "t") + l + ":" + h;
   if (!cache.has(key)) {
     const heads = layers()[l], scale = data.scale;
     const pick = h < 0 ? heads : [heads[h]];
@@ -94,17 +105,17 @@ function attention(head) {
   }
   return cache.get(key);
 }
-function influence() { return st.map === "encoder" ? null : data.influence; }
+function influence() { return st.map === "encoder" ? null : inWords() ? data.words.influence : data.influence; }
 function influenceMax() {
   let m = 0;
-  for (const row of data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
+  for (const row of influence() || data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
   return m || 1;
 }
 // What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
 function guide() {
   const a = attention();
   if (a) return a;
-  return data.influence.map(row => {
+  return (influence() || data.influence).map(row => {
     const pos = row.map(v => Math.max(v, 0));
     const s = pos.reduce((x, y) => x + y, 0);
     return pos.map(v => (s > 0 ? v / s : 0));
@@ -133,9 +144,11 @@ function build() {
   root.appendChild(ui.controls);
   drawControls();
 
-  ui.tgt = strip(data.target_tokens, "row", "ax-tgt", t("strip.target"));
+  ui.tgt = strip(inWords() ? data.words.tokens : data.target_tokens, "row", "ax-tgt", t("strip.target"));
   ui.src = strip(data.source_tokens, "col", "ax-src", t("strip.source"));
+  ui.tgt.box.hidden = st.map === "encoder";   // self-attention: Chinese asks Chinese, no English involved
   root.append(ui.tgt.box, ui.src.box);
+  root.classList.toggle("ax-fit", st.fit);
 
   ui.maps = el("div", "ax-maps");
   root.appendChild(ui.maps);
@@ -167,8 +180,11 @@ function drawControls() {
     });
     c.appendChild(g);
   };
+  if (data.words && st.map === "cross")
+    group(t("control.rows"), [[t("rows.words"), true], [t("rows.tokens"), false]], st.words,
+          v => { st.words = v; st.pin = st.hover = st.cell = null; st.token = null; st.step = null; build(); }, "rows");
   const maps = [["cross", t("map.cross")], ["encoder", t("map.encoder")]].filter(([k]) => hasMap(k));
-  if (maps.length > 1) group(t("control.map"), maps.map(([k, s]) => [s, k]), st.map, v => { st.map = v; st.pin = st.hover = st.cell = null; st.step = null; drawControls(); drawMaps(); }, "map");
+  if (maps.length > 1) group(t("control.map"), maps.map(([k, s]) => [s, k]), st.map, v => { st.map = v; st.pin = st.hover = st.cell = null; st.step = null; build(); }, "map");
   const L = layers();
   if (L.length) {
     if (L.length > 1) group(t("control.layer"), L.map((_, i) => [String(i + 1), i]), layerIndex(), v => { st.layer = v; drawControls(); repaint(); }, "layer");
@@ -204,7 +220,7 @@ function strip(tokens, axis, cls, label) {
     if (i === undefined) return;
     if (axis === "col") selectColumns([+i], e.detail === 2);  // a double click selects the clause
     else if (st.map === "encoder") pin("col", [+i]);
-    else { pin("row", [+i]); st.token = +i; drawDetail(); }
+    else { pin("row", [+i]); st.token = tokenOf(+i); drawDetail(); }
   });
   return { box, spans };
 }
@@ -272,9 +288,17 @@ function figure(kind) {
   fig.appendChild(cap);
   const scroll = el("div", "ax-scroll");
   fig.appendChild(scroll);
+  const hint = el("p", "ax-scroll-hint", t("scroll.hint", { n: data.source_tokens.length }));
+  hint.hidden = true;                                  // shown by showScrollHints() when the map is wider than its box
+  fig.appendChild(hint);
   const tools = el("div", "ax-tools");
   tools.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
   tools.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
+  const fit = button(t("control.fit"), () => { st.fit = !st.fit; root.classList.toggle("ax-fit", st.fit);
+                                               root.querySelectorAll(".ax-fit-toggle").forEach(b => b.setAttribute("aria-pressed", String(st.fit)));
+                                               showScrollHints(); }, "ax-toggle ax-fit-toggle");
+  fit.setAttribute("aria-pressed", String(st.fit));
+  tools.appendChild(fit);
   fig.appendChild(tools);
   return { fig, scroll };
 }
@@ -311,6 +335,15 @@ function drawMaps() {
   drawMultiples();
   drawDetail();
   focus();
+  requestAnimationFrame(showScrollHints);
+}
+
+// A map wider than its box scrolls sideways; say so in words where it does (and not where it fits).
+function showScrollHints() {
+  root.querySelectorAll(".ax-fig").forEach(fig => {
+    const box = fig.querySelector(".ax-scroll"), hint = fig.querySelector(".ax-scroll-hint");
+    if (box && hint) hint.hidden = st.fit || box.scrollWidth <= box.clientWidth + 1;
+  });
 }
 
 // Layer / head switch: same cells, new opacities.
@@ -337,13 +370,14 @@ function wireMap(s, kind) {
   s.addEventListener("click", e => {
     const d = e.target.dataset || {};
     if (d.r !== undefined && d.c !== undefined && kind === "attention" && st.map === "cross") {
-      st.cell = [+d.r, +d.c];
-      st.token = +d.r;
+      st.cell = [tokenOf(+d.r), +d.c];   // the whiteboard works on the model's own token rows
+      st.cellRow = +d.r;                 // ... the map outlines the row it drew
+      st.token = tokenOf(+d.r);
       pin("row", [+d.r], true);
       drawDetail();
     } else if (d.r !== undefined) {
       pin("row", [+d.r]);
-      if (st.map === "cross") { st.token = +d.r; drawDetail(); }
+      if (st.map === "cross") { st.token = tokenOf(+d.r); drawDetail(); }
     } else if (d.c !== undefined) selectColumns([+d.c], false);
   });
 }
@@ -423,7 +457,7 @@ function focus() {
     const band = (x, y, w, h, extra) => fig.svg.appendChild(svg("rect", { x: x - 0.5, y: y - 0.5, width: w, height: h, fill: "none", stroke: "#111827", "stroke-width": extra ? 2 : 1, class: "ax-band" }));
     rows.forEach(r => { if (r < H) band(g.left, g.top + r * g.cell, W * g.cell, g.cell); });
     cols.forEach(c => { if (c < W) band(g.left + c * g.cell, g.top, g.cell, H * g.cell); });
-    if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + st.cell[0] * g.cell, g.cell, g.cell, true);
+    if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + (st.cellRow ?? st.cell[0]) * g.cell, g.cell, g.cell, true);
   }
   // The strips: the Distill way, each token's background is its weight for the focused token(s).
   const w = guide();
@@ -465,7 +499,8 @@ function drawScrubber() {
   const beside = ui.figs.attention || ui.figs.influence;
   if (beside) g.left = beside.g.left;                                  // bars line up with the map's columns
   const H = 48;
-  const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, class: "ax-bars", "font-family": FONT });
+  const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, class: "ax-bars", "font-family": FONT,
+                         viewBox: `0 0 ${g.left + cols.length * g.cell + 4} ${H + 20}` });
   const rects = cols.map((tok, j) => {
     const r = svg("rect", { x: g.left + j * g.cell, width: g.cell - 1, class: "ax-bar" });
     s.appendChild(r);
@@ -489,7 +524,8 @@ function drawScrubber() {
       never += isNever; again += isAgain;
       rects[j].setAttribute("class", "ax-bar" + (isNever ? " ax-never" : isAgain ? " ax-again" : ""));
     });
-    label.textContent = t("coverage.step", { n, T, token: n > 0 ? data.target_tokens[n - 1] : "<s>", never, again });
+    label.textContent = t(attention() ? "coverage.step" : "coverage.step.influence",
+                          { n, T, token: n > 0 ? rowsTokens()[n - 1] : "<s>", never, again });
   };
   range.addEventListener("input", update);
   update();
@@ -515,7 +551,9 @@ function drawDetail() {
       list.appendChild(li);
     });
     ui.alts.appendChild(list);
-    ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(Math.exp(data.token_logprob[tt]) * 100, 1) })));
+    const listed = data.alternatives[tt].find(([tok]) => tok === data.target_tokens[tt]);  // the same number as in the list
+    const p = listed ? listed[1] : Math.exp(data.token_logprob[tt]);
+    ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(p * 100, 1) })));
     if (data.beam) drawBeam(tt);
   }
   drawWhiteboard();
@@ -586,8 +624,13 @@ function drawWhiteboard() {
   const vec = v => "[" + v.map(x => fmt(x, 3)).join(", ") + ", …]";
   ui.wb.appendChild(el("p", "ax-wbsum", t("wb.sum", { y: vec(y), dims: wb.dims, dk })));
   ui.wb.appendChild(el("p", "ax-wbsum", t("wb.term", { a: fmt(alpha[c], 3), char: src[c], v: vec(values[c]), av: vec(values[c].map(x => alpha[c] * x)) })));
-  const own = attention()[r][c];
+  const own = data.cross_attention[l][h][r][c] / data.scale;   // the model's own weight for this token row
   ui.wb.appendChild(el("p", "ax-hint", t("wb.check", { a: fmt(alpha[c], 3), own: fmt(own, 3) })));
+  // The page's whiteboard section (④) shows the same three steps: hand it the numbers, nothing to recompute.
+  document.dispatchEvent(new CustomEvent("dawn-cell", { detail: {
+    model: data.model, token: tok, char: src[c], column: c, layer: l + 1, head: h + 1, d_k: dk,
+    chars: src, scores, scaled, weights: alpha, output: y, dims: wb.dims } }));
+  ui.wb.appendChild(el("p", "ax-hint", t("wb.sent")));
 }
 
 // ----------------------------------------------------------------------------- export: SVG, PNG (CJK glyphs drawn by the system font), JSON

@@ -1,8 +1,9 @@
 /* Code Dawn 2014 — the page's own views, drawn in the browser from JSON (see ui/page.py).
  *
  *   DawnPage.start(element, props)              the masthead: receives the string table, picks the language
- *   DawnPage.mount(kind, element, props, watch) every other view: "text" | "clauses" | "state"
- *   DawnPage.setLang("zh" | "en")               called by the 中文 / English switch; re-renders every view
+ *   DawnPage.mount(kind, element, props, watch) every other view: "text" | "step" | "report" | "clauses" | "state"
+ *   DawnPage.setLang("zh" | "en")               called by the 中文 / English switch; re-renders every view,
+ *                                               tells the explorers ("dawn-lang") and Gradio's own words
  *
  * Every piece of text reaches the page through textContent (never innerHTML), and nothing
  * here calls the server: the slider, the curve's read-out and the state strip are instant.
@@ -53,6 +54,18 @@
     document.title = t("page.title");
     views.forEach(render);
     document.dispatchEvent(new CustomEvent("dawn-lang", { detail: { lang } }));  // the attention explorers listen
+    gradioLocale(lang);
+  }
+
+  /** Gradio's own words (the error toast's title, its status badges) in the page's language, not the browser's:
+   *  Gradio's frontend exports changeLocale from its core module, already loaded by the page (same URL, same
+   *  module instance). Where it cannot be found the page still works; Gradio's words then follow the browser. */
+  function gradioLocale(next) {
+    const core = performance.getEntriesByType("resource").map((e) => e.name)
+      .find((name) => /\/assets\/core-[\w-]+\.js(\?|$)/.test(name));
+    if (!core) return;
+    import(core).then((m) => { if (typeof m.changeLocale === "function") m.changeLocale(next === "zh" ? "zh-CN" : "en"); })
+      .catch(() => {});
   }
 
   /** Make the Gradio switch agree with the language picked here (its change event relabels the widgets). */
@@ -96,6 +109,8 @@
     if (!strings) return;
     const value = view.props.value;
     if (view.kind === "step") renderStep(view.element, value);
+    else if (view.kind === "report") renderReport(view.element, value);
+    else if (view.kind === "cell") renderCell(view.element, lastCell);
     else if (view.kind === "clauses") renderClauses(view.element, value);
     else if (view.kind === "state") renderState(view.element, value);
     applyI18n(view.element);
@@ -108,6 +123,71 @@
     const problem = data && data.problem;
     box.textContent = problem ? `${t(`model.${data.model}`)}: ${t(`problem.${problem}`)}` : "";
     box.hidden = !problem;
+  }
+
+  /** ④'s board with a model's own numbers: the cell last clicked in an attention map (the explorer sends its
+   *  three steps in a "dawn-cell" event; nothing is recomputed here). */
+  let lastCell = null;
+  document.addEventListener("dawn-cell", (e) => {
+    lastCell = e.detail;
+    views.filter((v) => v.kind === "cell").forEach(render);
+  });
+
+  function renderCell(root, cell) {
+    const box = root.querySelector(".dawn-cell-box");
+    if (!box) return;
+    box.replaceChildren(el("h3", "", t("cell.title")));
+    if (!cell) { box.append(el("p", "dawn-caption", t("cell.hint"))); return; }
+    box.append(el("p", "dawn-caption", t("cell.what", { token: cell.token, char: cell.char, layer: cell.layer, head: cell.head,
+                                                          dk: cell.d_k, model: t(`model.${cell.model}.short`) })));
+    const table = el("table", "dawn-cell-table");
+    const head = el("tr");
+    head.append(el("th", "", ""));
+    cell.chars.forEach((c, j) => head.append(el("th", j === cell.column ? "dawn-on" : "", c)));
+    table.append(head);
+    const line = (label, values, digits) => {
+      const tr = el("tr");
+      tr.append(el("th", "", label));
+      values.forEach((v, j) => tr.append(el("td", j === cell.column ? "dawn-on" : "", v.toFixed(digits))));
+      table.append(tr);
+    };
+    line(t("ax.wb.step1"), cell.scores, 1);
+    line(t("ax.wb.step2", { sqrt: Math.sqrt(cell.d_k).toFixed(2) }), cell.scaled, 2);
+    line(t("ax.wb.step3"), cell.weights, 3);
+    const scroll = el("div", "dawn-cell-scroll");
+    scroll.tabIndex = 0;
+    scroll.append(table);
+    box.append(scroll, el("p", "dawn-caption", t("ax.wb.sum", { y: "[" + cell.output.map((v) => v.toFixed(3)).join(", ") + ", …]",
+                                                                 dims: cell.dims, dk: cell.d_k })));
+  }
+
+  /** Which clauses of the reference each model kept, as dawn/page.py computed them from the translations shown. */
+  function renderReport(root, data) {
+    const box = root.querySelector(".dawn-report");
+    if (!box || !data) return;
+    box.replaceChildren(el("h3", "", t("report.title")));
+    const names = (data.names || []).filter((name) => data.reports && data.reports[name]);
+    if (!names.length) { box.append(el("p", "dawn-caption", t("report.noref"))); return; }
+    for (const name of names) {
+      const rows = data.reports[name];
+      const model = el("div", "dawn-report-model");
+      model.dataset.model = name;
+      const head = el("div", "dawn-clause-head");
+      head.append(el("span", "dawn-model-name", t(`model.${name}.short`)),
+                  el("span", "dawn-report-kept", t("report.kept", { k: rows.filter((r) => r.kept).length, n: rows.length })));
+      const list = el("ol", "dawn-report-clauses");
+      for (const r of rows) {
+        const item = el("li", r.kept ? "dawn-kept" : "dawn-lost");
+        item.dataset.kept = String(r.kept);
+        item.append(el("span", "dawn-mark", r.kept ? "✓" : "✗"), el("span", "dawn-report-clause", r.clause),
+                    el("span", "dawn-report-detail", `chrF ${fmt(r.chrf)} · ` +
+                       (r.found.length ? t("report.found", { words: r.found.join(", ") }) : t("report.nothing"))));
+        list.append(item);
+      }
+      model.append(head, list);
+      box.append(model);
+    }
+    box.append(el("p", "dawn-caption", t("report.how")));
   }
 
   /** The story sentence cut after 1, 2, … clauses: each model's translation and chrF at that length. */
@@ -135,7 +215,10 @@
     const source = el("p", "dawn-clause-source");
     const reference = el("p", "dawn-clause-reference");
     const list = el("ol", "dawn-clause-models");
-    box.append(source, reference, list, el("p", "dawn-caption", t("slider.caption")));
+    const trend = names.filter((name) => !rows[0].models[name].problem)
+      .map((name) => `${t(`model.${name}.short`)} ${fmt(rows[0].models[name].chrf)} → ${fmt(rows[rows.length - 1].models[name].chrf)}`);
+    box.append(source, reference, list, el("p", "dawn-caption", t("slider.caption")),
+               el("p", "dawn-caption dawn-trend", t("slider.trend", { trend: trend.join(" · ") })));
 
     const full = rows[rows.length - 1];
     function show(k) {
@@ -176,7 +259,7 @@
     if (!set) { box.append(el("p", "dawn-caption", t("curve.none"))); return; }
     const curve = curves[set];
     const buckets = curve.buckets;
-    const W = 360, H = 230, L = 40, R = 12, T = 12, B = 44;
+    const W = 360, H = 244, L = 40, R = 12, T = 28, B = 44;  // T: room for the y title above the top tick
     let top = 0;
     for (const rows of Object.values(curve.models)) for (const r of rows) if (typeof r.bleu === "number") top = Math.max(top, r.bleu);
     top = Math.max(5, Math.ceil(top / 5) * 5);
@@ -219,7 +302,7 @@
       item.append(swatch, el("span", "", t(`model.${name}.short`)));
       legend.append(item);
     }
-    const yLabel = svg("text", { x: 12, y: T + 4, class: "dawn-axis" });
+    const yLabel = svg("text", { x: 4, y: 14, class: "dawn-axis" });
     yLabel.textContent = t("curve.y");
     plot.append(yLabel);
     box.append(plot, legend, readout);
