@@ -5,10 +5,13 @@
 
 Measures, with the app started here from cold:
   cold_start_s        `python app.py` started -> the page answers HTTP 200            (target ≤ 10 s)
-  story_visible_s     page load -> every model's story translation and the slider shown, app warm (≤ 3 s)
-  translate_text_s    Translate clicked -> the new sentence's translations shown     (≤ 1 s)
-  maps_after_text_s   translations shown -> the attention explorers redrawn          (≤ 0.3 s)
+  story_visible_s     page load -> every model's story translation shown, app warm   (≤ 2.5 s)
+  translate_text_s    Translate clicked -> the new sentence's translations shown     (≤ 0.8 s)
+  section_open_s      ③ opened -> its attention map drawn (made and sent only then)   (measured; no target)
+  maps_after_text_s   with ③ open: translations shown -> its map redrawn             (≤ 0.3 s)
   explorer_switch_ms  a layer/head switch in an explorer, measured in the browser     (≤ 100 ms, issue 11)
+  phone_screens       at 390×844, nothing opened: the page's height in screens         (≤ 6)
+  phone_story_screens at 390×844: where the story's three translations end, in screens (≤ 2)
   rss_mb              the app's resident memory after --requests calls of /translate   (≤ 1 GB)
 and saves screenshots at 390×844 and 1400×1000, in Chinese and English (palette PNGs, small).
 Medians over --runs. The machine's load average is recorded beside the numbers: on a CPU shared
@@ -34,15 +37,15 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 1000}}
-TARGETS = {"cold_start_s": 10.0, "story_visible_s": 3.0, "translate_text_s": 1.0, "maps_after_text_s": 0.3,
-           "explorer_switch_ms": 100.0, "rss_mb": 1024.0}
+TARGETS = {"cold_start_s": 10.0, "story_visible_s": 2.5, "translate_text_s": 0.8, "maps_after_text_s": 0.3,
+           "explorer_switch_ms": 100.0, "phone_screens": 6.0, "phone_story_screens": 2.0, "rss_mb": 1024.0}
 NEW_SENTENCES = [("如果你明天有时间的话，我们可以一起去公园散步。", "If you have time tomorrow, we can take a walk in the park."),
                  ("我明天要去图书馆看书。", "I'm going to the library to read tomorrow."),
                  ("虽然他很累，但是他还是把工作做完了。", "Although he was very tired, he still finished the work.")]
 WAIT_MS = 300_000
 
-# Watch, every animation frame, for the translations and the explorers to change; record performance.now().
-WATCH_JS = """() => {
+# Watch, every animation frame, for the translations (and, when section ③ is open, its explorer) to change.
+WATCH_JS = """(withMaps) => {
   const box = document.querySelector('#out-transformer textarea');
   // the explorer's own drawing (.ax), not its block: Gradio's progress overlay changes the block's text at once
   const mapsText = () => { const ax = document.querySelector('#explorer-transformer .ax'); return ax ? ax.textContent : ''; };
@@ -52,16 +55,32 @@ WATCH_JS = """() => {
     const now = performance.now();
     if (!window.__dawnTimes.text && box.value !== text0) window.__dawnTimes.text = now;
     if (!window.__dawnTimes.maps && mapsText() !== maps0) window.__dawnTimes.maps = now;
-    if (!(window.__dawnTimes.text && window.__dawnTimes.maps)) requestAnimationFrame(tick);
+    if (!(window.__dawnTimes.text && (window.__dawnTimes.maps || !withMaps))) requestAnimationFrame(tick);
   };
   requestAnimationFrame(tick);
 }"""
 
 STORY_SHOWN_JS = """() => {
   const boxes = [...document.querySelectorAll('[id^="out-"] textarea')];
-  return boxes.length >= 2 && boxes.some(b => b.value.trim()) && document.querySelectorAll('.dawn-clause-model').length > 0
-    && document.querySelectorAll('#explorer-transformer .ax *').length > 0;
+  return boxes.length === 3 && boxes.every(b => b.value.trim());
 }"""
+PHONE_JS = """() => ({screens: document.scrollingElement.scrollHeight / innerHeight,
+  story: (document.querySelector('#score-transformer').getBoundingClientRect().bottom + scrollY) / innerHeight})"""
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def open_section(page, n: int, drawn: str) -> float:
+    """Open section n and return the seconds until `drawn` is visible (its data is made and sent only then)."""
+    start = time.perf_counter()
+    page.locator(f"#step{n}").get_by_role("button").first.click()
+    page.locator(drawn).first.wait_for(state="visible", timeout=WAIT_MS)
+    return time.perf_counter() - start
 
 
 def rss_mb(pid: int) -> float | None:
@@ -93,14 +112,15 @@ def story_visible(browser, url: str, viewport: dict, locale: str) -> tuple[float
     return time.perf_counter() - start, page, ctx
 
 
-def translate_once(page, source: str, reference: str) -> tuple[float, float | None]:
+def translate_once(page, source: str, reference: str, with_maps: bool = False) -> tuple[float, float | None]:
     page.locator("#source textarea").fill(source)
     page.locator("#reference textarea").fill(reference)
-    page.evaluate(WATCH_JS)
+    page.evaluate(WATCH_JS, with_maps)
     page.locator("#translate-button").click()
-    page.wait_for_function("() => window.__dawnTimes.text && window.__dawnTimes.maps", timeout=WAIT_MS, polling=100)
+    page.wait_for_function("(m) => window.__dawnTimes.text && (window.__dawnTimes.maps || !m)", arg=with_maps,
+                           timeout=WAIT_MS, polling=100)
     t = page.evaluate("window.__dawnTimes")
-    return (t["text"] - t["clicked"]) / 1000, (t["maps"] - t["text"]) / 1000
+    return (t["text"] - t["clicked"]) / 1000, ((t["maps"] - t["text"]) / 1000 if with_maps else None)
 
 
 def explorer_switch_ms(page) -> float | None:
@@ -153,7 +173,8 @@ def main(argv=None) -> int:
 
     shots = Path(args.shots)
     shots.mkdir(parents=True, exist_ok=True)
-    report: dict = {"machine": {"cpus": os.cpu_count(), "loadavg_start": list(os.getloadavg())}, "targets": TARGETS}
+    report: dict = {"machine": {"cpu": cpu_model(), "cpus": os.cpu_count(), "loadavg_start": list(os.getloadavg())},
+                    "targets": TARGETS}
     start = time.perf_counter()
     with launch_app(Path(args.out).with_suffix(".app.log"), timeout_s=900) as (url, proc):
         cold = time.perf_counter() - start
@@ -163,23 +184,35 @@ def main(argv=None) -> int:
             first, page, ctx = story_visible(browser, url, VIEWPORTS["desktop"], "en-US")  # the first visit warms it
             ctx.close()
             report["story_first_visit_s"] = round(first, 2)
-            visible, text_s, maps_s, switch = [], [], [], []
+            visible, text_s, opened_s, maps_s, switch, phone = [], [], [], [], [], []
             for run in range(args.runs):
-                seconds, page, ctx = story_visible(browser, url, VIEWPORTS["desktop" if run % 2 == 0 else "phone"], "en-US")
+                size = "desktop" if run % 2 == 0 else "phone"
+                seconds, page, ctx = story_visible(browser, url, VIEWPORTS[size], "en-US")
                 visible.append(seconds)
-                for source, reference in NEW_SENTENCES:
-                    t_text, t_maps = translate_once(page, source, reference)
-                    text_s.append(t_text)
-                    maps_s.append(t_maps)
+                if size == "phone":
+                    phone.append(page.evaluate(PHONE_JS))
+                for source, reference in NEW_SENTENCES:          # what a visitor does first: sections closed
+                    text_s.append(translate_once(page, source, reference)[0])
+                opened_s.append(open_section(page, 3, "#explorer-transformer .ax-map"))
+                source, reference = STORY_SENTENCE, STORY_REFERENCE  # ③ open: its map follows the text
+                maps_s.append(translate_once(page, source, reference, with_maps=True)[1])
                 ms = explorer_switch_ms(page)
                 if ms is not None:
                     switch.append(ms)
                 ctx.close()
+            if not phone:                                         # --runs 1: measure the phone once anyway
+                _, page, ctx = story_visible(browser, url, VIEWPORTS["phone"], "en-US")
+                phone.append(page.evaluate(PHONE_JS))
+                ctx.close()
             med = lambda xs: round(statistics.median(xs), 3) if xs else None
             report.update({"story_visible_s": med(visible), "translate_text_s": med(text_s),
-                           "maps_after_text_s": med(maps_s), "explorer_switch_ms": med(switch),
+                           "section_open_s": med(opened_s), "maps_after_text_s": med(maps_s),
+                           "explorer_switch_ms": med(switch),
+                           "phone_screens": round(max(p["screens"] for p in phone), 2),
+                           "phone_story_screens": round(max(p["story"] for p in phone), 2),
                            "samples": {"story_visible_s": [round(x, 3) for x in visible],
                                        "translate_text_s": [round(x, 3) for x in text_s],
+                                       "section_open_s": [round(x, 3) for x in opened_s],
                                        "maps_after_text_s": [round(x, 3) for x in maps_s],
                                        "explorer_switch_ms": [round(x, 1) for x in switch]},
                            "new_sentences": [s for s, _ in NEW_SENTENCES]})
@@ -195,12 +228,21 @@ def main(argv=None) -> int:
                     path = shots / f"page-{size}-{lang}.png"
                     page.screenshot(path=str(path))
                     report["screenshots"][path.name] = small_png(path)
-                    if size == "phone" and lang == "zh":
+                    if size == "phone" and lang == "zh":   # ① opened: which clauses each model kept, the slider
+                        open_section(page, 1, "#dawn-report .dawn-report-model")
+                        path = shots / "report-phone-zh.png"
+                        page.locator("#dawn-report").screenshot(path=str(path))
+                        report["screenshots"][path.name] = small_png(path)
                         page.locator("#dawn-clauses").scroll_into_view_if_needed()
                         page.locator(".dawn-range input").focus()
                         page.locator(".dawn-range input").press("Home")
                         path = shots / "slider-phone-zh.png"
                         page.locator("#dawn-clauses").screenshot(path=str(path))
+                        report["screenshots"][path.name] = small_png(path)
+                    if size == "phone" and lang == "en":   # ③ opened: the Transformer's map, in words, on a phone
+                        open_section(page, 3, "#explorer-transformer .ax-map")
+                        path = shots / "explorer-phone-en.png"
+                        page.locator("#explorer-transformer").screenshot(path=str(path))
                         report["screenshots"][path.name] = small_png(path)
                     ctx.close()
             browser.close()
