@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
@@ -35,7 +36,6 @@ from training.load_test import launch_app
 from training.train import bf16_supported, train_step
 
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 150, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
-MODEL_NAMES = ("lstm", "lstm_attention", "transformer")
 THROUGHPUT_STEPS = 20  # timed training steps per setting (after two warm-up steps)
 
 

@@ -42,10 +42,11 @@ from dawn.checkpoint import CheckpointError, update_file
 from dawn.data import DataError, TestSet, load_test_set
 from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired_bootstrap, source_length
 from dawn.plots import length_curve
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 
 BEAM_CHOICES = (1, 4)
-ORDER = ("lstm", "lstm_attention", "transformer")  # historical order, for comparisons
+ORDER = MODEL_NAMES  # historical order, for comparisons
 
 
 def translate_all(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,

@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 
 from dawn.card import BUDGET_MIN
+from dawn import registry
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-MODELS = ("lstm", "lstm_attention", "transformer")
-LABELS = {"lstm": "2014 LSTM (no attention)", "lstm_attention": "2014 LSTM + attention", "transformer": "2017 Transformer"}
+MODELS = registry.MODEL_NAMES                                                      # names, historical order
+LABELS = {s.name: f"{s.year} {s.labels['en']}" for s in registry.MODELS}  # "2014 LSTM (no attention)"
 
 
 def _load(path: Path):
