@@ -34,8 +34,9 @@ import gradio as gr
 import torch
 
 from dawn.inputs import InputError
-from dawn.page import (MODEL_NAMES, STORY_CLAUSES_EN, MapCache, PageResult, clause_reports, clauses_json, load_models,
-                       output_json, story, translate_all)
+from dawn.page import (STORY_CLAUSES_EN, MapCache, PageResult, clause_reports, clauses_json, load_models, output_json,
+                       story, translate_all)
+from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
@@ -61,11 +62,10 @@ EXAMPLES = [  # short to long: [source, reference]
 
 # ----------------------------------------------------------------------------- computed once, at start
 
-MODELS = load_models(CHECKPOINTS)                       # lstm, lstm_attention, transformer (missing ones noted)
+MODELS = load_models(CHECKPOINTS)                       # every model of dawn/registry.py (missing ones noted)
 STORY = story(MODELS)                                   # the story by every model at BEST_DECODING + its clause table
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
-EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cross"), ("transformer", "encoder")]
 SECTION_MODELS = {1: ["lstm"], 2: ["lstm_attention"], 3: ["transformer"], 4: []}  # whose maps each section draws
 STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, made the first time a section asks
 

@@ -3,7 +3,7 @@ of them, and the story's results cached once at start-up (its translations and t
 clause-by-clause table behind the page's slider).
 
     from dawn.page import load_models, translate_all, story
-    models = load_models("checkpoints")                   # lstm, lstm_attention, transformer (missing ones noted)
+    models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
     r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
@@ -29,11 +29,12 @@ from dawn.checkpoint import CheckpointError
 from dawn.explain import explain
 from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_source
 from dawn.metrics import sentence_scores
+from dawn.registry import MODEL_NAMES, MODELS  # historical order: 2014, 2014 + attention, 2017
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
 
-MODEL_NAMES = ("lstm", "lstm_attention", "transformer")  # historical order: 2014, 2014 + attention, 2017
-BEST_DECODING = "beam"  # the decoding chosen on validation for all three models (beam 4): what the page opens on
+# The decoding the page opens on: the one chosen on validation (dawn/registry.py's beam_size, 4 for every model).
+BEST_DECODING = next((d for d, k in DECODINGS.items() if all(s.beam_size == k for s in MODELS)), "beam")
 UNK = "<unk>"
 # The story's reference cut into its clauses (the English of each Chinese clause, as dawn/story.py pairs them).
 STORY_CLAUSES_EN = [ref[len(prev):].strip() for prev, ref in zip([""] + [r for _, r in STORY_CLAUSES[:-1]],

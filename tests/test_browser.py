@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dawn.page import MODEL_NAMES
+from dawn.registry import MODEL_NAMES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

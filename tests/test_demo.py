@@ -255,13 +255,12 @@ def test_clause_chrf_is_the_best_matching_stretch():
 
 
 def test_clause_reports_of_a_result(cached_story):
-    from dawn.page import clause_reports
-    from dawn.story import STORY_CLAUSES
-    english = [b[len(a):] for a, b in zip([""] + [r for _, r in STORY_CLAUSES], [r for _, r in STORY_CLAUSES])]
-    reports = clause_reports(cached_story.result, english)
+    from dawn.page import STORY_CLAUSES_EN, clause_reports
+    assert " ".join(STORY_CLAUSES_EN) == STORY_REFERENCE
+    reports = clause_reports(cached_story.result, STORY_CLAUSES_EN)
     assert set(reports) == {n for n, o in cached_story.result.outputs.items() if o.problem is None}
     for name, rows in reports.items():
-        assert [r["clause"] for r in rows] == [c.strip() for c in english]
+        assert [r["clause"] for r in rows] == STORY_CLAUSES_EN
         for r in rows:   # the verdict is computed from the translation on screen
             text = cached_story.result.outputs[name].text.lower()
             assert all(w[:4] in text for w in r["found"])

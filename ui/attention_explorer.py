@@ -30,6 +30,7 @@ import gradio as gr
 import torch
 
 from dawn.explain import explain_all
+from dawn.registry import MODEL_NAMES
 from dawn.translator import Translator
 from ui.strings import explorer_strings
 
@@ -122,5 +123,5 @@ if __name__ == "__main__":
     from dawn.story import STORY_SENTENCE
 
     root = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
-    found = {n: load_translator(root / n) for n in ("lstm", "lstm_attention", "transformer") if (root / n).exists()}
+    found = {n: load_translator(root / n) for n in MODEL_NAMES if (root / n).exists()}
     harness(found, STORY_SENTENCE).queue(default_concurrency_limit=1, max_size=16).launch()

@@ -13,8 +13,9 @@ page.js in the browser. The story's words are paraphrased and credited
 from __future__ import annotations
 
 from dawn.inputs import ENGLISH, NOTE_CODES
-from dawn.whiteboard import MESSAGES as WHITEBOARD_ENGLISH
+from dawn.registry import model_strings
 from dawn.story import STORY_CREDIT
+from dawn.whiteboard import MESSAGES as WHITEBOARD_ENGLISH
 
 LANGS = ("zh", "en")
 LANG_CHOICES = [("中文", "zh"), ("English", "en")]  # each language named in itself, as switches are
@@ -38,12 +39,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.examples": "Examples, short to long",
         "input.note": "Notes",
 
-        "model.lstm": "2014 · LSTM, no attention",
-        "model.lstm_attention": "2014 · LSTM + attention",
-        "model.transformer": "2017 · Transformer",
-        "model.lstm.short": "LSTM",
-        "model.lstm_attention.short": "LSTM + attention",
-        "model.transformer.short": "Transformer",
+        # model.NAME and model.NAME.short: dawn/registry.py's labels (added below)
 
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} ms",
         "score.noref": "no reference, no score · {ms} ms",
@@ -263,13 +259,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.examples": "例句，由短到长",
         "input.note": "提示",
 
-        "model.lstm": "2014 · LSTM，无注意力",
-        "model.lstm_attention": "2014 · LSTM + 注意力",
-        "model.transformer": "2017 · Transformer",
-        "model.lstm.short": "LSTM",
-        "model.lstm_attention.short": "LSTM + 注意力",
-        "model.transformer.short": "Transformer",
-
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} 毫秒",
         "score.noref": "没有参考译文，不计分 · {ms} 毫秒",
         "score.empty": "模型没有输出 · ",
@@ -476,6 +465,8 @@ STRINGS: dict[str, dict[str, str]] = {
 
 STRINGS["en"].update({f"{'note' if code in NOTE_CODES else 'error'}.{code}": message for code, message in ENGLISH.items()})
 STRINGS["en"].update({f"wb.error.{key}": message for key, message in WHITEBOARD_ENGLISH.items()})
+for _lang in LANGS:
+    STRINGS[_lang].update(model_strings(_lang))   # model.NAME, model.NAME.short: dawn/registry.py's labels
 
 
 def explorer_strings() -> dict[str, dict[str, str]]:
