@@ -158,20 +158,27 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
         names = {"cold_start_s": ("`python app.py` started → page answers", "s"),
                  "story_visible_s": ("page load → the story translated by every model (app warm)", "s"),
                  "translate_text_s": ("Translate clicked → the new sentence's translations shown", "s"),
-                 "maps_after_text_s": ("translations shown → the explorers redrawn", "s"),
+                 "section_open_s": ("③ opened → its attention map made, sent and drawn", "s"),
+                 "maps_after_text_s": ("with ③ open: translations shown → its map redrawn", "s"),
                  "explorer_switch_ms": ("an explorer's head switch, in the browser", "ms"),
+                 "phone_story_screens": ("390×844: the story's three translations end within", "screens"),
+                 "phone_screens": ("390×844: the page, nothing opened", "screens"),
                  "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB")}
         load = page.get("machine", {})
-        out += [f"The page in Chromium (`python -m training.bench_page`; medians; {load.get('cpus', '?')} CPUs, "
+        cpu = f"{load['cpu']}, " if load.get("cpu") else ""
+        out += [f"The page in Chromium (`python -m training.bench_page`; medians; {cpu}{load.get('cpus', '?')} CPUs, "
                 f"load average {load.get('loadavg_start', [0])[0]:.1f} at the start):", ""]
+        target = lambda key, unit: f"≤ {page['targets'][key]:g} {unit}" if key in page.get("targets", {}) else ""  # noqa: E731
+        met = lambda key: ("yes" if page["met"][key] else "**no**") if key in page.get("met", {}) else ""  # noqa: E731
         out += markdown_table(["measure", "value", "target", "met?"],
-                              [[label, f"{page[key]} {unit}", f"≤ {page['targets'][key]:g} {unit}",
-                                "yes" if page["met"][key] else "**no**"]
-                               for key, (label, unit) in names.items() if key in page])
-        out += [""] + markdown_table(["phone, 中文", "phone, English", "desktop, English"],
-                                     [["![phone zh](docs/screenshots/page-phone-zh.png)",
-                                       "![phone en](docs/screenshots/page-phone-en.png)",
-                                       "![desktop en](docs/screenshots/page-desktop-en.png)"]]) + [""]
+                              [[label, f"{page[key]} {unit}", target(key, unit), met(key)]
+                               for key, (label, unit) in names.items() if page.get(key) is not None])
+        shots = [("phone, 中文", "page-phone-zh.png"), ("phone, English", "page-phone-en.png"),
+                 ("desktop, English", "page-desktop-en.png"), ("① opened, phone, 中文", "report-phone-zh.png"),
+                 ("③ opened, phone, English", "explorer-phone-en.png")]
+        shots = [(title, name) for title, name in shots if name in page.get("screenshots", {name: 0})]
+        out += [""] + markdown_table([title for title, _ in shots],
+                                     [[f"![{title}](docs/screenshots/{name})" for title, name in shots]]) + [""]
     if explorer:
         payload = lambda r: f"{r['payload_bytes'] / 1000:.0f} kB ({r['payload_gzip_bytes'] / 1000:.0f} kB)"
         rows = [[m, dec, f"{r['source_tokens']} × {r['target_tokens']}", payload(r), f"{r['influence_ms']} ms"]
