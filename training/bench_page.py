@@ -75,6 +75,15 @@ def cpu_model() -> str:
     return "unknown"
 
 
+def phone_screens(page) -> dict:
+    """The phone's page measured once all of it is laid out (the footer and ④'s heading drawn, fonts loaded)."""
+    page.locator("#dawn-footer p").first.wait_for(state="visible", timeout=WAIT_MS)
+    page.locator("#step4").wait_for(state="visible", timeout=WAIT_MS)
+    page.evaluate("document.fonts.ready.then(() => null)")
+    page.wait_for_timeout(500)
+    return page.evaluate(PHONE_JS)
+
+
 def open_section(page, n: int, drawn: str) -> float:
     """Open section n and return the seconds until `drawn` is visible (its data is made and sent only then)."""
     start = time.perf_counter()
@@ -124,8 +133,8 @@ def translate_once(page, source: str, reference: str, with_maps: bool = False) -
 
 
 def explorer_switch_ms(page) -> float | None:
-    """Time for the Transformer explorer to redraw after one of its controls (a button or select) is used."""
-    control = page.locator("#explorer-transformer button, #explorer-transformer select").first
+    """Time for the Transformer explorer to redraw after a head switch (its "head 1" button)."""
+    control = page.locator("#explorer-transformer [data-group='head'] button").nth(1)
     if control.count() == 0:
         return None
     return page.evaluate("""async (el) => {
@@ -190,11 +199,11 @@ def main(argv=None) -> int:
                 seconds, page, ctx = story_visible(browser, url, VIEWPORTS[size], "en-US")
                 visible.append(seconds)
                 if size == "phone":
-                    phone.append(page.evaluate(PHONE_JS))
+                    phone.append(phone_screens(page))
                 for source, reference in NEW_SENTENCES:          # what a visitor does first: sections closed
                     text_s.append(translate_once(page, source, reference)[0])
                 opened_s.append(open_section(page, 3, "#explorer-transformer .ax-map"))
-                source, reference = STORY_SENTENCE, STORY_REFERENCE  # ③ open: its map follows the text
+                source, reference = NEW_SENTENCES[0]                  # ③ open: its map follows the text
                 maps_s.append(translate_once(page, source, reference, with_maps=True)[1])
                 ms = explorer_switch_ms(page)
                 if ms is not None:
@@ -202,7 +211,7 @@ def main(argv=None) -> int:
                 ctx.close()
             if not phone:                                         # --runs 1: measure the phone once anyway
                 _, page, ctx = story_visible(browser, url, VIEWPORTS["phone"], "en-US")
-                phone.append(page.evaluate(PHONE_JS))
+                phone.append(phone_screens(page))
                 ctx.close()
             med = lambda xs: round(statistics.median(xs), 3) if xs else None
             report.update({"story_visible_s": med(visible), "translate_text_s": med(text_s),
