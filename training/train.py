@@ -43,6 +43,7 @@ import shlex
 import signal
 import sys
 import time
+from itertools import islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -63,6 +64,8 @@ from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
                              global_sums, lr_at, make_ema, make_optimizer, rng_states, set_lr, set_seed, shard,
                              shard_weight, train_step, use_bf16, valid_translations)
+from training.stream import (Cleaner, cleaned, mixed, open_corpora, process_stream, stream_stats, stream_steps,
+                             tokenizer_sample, valid_split)
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
@@ -165,6 +168,14 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
+    p.add_argument("--stream", action="store_true",
+                   help="read the corpora as streams (training/stream.py): memory does not grow with the corpus")
+    p.add_argument("--epoch-steps", type=int, default=None, help="--stream: steps per epoch (validation and save)")
+    p.add_argument("--stream-buffer", type=int, default=20000,
+                   help="--stream: examples read and length-bucketed into batches at a time (per process)")
+    p.add_argument("--shuffle-buffer", type=int, default=10000, help="--stream: pairs shuffled at a time")
+    p.add_argument("--tokenizer-pairs", type=int, default=200000,
+                   help="--stream: the tokenizer is trained on the first N training pairs")
     p.add_argument("--report-to", choices=["none", "tensorboard"], default="none",
                    help="log train loss, learning rate and valid loss / BLEU / chrF to accelerate's tracker")
     p.add_argument("--logging-dir", default=None, help="where the tracker writes (default: runs/OUT_NAME)")
@@ -178,6 +189,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         for k in ("epochs", "warmup", "lr", "en_vocab"):
             if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
                 setattr(args, k, QUICK[k])
+    if args.stream and not args.epoch_steps:
+        p.error("--stream needs --epoch-steps (a stream has no length: an epoch is that many steps)")
     args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema must be in [0, 1), got {args.ema}")
@@ -291,13 +304,19 @@ def check_mix_names(weights: dict, tags: dict, train_by: dict) -> None:
         raise ValueError(f"--mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
 
 
-def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path) -> PairTokenizer:
-    """The run's tokenizer: trained on the training split (or the saved one when resuming)."""
+def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path, weights: dict | None = None) -> PairTokenizer:
+    """The run's tokenizer: trained on the training split, or with --stream on the first --tokenizer-pairs
+    training pairs of the stream (train_by: the corpora's streams); the saved one when resuming."""
     if args.resume:
         return PairTokenizer.load(state_dir)
-    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
-    return PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
-                               args.zh_coverage, tags=sorted(set(tags.values())))
+    if args.stream:
+        train = mixed(cleaned(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), valid=False),
+                      weights, args.seed)
+        zh, en = tokenizer_sample(train, args.tokenizer_pairs)
+    else:
+        all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
+        zh, en = [z for z, _ in all_train], [e for _, e in all_train]
+    return PairTokenizer.train(zh, en, args.en_vocab, args.zh_coverage, tags=sorted(set(tags.values())))
 
 
 def model_config_for(args, tokenizer: PairTokenizer) -> dict:
@@ -332,6 +351,7 @@ class Run:
     accelerator: Accelerator        # the processes (one, or several under torchrun / accelerate launch)
     train_model: torch.nn.Module    # `model`, wrapped in DDP when there are several processes
     tracking: bool = False          # --report-to: log to accelerate's trackers
+    count_data: Callable[[], dict] | None = None  # --stream: the corpora's counts so far (all processes)
     clock: dict = field(default_factory=dict)  # wall and CPU seconds at the (virtual) start of the run
 
     @property
@@ -347,8 +367,10 @@ class Run:
 def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dict, train_ex_by: dict,
                  world_size: int) -> dict:
     """What must not change between a run and its resumption, or the "same weights" promise breaks
-    (the number of processes too: each keeps its own dropout RNG)."""
-    return {"model": args.model, "world_size": world_size, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
+    (the number of processes too: each keeps its own dropout RNG and, streaming, its part of the stream)."""
+    stream = ({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer", "tokenizer_pairs")}}
+              if args.stream else {})
+    return {"model": args.model, "world_size": world_size, **stream, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
             "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
             "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
             "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
@@ -379,6 +401,8 @@ def describe_run(args, argv, device, world_size: int, epochs: int, weights: dict
     command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
     return {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
             "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device), "world_size": world_size,
+            **({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer",
+                                                          "tokenizer_pairs")}} if args.stream else {}),
             **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
                                              "valid_fraction", "valid_per_corpus", "concat_fraction",
                                              "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
@@ -462,7 +486,7 @@ def validate(run: Run, timing: dict) -> dict:
 def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
     """The main process logs the epoch and saves the checkpoint when valid BLEU improved (else only
     train_log.json); every process moves on to the next epoch and takes part in saving the state."""
-    progress = run.progress
+    progress, improved = run.progress, False
     if run.is_main:
         epoch = entry["epoch"]
         progress["history"].append(entry)
@@ -475,6 +499,10 @@ def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
         if improved:
             progress["best_bleu"] = entry["valid_bleu"]
             progress["best_epoch"] = epoch
+    if run.count_data is not None:                                     # all processes take part
+        run.data_stats.update(run.count_data())
+        run.training_info.update(run.data_stats)
+    if run.is_main:
         write_logs(run, improved)
     progress.update(epoch=progress["epoch"] + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
     save_resumable(run)
@@ -534,7 +562,14 @@ def main(argv=None) -> int:
         weights, tags = mix_and_tags(args)
         check_resumable(args, state_dir)
         set_seed(args.seed)
-        train_by, valid, data_stats = prepare_data(args, log)
+        if args.stream:  # train_by: each corpus as a stream; valid: its first valid-side pairs
+            train_by = open_corpora(args.data)
+            cleaner = Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
+            valid = valid_split(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
+            data_stats = {"streamed": True}
+            log(f"streaming {len(train_by)} corpora: {', '.join(sorted(train_by))}; {len(valid):,} valid pairs")
+        else:
+            train_by, valid, data_stats = prepare_data(args, log)
         check_mix_names(weights, tags, train_by)
     except ValueError as e:  # CheckpointError, DataError
         log(f"error: {e}")
@@ -542,10 +577,10 @@ def main(argv=None) -> int:
 
     # 2) tokenizer (the main process trains it, the others receive it), model, examples, optimizer
     if world_size == 1:
-        tokenizer = make_tokenizer(args, train_by, tags, state_dir)
+        tokenizer = make_tokenizer(args, train_by, tags, state_dir, weights)
     else:
         tokenizer = PairTokenizer.from_files(from_main_process(
-            accelerator, lambda: make_tokenizer(args, train_by, tags, state_dir).to_files()))
+            accelerator, lambda: make_tokenizer(args, train_by, tags, state_dir, weights).to_files()))
     valid_unk = tokenizer.unk_rate([z for z, _, _ in valid])
     log(f"tokenizer: {tokenizer.tgt_vocab_size:,} English subwords + {tokenizer.src_vocab_size - tokenizer.tgt_vocab_size:,} "
         f"Chinese characters and tags (coverage {args.zh_coverage}); valid <unk> rate {valid_unk:.3%}")
@@ -557,11 +592,14 @@ def main(argv=None) -> int:
     if world_size > 1:
         train_model = accelerator.prepare_model(model)                 # DDP: gradients averaged over the processes
         torch.manual_seed(args.seed + rank)                            # each process its own dropout masks
-    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args.seed,
-                                                      args.valid_bleu_sentences)
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, {} if args.stream else train_by, valid, tags,
+                                                      args.seed, args.valid_bleu_sentences)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
-                                        args.seed, e)) for e in range(epochs))
+    if args.stream:
+        total_steps = epochs * args.epoch_steps
+    else:
+        total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
+                                            args.seed, e)) for e in range(epochs))
     optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
 
@@ -578,7 +616,9 @@ def main(argv=None) -> int:
               training_info=describe_run(args, argv, device, world_size, epochs, weights, tags, n_params, model_config,
                                          tokenizer, valid_unk, data_stats),
               data_stats=data_stats, log=log, accelerator=accelerator, train_model=train_model,
-              tracking=args.report_to != "none")
+              tracking=args.report_to != "none",
+              count_data=(lambda: stream_stats(sorted(train_by), cleaner, valid, lambda v: global_sums(accelerator, v)))
+              if args.stream else None)
     if run.tracking:
         accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
                                                     if isinstance(v, (int, float, str, bool))})
@@ -597,11 +637,19 @@ def main(argv=None) -> int:
                disable=not run.is_main)
     run.clock = {"wall": time.time() - progress["elapsed_s"],
                  "cpu": time.process_time() - progress.get("cpu_s", 0.0)}  # CPU seconds of all threads: fair when shared
+    if args.stream:  # this process's endless batches; resuming replays (reads, does not train) the steps done
+        stream = process_stream(train_by, cleaner, weights, tags, tokenizer, args.seed, rank, world_size,
+                                args.shuffle_buffer)
+        stream_batches = islice(stream_steps(stream, args.batch_tokens, args.stream_buffer, args.seed),
+                                progress["step"], None)
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
-        examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
-        batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
-        steps = ((examples, *shard(batches[b], rank, world_size)) for b in range(progress["batch"], len(batches)))
+        if args.stream:
+            steps = islice(stream_batches, args.epoch_steps - progress["batch"])
+        else:
+            examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
+            batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
+            steps = ((examples, *shard(batches[b], rank, world_size)) for b in range(progress["batch"], len(batches)))
         timing = train_epoch(run, steps, bar, stop)
         if timing is None:
             bar.close()
