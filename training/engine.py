@@ -7,6 +7,10 @@
     lr_at(step, total, peak, warmup)                    # the schedule
     evaluate_loss(...), valid_translations(...)         # validation
 
+Several processes (torchrun, accelerate launch): each takes shard(batch, rank, world_size) of every global
+batch and passes loss_scale=shard_weight(...) to train_step, so that DDP's averaged gradients are the
+whole batch's; global_sums, rng_states and from_main_process are the few things they exchange.
+
 Shapes: B = batch, S = source length, T = target length, V = target vocabulary.
 Nothing here parses arguments, reads files or writes checkpoints: the commands do.
 """

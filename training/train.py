@@ -16,6 +16,14 @@ short epochs of mostly everyday sentences, see QUICK). Your own data: any TSV (E
 pair or hub dataset id after --data; `--mix NAME=WEIGHT` and `--tags NAME=<tag>` say
 how to mix them. A CUDA GPU is used when present (`--device`).
 
+Several processes (GPUs, machines, CPU cores), each its shard of every batch, the same steps:
+
+    torchrun --standalone --nproc_per_node 4 -m training.train --model transformer --out ... --data ...
+    accelerate launch --multi_gpu --num_processes 4 -m training.train --model transformer --out ... --data ...
+
+A corpus larger than memory: add `--stream --epoch-steps N` (training/stream.py). Loss, learning rate
+and valid BLEU in TensorBoard: `--report-to tensorboard`.
+
 Interrupted (Ctrl-C, kill)? Run the same command with --resume: training
 continues from the last saved state and reaches the same weights as an
 uninterrupted run with the same seed.
@@ -280,6 +288,15 @@ def prepare_data(args, log):
                  dropped_test_overlap=sum(c["dropped_test_overlap"] for c in stats["corpora"].values()),
                  dropped_story=sum(c["dropped_story"] for c in stats["corpora"].values()))
     return train_by, valid, stats
+
+
+def prepare_stream(args, log):
+    """--stream: -> each corpus as a stream of raw pairs, the valid (zh, en, corpus) triples (the first
+    valid-side pairs of each corpus), and the training side's Cleaner (what it reads goes to training.json)."""
+    corpora = open_corpora(args.data)
+    valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
+    log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
+    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
 
 
 def mix_and_tags(args) -> tuple[dict, dict]:
@@ -562,12 +579,9 @@ def main(argv=None) -> int:
         weights, tags = mix_and_tags(args)
         check_resumable(args, state_dir)
         set_seed(args.seed)
-        if args.stream:  # train_by: each corpus as a stream; valid: its first valid-side pairs
-            train_by = open_corpora(args.data)
-            cleaner = Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
-            valid = valid_split(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
+        if args.stream:  # train_by: each corpus as a stream
+            train_by, valid, cleaner = prepare_stream(args, log)
             data_stats = {"streamed": True}
-            log(f"streaming {len(train_by)} corpora: {', '.join(sorted(train_by))}; {len(valid):,} valid pairs")
         else:
             train_by, valid, data_stats = prepare_data(args, log)
         check_mix_names(weights, tags, train_by)
