@@ -107,3 +107,40 @@ def test_stream_needs_epoch_steps(tmp_path, train_argv, run_train, capsys):
     with pytest.raises(SystemExit):
         run_train(train_argv("lstm", tmp_path / "out", "--stream"))
     assert "--stream needs --epoch-steps" in capsys.readouterr().err
+
+
+def test_an_interrupted_stream_resumes_to_the_same_weights(tmp_path, test_dir, run_train, monkeypatch):
+    """Ctrl-C at step 6 of 8 (state saved), then --resume: the stream is replayed to where it stopped and
+    the run ends with the weights and history of an uninterrupted one."""
+    import signal
+
+    import training.train
+
+    corpus = _write_counting_corpus(tmp_path / "c.tsv", 3_000)
+    def argv(out) -> list[str]:
+        return ["--model", "lstm", "--data", str(corpus), "--test-dir", str(test_dir), "--out", str(out),
+                "--seed", "7", "--threads", "1", "--zh-coverage", "1.0", "--en-vocab", "200", "--batch-tokens", "300",
+                "--warmup", "2", "--valid-bleu-sentences", "10", "--d-model", "16", "--n-layers", "2", "--save-every", "4",
+                *STREAM[:STREAM.index("--epochs")], "--epochs", "2", "--epoch-steps", "4",
+                *STREAM[STREAM.index("--tokenizer-pairs"):]]
+    reference, interrupted = tmp_path / "reference", tmp_path / "interrupted"
+    assert run_train(argv(reference)) == 0
+
+    real_step, calls = training.train.train_step, []
+    def interrupt_at_6(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 6:
+            os.kill(os.getpid(), signal.SIGINT)   # the handler asks the loop to stop after this step
+        return real_step(*args, **kwargs)
+    monkeypatch.setattr(training.train, "train_step", interrupt_at_6)
+    assert run_train(argv(interrupted)) == 130
+    monkeypatch.setattr(training.train, "train_step", real_step)
+    assert run_train(argv(interrupted) + ["--resume"]) == 0
+
+    for name in ["model.safetensors", ".resume/model.safetensors", ".resume/optimizer.safetensors"]:
+        assert (interrupted / name).read_bytes() == (reference / name).read_bytes(), name
+    history = lambda out: [{k: v for k, v in h.items() if k not in ("train_tokens_per_s", "elapsed_s")}
+                           for h in json.loads((out / "train_log.json").read_text())["history"]]
+    assert history(interrupted) == history(reference)
+    tr = lambda out: json.loads((out / "training.json").read_text())["corpora"]
+    assert tr(interrupted) == tr(reference)
