@@ -25,6 +25,7 @@ import os
 import re
 import zlib
 from collections import Counter
+from itertools import count
 from pathlib import Path
 from typing import Iterator
 
@@ -179,8 +180,7 @@ def valid_split(corpora: dict, cleaner: Cleaner, per_corpus: int) -> list[tuple[
     """The first `per_corpus` valid-side pairs of every corpus, as (zh, en, corpus) triples."""
     out = []
     for name, ds in cleaned(corpora, cleaner, valid=True).items():
-        for i, row in enumerate(ds.take(per_corpus)):
-            out.append((row["zh"], row["en"], name))
+        out += [(row["zh"], row["en"], name) for row in ds.take(per_corpus)]
     return out
 
 
@@ -206,7 +206,7 @@ def stream_steps(stream, batch_tokens: int, buffer: int, seed: int) -> Iterator[
     """Endless (examples, batch indices, True): read `buffer` examples, group them into length-bucketed
     batches (engine.make_batches), yield those, read on; at the stream's end start a new pass."""
     chunk = 0
-    for stream_pass in range(1_000_000):
+    for stream_pass in count():
         stream.set_epoch(stream_pass)  # a new shuffle each pass
         examples, seen = [], 0
         for row in stream:
