@@ -205,6 +205,8 @@ STOPWORDS = frozenset("""a an the and but or so if as of to in on at by for with
     very just also go get got s t d ll re ve m""".split())
 CLAUSE_END = re.compile(r"(?<=[,;:.!?])\s+")    # an English clause ends at , ; : . ! ? followed by a space
 KEPT = 0.5                                       # a clause is kept when at least half its content words are there
+MAX_CLAUSES = 12      # a paragraph's report covers its first 12 clauses (bounded work: each costs chrF windows)
+MAX_WINDOWS = 40      # stretches tried per clause: every one in a sentence, evenly spaced ones in a long paragraph
 
 
 def _stem(word: str) -> str:
@@ -228,13 +230,16 @@ def split_clauses(reference: str) -> list[str]:
 
 def best_window_chrf(translation: str, clause: str) -> float:
     """chrF (0-100) of `clause` against the stretch of `translation` that matches it best: every run of
-    consecutive words as long as the clause (the whole translation if it is shorter). No alignment needed,
-    and a long translation is not punished for the words that belong to other clauses."""
+    consecutive words as long as the clause (the whole translation if it is shorter; at most MAX_WINDOWS
+    runs, evenly spaced, in a translation longer than that). No alignment needed, and a long translation
+    is not punished for the words that belong to other clauses."""
     words, n = translation.split(), max(1, len(clause.split()))
     if len(words) <= n:
         return round(sentence_chrf(translation, [clause]).score, 1)
-    return round(max(sentence_chrf(" ".join(words[i: i + n]), [clause]).score
-                     for i in range(len(words) - n + 1)), 1)
+    starts = len(words) - n + 1
+    picked = sorted({round(k * (starts - 1) / (MAX_WINDOWS - 1)) for k in range(MAX_WINDOWS)}) \
+        if starts > MAX_WINDOWS else range(starts)
+    return round(max(sentence_chrf(" ".join(words[i: i + n]), [clause]).score for i in picked), 1)
 
 
 def clause_report(translation: str, reference: str | list[str]) -> list[dict]:
@@ -243,10 +248,12 @@ def clause_report(translation: str, reference: str | list[str]) -> list[dict]:
         {"clause": str, "words": [content words], "found": [those in the translation, compared by _stem], "kept": bool,
          "chrf": chrF of the best-matching stretch (best_window_chrf)}
 
-    `reference` is a text (cut with split_clauses) or the clauses themselves. A clause is kept when at
-    least KEPT of its content words occur in the translation; a clause without content words is never kept.
+    `reference` is a text (cut with split_clauses) or the clauses themselves; only the first MAX_CLAUSES
+    are reported. A clause is kept when at least KEPT of its content words occur in the translation; a
+    clause without content words is never kept.
     """
     clauses = split_clauses(reference) if isinstance(reference, str) else [c.strip() for c in reference]
+    clauses = clauses[:MAX_CLAUSES]
     have = {_stem(w) for w in content_words(translation)}
     rows = []
     for clause in clauses:

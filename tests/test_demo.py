@@ -315,3 +315,17 @@ def test_explain_sends_the_maps_in_words_too(translators):
         assert w == pytest.approx([sum(p["influence"][i][j] for i in g) for j in range(len(w))], abs=0.02)
     if p["cross_attention"]:
         assert all(sum(row) == p["scale"] for layer in words["cross_attention"] for head in layer for row in head)
+
+
+def test_clause_report_work_is_bounded(monkeypatch):
+    """A paragraph's report: at most MAX_CLAUSES clauses, at most MAX_WINDOWS chrF stretches per clause."""
+    import dawn.page as page
+    calls = []
+    real = page.sentence_chrf
+    monkeypatch.setattr(page, "sentence_chrf", lambda h, r: calls.append(h) or real(h, r))
+    reference = " ".join(f"the cat number {i} sat on the mat," for i in range(50))
+    rows = page.clause_report(reference * 2, reference)
+    assert len(rows) == page.MAX_CLAUSES and all(r["kept"] for r in rows)
+    assert len(calls) <= page.MAX_CLAUSES * page.MAX_WINDOWS
+    calls.clear()
+    assert page.best_window_chrf("a b c d e f g", "c d") == 100.0 and len(calls) == 6   # short: every stretch
