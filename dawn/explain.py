@@ -245,6 +245,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
       cross_attention    [L][H][T][S] ints (÷ scale)  or None (no attention)
       encoder_attention  [L][H][S][S] ints (÷ scale)  or None
       influence          [T][S] floats, nats;  token_logprob [T];  alternatives [T][TOP_K] of [token, prob]
+      target_ids [T], alternative_ids [T][TOP_K]   the same tokens as ids (what /whatif takes as a prefix)
       whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
       beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
     `timings`, when given, receives "decode_ms" and "influence_ms".
@@ -272,6 +273,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),
         "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
         "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
+        "target_ids": list(out_ids), "alternative_ids": [],
     }
     if not out_ids:                                                  # the model said nothing: nothing to explain
         _timed(timings, t0, t1, t1)
@@ -284,6 +286,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
                                for pr, ix in zip(probs.tolist(), ids.tolist())]
+    payload["alternative_ids"] = ids.tolist()                                    # (T, K)
     if f["cross"] is not None:
         payload["cross_attention"] = [quantize_rows(a).tolist() for a in f["cross"]]    # [L] (H, T, S)
     if f["encoder"] is not None:
