@@ -21,6 +21,8 @@ strings, in historical order: three translations, three score lines, then notes 
 
     client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence (issue 11)
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
+    client.predict("猫追老鼠。", "transformer", "A dog", api_name="/whatif")  # text starts "A dog": forced, continued
+    client.predict("transformer", api_name="/replay")   # replay.json (a clear error when the model has none)
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from dawn.page import MODEL_NAMES, PageResult, load_models, output_json, clauses
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import attention_handler, per_model
+from ui.attention_explorer import attention_handler, per_model, replay_handler, replay_prop, whatif_handler
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -65,6 +67,9 @@ STORY_MAPS = explain_all(MODELS.translators, STORY.result.source, 1,  # its atte
                          decoded=STORY.result.translations())
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
+whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
+replay = replay_handler({name: CHECKPOINTS / name for name in MODEL_NAMES})  # /replay(model): replay.json
+REPLAYS = {name: replay_prop(CHECKPOINTS / name) for name in MODEL_NAMES}  # sent once, scrubbed in the browser
 EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cross"), ("transformer", "encoder")]
 
 
@@ -130,13 +135,15 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     P.clause_view({"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses), **BENCHMARK})
     state_view = P.state_view(output_json(STORY.result.outputs["lstm"]))
     story_maps = per_model(STORY_MAPS, [name for name, _ in EXPLORERS])
-    explorers = [P.explorer("lstm", story_maps[0], "cross")]
+    extras = {name: {"whatif": whatif, "replay": REPLAYS[name]} for name in MODEL_NAMES}  # what if, replay
+    explorers = [P.explorer("lstm", story_maps[0], "cross", **extras["lstm"])]
 
     P.step_header(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")})
-    explorers.append(P.explorer("lstm_attention", story_maps[1], "cross"))
+    explorers.append(P.explorer("lstm_attention", story_maps[1], "cross", **extras["lstm_attention"]))
 
     P.step_header(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")})
-    explorers += [P.explorer("transformer", story_maps[2], "cross"), P.explorer("transformer", story_maps[3], "encoder")]
+    explorers += [P.explorer("transformer", story_maps[2], "cross", **extras["transformer"]),
+                  P.explorer("transformer", story_maps[3], "encoder")]
 
     P.step_header(4)
 
@@ -159,6 +166,8 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
     gr.api(attention, api_name="attention", concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
+    gr.api(whatif, api_name="whatif", concurrency_id="translate")
+    gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.button, inputs.note,
                  *texts, *scores, examples.dataset],
