@@ -23,14 +23,17 @@ from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, rea
 from dawn.decoding import beam_search, forced_prefix_decode, greedy_decode, max_output_len, pad_batch
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
+from dawn.registry import MODELS as SPECS
+from dawn.registry import spec
 from dawn.tokenizer import BOS, EOS, PAD, UNK, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
 MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError
 MAX_PREFIX_CHARS = 500   # a what-if prefix longer than this is refused before tokenizing
-# in historical order: 2014 without attention, 2014 with attention, 2017
-MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "lstm_attention": (LSTMAttentionConfig, LSTMAttentionSeq2Seq),
-          "transformer": (TransformerConfig, TransformerSeq2Seq)}
+_CLASSES = {cls.__name__: (config, cls) for config, cls in ((LSTMConfig, LSTMSeq2Seq), (LSTMAttentionConfig,
+            LSTMAttentionSeq2Seq), (TransformerConfig, TransformerSeq2Seq))}
+# model type -> (config class, model class), in the registry's historical order (dawn/registry.py)
+MODELS = {s.name: _CLASSES[s.class_name] for s in SPECS}
 
 
 def build_model(model_type: str, model_config: dict) -> torch.nn.Module:
@@ -111,7 +114,7 @@ class Translator:
     def _add_maps(self, result: Translation, src: torch.Tensor, mask: torch.Tensor) -> None:
         """Attention maps (or the LSTM's final state) of result.ids, from one teacher-forced pass."""
         ids = result.ids
-        if self.model_type == "lstm_attention":
+        if spec(self.model_type).attention == "additive":
             # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
             _, alpha = self.model(src, mask, tgt_in, return_attention=True)  # (1, T+1, S)
