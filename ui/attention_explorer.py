@@ -86,6 +86,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "whatif.nomap": "This LSTM has no attention, so there is no map of the continuation.",
         "title.whatif": "The continuation's attention.",
         "caption.whatif": "Where the decoder looked for each token of the what-if translation (last layer, heads averaged). Tap a token above for its top 5.",
+        "export.where": "(layer {layer}, {head})",
+        "legend.attention": "attention weight",
+        "legend.influence": "drop in log-probability, nats (orange: needed, blue: better without)",
         "replay.title": "Watching attention learn.",
         "replay.caption": "The story sentence as this model translated it at points of its training, from the untrained start to the end: blurry at first, then a diagonal forms. Beside it, 猫追老鼠。 at the same point.",
         "replay.none": "No training replay for this model yet: its committed checkpoint was trained before training recorded snapshots. Retraining it (python -m training.train) writes checkpoints/{model}/replay.json, and the slider appears here.",
@@ -149,6 +152,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "whatif.nomap": "这个 LSTM 没有注意力，所以续写没有注意力图。",
         "title.whatif": "续写的注意力。",
         "caption.whatif": "写“如果”译文的每个词时解码器看了哪里（最后一层，各头平均）。点上面的词看它的前 5 个候选。",
+        "export.where": "（第 {layer} 层，{head}）",
+        "legend.attention": "注意力权重",
+        "legend.influence": "对数概率的下降，纳特（橙色：需要，蓝色：没有它更好）",
         "replay.title": "看注意力是怎么学会的。",
         "replay.caption": "这个模型在训练的不同时刻怎么翻译故事里的长句，从未训练开始到训练结束：起初一片模糊，然后一条对角线慢慢成形。旁边是同一时刻的“猫追老鼠。”。",
         "replay.none": "这个模型还没有训练回放：仓库里的检查点是在训练开始记录快照之前训练的。重新训练（python -m training.train）会写出 checkpoints/{model}/replay.json，滑块就会出现在这里。",
@@ -189,8 +195,9 @@ class AttentionExplorer(gr.HTML):
         if lang not in ("auto", "en", "zh"):
             raise ValueError(f"lang must be 'auto', 'en' or 'zh', got {lang!r}")
         kwargs.setdefault("apply_default_css", False)
-        if whatif is not None:  # /whatif's function: the explorer calls it as server.whatif(source, model, prefix)
-            kwargs["server_functions"] = [explorer_whatif(whatif)]
+        # server.glyphs(text) draws the exported SVG's text as outlines; server.whatif(source, model, prefix)
+        # (given /whatif's function) continues a forced beginning.
+        kwargs["server_functions"] = [glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
         super().__init__(value=value, html_template=TEMPLATE, css_template=_asset("attention_explorer.css"),
                          js_on_load=_asset("attention_explorer.js"), model=model, lang=lang, view=view,
                          strings=STRINGS, replay=replay, **kwargs)
@@ -249,6 +256,16 @@ def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, st
             raise gr.Error(str(e)) from None
 
     return whatif
+
+
+def glyphs(text: str) -> dict:
+    """The explorer's server function for exports: outlines of the characters in `text` (ui/glyphs.py),
+    or {"error": message} (no CJK font on the server: the export then keeps its text as text)."""
+    from ui.glyphs import glyph_outlines
+    try:
+        return glyph_outlines(text)
+    except ValueError as e:
+        return {"error": str(e)}
 
 
 def explorer_whatif(whatif: Callable) -> Callable:

@@ -797,20 +797,107 @@ document.addEventListener(REPLAY_EVENT, e => {
   ui.replayShow();
 });
 
-// ----------------------------------------------------------------------------- export: SVG, PNG (CJK glyphs drawn by the system font), JSON
+// ----------------------------------------------------------------------------- export: SVG, PNG, JSON — each with a title and a colour legend
+// The exported SVG draws its text as glyph outlines (server.glyphs, ui/glyphs.py: Noto Sans CJK SC), so it shows
+// Chinese on a machine without a CJK font; where outlines are not available the text stays text.
 
 const EXPORT_STYLE = `.ax-dim .ax-cell:not(.ax-on){opacity:0.35} text{fill:#111827} text.ax-on{font-weight:700;fill:#b91c1c}`;
+const TEXT_FILL = "#111827", ON_FILL = "#b91c1c";
+const glyphCache = new Map();   // character -> {d, advance} (or null: the font lacks it), per page
+let unitsPerEm = 1000;
 function fileBase(kind) {
   const f = st.hover || st.pin;
   return `attention-${data.model}-${kind}${kind === "attention" ? "-" + st.map + "-L" + (layerIndex() + 1) + (st.head < 0 ? "-avg" : "-H" + (st.head + 1)) : ""}${f ? "-" + f.axis + f.idx.join("_") : ""}`;
 }
-function svgText(kind) {
-  const s = ui.figs[kind].svg.cloneNode(true);
-  s.setAttribute("xmlns", SVG_NS);
-  const style = document.createElementNS(SVG_NS, "style");
+function exportTitle(kind) {
+  const parts = [t("model." + data.kind), "·", t("title." + kind + (kind === "attention" ? "." + st.map : ""))];
+  if (kind === "attention" && layers().length) {
+    parts.push(t("export.where", { layer: layerIndex() + 1, head: st.head < 0 ? t("control.average") : t("control.head") + " " + (st.head + 1) }));
+  }
+  return parts.join(" ");
+}
+// The legend: what the colour means, from 0 (or −max) to the map's darkest value.
+function legendOf(kind) {
+  if (kind === "attention") return { stops: [[0, COLORS.attention, 0], [1, COLORS.attention, 1]], min: 0, max: maxOf(attention()), label: t("legend.attention") };
+  const m = maxAbs(data.influence);
+  return { stops: [[0, COLORS.negative, 1], [0.5, COLORS.negative, 0], [0.5, COLORS.positive, 0], [1, COLORS.positive, 1]], min: -m, max: m, label: t("legend.influence") };
+}
+const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+
+function exportSVGNode(kind) {
+  const fig = ui.figs[kind], g = fig.g, legend = legendOf(kind);
+  const W = Math.max(g.width, 420), top = 44, bottom = 46, H = top + g.height + bottom;
+  const out = svg("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, "font-family": FONT });
+  const title = svg("title");
+  title.textContent = exportTitle(kind) + " — " + data.source + " → " + data.text;
+  const desc = svg("desc");
+  desc.textContent = legend.label + ": " + fmt(legend.min, 2) + " … " + fmt(legend.max, 2);
+  const style = svg("style");
   style.textContent = EXPORT_STYLE;
-  s.insertBefore(style, s.firstChild);
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(s);
+  out.append(title, desc, style, svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }));
+  const line = (x, y, size, text, attrs) => { const e = svg("text", { x, y, "font-size": size, ...(attrs || {}) }); e.textContent = text; out.appendChild(e); return e; };
+  line(6, 17, 13, clip(exportTitle(kind), Math.floor(W / 7.5)), { "font-weight": 700, class: "ax-export-title" });
+  line(6, 35, 11, clip(data.source + " → " + data.text, Math.floor(W / 7)));
+  const map = fig.svg.cloneNode(true);
+  map.setAttribute("x", 0);
+  map.setAttribute("y", top);
+  out.appendChild(map);
+  const y = top + g.height + 8, x = Math.max(6, g.left), w = 180;
+  const grad = svg("linearGradient", { id: "ax-legend-" + kind, x1: 0, x2: 1, y1: 0, y2: 0 });
+  legend.stops.forEach(([o, c, a]) => grad.appendChild(svg("stop", { offset: o, "stop-color": c, "stop-opacity": a })));
+  const defs = svg("defs");
+  defs.appendChild(grad);
+  out.appendChild(defs);
+  out.appendChild(svg("rect", { x, y, width: w, height: 10, fill: `url(#ax-legend-${kind})`, stroke: "#9ca3af", "stroke-width": 0.5, class: "ax-legend" }));
+  line(x, y + 22, 10, fmt(legend.min, 2), { "text-anchor": "start" });
+  if (legend.min < 0) line(x + w / 2, y + 22, 10, "0", { "text-anchor": "middle" });
+  line(x + w, y + 22, 10, fmt(legend.max, 2), { "text-anchor": "end" });
+  line(x + w + 8, y + 9, 10, clip(legend.label, Math.floor((W - x - w - 12) / 5.5)), { "text-anchor": "start" });
+  return { out, W, H };
+}
+
+// Ask the server once for the outlines of characters not seen yet.
+async function loadGlyphs(text) {
+  const missing = [...new Set(text)].filter(c => !glyphCache.has(c)).join("");
+  if (!missing) return true;
+  if (typeof server === "undefined" || !server || typeof server.glyphs !== "function") return false;
+  try {
+    const got = await server.glyphs(missing);
+    if (!got || got.error) return false;
+    unitsPerEm = got.units_per_em || unitsPerEm;
+    for (const c of missing) glyphCache.set(c, got.glyphs[c] || null);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+// Every <text> whose characters all have outlines becomes a <g> of <path>s at the same place, size and anchor.
+function textToPaths(root) {
+  root.querySelectorAll("text").forEach(node => {
+    const s = node.textContent, chars = [...s];
+    if (!chars.length || chars.some(c => !glyphCache.get(c))) return;
+    const size = parseFloat(node.getAttribute("font-size") || "12"), k = size / unitsPerEm;
+    const width = chars.reduce((a, c) => a + glyphCache.get(c).advance, 0) * k;
+    const anchor = node.getAttribute("text-anchor") || "start";
+    let x = parseFloat(node.getAttribute("x") || "0") - (anchor === "middle" ? width / 2 : anchor === "end" ? width : 0);
+    const y = parseFloat(node.getAttribute("y") || "0");
+    const on = node.classList.contains("ax-on"), bold = on || node.getAttribute("font-weight") === "700";
+    const fill = on ? ON_FILL : TEXT_FILL;
+    const grp = svg("g", { fill, class: "ax-glyphs", "data-text": s });
+    if (bold) { grp.setAttribute("stroke", fill); grp.setAttribute("stroke-width", (0.03 * unitsPerEm).toFixed(0)); }
+    for (const c of chars) {
+      const gl = glyphCache.get(c);
+      if (gl.d) grp.appendChild(svg("path", { d: gl.d, transform: `translate(${x.toFixed(2)} ${y.toFixed(2)}) scale(${k.toFixed(5)} ${(-k).toFixed(5)})` }));
+      x += gl.advance * k;
+    }
+    node.replaceWith(grp);
+  });
+}
+async function svgText(kind) {
+  const { out } = exportSVGNode(kind);
+  const all = [...out.querySelectorAll("text")].map(n => n.textContent).join("");
+  if (await loadGlyphs(all)) textToPaths(out);
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
 }
 function download(name, blob) {
   const a = document.createElement("a");
@@ -820,15 +907,15 @@ function download(name, blob) {
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
-function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
-function exportPNG(kind) {
-  const fig = ui.figs[kind], scale = 2;
+async function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
+async function exportPNG(kind) {
+  const scale = 2, { W, H } = exportSVGNode(kind);
   const img = new Image();
-  const url = URL.createObjectURL(new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
+  const url = URL.createObjectURL(new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
   img.onload = () => {
     const canvas = document.createElement("canvas");
-    canvas.width = fig.g.width * scale;
-    canvas.height = fig.g.height * scale;
+    canvas.width = W * scale;
+    canvas.height = H * scale;
     const ctx = canvas.getContext("2d");
     ctx.scale(scale, scale);
     ctx.drawImage(img, 0, 0);
@@ -839,7 +926,10 @@ function exportPNG(kind) {
 }
 function mapState(kind) {
   const f = st.hover || st.pin;
+  const legend = legendOf(kind);
   const out = {
+    title: exportTitle(kind), legend: { label: legend.label, min: +legend.min.toFixed(4), max: +legend.max.toFixed(4),
+      colors: legend.min < 0 ? [COLORS.negative, COLORS.positive] : [COLORS.attention] },
     model: data.model, kind: data.kind, text: data.text, decoding: data.decoding, map: kind,
     source_tokens: data.source_tokens, rows: rowsTokens(),
     focus: f ? { axis: f.axis, index: f.idx } : null, linked: st.linked, cell: st.cell,
