@@ -8,6 +8,8 @@ and the greedy translation of two sentences with their cross-attention (each lay
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import torch
 import torch.nn.functional as F
 
@@ -16,11 +18,19 @@ from dawn.explain import ATTENTION_SCALE, DIGITS, _round, forced_pass, influence
 from dawn.metrics import corpus_scores
 from dawn.tokenizer import BOS, PAD
 
+try:                                               # engineer 23's snapshot code, where it is merged
+    from dawn.replay import sentence_record as _replay_record
+except ImportError:
+    _replay_record = None
+
 SENTENCES = ("他有鱼。我们喜欢茶。", "猫追老鼠。")  # a longer and a short sentence (the real replay: story, 猫追老鼠。)
 
 
 @torch.no_grad()
 def sentence_record(model, tokenizer, sentence: str, max_tokens: int = 30) -> dict:
+    """One sentence's greedy translation and maps, as in replay.json (dawn.replay.sentence_record's once merged)."""
+    if _replay_record is not None:
+        return _replay_record(SimpleNamespace(model=model, tokenizer=tokenizer), sentence)
     src_ids = tokenizer.encode_source(sentence)
     src, mask = pad_batch([src_ids])
     out_ids = greedy_decode(model, src, mask)[0][0][:max_tokens]

@@ -184,3 +184,13 @@ def test_the_committed_transformer_continues_the_story_sentence():
     assert w["log_prob"] < own.log_prob                          # the model's own greedy choice was more likely
     same = whatif(t, STORY_SENTENCE, own.ids[:3])
     assert same["text"] == own.text and same["log_prob"] == pytest.approx(own.log_prob, abs=1e-3)
+
+
+def test_bench_explorer_times_both_whatif_cases(make_model, tokenizer):
+    from training.bench_explorer import TYPED_PREFIX, bench_whatif
+
+    out = bench_whatif({"transformer": tiny(make_model, tokenizer, "transformer")}, repeats=1)
+    for case in ("choose", "typed"):
+        r = out["transformer"][case]
+        assert r["ms"] > 0 and r["forced_tokens"] == (2 if case == "choose" else len(
+            tokenizer.encode_target(TYPED_PREFIX)) - 1) and r["output_tokens"] >= r["forced_tokens"]
