@@ -755,13 +755,17 @@ function drawReplay() {
   const maps = el("div", "ax-replay-maps");
   ui.replay.append(controls, label, text, maps);
   ui.replayRange = range;
+  const drawn = new Map();  // snapshot index -> its figures, built on first view: a later move only swaps them in
   const show = () => {
     const s = snaps[replayAt];
     label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
       bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
       loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
     text.textContent = s.translation;
-    maps.replaceChildren(replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : []));
+    if (!drawn.has(replayAt)) {
+      drawn.set(replayAt, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+    }
+    maps.replaceChildren(...drawn.get(replayAt));
   };
   ui.replayShow = show;
   range.addEventListener("input", () => {
