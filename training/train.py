@@ -40,6 +40,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import torch
@@ -51,15 +52,19 @@ from tqdm import tqdm
 from dawn.card import write_model_card
 from dawn.checkpoint import (TRAINING, CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import (DataError, add_concatenations, load_corpora, remove_story_sentences, remove_test_overlap,
-                       sample_mix, split_by_english)
+from dawn.data import (DataError, add_concatenations, load_corpora, narrative_slice, remove_story_sentences,
+                       remove_test_overlap, sample_mix, split_by_english)
 from dawn.decoding import greedy_decode, pad_batch
 from dawn.metrics import corpus_scores
+from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, replay_json, snapshot, snapshot_steps
+from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import build_model
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
+REPLAY = "replay.json"  # inside --out: the training replay (dawn/replay.py); not part of the checkpoint's manifest
+REPLAY_SENTENCES = [STORY_SENTENCE, WHITEBOARD_SENTENCE]  # shown at every snapshot, never trained on or scored
 
 # Per-model defaults, each ≤ 15M parameters.
 MODEL_DEFAULTS = {
@@ -81,6 +86,7 @@ DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 300
 DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
 DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
 CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
+TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
 # "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
 # was tried); each model's default is the join its committed checkpoint was trained with.
@@ -158,6 +164,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="translate a seeded random sample of this many valid sentences for the per-epoch BLEU "
                         "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
+    p.add_argument("--snapshots", type=int, default=DEFAULT_SNAPSHOTS,
+                   help=f"record the story sentence's and {WHITEBOARD_SENTENCE}'s translations, maps and the valid "
+                        f"scores at N points spread over the run, first and last included, in OUT/{REPLAY} "
+                        f"(2..{MAX_SNAPSHOTS}; 0 = off)")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
     for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
@@ -170,6 +180,8 @@ def parse_args(argv=None) -> argparse.Namespace:
             if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
                 setattr(args, k, QUICK[k])
     args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
+    if args.snapshots != 0 and not 2 <= args.snapshots <= MAX_SNAPSHOTS:
+        p.error(f"--snapshots must be 0 (off) or 2..{MAX_SNAPSHOTS}, got {args.snapshots}")
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema must be in [0, 1), got {args.ema}")
     return args
@@ -331,13 +343,19 @@ def prepare_data(args, log):
         too_long = sum(len(zh) > MAX_ZH_CHARS for zh, _ in pairs)
         pairs = [(zh, en) for zh, en in pairs if len(zh) <= MAX_ZH_CHARS]
         fraction = args.valid_fraction if name in CONCAT_CORPORA else min(args.valid_fraction, args.valid_per_corpus / max(len(pairs), 1))
-        train, val = split_by_english(pairs, fraction, args.seed)
+        train, val = (pairs, []) if name in TRAIN_ONLY_CORPORA else split_by_english(pairs, fraction, args.seed)
         train_by[name] = train
         valid += [(zh, en, name) for zh, en in val]
         stats["corpora"][name] = {"loaded": n_loaded, "dropped_test_overlap": overlap, "dropped_story": story_n,
                                   "dropped_over_120_chars": too_long, "train": len(train), "valid": len(val)}
         log(f"{name}: {n_loaded:,} pairs; dropped {overlap:,} (test overlap), {story_n:,} (story sentences), "
             f"{too_long:,} (> {MAX_ZH_CHARS} characters); {len(train):,} train / {len(val):,} valid")
+    valid_zh, valid_en = {zh for zh, _, _ in valid}, {en for _, en, _ in valid}
+    for name in TRAIN_ONLY_CORPORA:  # no valid sentence as a training pair, on either side
+        if name in train_by:
+            kept = [(zh, en) for zh, en in train_by[name] if zh not in valid_zh and en not in valid_en]
+            stats["corpora"][name].update(dropped_valid_overlap=len(train_by[name]) - len(kept), train=len(kept))
+            train_by[name] = kept
     if args.max_train_pairs:  # a seeded random share of every corpus
         total = sum(len(t) for t in train_by.values())
         rng = random.Random(args.seed)
@@ -378,6 +396,14 @@ def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags:
     n_bleu = args.valid_bleu_sentences or 500
     bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
     return train_ex_by, valid_ex, bleu_idx
+
+
+def narrative_counts(narrative: list) -> dict:
+    """{corpus: sentences} of the narrative validation slice (dawn.data.narrative_slice), for the logs."""
+    counts: dict[str, int] = {}
+    for _, _, corpus in narrative:
+        counts[corpus] = counts.get(corpus, 0) + 1
+    return counts
 
 
 def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
@@ -434,6 +460,8 @@ def main(argv=None) -> int:
 
     train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
     valid_bleu_set = [(valid_ex[i][0], valid[i][1]) for i in bleu_idx]
+    narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
+    narrative_set = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     epoch_batches = lambda epoch: make_batches(epoch_examples(train_ex_by, weights, args.seed, epoch),
                                                args.batch_tokens, seed=args.seed * 1000 + epoch)
@@ -446,9 +474,10 @@ def main(argv=None) -> int:
     run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
                     "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
                     "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+                    "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()},
+                    "snapshots": args.snapshots}
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
-                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
+                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings, "snapshots": []}
     if args.resume:
         try:
             progress = load_state(state_dir, model, optimizer, ema)
@@ -473,6 +502,7 @@ def main(argv=None) -> int:
                                "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
                                "valid_unk_rate": round(valid_unk, 5)},
                      "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
+                     "narrative_valid": narrative_counts(narrative),
                      "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
                                       + ("as one comma chain" if args.long_examples == "comma" else "directly")
                                       + ", the English with a space), at most 100 Chinese characters",
@@ -487,8 +517,45 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
 
+    def validate(with_narrative: bool = True) -> dict:
+        """Valid loss and greedy BLEU/chrF of the weights that are saved: the seeded sample of the whole
+        valid split, its Tatoeba part and (with_narrative) the narrative slice."""
+        scores = {"valid_loss": round(evaluate_loss(best_model, valid_ex, args.batch_tokens, device), 4)}
+        if ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
+            scores["valid_loss_raw"] = round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)
+        hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
+        refs = [en for _, en in valid_bleu_set]
+        overall = corpus_scores(hyps, refs)
+        cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
+        cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
+        scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
+                      valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
+        if with_narrative:
+            nar = (corpus_scores(valid_translations(best_model, tokenizer, [ids for ids, _ in narrative_set], device),
+                                 [en for _, en in narrative_set]) if narrative_set else {"bleu": None, "chrf": None})
+            scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
+        return scores
+
+    snapshot_at = set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set()
+
+    def record_snapshot(epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
+        """Replay (dawn/replay.py): the two sentences' greedy translations and maps, and the valid scores."""
+        scores = scores or validate(with_narrative=False)
+        progress["snapshots"] = [s for s in progress["snapshots"] if s["step"] != progress["step"]] + [{
+            "step": progress["step"], "epoch": round(epochs_done, 3), "train_loss": train_loss,
+            "valid_loss": scores["valid_loss"], "valid_bleu": scores["valid_bleu"],
+            **snapshot(SimpleNamespace(model=best_model, tokenizer=tokenizer), REPLAY_SENTENCES)}]
+        try:
+            data = replay_json(args.model, REPLAY_SENTENCES, progress["snapshots"], total_steps, len(snapshot_at))
+        except ValueError as e:
+            log(f"warning: {REPLAY} not updated: {e}")
+            return
+        write_files_atomically(out, {REPLAY: data})
+
     use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(device))
     log(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
+    if 0 in snapshot_at and progress["step"] == 0:
+        record_snapshot(0.0, None)
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
     t_run = time.time() - progress["elapsed_s"]
@@ -514,6 +581,8 @@ def main(argv=None) -> int:
             bar.update(1)
             bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{loss.item():.3f}",
                             tok_s=f"{t_epoch_tokens / max(time.time() - t0, 1e-9):,.0f}")
+            if progress["step"] in snapshot_at and b + 1 < len(batches):  # an epoch's end is recorded after its validation
+                record_snapshot(epoch + (b + 1) / len(batches), round(progress["epoch_loss"] / progress["epoch_tokens"], 4))
             if progress["step"] == fault_step:
                 os.kill(os.getpid(), signal.SIGKILL)
             if stop["signal"] is not None or progress["step"] % args.save_every == 0:
@@ -524,40 +593,35 @@ def main(argv=None) -> int:
                 return 130
 
         # end of epoch: validation, best checkpoint, log
-        valid_loss = evaluate_loss(best_model, valid_ex, args.batch_tokens, device)
-        # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
-        raw_loss = {"valid_loss_raw": round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)} if ema is not None else {}
-        hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
-        refs = [en for _, en in valid_bleu_set]
-        scores = corpus_scores(hyps, refs)
-        valid_bleu = scores["bleu"]
-        cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
-        cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
+        scores = validate()
+        valid_loss, valid_bleu = scores["valid_loss"], scores["valid_bleu"]
         entry = {"epoch": epoch + 1, "step": progress["step"],
-                 "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
-                 "valid_loss": round(valid_loss, 4), **raw_loss, "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
-                 "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
+                 "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4), **scores,
                  "lr": round(optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
                  "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
                  "elapsed_s": round(time.time() - t_run, 1)}
         progress["history"].append(entry)
+        if progress["step"] in snapshot_at:
+            record_snapshot(epoch + 1, entry["train_loss"], scores)
         improved = valid_bleu > progress["best_bleu"]
         bar.write(f"epoch {epoch + 1}: train loss {entry['train_loss']:.3f}  valid loss {valid_loss:.3f}  "
-                  f"valid BLEU {valid_bleu:.2f}{'  (best, saved)' if improved else ''}")
+                  f"valid BLEU {valid_bleu:.2f} (narrative {scores['valid_bleu_narrative'] or 0:.2f})"
+                  f"{'  (best, saved)' if improved else ''}")
         progress.update(epoch=epoch + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
         log_json = {"model_type": args.model, "history": progress["history"], "best_epoch": None,
                     "training_time_s": round(time.time() - t_run, 1), "cpu_time_s": round(time.process_time() - cpu_run, 1),
                     "threads": torch.get_num_threads(),
                     "precision": "bf16 autocast" if use_bf16 else "fp32", "device": str(device),
                     "machine": f"{os.cpu_count()}-core CPU" if device.type == "cpu" else torch.cuda.get_device_name(device),
-                    "valid_bleu_sentences": len(valid_bleu_set), **data_stats}
+                    "valid_bleu_sentences": len(valid_bleu_set), "narrative_valid": narrative_counts(narrative), **data_stats}
         if improved:
             progress["best_bleu"] = valid_bleu
             progress["best_epoch"] = epoch + 1
         log_json["best_epoch"] = progress.get("best_epoch")
         log_bytes = json.dumps(log_json, indent=2).encode()
         if improved:
-            training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
+            training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=valid_loss,
+                                 valid_bleu_narrative=scores["valid_bleu_narrative"])
             save_checkpoint(out, best_model.hub_module, best_model.hub_config(),
                             {**tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
                              TRAINING: json.dumps(training_info, indent=2, ensure_ascii=False).encode()})
