@@ -10,11 +10,12 @@ import pytest
 
 from dawn.checkpoint import MANIFEST, verify_checkpoint
 from dawn.explain import ATTENTION_SCALE
+from dawn.registry import MODEL_NAMES
 from dawn.replay import MAX_REPLAY_BYTES, MAX_TARGET_TOKENS, replay_json, snapshot, snapshot_steps
 from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
 from training.train import REPLAY, STATE_DIR
 
-MODELS = ["lstm", "lstm_attention", "transformer"]
+MODELS = list(MODEL_NAMES)
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
 

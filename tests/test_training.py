@@ -17,11 +17,13 @@ from tiny_corpus import ROOT, make_pairs
 
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
+from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import Translator, load_translator, model_from_config
-from training.train import LONG_EXAMPLES, QUICK, REPLAY, STATE_DIR, collate, evaluate_loss, lr_at, make_batches
+from training.engine import collate, evaluate_loss, lr_at, make_batches
+from training.train import LONG_EXAMPLES, QUICK, REPLAY, STATE_DIR
 
-MODELS = ["lstm", "lstm_attention", "transformer"]
+MODELS = list(MODEL_NAMES)
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")

@@ -28,14 +28,14 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
 from training.load_test import launch_app
-from training.train import bf16_supported, train_step
+from training.engine import bf16_supported, collate, make_batches, train_step
 
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 150, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
-MODEL_NAMES = ("lstm", "lstm_attention", "transformer")
 THROUGHPUT_STEPS = 20  # timed training steps per setting (after two warm-up steps)
 
 
@@ -87,7 +87,6 @@ def realistic_examples(n: int, src_vocab: int, tgt_vocab: int, seed: int = 0) ->
 def settings_throughput(model_type: str, model_config: dict, precision: str, batch_tokens: int,
                         bucketed: bool, steps: int = THROUGHPUT_STEPS) -> dict:
     """Train `steps` real-shaped batches from scratch; target tokens per CPU-second and per wall second."""
-    from training.train import collate, make_batches
     torch.manual_seed(0)
     model = build_model(model_type, model_config).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)

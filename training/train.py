@@ -26,40 +26,45 @@ split train/valid per corpus by English sentence -> add long concatenated Tatoeb
 examples -> train one tokenizer on the training split (Chinese characters by
 coverage, English BPE) -> each epoch, draw the corpus mix -> train (optionally keeping a moving
 average of the weights, --ema), keeping the checkpoint with the best validation BLEU.
+
+This file is the command: its recipe (defaults, arguments, data preparation), the resumable state and
+the stages of a run, which main() calls top to bottom. The pieces every training command shares
+(batching, collate, the train step and its loss, the schedule, example encoding, validation) are in
+training/engine.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import shlex
 import signal
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Callable
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from safetensors.torch import load as load_tensors, save as save_tensors
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from dawn.card import write_model_card
-from dawn.checkpoint import (TRAINING, CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
+from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import (DataError, add_concatenations, load_corpora, narrative_slice, remove_story_sentences,
-                       remove_test_overlap, sample_mix, split_by_english)
-from dawn.decoding import greedy_decode, pad_batch
+from dawn.data import (add_concatenations, load_corpora, narrative_slice, remove_story_sentences, remove_test_overlap,
+                       split_by_english)
 from dawn.metrics import corpus_scores
 from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, replay_json, snapshot, snapshot_steps
 from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
-from dawn.tokenizer import BOS, PAD, PairTokenizer
+from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
+from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, lr_at, make_ema,
+                             make_optimizer, set_lr, set_seed, train_step, use_bf16, valid_translations)
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
@@ -187,106 +192,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def set_seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def make_batches(examples: list[tuple[list[int], list[int]]], batch_tokens: int, seed: int) -> list[list[int]]:
-    """Group example indices of similar length into batches of at most batch_tokens
-    (padded source + target tokens), in an order that depends only on `seed`."""
-    g = torch.Generator().manual_seed(seed)
-    noise = torch.rand(len(examples), generator=g).tolist()
-    order = sorted(range(len(examples)), key=lambda i: (len(examples[i][0]) + noise[i], len(examples[i][1])))
-    batches, cur, cur_max = [], [], 0
-    for i in order:
-        longest = max(cur_max, len(examples[i][0]) + len(examples[i][1]) + 1)
-        if cur and longest * (len(cur) + 1) > batch_tokens:
-            batches.append(cur)
-            cur, longest = [], len(examples[i][0]) + len(examples[i][1]) + 1
-        cur.append(i)
-        cur_max = longest
-    if cur:
-        batches.append(cur)
-    perm = torch.randperm(len(batches), generator=g).tolist()
-    return [batches[j] for j in perm]
-
-
-def collate(examples, idx):
-    """-> src (B, S), src_mask (B, S), tgt_in (B, T) = <s> y, tgt_out (B, T) = y </s>."""
-    src, src_mask = pad_batch([examples[i][0] for i in idx])
-    tgt, _ = pad_batch([[BOS] + examples[i][1] for i in idx])       # (B, T+1)
-    return src, src_mask, tgt[:, :-1], tgt[:, 1:]
-
-
-def bf16_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return torch.ops.mkldnn._is_mkldnn_bf16_supported()
-
-
-def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool,
-               ema: AveragedModel | None = None) -> torch.Tensor:
-    """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW,
-    then the weight average (make_ema) when one is kept."""
-    with torch.autocast(src.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-        logits = model(src, mask, tgt_in)                                      # (B, T, V)
-    loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
-                           label_smoothing=label_smoothing)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
-    if ema is not None:
-        ema.update_parameters(model)
-    return loss
-
-
-def make_ema(model: torch.nn.Module, decay: float) -> AveragedModel | None:
-    """The averaged copy of `model` (EMA_DECAY above), or None when decay is 0. After each optimizer step
-    call ema.update_parameters(model); the first call copies the weights, later ones blend them in."""
-    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay else None
-
-
-def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
-    """Linear warm-up to `peak`, then cosine decay to peak/10 at the last step."""
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-@torch.no_grad()
-def evaluate_loss(model, examples, batch_tokens: int, device=torch.device("cpu")) -> float:
-    """Mean per-token cross-entropy (no label smoothing) on the given examples."""
-    model.eval()
-    total, count = 0.0, 0
-    for idx in make_batches(examples, batch_tokens, seed=0):
-        src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, idx))
-        logits = model(src, mask, tgt_in)                            # (B, T, V)
-        total += F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD, reduction="sum").item()
-        count += (tgt_out != PAD).sum().item()
-    model.train()
-    return total / max(count, 1)
-
-
-@torch.no_grad()
-def valid_translations(model, tokenizer: PairTokenizer, sources: list[list[int]], device=torch.device("cpu"),
-                       batch_size: int = 64) -> list[str]:
-    """Greedy-decode already encoded sources (longest first, less padding); results in input order."""
-    model.eval()
-    order = sorted(range(len(sources)), key=lambda i: -len(sources[i]))
-    hyps = [""] * len(sources)
-    for i in range(0, len(order), batch_size):
-        idx = order[i: i + batch_size]
-        src, mask = pad_batch([sources[j] for j in idx])
-        for j, (ids, _) in zip(idx, greedy_decode(model, src.to(device), mask.to(device))):
-            hyps[j] = tokenizer.decode_target(ids)
-    model.train()
-    return hyps
-
-
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
 
 def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None) -> None:
@@ -375,29 +280,6 @@ def prepare_data(args, log):
     return train_by, valid, stats
 
 
-def mix_and_tags(args) -> tuple[dict, dict]:
-    """A run's per-corpus epoch weights and source tags: the defaults, the quick preset's, then --mix / --tags."""
-    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
-    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
-    return weights, tags
-
-
-def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags: dict, args):
-    """-> (training examples per corpus, valid examples, indices of the valid sample scored for BLEU).
-
-    Targets keep their </s>: collate() turns y </s> into tgt_in = <s> y and tgt_out = y </s>, so the
-    model learns when to stop. Each corpus is encoded once, with its tag (if any) first. The per-epoch
-    BLEU sample is a seeded sample of the valid split (all corpora)."""
-    def encode(pairs, corpus):
-        tag = tags.get(corpus.removesuffix("_concat"))
-        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
-    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
-    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
-    n_bleu = args.valid_bleu_sentences or 500
-    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
-    return train_ex_by, valid_ex, bleu_idx
-
-
 def narrative_counts(narrative: list) -> dict:
     """{corpus: sentences} of the narrative validation slice (dawn.data.narrative_slice), for the logs."""
     counts: dict[str, int] = {}
@@ -406,10 +288,243 @@ def narrative_counts(narrative: list) -> dict:
     return counts
 
 
-def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
-    """The examples of one epoch, drawn from each corpus by its weight (see DEFAULT_MIX)."""
-    chosen = sample_mix({k: len(v) for k, v in examples_by.items()}, weights, seed, epoch)
-    return [examples_by[k][i] for k in sorted(chosen) for i in chosen[k]]
+def mix_and_tags(args) -> tuple[dict, dict]:
+    """A run's per-corpus epoch weights and source tags: the defaults, the quick preset's, then --mix / --tags."""
+    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
+    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
+    return weights, tags
+
+
+# --- the stages of a run, in the order main() calls them ---------------------------------------------
+
+def check_resumable(args, state_dir: Path) -> None:
+    if args.resume and not (state_dir / "progress.json").exists():
+        raise ValueError(f"--resume given but {state_dir} holds no saved state; start without --resume")
+
+
+def check_mix_names(weights: dict, tags: dict, train_by: dict) -> None:
+    # only names the user gave must be loaded corpora; the defaults and the quick preset name corpora that may be absent
+    unknown = (sorted(set(weights) - set(train_by) - set(DEFAULT_MIX) - set(QUICK["mix"]))
+               + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS)))
+    if unknown:
+        raise ValueError(f"--mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
+
+
+def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path) -> PairTokenizer:
+    """The run's tokenizer: trained on the training split (or the saved one when resuming)."""
+    if args.resume:
+        return PairTokenizer.load(state_dir)
+    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
+    return PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
+                               args.zh_coverage, tags=sorted(set(tags.values())))
+
+
+def model_config_for(args, tokenizer: PairTokenizer) -> dict:
+    """The model's defaults, the quick preset's, then the size flags given, and the vocabulary sizes."""
+    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
+    config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
+    config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
+    return config
+
+
+@dataclass
+class Run:
+    """Everything one training run works on, built once by main() and passed to the loop's stages."""
+    args: argparse.Namespace
+    out: Path
+    state_dir: Path
+    device: torch.device
+    use_bf16: bool
+    tokenizer: PairTokenizer
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    ema: AveragedModel | None
+    epochs: int
+    total_steps: int
+    progress: dict                  # position, losses and history; saved in the resumable state
+    valid: list                     # (zh, en, corpus) triples
+    valid_ex: list                  # their encoded (source ids, target ids)
+    bleu_idx: list[int]             # the valid sample translated for the per-epoch BLEU
+    training_info: dict             # training.json
+    data_stats: dict
+    log: Callable[[str], None]
+    clock: dict = field(default_factory=dict)  # wall and CPU seconds at the (virtual) start of the run
+    narrative: list = field(default_factory=list)     # the narrative slice: (source ids, English) pairs
+    snapshot_at: set = field(default_factory=set)     # optimizer steps at which the replay records a snapshot
+
+    @property
+    def best_model(self) -> torch.nn.Module:
+        """The weights that are validated and saved: the average when one is kept."""
+        return self.ema.module if self.ema is not None else self.model
+
+
+def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dict, train_ex_by: dict) -> dict:
+    """What must not change between a run and its resumption, or the "same weights" promise breaks."""
+    return {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
+            "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
+            "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
+            "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()},
+            "snapshots": args.snapshots}
+
+
+def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict, log) -> dict:
+    """A fresh progress record, or the saved one (model, optimizer, average and RNG restored) with --resume."""
+    progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
+                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": settings, "snapshots": []}
+    if not args.resume:
+        return progress
+    try:
+        progress = load_state(state_dir, model, optimizer, ema)
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"the saved state in {state_dir} cannot be read ({e}); start again without --resume") from e
+    changed = {k: (v, settings[k]) for k, v in progress.get("settings", {}).items() if settings.get(k) != v}
+    if changed:
+        raise ValueError("--resume with different settings than the saved run: "
+                         + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
+    log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
+    return progress
+
+
+def describe_run(args, argv, device, epochs: int, weights: dict, tags: dict, n_params: int, model_config: dict,
+                 tokenizer: PairTokenizer, valid_unk: float, data_stats: dict) -> dict:
+    """training.json: the exact command, the settings, the vocabulary and the data counts."""
+    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
+    return {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
+            "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
+            **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
+                                             "valid_fraction", "valid_per_corpus", "concat_fraction",
+                                             "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
+            "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
+            "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
+                      "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
+                      "valid_unk_rate": round(valid_unk, 5)},
+            "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
+            "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
+                             + ("as one comma chain" if args.long_examples == "comma" else "directly")
+                             + ", the English with a space), at most 100 Chinese characters",
+            **data_stats}
+
+
+def train_epoch(run: Run, examples: list, batches: list[list[int]], bar: tqdm, stop: dict) -> dict | None:
+    """Train on the epoch's batches from the saved position on; save the resumable state every
+    --save-every steps. -> the epoch's timing, or None when a signal asked to stop (state saved)."""
+    args, progress = run.args, run.progress
+    epoch = progress["epoch"]
+    fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
+    timing = {"target_tokens": 0, "t0": time.time()}
+    for b in range(progress["batch"], len(batches)):
+        src, mask, tgt_in, tgt_out = (x.to(run.device) for x in collate(examples, batches[b]))
+        set_lr(run.optimizer, lr_at(progress["step"], run.total_steps, args.lr, args.warmup))
+        loss = train_step(run.model, run.optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, run.use_bf16,
+                          run.ema)
+        n_tok = int((tgt_out != PAD).sum())
+        progress["epoch_loss"] += loss.item() * n_tok
+        progress["epoch_tokens"] += n_tok
+        timing["target_tokens"] += n_tok
+        progress["step"] += 1
+        progress["batch"] = b + 1
+        progress["elapsed_s"] = time.time() - run.clock["wall"]
+        progress["cpu_s"] = time.process_time() - run.clock["cpu"]
+        bar.update(1)
+        bar.set_postfix(epoch=f"{epoch + 1}/{run.epochs}", loss=f"{loss.item():.3f}",
+                        tok_s=f"{timing['target_tokens'] / max(time.time() - timing['t0'], 1e-9):,.0f}")
+        if progress["step"] in run.snapshot_at and b + 1 < len(batches):  # an epoch's end: after its validation
+            record_snapshot(run, epoch + (b + 1) / len(batches), round(progress["epoch_loss"] / progress["epoch_tokens"], 4))
+        if progress["step"] == fault_step:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if stop["signal"] is not None or progress["step"] % args.save_every == 0:
+            save_state(run.state_dir, run.model, run.optimizer, progress, run.tokenizer, run.ema)
+        if stop["signal"] is not None:
+            return None
+    return timing
+
+
+def valid_scores(run: Run, with_narrative: bool = True) -> dict:
+    """Valid loss and greedy BLEU / chrF of the weights that are saved: the seeded sample of the whole valid
+    split, its Tatoeba part and (with_narrative) the narrative slice (dawn.data.narrative_slice)."""
+    args, model = run.args, run.best_model
+    scores = {"valid_loss": round(evaluate_loss(model, run.valid_ex, args.batch_tokens, run.device), 4)}
+    if run.ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
+        scores["valid_loss_raw"] = round(evaluate_loss(run.model, run.valid_ex, args.batch_tokens, run.device), 4)
+    hyps = valid_translations(model, run.tokenizer, [run.valid_ex[i][0] for i in run.bleu_idx], run.device)
+    refs = [run.valid[i][1] for i in run.bleu_idx]
+    overall = corpus_scores(hyps, refs)
+    cmn = [i for i, j in enumerate(run.bleu_idx) if run.valid[j][2] in CONCAT_CORPORA]
+    cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
+    scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
+                  valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
+    if with_narrative:
+        nar = (corpus_scores(valid_translations(model, run.tokenizer, [ids for ids, _ in run.narrative], run.device),
+                             [en for _, en in run.narrative]) if run.narrative else {"bleu": None, "chrf": None})
+        scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
+    return scores
+
+
+def validate(run: Run, timing: dict) -> dict:
+    """End of an epoch: valid loss, greedy valid BLEU / chrF (all corpora, the Tatoeba part and the narrative
+    slice) -> history entry."""
+    progress = run.progress
+    return {"epoch": progress["epoch"] + 1, "step": progress["step"],
+            "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4), **valid_scores(run),
+            "lr": round(run.optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
+            "train_tokens_per_s": round(timing["target_tokens"] / max(time.time() - timing["t0"], 1e-9)),
+            "elapsed_s": round(time.time() - run.clock["wall"], 1)}
+
+
+def record_snapshot(run: Run, epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
+    """The training replay (dawn/replay.py): the two sentences' greedy translations and maps and the valid
+    scores at this step, added to OUT/replay.json. Step 0 records the valid loss only: an untrained model's
+    greedy output runs to the length limit on every valid sentence (minutes on a CPU), its BLEU 0 by construction."""
+    progress = run.progress
+    if scores is None and progress["step"] == 0:
+        scores = {"valid_loss": round(evaluate_loss(run.best_model, run.valid_ex, run.args.batch_tokens, run.device), 4),
+                  "valid_bleu": None}
+    scores = scores or valid_scores(run, with_narrative=False)
+    progress["snapshots"] = [s for s in progress.setdefault("snapshots", []) if s["step"] != progress["step"]] + [{
+        "step": progress["step"], "epoch": round(epochs_done, 3), "train_loss": train_loss,
+        "valid_loss": scores["valid_loss"], "valid_bleu": scores["valid_bleu"],
+        **snapshot(SimpleNamespace(model=run.best_model, tokenizer=run.tokenizer), REPLAY_SENTENCES)}]
+    try:
+        data = replay_json(run.args.model, REPLAY_SENTENCES, progress["snapshots"], run.total_steps, len(run.snapshot_at))
+    except ValueError as e:
+        run.log(f"warning: {REPLAY} not updated: {e}")
+        return
+    write_files_atomically(run.out, {REPLAY: data})
+
+
+def end_epoch(run: Run, entry: dict, bar: tqdm) -> None:
+    """Log the epoch, save the checkpoint when valid BLEU improved (else only train_log.json), save the state."""
+    progress, epoch = run.progress, entry["epoch"]
+    progress["history"].append(entry)
+    improved = entry["valid_bleu"] > progress["best_bleu"]
+    bar.write(f"epoch {epoch}: train loss {entry['train_loss']:.3f}  valid loss {entry['valid_loss']:.3f}  "
+              f"valid BLEU {entry['valid_bleu']:.2f} (narrative {entry['valid_bleu_narrative'] or 0:.2f})"
+              f"{'  (best, saved)' if improved else ''}")
+    progress.update(epoch=epoch, batch=0, epoch_loss=0.0, epoch_tokens=0)
+    if improved:
+        progress["best_bleu"] = entry["valid_bleu"]
+        progress["best_epoch"] = epoch
+    log_json = {"model_type": run.args.model, "history": progress["history"], "best_epoch": progress.get("best_epoch"),
+                "training_time_s": round(time.time() - run.clock["wall"], 1),
+                "cpu_time_s": round(time.process_time() - run.clock["cpu"], 1),
+                "threads": torch.get_num_threads(),
+                "precision": "bf16 autocast" if run.use_bf16 else "fp32", "device": str(run.device),
+                "machine": f"{os.cpu_count()}-core CPU" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
+                "valid_bleu_sentences": len(run.bleu_idx), "narrative_valid": run.training_info["narrative_valid"],
+                **run.data_stats}
+    log_bytes = json.dumps(log_json, indent=2).encode()
+    if improved:
+        best = run.best_model
+        run.training_info.update(best_epoch=epoch, valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"],
+                                 valid_bleu_narrative=entry["valid_bleu_narrative"])
+        extra_hub_files = ({"generation_config.json": json.dumps(run.model.generation_config(), indent=2).encode()}
+                           if hasattr(run.model, "generation_config") else {})
+        save_checkpoint(run.out, best.hub_module, best.hub_config(),
+                        {**run.tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
+                         TRAINING: json.dumps(run.training_info, indent=2, ensure_ascii=False).encode()})
+    else:
+        update_file(run.out, "train_log.json", log_bytes)
+    save_state(run.state_dir, run.model, run.optimizer, progress, run.tokenizer, run.ema)
 
 
 def main(argv=None) -> int:
@@ -419,220 +534,82 @@ def main(argv=None) -> int:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     out, state_dir = Path(args.out), Path(args.out) / STATE_DIR
-    try:  # fail early, not after an hour of training
+
+    # 1) data: fail early (an unwritable --out, a bad corpus), not after an hour of training
+    try:
         write_files_atomically(out, {".write-test": b"ok"})
         (out / ".write-test").unlink()
         weights, tags = mix_and_tags(args)
-    except (CheckpointError, ValueError) as e:
-        log(f"error: {e}")
-        return 2
-    if args.resume and not (state_dir / "progress.json").exists():
-        log(f"error: --resume given but {state_dir} holds no saved state; start without --resume")
-        return 2
-    set_seed(args.seed)
-    try:
+        check_resumable(args, state_dir)
+        set_seed(args.seed)
         train_by, valid, data_stats = prepare_data(args, log)
-    except DataError as e:
+        check_mix_names(weights, tags, train_by)
+    except ValueError as e:  # CheckpointError, DataError
         log(f"error: {e}")
-        return 2
-    # only names the user gave must be loaded corpora; the defaults and the quick preset name corpora that may be absent
-    unknown = (sorted(set(weights) - set(train_by) - set(DEFAULT_MIX) - set(QUICK["mix"]))
-               + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS)))
-    if unknown:
-        log(f"error: --mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
         return 2
 
-    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
-    if args.resume:
-        tokenizer = PairTokenizer.load(state_dir)
-    else:
-        tokenizer = PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
-                                        args.zh_coverage, tags=sorted(set(tags.values())))
+    # 2) tokenizer, model, examples, optimizer
+    tokenizer = make_tokenizer(args, train_by, tags, state_dir)
     valid_unk = tokenizer.unk_rate([z for z, _, _ in valid])
     log(f"tokenizer: {tokenizer.tgt_vocab_size:,} English subwords + {tokenizer.src_vocab_size - tokenizer.tgt_vocab_size:,} "
         f"Chinese characters and tags (coverage {args.zh_coverage}); valid <unk> rate {valid_unk:.3%}")
-    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
-    model_config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
-    model_config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
+    model_config = model_config_for(args, tokenizer)
     model = build_model(args.model, model_config).to(device)
     n_params = sum(p.numel() for p in model.parameters())
     log(f"{args.model}: {n_params:,} parameters on {device}")
-
-    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
-    valid_bleu_set = [(valid_ex[i][0], valid[i][1]) for i in bleu_idx]
-    narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
-    narrative_set = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args.seed,
+                                                      args.valid_bleu_sentences)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    epoch_batches = lambda epoch: make_batches(epoch_examples(train_ex_by, weights, args.seed, epoch),
-                                               args.batch_tokens, seed=args.seed * 1000 + epoch)
-    total_steps = sum(len(epoch_batches(e)) for e in range(epochs))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
+                                        args.seed, e)) for e in range(epochs))
+    optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
-    best_model = ema.module if ema is not None else model   # the weights that are validated and saved
 
-    # what must not change between a run and its resumption, or the "same weights" promise breaks
-    run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
-                    "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
-                    "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()},
-                    "snapshots": args.snapshots}
-    progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
-                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings, "snapshots": []}
-    if args.resume:
-        try:
-            progress = load_state(state_dir, model, optimizer, ema)
-        except (OSError, ValueError, KeyError) as e:
-            log(f"error: the saved state in {state_dir} cannot be read ({e}); start again without --resume")
-            return 2
-        changed = {k: (v, run_settings[k]) for k, v in progress.get("settings", {}).items() if run_settings.get(k) != v}
-        if changed:
-            log("error: --resume with different settings than the saved run: "
-                + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
-            return 2
-        log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
-
-    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
-    training_info = {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
-                     "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
-                     **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
-                                                     "valid_fraction", "valid_per_corpus", "concat_fraction",
-                                                     "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
-                     "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
-                     "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
-                               "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
-                               "valid_unk_rate": round(valid_unk, 5)},
-                     "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
-                     "narrative_valid": narrative_counts(narrative),
-                     "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
-                                      + ("as one comma chain" if args.long_examples == "comma" else "directly")
-                                      + ", the English with a space), at most 100 Chinese characters",
-                     **data_stats}
-    extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
-                       if hasattr(model, "generation_config") else {})
+    # 3) a fresh start, or the saved state
+    settings = run_settings(args, epochs, model_config, weights, tags, train_ex_by)
+    try:
+        progress = start_or_resume(args, state_dir, model, optimizer, ema, settings, log)
+    except ValueError as e:
+        log(f"error: {e}")
+        return 2
+    run = Run(args=args, out=out, state_dir=state_dir, device=device, use_bf16=use_bf16(args.precision, device),
+              tokenizer=tokenizer, model=model, optimizer=optimizer, ema=ema, epochs=epochs, total_steps=total_steps,
+              progress=progress, valid=valid, valid_ex=valid_ex, bleu_idx=bleu_idx,
+              training_info=describe_run(args, argv, device, epochs, weights, tags, n_params, model_config,
+                                         tokenizer, valid_unk, data_stats),
+              data_stats=data_stats, log=log,
+              snapshot_at=set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set())
+    narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
+    run.narrative = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
+    run.training_info["narrative_valid"] = narrative_counts(narrative)
 
     stop = {"signal": None}  # Ctrl-C / kill: finish the current step, save, exit
     def request_stop(signum, _frame):
         stop["signal"] = signum
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
 
-    def validate(with_narrative: bool = True) -> dict:
-        """Valid loss and greedy BLEU/chrF of the weights that are saved: the seeded sample of the whole
-        valid split, its Tatoeba part and (with_narrative) the narrative slice."""
-        scores = {"valid_loss": round(evaluate_loss(best_model, valid_ex, args.batch_tokens, device), 4)}
-        if ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
-            scores["valid_loss_raw"] = round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)
-        hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
-        refs = [en for _, en in valid_bleu_set]
-        overall = corpus_scores(hyps, refs)
-        cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
-        cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
-        scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
-                      valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
-        if with_narrative:
-            nar = (corpus_scores(valid_translations(best_model, tokenizer, [ids for ids, _ in narrative_set], device),
-                                 [en for _, en in narrative_set]) if narrative_set else {"bleu": None, "chrf": None})
-            scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
-        return scores
-
-    snapshot_at = set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set()
-
-    def record_snapshot(epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
-        """Replay (dawn/replay.py): the two sentences' greedy translations and maps, and the valid scores.
-        Step 0 records the valid loss only: an untrained model's greedy output runs to the length limit on
-        every valid sentence (minutes on a CPU) and its BLEU is 0 by construction."""
-        if scores is None and progress["step"] == 0:
-            scores = {"valid_loss": round(evaluate_loss(best_model, valid_ex, args.batch_tokens, device), 4),
-                      "valid_bleu": None}
-        scores = scores or validate(with_narrative=False)
-        progress["snapshots"] = [s for s in progress["snapshots"] if s["step"] != progress["step"]] + [{
-            "step": progress["step"], "epoch": round(epochs_done, 3), "train_loss": train_loss,
-            "valid_loss": scores["valid_loss"], "valid_bleu": scores["valid_bleu"],
-            **snapshot(SimpleNamespace(model=best_model, tokenizer=tokenizer), REPLAY_SENTENCES)}]
-        try:
-            data = replay_json(args.model, REPLAY_SENTENCES, progress["snapshots"], total_steps, len(snapshot_at))
-        except ValueError as e:
-            log(f"warning: {REPLAY} not updated: {e}")
-            return
-        write_files_atomically(out, {REPLAY: data})
-
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(device))
-    log(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
-    if 0 in snapshot_at and progress["step"] == 0:
-        record_snapshot(0.0, None)
+    # 4) the loop: each epoch draws its mix, trains, validates, keeps the best checkpoint
+    log(f"precision: {'bf16 autocast' if run.use_bf16 else 'fp32'}")
+    if 0 in run.snapshot_at and progress["step"] == 0:
+        record_snapshot(run, 0.0, None)
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
-    t_run = time.time() - progress["elapsed_s"]
-    cpu_run = time.process_time() - progress.get("cpu_s", 0.0)  # CPU seconds of all threads: fair when the machine is shared
+    run.clock = {"wall": time.time() - progress["elapsed_s"],
+                 "cpu": time.process_time() - progress.get("cpu_s", 0.0)}  # CPU seconds of all threads: fair when shared
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
         examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
-        batches = make_batches(examples, args.batch_tokens, seed=args.seed * 1000 + epoch)
-        t_epoch_tokens, t0 = 0, time.time()
-        for b in range(progress["batch"], len(batches)):
-            src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, batches[b]))
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
-            loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16, ema)
-            n_tok = int((tgt_out != PAD).sum())
-            progress["epoch_loss"] += loss.item() * n_tok
-            progress["epoch_tokens"] += n_tok
-            t_epoch_tokens += n_tok
-            progress["step"] += 1
-            progress["batch"] = b + 1
-            progress["elapsed_s"] = time.time() - t_run
-            progress["cpu_s"] = time.process_time() - cpu_run
-            bar.update(1)
-            bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{loss.item():.3f}",
-                            tok_s=f"{t_epoch_tokens / max(time.time() - t0, 1e-9):,.0f}")
-            if progress["step"] in snapshot_at and b + 1 < len(batches):  # an epoch's end is recorded after its validation
-                record_snapshot(epoch + (b + 1) / len(batches), round(progress["epoch_loss"] / progress["epoch_tokens"], 4))
-            if progress["step"] == fault_step:
-                os.kill(os.getpid(), signal.SIGKILL)
-            if stop["signal"] is not None or progress["step"] % args.save_every == 0:
-                save_state(state_dir, model, optimizer, progress, tokenizer, ema)
-            if stop["signal"] is not None:
-                bar.close()
-                log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
-                return 130
-
-        # end of epoch: validation, best checkpoint, log
-        scores = validate()
-        valid_loss, valid_bleu = scores["valid_loss"], scores["valid_bleu"]
-        entry = {"epoch": epoch + 1, "step": progress["step"],
-                 "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4), **scores,
-                 "lr": round(optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
-                 "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
-                 "elapsed_s": round(time.time() - t_run, 1)}
-        progress["history"].append(entry)
-        if progress["step"] in snapshot_at:
-            record_snapshot(epoch + 1, entry["train_loss"], scores)
-        improved = valid_bleu > progress["best_bleu"]
-        bar.write(f"epoch {epoch + 1}: train loss {entry['train_loss']:.3f}  valid loss {valid_loss:.3f}  "
-                  f"valid BLEU {valid_bleu:.2f} (narrative {scores['valid_bleu_narrative'] or 0:.2f})"
-                  f"{'  (best, saved)' if improved else ''}")
-        progress.update(epoch=epoch + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
-        log_json = {"model_type": args.model, "history": progress["history"], "best_epoch": None,
-                    "training_time_s": round(time.time() - t_run, 1), "cpu_time_s": round(time.process_time() - cpu_run, 1),
-                    "threads": torch.get_num_threads(),
-                    "precision": "bf16 autocast" if use_bf16 else "fp32", "device": str(device),
-                    "machine": f"{os.cpu_count()}-core CPU" if device.type == "cpu" else torch.cuda.get_device_name(device),
-                    "valid_bleu_sentences": len(valid_bleu_set), "narrative_valid": narrative_counts(narrative), **data_stats}
-        if improved:
-            progress["best_bleu"] = valid_bleu
-            progress["best_epoch"] = epoch + 1
-        log_json["best_epoch"] = progress.get("best_epoch")
-        log_bytes = json.dumps(log_json, indent=2).encode()
-        if improved:
-            training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=valid_loss,
-                                 valid_bleu_narrative=scores["valid_bleu_narrative"])
-            save_checkpoint(out, best_model.hub_module, best_model.hub_config(),
-                            {**tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
-                             TRAINING: json.dumps(training_info, indent=2, ensure_ascii=False).encode()})
-        else:
-            update_file(out, "train_log.json", log_bytes)
-        save_state(state_dir, model, optimizer, progress, tokenizer, ema)
+        batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
+        timing = train_epoch(run, examples, batches, bar, stop)
+        if timing is None:
+            bar.close()
+            log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
+            return 130
+        entry = validate(run, timing)
+        if progress["step"] in run.snapshot_at:  # before end_epoch saves the resumable state
+            record_snapshot(run, entry["epoch"], entry["train_loss"], entry)
+        end_epoch(run, entry, bar)
     bar.close()
     write_model_card(out)
     log(f"done in {progress['elapsed_s'] / 60:.1f} min; best valid BLEU {progress['best_bleu']:.2f} "
