@@ -378,3 +378,5 @@ def test_cli_scores_the_narrative_slice_and_trains_on_the_dictionary(tmp_path, t
         assert h["valid_bleu_narrative"] != h["valid_bleu"] or h["valid_chrf_narrative"] != h["valid_chrf"]
     tok = PairTokenizer.load(out)
     assert tok.tok.token_to_id("<dict>") is not None                 # the dictionary's tag
+    card = (out / "README.md").read_text()                           # credited on the model card
+    assert "CC-CEDICT" in card and "CC BY-SA 4.0; CC-CEDICT, MDBG" in card
