@@ -1,9 +1,9 @@
 """Training, recorded: what a model made of two fixed sentences at a few points of its training run.
 
-    from dawn.replay import snapshot_steps, snapshot, replay_json
+    from dawn.replay import SENTENCES, snapshot_steps, snapshot, replay_json
     steps = snapshot_steps(total_steps=3000, n=8)      # [0, 429, 857, 1286, 1714, 2143, 2571, 3000]
-    record = snapshot(translator, [STORY_SENTENCE, WHITEBOARD_SENTENCE])   # at one of those steps
-    data = replay_json("transformer", entries)         # -> checkpoints/NAME/replay.json
+    record = snapshot(translator, SENTENCES)           # at one of those steps: the maps of both sentences
+    raw = replay_json("transformer", SENTENCES, snapshots, total_steps=3000, planned=8)  # -> checkpoints/NAME/replay.json
 
 training/train.py calls these at `--snapshots N` points (default 8) spread evenly over the
 run's planned optimizer steps, the first (step 0, the untrained model) and the last included.
@@ -39,8 +39,11 @@ import torch
 
 from dawn.decoding import greedy_decode, pad_batch
 from dawn.explain import ATTENTION_SCALE, DIGITS, _round, forced_pass, influence, quantize_rows
+from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
 
 FORMAT = 1
+REPLAY_FILE = "replay.json"    # in a checkpoint folder (checkpoints/NAME/replay.json); not in its manifest
+SENTENCES = [STORY_SENTENCE, WHITEBOARD_SENTENCE]  # recorded at every snapshot: shown only, never trained on
 DEFAULT_SNAPSHOTS = 8
 MAX_SNAPSHOTS = 12             # with MAX_TARGET_TOKENS this keeps replay.json under MAX_REPLAY_BYTES
 MAX_TARGET_TOKENS = 80         # an untrained model babbles to the length limit: its map is cut here

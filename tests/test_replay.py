@@ -11,9 +11,9 @@ import pytest
 from dawn.checkpoint import MANIFEST, verify_checkpoint
 from dawn.explain import ATTENTION_SCALE
 from dawn.registry import MODEL_NAMES
-from dawn.replay import MAX_REPLAY_BYTES, MAX_TARGET_TOKENS, replay_json, snapshot, snapshot_steps
+from dawn.replay import MAX_REPLAY_BYTES, MAX_TARGET_TOKENS, REPLAY_FILE as REPLAY, replay_json, snapshot, snapshot_steps
 from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
-from training.train import REPLAY, STATE_DIR
+from training.train import STATE_DIR
 
 MODELS = list(MODEL_NAMES)
 

@@ -59,8 +59,9 @@ from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict
 from dawn.data import (add_concatenations, load_corpora, narrative_slice, remove_story_sentences, remove_test_overlap,
                        split_by_english)
 from dawn.metrics import corpus_scores
-from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, replay_json, snapshot, snapshot_steps
-from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
+from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, REPLAY_FILE as REPLAY, SENTENCES as REPLAY_SENTENCES
+from dawn.replay import replay_json, snapshot, snapshot_steps
+from dawn.story import WHITEBOARD_SENTENCE
 from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, lr_at, make_ema,
@@ -68,8 +69,6 @@ from training.engine import (collate, encode_examples, epoch_batches, epoch_exam
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
-REPLAY = "replay.json"  # inside --out: the training replay (dawn/replay.py); not part of the checkpoint's manifest
-REPLAY_SENTENCES = [STORY_SENTENCE, WHITEBOARD_SENTENCE]  # shown at every snapshot, never trained on or scored
 
 # Per-model defaults, each ≤ 15M parameters.
 MODEL_DEFAULTS = {
