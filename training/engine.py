@@ -7,6 +7,10 @@
     lr_at(step, total, peak, warmup)                    # the schedule
     evaluate_loss(...), valid_translations(...)         # validation
 
+Several processes (torchrun, accelerate launch): each takes shard(batch, rank, world_size) of every global
+batch and passes loss_scale=shard_weight(...) to train_step, so that DDP's averaged gradients are the
+whole batch's; global_sums, rng_states and from_main_process are the few things they exchange.
+
 Shapes: B = batch, S = source length, T = target length, V = target vocabulary.
 Nothing here parses arguments, reads files or writes checkpoints: the commands do.
 """
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 import random
+from typing import Callable
 
 import numpy as np
 import torch
@@ -122,14 +127,17 @@ def token_loss(logits: torch.Tensor, tgt_out: torch.Tensor, label_smoothing: flo
 
 
 def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool,
-               ema: AveragedModel | None = None) -> torch.Tensor:
+               ema: AveragedModel | None = None, loss_scale: float = 1.0) -> torch.Tensor:
     """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW,
-    then the weight average (make_ema) when one is kept. Returns the loss (mean per target token)."""
+    then the weight average (make_ema) when one is kept. Returns the loss (mean per target token).
+
+    Several processes (shard_weight): each backpropagates its own mean loss times `loss_scale`, so that
+    the gradients DDP averages are those of the whole batch's mean."""
     with torch.autocast(src.device.type, dtype=torch.bfloat16, enabled=use_bf16):
         logits = model(src, mask, tgt_in)                                      # (B, T, V)
     loss = token_loss(logits, tgt_out, label_smoothing)
     optimizer.zero_grad(set_to_none=True)
-    loss.backward()
+    (loss * loss_scale).backward()
     torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
     optimizer.step()
     if ema is not None:
@@ -180,3 +188,54 @@ def valid_translations(model, tokenizer: PairTokenizer, sources: list[list[int]]
             hyps[j] = tokenizer.decode_target(ids)
     model.train()
     return hyps
+
+
+# --- several processes (torchrun, accelerate launch): data parallel -----------------------------
+#
+# Every process builds the same model and the same epoch's batches; each trains on its shard of every
+# batch, and DDP averages the gradients, so that all processes take the same step with the same weights.
+# With N processes and the same --batch-tokens the global batch is the single-process batch: the same
+# steps, the same schedule, the same weights up to floating-point summation order.
+
+def shard(batch: list[int], rank: int, world_size: int) -> tuple[list[int], bool]:
+    """This process's share of a global batch (every world_size-th example from `rank`) -> (indices, real).
+    A batch with fewer examples than processes leaves some without one: they get the batch's first
+    example with real=False, to be weighted 0 (every process must run forward and backward under DDP)."""
+    mine = batch[rank::world_size]
+    return (mine, True) if mine else (batch[:1], False)
+
+
+def shard_weight(local_tokens: int, global_tokens: int, world_size: int) -> float:
+    """loss_scale for train_step. Process r's mean loss over its n_r target tokens, times
+    world_size * n_r / N, has gradients whose average over the processes (what DDP computes) is
+        Σ_r (n_r / N) ∇ mean_r  =  ∇ (Σ_r n_r mean_r / N)  =  ∇ (mean over the N tokens of the whole batch).
+    One process: exactly 1.0."""
+    return world_size * local_tokens / global_tokens
+
+
+def global_sums(accelerator, values: list[float]) -> list[float]:
+    """[a, b, ...] summed over all processes (the same list everywhere); one process: unchanged."""
+    if accelerator.num_processes == 1:
+        return values
+    t = torch.tensor(values, dtype=torch.float64, device=accelerator.device)
+    torch.distributed.all_reduce(t)
+    return t.tolist()
+
+
+def rng_states(accelerator) -> list[torch.Tensor]:
+    """Every process's torch RNG state (dropout masks differ by process), in rank order."""
+    state = torch.get_rng_state()
+    if accelerator.num_processes == 1:
+        return [state]
+    states = [None] * accelerator.num_processes
+    torch.distributed.all_gather_object(states, state)
+    return states
+
+
+def from_main_process(accelerator, compute: Callable[[], object]):
+    """compute() on the main process only (e.g. training the tokenizer); its result handed to every process."""
+    if accelerator.num_processes == 1:
+        return compute()
+    box = [compute() if accelerator.is_main_process else None]
+    torch.distributed.broadcast_object_list(box, src=0)
+    return box[0]

@@ -322,6 +322,16 @@ def render(root: Path) -> str:
                                  "bf16 autocast, bucketed", "bf16, bucketed, 6000-token batches"],
                                 [[m] + [f"{r['target_tokens_per_cpu_s']:,}" for r in rows] for m, rows in thr["models"].items()]),
                 ""]
+        dp = thr.get("data_parallel")
+        if dp:
+            out += [f"Data-parallel training, 1 vs 2 processes (`{dp['command']}`; {dp['machine']['cpu']}, "
+                    f"{dp['machine']['cpus']} CPUs, torch {dp['torch']}, {dp['precision']}; the {dp['model']} at its "
+                    f"final size, global batches of {dp['global_batch_tokens']:,} tokens; {dp['note']}):", "",
+                    *markdown_table(["processes × threads", "steps", "target tokens / wall s", "target tokens / CPU s",
+                                     "load average (1 min) before → after"],
+                                    [[f"{r['processes']} × {r['threads_per_process']}", r["steps"],
+                                      f"{r['target_tokens_per_wall_s']:,}", f"{r['target_tokens_per_cpu_s']:,}",
+                                      f"{r['loadavg_before'][0]} → {r['loadavg_after'][0]}"] for r in dp["runs"]]), ""]
     if bench:
         t = bench["targets"]
         rows = []

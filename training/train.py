@@ -16,6 +16,14 @@ short epochs of mostly everyday sentences, see QUICK). Your own data: any TSV (E
 pair or hub dataset id after --data; `--mix NAME=WEIGHT` and `--tags NAME=<tag>` say
 how to mix them. A CUDA GPU is used when present (`--device`).
 
+Several processes (GPUs, machines, CPU cores), each its shard of every batch, the same steps:
+
+    torchrun --standalone --nproc_per_node 4 -m training.train --model transformer --out ... --data ...
+    accelerate launch --multi_gpu --num_processes 4 -m training.train --model transformer --out ... --data ...
+
+A corpus larger than memory: add `--stream --epoch-steps N` (training/stream.py). Loss, learning rate
+and valid BLEU in TensorBoard: `--report-to tensorboard`.
+
 Interrupted (Ctrl-C, kill)? Run the same command with --resume: training
 continues from the last saved state and reaches the same weights as an
 uninterrupted run with the same seed.
@@ -43,12 +51,14 @@ import shlex
 import signal
 import sys
 import time
+from itertools import accumulate, islice
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Callable
+from typing import Callable, Iterable
 
 import torch
+from accelerate import Accelerator
 from safetensors.torch import load as load_tensors, save as save_tensors
 from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
@@ -64,8 +74,11 @@ from dawn.replay import replay_json, snapshot, snapshot_steps
 from dawn.story import WHITEBOARD_SENTENCE
 from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
-from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, lr_at, make_ema,
-                             make_optimizer, set_lr, set_seed, train_step, use_bf16, valid_translations)
+from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
+                             global_sums, lr_at, make_ema, make_optimizer, rng_states, set_lr, set_seed, shard,
+                             shard_weight, train_step, use_bf16, valid_translations)
+from training.stream import (Cleaner, cleaned, mixed, open_corpora, process_stream, stream_stats, stream_steps,
+                             tokenizer_sample, valid_split)
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
@@ -173,6 +186,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                         f"scores at N points spread over the run, first and last included, in OUT/{REPLAY} "
                         f"(2..{MAX_SNAPSHOTS}; 0 = off)")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
+    p.add_argument("--stream", action="store_true",
+                   help="read the corpora as streams (training/stream.py): memory does not grow with the corpus")
+    p.add_argument("--epoch-steps", type=int, default=None, help="--stream: steps per epoch (validation and save)")
+    p.add_argument("--stream-buffer", type=int, default=20000,
+                   help="--stream: examples read and length-bucketed into batches at a time (per process)")
+    p.add_argument("--shuffle-buffer", type=int, default=10000, help="--stream: pairs shuffled at a time")
+    p.add_argument("--tokenizer-pairs", type=int, default=200000,
+                   help="--stream: the tokenizer is trained on the first N training pairs")
+    p.add_argument("--report-to", choices=["none", "tensorboard"], default="none",
+                   help="log train loss, learning rate and valid loss / BLEU / chrF to accelerate's tracker")
+    p.add_argument("--logging-dir", default=None, help="where the tracker writes (default: runs/OUT_NAME)")
     for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
     args = p.parse_args(argv)
@@ -183,6 +207,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         for k in ("epochs", "warmup", "lr", "en_vocab"):
             if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
                 setattr(args, k, QUICK[k])
+    if args.stream and not args.epoch_steps:
+        p.error("--stream needs --epoch-steps (a stream has no length: an epoch is that many steps)")
     args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
     if args.snapshots != 0 and not 2 <= args.snapshots <= MAX_SNAPSHOTS:
         p.error(f"--snapshots must be 0 (off) or 2..{MAX_SNAPSHOTS}, got {args.snapshots}")
@@ -193,8 +219,11 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
 
-def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None) -> None:
-    tensors = {"rng/torch": torch.get_rng_state()}
+def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None,
+               rng: list[torch.Tensor] | None = None) -> None:
+    """rng: every process's torch RNG state (engine.rng_states), default this process's."""
+    rng = rng or [torch.get_rng_state()]
+    tensors = {"rng/torch": rng[0], **{f"rng/torch/rank{r}": state for r, state in enumerate(rng) if r}}
     if ema is not None:
         tensors["ema/n_averaged"] = ema.n_averaged
     for i, s in optimizer.state_dict()["state"].items():
@@ -217,7 +246,7 @@ def _tupled(x):
     return tuple(_tupled(v) for v in x) if isinstance(x, list) else x
 
 
-def load_state(state_dir: Path, model, optimizer, ema=None) -> dict:
+def load_state(state_dir: Path, model, optimizer, ema=None, rank: int = 0) -> dict:
     load_weights(model, (state_dir / "model.safetensors").read_bytes(), state_dir / "model.safetensors")
     tensors = load_tensors((state_dir / "optimizer.safetensors").read_bytes())
     if ema is not None:
@@ -230,7 +259,7 @@ def load_state(state_dir: Path, model, optimizer, ema=None) -> dict:
             _, i, name = key.split("/")
             opt["state"].setdefault(int(i), {})[name] = v
     optimizer.load_state_dict(opt)
-    torch.set_rng_state(tensors["rng/torch"])
+    torch.set_rng_state(tensors[f"rng/torch/rank{rank}" if rank else "rng/torch"])
     progress = json.loads((state_dir / "progress.json").read_text())
     random.setstate(_tupled(progress.pop("python_random")))
     return progress
@@ -279,6 +308,15 @@ def prepare_data(args, log):
     return train_by, valid, stats
 
 
+def prepare_stream(args, log):
+    """--stream: -> each corpus as a stream of raw pairs, the valid (zh, en, corpus) triples (the first
+    valid-side pairs of each corpus), and the training side's Cleaner (what it reads goes to training.json)."""
+    corpora = open_corpora(args.data)
+    valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
+    log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
+    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
+
+
 def narrative_counts(narrative: list) -> dict:
     """{corpus: sentences} of the narrative validation slice (dawn.data.narrative_slice), for the logs."""
     counts: dict[str, int] = {}
@@ -309,13 +347,19 @@ def check_mix_names(weights: dict, tags: dict, train_by: dict) -> None:
         raise ValueError(f"--mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
 
 
-def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path) -> PairTokenizer:
-    """The run's tokenizer: trained on the training split (or the saved one when resuming)."""
+def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path, weights: dict | None = None) -> PairTokenizer:
+    """The run's tokenizer: trained on the training split, or with --stream on the first --tokenizer-pairs
+    training pairs of the stream (train_by: the corpora's streams); the saved one when resuming."""
     if args.resume:
         return PairTokenizer.load(state_dir)
-    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
-    return PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
-                               args.zh_coverage, tags=sorted(set(tags.values())))
+    if args.stream:
+        train = mixed(cleaned(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), valid=False),
+                      weights, args.seed)
+        zh, en = tokenizer_sample(train, args.tokenizer_pairs)
+    else:
+        all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
+        zh, en = [z for z, _ in all_train], [e for _, e in all_train]
+    return PairTokenizer.train(zh, en, args.en_vocab, args.zh_coverage, tags=sorted(set(tags.values())))
 
 
 def model_config_for(args, tokenizer: PairTokenizer) -> dict:
@@ -347,9 +391,18 @@ class Run:
     training_info: dict             # training.json
     data_stats: dict
     log: Callable[[str], None]
+    accelerator: Accelerator        # the processes (one, or several under torchrun / accelerate launch)
+    train_model: torch.nn.Module    # `model`, wrapped in DDP when there are several processes
+    tracking: bool = False          # --report-to: log to accelerate's trackers
+    count_data: Callable[[], dict] | None = None  # --stream: the corpora's counts so far (all processes)
     clock: dict = field(default_factory=dict)  # wall and CPU seconds at the (virtual) start of the run
     narrative: list = field(default_factory=list)     # the narrative slice: (source ids, English) pairs
     snapshot_at: set = field(default_factory=set)     # optimizer steps at which the replay records a snapshot
+    epoch_ends: list = field(default_factory=list)    # the step count at the end of each epoch
+
+    @property
+    def is_main(self) -> bool:      # the process that validates, logs and saves
+        return self.accelerator.is_main_process
 
     @property
     def best_model(self) -> torch.nn.Module:
@@ -357,26 +410,31 @@ class Run:
         return self.ema.module if self.ema is not None else self.model
 
 
-def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dict, train_ex_by: dict) -> dict:
-    """What must not change between a run and its resumption, or the "same weights" promise breaks."""
-    return {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
+def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dict, train_ex_by: dict,
+                 world_size: int) -> dict:
+    """What must not change between a run and its resumption, or the "same weights" promise breaks
+    (the number of processes too: each keeps its own dropout RNG and, streaming, its part of the stream)."""
+    stream = ({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer", "tokenizer_pairs")}}
+              if args.stream else {})
+    return {"model": args.model, "world_size": world_size, **stream, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
             "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
             "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
             "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()},
             "snapshots": args.snapshots}
 
 
-def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict, log) -> dict:
+def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict, log, rank: int = 0) -> dict:
     """A fresh progress record, or the saved one (model, optimizer, average and RNG restored) with --resume."""
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
                 "epoch_loss": 0.0, "epoch_tokens": 0, "settings": settings, "snapshots": []}
     if not args.resume:
         return progress
     try:
-        progress = load_state(state_dir, model, optimizer, ema)
+        progress = load_state(state_dir, model, optimizer, ema, rank)
     except (OSError, ValueError, KeyError) as e:
         raise ValueError(f"the saved state in {state_dir} cannot be read ({e}); start again without --resume") from e
-    changed = {k: (v, settings[k]) for k, v in progress.get("settings", {}).items() if settings.get(k) != v}
+    saved = {"world_size": 1, **progress.get("settings", {})}  # states saved before there were several processes
+    changed = {k: (v, settings[k]) for k, v in saved.items() if settings.get(k) != v}
     if changed:
         raise ValueError("--resume with different settings than the saved run: "
                          + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
@@ -384,12 +442,14 @@ def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict
     return progress
 
 
-def describe_run(args, argv, device, epochs: int, weights: dict, tags: dict, n_params: int, model_config: dict,
-                 tokenizer: PairTokenizer, valid_unk: float, data_stats: dict) -> dict:
+def describe_run(args, argv, device, world_size: int, epochs: int, weights: dict, tags: dict, n_params: int,
+                 model_config: dict, tokenizer: PairTokenizer, valid_unk: float, data_stats: dict) -> dict:
     """training.json: the exact command, the settings, the vocabulary and the data counts."""
     command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
     return {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
-            "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
+            "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device), "world_size": world_size,
+            **({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer",
+                                                          "tokenizer_pairs")}} if args.stream else {}),
             **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
                                              "valid_fraction", "valid_per_corpus", "concat_fraction",
                                              "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
@@ -404,38 +464,53 @@ def describe_run(args, argv, device, epochs: int, weights: dict, tags: dict, n_p
             **data_stats}
 
 
-def train_epoch(run: Run, examples: list, batches: list[list[int]], bar: tqdm, stop: dict) -> dict | None:
-    """Train on the epoch's batches from the saved position on; save the resumable state every
-    --save-every steps. -> the epoch's timing, or None when a signal asked to stop (state saved)."""
-    args, progress = run.args, run.progress
+def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tqdm, stop: dict) -> dict | None:
+    """Train on the epoch's remaining steps; save the resumable state every --save-every steps.
+    Each step is this process's (examples, indices, real): its shard of the global batch (engine.shard).
+    -> the epoch's timing, or None when a signal asked any process to stop (state saved)."""
+    args, progress, accelerator = run.args, run.progress, run.accelerator
     epoch = progress["epoch"]
     fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
     timing = {"target_tokens": 0, "t0": time.time()}
-    for b in range(progress["batch"], len(batches)):
-        src, mask, tgt_in, tgt_out = (x.to(run.device) for x in collate(examples, batches[b]))
-        set_lr(run.optimizer, lr_at(progress["step"], run.total_steps, args.lr, args.warmup))
-        loss = train_step(run.model, run.optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, run.use_bf16,
-                          run.ema)
-        n_tok = int((tgt_out != PAD).sum())
-        progress["epoch_loss"] += loss.item() * n_tok
-        progress["epoch_tokens"] += n_tok
-        timing["target_tokens"] += n_tok
+    for examples, idx, real in steps:
+        src, mask, tgt_in, tgt_out = (x.to(run.device) for x in collate(examples, idx))
+        n_mine = int((tgt_out != PAD).sum()) if real else 0
+        (n_tok,) = global_sums(accelerator, [n_mine])                # target tokens of the whole (global) batch
+        lr = lr_at(progress["step"], run.total_steps, args.lr, args.warmup)
+        set_lr(run.optimizer, lr)
+        loss = train_step(run.train_model, run.optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing,
+                          run.use_bf16, run.ema, loss_scale=shard_weight(n_mine, n_tok, accelerator.num_processes))
+        loss_sum, stopping = global_sums(accelerator, [loss.item() * n_mine, float(stop["signal"] is not None)])
+        progress["epoch_loss"] += loss_sum
+        progress["epoch_tokens"] += int(n_tok)
+        timing["target_tokens"] += int(n_tok)
         progress["step"] += 1
-        progress["batch"] = b + 1
+        progress["batch"] += 1
         progress["elapsed_s"] = time.time() - run.clock["wall"]
         progress["cpu_s"] = time.process_time() - run.clock["cpu"]
         bar.update(1)
-        bar.set_postfix(epoch=f"{epoch + 1}/{run.epochs}", loss=f"{loss.item():.3f}",
+        bar.set_postfix(epoch=f"{epoch + 1}/{run.epochs}", loss=f"{loss_sum / n_tok:.3f}",
                         tok_s=f"{timing['target_tokens'] / max(time.time() - timing['t0'], 1e-9):,.0f}")
-        if progress["step"] in run.snapshot_at and b + 1 < len(batches):  # an epoch's end: after its validation
-            record_snapshot(run, epoch + (b + 1) / len(batches), round(progress["epoch_loss"] / progress["epoch_tokens"], 4))
+        if run.tracking:
+            accelerator.log({"train/loss": loss_sum / n_tok, "train/lr": lr}, step=progress["step"])
+        if run.is_main and progress["step"] in run.snapshot_at and progress["step"] not in run.epoch_ends:
+            epoch_len = run.epoch_ends[epoch] - (run.epoch_ends[epoch - 1] if epoch else 0)  # an epoch's end is
+            record_snapshot(run, epoch + progress["batch"] / epoch_len,                       # recorded after its
+                            round(progress["epoch_loss"] / progress["epoch_tokens"], 4))      # validation
         if progress["step"] == fault_step:
             os.kill(os.getpid(), signal.SIGKILL)
-        if stop["signal"] is not None or progress["step"] % args.save_every == 0:
-            save_state(run.state_dir, run.model, run.optimizer, progress, run.tokenizer, run.ema)
-        if stop["signal"] is not None:
+        if stopping or progress["step"] % args.save_every == 0:
+            save_resumable(run)
+        if stopping:
             return None
     return timing
+
+
+def save_resumable(run: Run) -> None:
+    """The resumable state, written by the main process (every process's RNG state in it)."""
+    rng = rng_states(run.accelerator)                                  # all processes take part
+    if run.is_main:
+        save_state(run.state_dir, run.model, run.optimizer, run.progress, run.tokenizer, run.ema, rng)
 
 
 def valid_scores(run: Run, with_narrative: bool = True) -> dict:
@@ -471,9 +546,9 @@ def validate(run: Run, timing: dict) -> dict:
 
 
 def record_snapshot(run: Run, epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
-    """The training replay (dawn/replay.py): the two sentences' greedy translations and maps and the valid
-    scores at this step, added to OUT/replay.json. Step 0 records the valid loss only: an untrained model's
-    greedy output runs to the length limit on every valid sentence (minutes on a CPU), its BLEU 0 by construction."""
+    """The training replay (dawn/replay.py), main process: the two sentences' greedy translations and maps and
+    the valid scores at this step, added to OUT/replay.json. Step 0 records the valid loss only: an untrained
+    model's greedy output runs to the length limit on every valid sentence (minutes on a CPU), its BLEU 0."""
     progress = run.progress
     if scores is None and progress["step"] == 0:
         scores = {"valid_loss": round(evaluate_loss(run.best_model, run.valid_ex, run.args.batch_tokens, run.device), 4),
@@ -491,18 +566,35 @@ def record_snapshot(run: Run, epochs_done: float, train_loss: float | None, scor
     write_files_atomically(run.out, {REPLAY: data})
 
 
-def end_epoch(run: Run, entry: dict, bar: tqdm) -> None:
-    """Log the epoch, save the checkpoint when valid BLEU improved (else only train_log.json), save the state."""
-    progress, epoch = run.progress, entry["epoch"]
-    progress["history"].append(entry)
-    improved = entry["valid_bleu"] > progress["best_bleu"]
-    bar.write(f"epoch {epoch}: train loss {entry['train_loss']:.3f}  valid loss {entry['valid_loss']:.3f}  "
-              f"valid BLEU {entry['valid_bleu']:.2f} (narrative {entry['valid_bleu_narrative'] or 0:.2f})"
-              f"{'  (best, saved)' if improved else ''}")
-    progress.update(epoch=epoch, batch=0, epoch_loss=0.0, epoch_tokens=0)
-    if improved:
-        progress["best_bleu"] = entry["valid_bleu"]
-        progress["best_epoch"] = epoch
+def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
+    """The main process logs the epoch and saves the checkpoint when valid BLEU improved (else only
+    train_log.json); every process moves on to the next epoch and takes part in saving the state."""
+    progress, improved = run.progress, False
+    if run.is_main:
+        epoch = entry["epoch"]
+        progress["history"].append(entry)
+        improved = entry["valid_bleu"] > progress["best_bleu"]
+        bar.write(f"epoch {epoch}: train loss {entry['train_loss']:.3f}  valid loss {entry['valid_loss']:.3f}  "
+                  f"valid BLEU {entry['valid_bleu']:.2f} (narrative {entry['valid_bleu_narrative'] or 0:.2f})"
+                  f"{'  (best, saved)' if improved else ''}")
+        if run.tracking:
+            run.accelerator.log({f"valid/{k.removeprefix('valid_')}": entry[k] for k in
+                                 ("valid_loss", "valid_bleu", "valid_chrf") if entry[k] is not None}, step=entry["step"])
+        if improved:
+            progress["best_bleu"] = entry["valid_bleu"]
+            progress["best_epoch"] = epoch
+    if run.count_data is not None:                                     # all processes take part
+        run.data_stats.update(run.count_data())
+        run.training_info.update(run.data_stats)
+    if run.is_main:
+        write_logs(run, improved)
+    progress.update(epoch=progress["epoch"] + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
+    save_resumable(run)
+
+
+def write_logs(run: Run, improved: bool) -> None:
+    """train_log.json, and the whole checkpoint (weights, tokenizer, training.json) when valid BLEU improved."""
+    progress = run.progress
     log_json = {"model_type": run.args.model, "history": progress["history"], "best_epoch": progress.get("best_epoch"),
                 "training_time_s": round(time.time() - run.clock["wall"], 1),
                 "cpu_time_s": round(time.process_time() - run.clock["cpu"], 1),
@@ -513,8 +605,8 @@ def end_epoch(run: Run, entry: dict, bar: tqdm) -> None:
                 **run.data_stats}
     log_bytes = json.dumps(log_json, indent=2).encode()
     if improved:
-        best = run.best_model
-        run.training_info.update(best_epoch=epoch, valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"],
+        best, entry = run.best_model, progress["history"][-1]
+        run.training_info.update(best_epoch=entry["epoch"], valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"],
                                  valid_bleu_narrative=entry["valid_bleu_narrative"])
         extra_hub_files = ({"generation_config.json": json.dumps(run.model.generation_config(), indent=2).encode()}
                            if hasattr(run.model, "generation_config") else {})
@@ -523,64 +615,102 @@ def end_epoch(run: Run, entry: dict, bar: tqdm) -> None:
                          TRAINING: json.dumps(run.training_info, indent=2, ensure_ascii=False).encode()})
     else:
         update_file(run.out, "train_log.json", log_bytes)
-    save_state(run.state_dir, run.model, run.optimizer, progress, run.tokenizer, run.ema)
+
+
+def start_processes(args) -> Accelerator:
+    """This process's place among those torchrun / accelerate launch started (or alone).
+
+    Told to use the CPU, accelerate joins the launched processes in one gloo group; an Accelerator not
+    told so on a machine without a GPU leaves each process alone (world size 1, twice)."""
+    cpu = (args.device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cpu"
+    return Accelerator(cpu=cpu, mixed_precision="no",  # --precision decides autocast, not the launcher
+                       log_with=None if args.report_to == "none" else args.report_to,
+                       project_dir=args.logging_dir or f"runs/{Path(args.out).name}")
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)
+    accelerator = start_processes(args)
+    rank, world_size = accelerator.process_index, accelerator.num_processes
+    log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if accelerator.is_main_process else (lambda msg: None)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda" and world_size > 1:
+        device = accelerator.device                                     # cuda:LOCAL_RANK under a launcher
     out, state_dir = Path(args.out), Path(args.out) / STATE_DIR
 
     # 1) data: fail early (an unwritable --out, a bad corpus), not after an hour of training
     try:
-        write_files_atomically(out, {".write-test": b"ok"})
-        (out / ".write-test").unlink()
+        write_test = ".write-test" + (f"-{rank}" if world_size > 1 else "")
+        write_files_atomically(out, {write_test: b"ok"})
+        (out / write_test).unlink()
         weights, tags = mix_and_tags(args)
         check_resumable(args, state_dir)
         set_seed(args.seed)
-        train_by, valid, data_stats = prepare_data(args, log)
+        if args.stream:  # train_by: each corpus as a stream
+            train_by, valid, cleaner = prepare_stream(args, log)
+            data_stats = {"streamed": True}
+        else:
+            train_by, valid, data_stats = prepare_data(args, log)
         check_mix_names(weights, tags, train_by)
     except ValueError as e:  # CheckpointError, DataError
         log(f"error: {e}")
         return 2
 
-    # 2) tokenizer, model, examples, optimizer
-    tokenizer = make_tokenizer(args, train_by, tags, state_dir)
+    # 2) tokenizer (the main process trains it, the others receive it), model, examples, optimizer
+    if world_size == 1:
+        tokenizer = make_tokenizer(args, train_by, tags, state_dir, weights)
+    else:
+        tokenizer = PairTokenizer.from_files(from_main_process(
+            accelerator, lambda: make_tokenizer(args, train_by, tags, state_dir, weights).to_files()))
     valid_unk = tokenizer.unk_rate([z for z, _, _ in valid])
     log(f"tokenizer: {tokenizer.tgt_vocab_size:,} English subwords + {tokenizer.src_vocab_size - tokenizer.tgt_vocab_size:,} "
         f"Chinese characters and tags (coverage {args.zh_coverage}); valid <unk> rate {valid_unk:.3%}")
     model_config = model_config_for(args, tokenizer)
-    model = build_model(args.model, model_config).to(device)
+    model = build_model(args.model, model_config).to(device)          # the same weights in every process (seeded)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{args.model}: {n_params:,} parameters on {device}")
-    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args.seed,
-                                                      args.valid_bleu_sentences)
+    log(f"{args.model}: {n_params:,} parameters on {device}" + (f", {world_size} processes" if world_size > 1 else ""))
+    train_model = model
+    if world_size > 1:
+        train_model = accelerator.prepare_model(model)                 # DDP: gradients averaged over the processes
+        torch.manual_seed(args.seed + rank)                            # each process its own dropout masks
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, {} if args.stream else train_by, valid, tags,
+                                                      args.seed, args.valid_bleu_sentences)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
-                                        args.seed, e)) for e in range(epochs))
+    if args.stream:
+        epoch_steps = [args.epoch_steps] * epochs
+    else:
+        epoch_steps = [len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
+                                         args.seed, e)) for e in range(epochs)]
+    total_steps = sum(epoch_steps)
     optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
 
     # 3) a fresh start, or the saved state
-    settings = run_settings(args, epochs, model_config, weights, tags, train_ex_by)
+    settings = run_settings(args, epochs, model_config, weights, tags, train_ex_by, world_size)
     try:
-        progress = start_or_resume(args, state_dir, model, optimizer, ema, settings, log)
+        progress = start_or_resume(args, state_dir, model, optimizer, ema, settings, log, rank)
     except ValueError as e:
         log(f"error: {e}")
         return 2
     run = Run(args=args, out=out, state_dir=state_dir, device=device, use_bf16=use_bf16(args.precision, device),
               tokenizer=tokenizer, model=model, optimizer=optimizer, ema=ema, epochs=epochs, total_steps=total_steps,
               progress=progress, valid=valid, valid_ex=valid_ex, bleu_idx=bleu_idx,
-              training_info=describe_run(args, argv, device, epochs, weights, tags, n_params, model_config,
+              training_info=describe_run(args, argv, device, world_size, epochs, weights, tags, n_params, model_config,
                                          tokenizer, valid_unk, data_stats),
-              data_stats=data_stats, log=log,
-              snapshot_at=set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set())
+              data_stats=data_stats, log=log, accelerator=accelerator, train_model=train_model,
+              tracking=args.report_to != "none",
+              count_data=(lambda: stream_stats(sorted(train_by), cleaner, valid, lambda v: global_sums(accelerator, v)))
+              if args.stream else None,
+              snapshot_at=set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set(),
+              epoch_ends=list(accumulate(epoch_steps)))
     narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
     run.narrative = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
     run.training_info["narrative_valid"] = narrative_counts(narrative)
+    if run.tracking:
+        accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
+                                                    if isinstance(v, (int, float, str, bool))})
 
     stop = {"signal": None}  # Ctrl-C / kill: finish the current step, save, exit
     def request_stop(signum, _frame):
@@ -588,29 +718,43 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
 
-    # 4) the loop: each epoch draws its mix, trains, validates, keeps the best checkpoint
+    # 4) the loop: each epoch draws its mix, trains (each process its shard of every batch), validates
+    #    (the main process) and keeps the best checkpoint
     log(f"precision: {'bf16 autocast' if run.use_bf16 else 'fp32'}")
-    if 0 in run.snapshot_at and progress["step"] == 0:
+    if run.is_main and 0 in run.snapshot_at and progress["step"] == 0:
         record_snapshot(run, 0.0, None)
     model.train()
-    bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr,
+               disable=not run.is_main)
     run.clock = {"wall": time.time() - progress["elapsed_s"],
                  "cpu": time.process_time() - progress.get("cpu_s", 0.0)}  # CPU seconds of all threads: fair when shared
+    if args.stream:  # this process's endless batches; resuming replays (reads, does not train) the steps done
+        stream = process_stream(train_by, cleaner, weights, tags, tokenizer, args.seed, rank, world_size,
+                                args.shuffle_buffer)
+        stream_batches = islice(stream_steps(stream, args.batch_tokens, args.stream_buffer, args.seed),
+                                progress["step"], None)
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
-        examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
-        batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
-        timing = train_epoch(run, examples, batches, bar, stop)
+        if args.stream:
+            steps = islice(stream_batches, args.epoch_steps - progress["batch"])
+        else:
+            examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
+            batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
+            steps = ((examples, *shard(batches[b], rank, world_size)) for b in range(progress["batch"], len(batches)))
+        timing = train_epoch(run, steps, bar, stop)
         if timing is None:
             bar.close()
             log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
             return 130
-        entry = validate(run, timing)
-        if progress["step"] in run.snapshot_at:  # before end_epoch saves the resumable state
+        entry = validate(run, timing) if run.is_main else None
+        if entry is not None and progress["step"] in run.snapshot_at:  # before end_epoch saves the resumable state
             record_snapshot(run, entry["epoch"], entry["train_loss"], entry)
         end_epoch(run, entry, bar)
     bar.close()
-    write_model_card(out)
+    if run.tracking:
+        accelerator.end_training()
+    if run.is_main:
+        write_model_card(out)
     log(f"done in {progress['elapsed_s'] / 60:.1f} min; best valid BLEU {progress['best_bleu']:.2f} "
         f"(epoch {progress.get('best_epoch')}); checkpoint in {out}")
     return 0
