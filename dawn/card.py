@@ -11,7 +11,9 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from dawn import dictionary
 from dawn.checkpoint import CONFIG, TRAINING, update_file
+from dawn.dictionary import CEDICT_SOURCE
 from dawn.registry import spec
 
 BUDGET_MIN = 120          # each final recipe's budget on the 2-core CPU, in minutes
@@ -49,6 +51,7 @@ CORPORA = {
              "CC BY 4.0; MGSM (Shi et al. 2022, Google Research), CC BY 4.0; English from GSM8K (OpenAI, MIT)"),
     "zerotohero_grammar": ("learner grammar examples (Chinese Zero to Hero)",
                            "CC0; Chinese Zero to Hero grammar list (Open Language Profiles), CC0"),
+    CEDICT_SOURCE: (dictionary.DESCRIPTION, dictionary.ATTRIBUTION),  # --data cedict
 }
 TEST_SETS = {  # metrics.json key -> (hub dataset id, display name, config)
     "tatoeba": ("Helsinki-NLP/tatoeba_mt", "Tatoeba-test v2020-07-28 (zho→eng)", "zho-eng"),
