@@ -1,5 +1,6 @@
 """The training replay on the server side: reading checkpoints/NAME/replay.json, the /replay(model) API and the
-explorer's replay prop. The replay is a real one, from a tiny model trained for a few steps (replay_fixture)."""
+explorer's replay prop. The replays are real: the one a tiny training.train run writes, and a quicker one from
+a tiny model trained for a few steps with dawn/replay.py's snapshots (replay_fixture)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,24 @@ def write(folder, data) -> None:
                                       encoding="utf-8")
 
 
+def test_what_a_training_run_writes_is_what_the_page_reads(tmp_path, train_argv, run_train):
+    out = tmp_path / "lstm_attention"
+    assert run_train(train_argv("lstm_attention", out, "--epochs", "2")) == 0   # engineer 23's snapshot hook
+    got = replay_handler({"lstm_attention": out})("lstm_attention")
+    steps = [s["step"] for s in got["snapshots"]]
+    assert got["model"] == "lstm_attention" and steps[0] == 0 and steps == sorted(set(steps)) and len(steps) >= 2
+    assert replay_prop(out) == got
+    for s in got["snapshots"]:
+        assert {"step", "epoch", "valid_bleu", "translation", "cross_attention", "influence", "short"} <= set(s)
+
+
 def test_the_tiny_replay_really_learns(replay):
     first, last = replay["snapshots"][0], replay["snapshots"][-1]
     assert [s["step"] for s in replay["snapshots"]] == [0, 4, 8]
     assert last["valid_loss"] < first["valid_loss"]
     assert first["translation"] != last["translation"]
     assert all(sum(row) == replay["scale"] for row in last["cross_attention"][-1])
+    assert first["valid_bleu"] is None and last["valid_bleu"] is not None
 
 
 def test_load_replay_returns_steps_increasing(tmp_path, replay):

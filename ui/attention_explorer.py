@@ -37,6 +37,7 @@ import torch
 
 from dawn.explain import explain_all
 from dawn.registry import MODEL_NAMES, model_strings
+from dawn.replay import REPLAY_FILE
 from dawn.translator import Translator
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -282,9 +283,6 @@ def explorer_whatif(whatif: Callable) -> Callable:
 
     whatif_call.__name__ = "whatif"
     return whatif_call
-
-
-REPLAY_FILE = "replay.json"  # in a checkpoint folder, written by training (dawn/replay.py)
 
 
 def load_replay(folder: Path) -> dict:
