@@ -106,6 +106,7 @@ def card_data(name: str, model_type: str, metrics: dict | None, corpora: list[st
 CLASSES = {"lstm": "LSTMSeq2Seq", "lstm_attention": "LSTMAttentionSeq2Seq"}
 INSTALL = "pip install git+{code_url}"  # the library (`dawn`) with its dependencies, from pyproject.toml
 LOCAL_INSTALL = "pip install .   # in a checkout of the code"
+SPACE_URL = "https://huggingface.co/spaces/{owner}/code-dawn-2014"  # where a published model's code lives by default
 LOCAL_CODE = "the Code Dawn 2014 repository this folder comes from"
 
 
@@ -214,6 +215,11 @@ def _untrained_card(d: Path, config: dict, repo_id: str | None, code_url: str | 
              *_use(repo_id or str(d), mt, code_url), *_about(mt, code_url)]
     metrics = _load(d / "metrics.json")
     return f"---\n{card_data(d.name, mt, metrics).to_yaml()}\n---\n\n" + "\n".join(lines)
+
+
+def default_code_url(repo_id: str) -> str:
+    """The Space of the model repo's owner, where `training.publish --space` puts the code (pip installs from it)."""
+    return SPACE_URL.format(owner=repo_id.split("/")[0])
 
 
 def card_for_repo(text: str, folder: str | Path, repo_id: str, code_url: str) -> str:

@@ -54,7 +54,7 @@ class HubModelMixin(PyTorchModelHubMixin, library_name="code-dawn-2014", pipelin
 
     def _save_pretrained(self, save_directory: Path) -> None:
         """Weights, config.json, the tokenizer, the documents, the manifest and the full model card."""
-        from dawn.card import write_model_card  # the card reads the folder this writes
+        from dawn.card import default_code_url, write_model_card  # the card reads the folder this writes
 
         if self.tokenizer is None:
             raise ValueError(f"{type(self).__name__}.save_pretrained: the model has no tokenizer, so the folder could "
@@ -67,7 +67,8 @@ class HubModelMixin(PyTorchModelHubMixin, library_name="code-dawn-2014", pipelin
         for stale in save_directory.glob("model*.safetensors*"):  # shards of an earlier save with another layout
             if stale.name not in files:
                 stale.unlink()
-        write_model_card(save_directory, repo_id=getattr(self, "_hub_repo_id", None))
+        repo_id = getattr(self, "_hub_repo_id", None)  # set while push_to_hub runs: the card names the repo
+        write_model_card(save_directory, repo_id=repo_id, code_url=default_code_url(repo_id) if repo_id else None)
 
     def push_to_hub(self, repo_id: str, **kwargs):
         """As the mixin's, with the card's snippets naming repo_id."""

@@ -20,10 +20,10 @@ import torch
 
 from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_checkpoint, read_weights
 from dawn.decoding import beam_search, greedy_decode, pad_batch
+from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
 from dawn.tokenizer import BOS, PairTokenizer
-from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
 MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError

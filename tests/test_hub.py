@@ -235,6 +235,7 @@ def test_push_to_hub_uploads_the_whole_folder_with_the_repo_id_in_the_card(train
     assert {"tokenizer.json", "target_tokenizer/tokenizer.json", "manifest.json", "README.md"} <= set(uploaded)
     card = uploaded["README.md"].decode()
     assert 'load_translator("someone/code-dawn-2014-lstm-attention")' in card and "## Limitations" in card
+    assert "pip install git+https://huggingface.co/spaces/someone/code-dawn-2014" in card
 
 
 def _python_snippets(card: str) -> list[str]:

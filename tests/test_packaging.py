@@ -144,23 +144,59 @@ def test_the_dev_requirements_hold_what_training_and_tests_import():
         assert dists & provided, f"{module} ({dists}) is imported but not in requirements-dev.txt"
 
 
-def test_pip_installs_the_library_and_it_translates_outside_the_checkout(tmp_path):
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory) -> Path:
+    """`pip install .` of this checkout into a fresh folder (no dependencies: they are installed here)."""
     pytest.importorskip("setuptools")  # the build backend, used without build isolation (offline)
-    target = tmp_path / "site"
+    target = tmp_path_factory.mktemp("site")
     build = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
                             "--no-cache-dir", "--target", str(target), str(ROOT)],
-                           capture_output=True, text=True, cwd=tmp_path, timeout=300)
+                           capture_output=True, text=True, cwd=target, timeout=300)
     assert build.returncode == 0, build.stderr[-2000:]
-    assert sorted(p.name for p in target.iterdir() if not p.name.endswith(".dist-info")) == ["dawn"]
-    dist_info = next(target.glob("code_dawn_2014-*.dist-info"))
-    assert (dist_info / "licenses" / "LICENSE").is_file() or (dist_info / "LICENSE").is_file()
-    script = ("import dawn, sys; from dawn import load_translator; "
-              f"t = load_translator({str(ROOT / 'checkpoints' / 'transformer')!r}); "
-              "print(dawn.__file__); print(t.translate('猫追老鼠。').text)")
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path, timeout=300,
-                         env={"PYTHONPATH": str(target), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
-                              "PATH": "/usr/bin:/bin"})
+    return target
+
+
+def _run_outside(installed: Path, cwd: Path, code: str, **env: str) -> str:
+    """Run Python code with the installed copy of dawn and not this checkout; returns its stdout."""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=cwd, timeout=300,
+                         env={"PYTHONPATH": str(installed), "HF_HUB_OFFLINE": "1", "OMP_NUM_THREADS": "1",
+                              "PATH": "/usr/bin:/bin", **env})
     assert run.returncode == 0, run.stderr[-2000:]
-    where, text = run.stdout.splitlines()[-2:]
-    assert Path(where).is_relative_to(target)          # the installed copy, not the checkout
+    return run.stdout
+
+
+def test_pip_installs_the_library_and_it_translates_outside_the_checkout(installed, tmp_path):
+    assert sorted(p.name for p in installed.iterdir() if not p.name.endswith(".dist-info")) == ["dawn"]
+    dist_info = next(installed.glob("code_dawn_2014-*.dist-info"))
+    assert (dist_info / "licenses" / "LICENSE").is_file() or (dist_info / "LICENSE").is_file()
+    out = _run_outside(installed, tmp_path, "import dawn; from dawn import load_translator; "
+                       f"t = load_translator({str(ROOT / 'checkpoints' / 'transformer')!r}); "
+                       "print(dawn.__file__); print(t.translate('猫追老鼠。').text)")
+    where, text = out.splitlines()[-2:]
+    assert Path(where).is_relative_to(installed)          # the installed copy, not the checkout
     assert text == "The cat chased the mouse."
+
+
+def test_a_published_cards_snippet_translates_verbatim_in_a_fresh_environment(installed, tmp_path):
+    """The card as its hub repo shows it, run as a user would after `pip install`: the repo id resolves
+    through the hub cache (filled here as a download would fill it, since the tests are offline). The
+    LSTM with attention: a model only this library can run (the Transformer's plain-transformers snippet
+    is checked in test_committed_checkpoints)."""
+    import shutil
+
+    from dawn import load_translator
+    from dawn.card import card_for_repo
+
+    name, repo = "lstm_attention", "someone/code-dawn-2014-lstm-attention"
+    commit = "0" * 40
+    cache = tmp_path / "hub"
+    snapshot = cache / f"models--{repo.replace('/', '--')}" / "snapshots" / commit
+    shutil.copytree(ROOT / "checkpoints" / name, snapshot)
+    (snapshot.parents[1] / "refs").mkdir()
+    (snapshot.parents[1] / "refs" / "main").write_text(commit)
+    card = card_for_repo((ROOT / "checkpoints" / name / "README.md").read_text(), ROOT / "checkpoints" / name, repo,
+                         "https://huggingface.co/spaces/someone/code-dawn-2014")
+    snippet = re.search(r"```python\n(.*?)```", card, re.S).group(1)
+    assert f'load_translator("{repo}")' in snippet
+    out = _run_outside(installed, tmp_path, snippet, HF_HUB_CACHE=str(cache))
+    assert out.strip() == load_translator(ROOT / "checkpoints" / name).translate("我们决定去爬山。", beam_size=4).text

@@ -27,9 +27,10 @@ Refused, with a one-line reason and exit code 2 (nothing is uploaded):
   a missing, truncated or edited file, every weight shard included);
 - a weight file over 10 MB (Spaces take larger files only through LFS; the
   checkpoints are sharded below 9 MB);
+- a folder without a manifest (plain `save_pretrained`): seal it first with --seal;
 - a missing model card (README.md), or one whose metadata the hub would not read:
-  language, license, tags, datasets, pipeline_tag, library_name, and a model-index
-  whose numbers differ from metrics.json;
+  language, license, tags, pipeline_tag, library_name; `datasets` naming a test set
+  (test sets belong in the model-index); a model-index whose numbers differ from metrics.json;
 - for the Space: a missing app.py, requirements.txt or packages.txt, a README.md
   without its Spaces front matter (sdk, sdk_version, python_version, app_file), or
   a file the README shows (an image or a link to a file here) that does not exist;
@@ -49,7 +50,7 @@ import yaml
 from huggingface_hub import CommitOperationAdd, HfApi, ModelCard, SpaceCard, get_token
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from dawn.card import TEST_SETS, card_data, card_for_repo
+from dawn.card import TEST_SETS, card_data, card_for_repo, default_code_url
 from dawn.checkpoint import CONFIG, MANIFEST, TRAINING, CheckpointError, seal_checkpoint, verify_checkpoint
 from dawn.hub import DOCUMENTS
 
@@ -62,7 +63,6 @@ SPACE_REQUIRED = ("app.py", "requirements.txt", "packages.txt", CARD)
 SPACE_OPTIONAL = ("pyproject.toml", "LICENSE", "requirements-dev.txt")  # so that pip installs the code from the Space
 SPACE_FOLDERS = ("dawn", "ui", "training")  # uploaded whole (no caches, no hidden files), where present
 CHECKPOINT_EXTRAS = (".json", ".png", ".svg", ".jpg")  # checkpoints/*: the figures and result files
-SPACE_OWNER_URL = "https://huggingface.co/spaces/{owner}/code-dawn-2014"  # --code-url's default: the owner's Space
 # what a README shows or links: ![alt](path), [text](path), <img src="path">
 README_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]+src=[\"']([^\"']+)[\"']")
 
@@ -137,14 +137,10 @@ def model_upload(folder: Path, repo_id: str | None = None, code_url: str | None 
     documents = {name: (folder / name).read_bytes() for name in (CARD, *DOCUMENTS) if (folder / name).is_file()}
     if repo_id and CARD in documents:
         text = documents[CARD].decode("utf-8", errors="replace")
-        documents[CARD] = card_for_repo(text, folder, repo_id, code_url or _space_url(repo_id)).encode()
+        documents[CARD] = card_for_repo(text, folder, repo_id, code_url or default_code_url(repo_id)).encode()
     check_model_card(folder, {**files, **documents})
     upload: Upload = [(folder / name, name) for name in sorted([*files, MANIFEST])]
     return upload + [(data if name == CARD and repo_id else folder / name, name) for name, data in documents.items()]
-
-
-def _space_url(repo_id: str) -> str:
-    return SPACE_OWNER_URL.format(owner=repo_id.split("/")[0])
 
 
 def _folder_files(folder: Path) -> list[Path]:
