@@ -156,17 +156,17 @@ def _about(model_type: str, code_url: str | None) -> list[str]:
         "`transformers` convert first — `opencc.OpenCC(\"t2s\").convert(text)` — or Traditional characters "
         "that have a Simplified form become `<unk>`.", "",
         "## Limitations", "",
-        "- Tiny models trained for about two hours on a CPU: far below production systems (the test scores "
-        "above; Helsinki-NLP's opus-mt-zh-en scores about 36 BLEU on Tatoeba-test).",
+        "- A tiny model whose recipe is sized for about two hours on a 2-core CPU: far below production "
+        "systems (Helsinki-NLP's opus-mt-zh-en, about 78M parameters, scores 36 BLEU on Tatoeba-test).",
         "- Best on short everyday sentences like Tatoeba's; long, formal or technical sentences (FLORES-200) "
         "come out mostly wrong, the plain LSTM's worst of all — that is the lesson of the demo.",
-        "- Fluent but wrong output is common: a translation can read well and say something else "
-        "(the story sentence above). Names, numbers and rare characters are often lost or become `<unk>`.",
+        "- Fluent but wrong output is common: a translation can read well and say something else. Names, "
+        "numbers and rare characters are often lost or become `<unk>`.",
         "- Chinese → English only; Cantonese, Classical Chinese and romanised input are outside its training.", "",
         "## Bias and risks", "",
         "The training text is mostly Tatoeba (crowd-written everyday sentences), the Bible (King James English), "
         "Python documentation and Wikipedia-style text. The models inherit their skews: gendered defaults "
-        "(he/she picked from stereotypes where Chinese 他/她 sound alike or a pronoun is dropped), archaic or "
+        "(he or she chosen by stereotype where the Chinese drops the pronoun or leaves gender open), archaic or "
         "religious phrasing for some inputs, and the viewpoints of those sources. No filtering for offensive "
         "content beyond what the sources did.", "",
         "## Code and licences", "",
