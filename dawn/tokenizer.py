@@ -19,8 +19,9 @@ Plain `transformers` has one tokenizer per folder and no target mode for it:
 `tok(text_target=...)` runs the same tokenizer.json, so a Chinese character in an
 English target would get its source id (8,000 and up), past the decoder's
 vocabulary. So each folder also holds `target_tokenizer/`: the same tokenizer
-with only the decoder's vocabulary, where such a character is <unk> — exactly what
-`encode_target` gives. Fine-tuning with plain transformers reads the labels with it:
+with only the decoder's vocabulary, where such a character is <unk> — what
+`encode_target` gives (a corpus tag such as <bible>, which English never holds, aside:
+plain text there). Fine-tuning with plain transformers reads the labels with it:
 
     AutoTokenizer.from_pretrained(folder, subfolder="target_tokenizer")(text_target=english)
 
@@ -144,7 +145,8 @@ class PairTokenizer:
 
     def target_tokenizer(self) -> Tokenizer:
         """The same tokenizer with only the decoder's vocabulary (ids < tgt_vocab_size): what is not in it,
-        a Chinese character or a corpus tag, becomes <unk> — the ids encode_target gives, without its mapping."""
+        a Chinese character, becomes <unk> — the ids encode_target gives, without its mapping (corpus tags are
+        not special tokens here: "<bible>" in an English target is spelt out)."""
         spec = json.loads(self.tok.to_str())
         spec["model"]["vocab"] = {t: i for t, i in spec["model"]["vocab"].items() if i < self.tgt_vocab_size}
         spec["added_tokens"] = [t for t in spec["added_tokens"] if t["id"] < self.tgt_vocab_size]
