@@ -16,15 +16,14 @@ model, so the card written on save is the full one.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 from huggingface_hub import PyTorchModelHubMixin, load_torch_model, snapshot_download
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
-from dawn.checkpoint import (CONFIG, MANIFEST, TRAINING, CheckpointError, is_sealed, manifest_bytes, weight_files,
-                             weights_to_store, write_files_atomically)
+from dawn.card import default_code_url, write_model_card
+from dawn.checkpoint import TRAINING, CheckpointError, is_sealed, save_checkpoint
 from dawn.tokenizer import TOKENIZER_FILE, PairTokenizer
 
 DOCUMENTS = (TRAINING, "train_log.json", "metrics.json")  # carried from the folder loaded to the folder saved
@@ -53,20 +52,12 @@ class HubModelMixin(PyTorchModelHubMixin, library_name="code-dawn-2014", pipelin
     hub_documents: dict[str, bytes] = {}     # training.json, train_log.json, metrics.json of the folder loaded
 
     def _save_pretrained(self, save_directory: Path) -> None:
-        """Weights, config.json, the tokenizer, the documents, the manifest and the full model card."""
-        from dawn.card import default_code_url, write_model_card  # the card reads the folder this writes
-
+        """Weights, config.json, the tokenizers, the documents and the manifest, as training.train saves
+        them (dawn.checkpoint.save_checkpoint), then the full model card."""
         if self.tokenizer is None:
             raise ValueError(f"{type(self).__name__}.save_pretrained: the model has no tokenizer, so the folder could "
                              "not translate; set model.tokenizer = PairTokenizer.load(folder) first")
-        files = {**weight_files(weights_to_store(self, torch.float16)),
-                 CONFIG: json.dumps(self.hub_config(), indent=2).encode(), **self.tokenizer.to_files(),
-                 **self.hub_documents}
-        files[MANIFEST] = manifest_bytes(files)
-        write_files_atomically(save_directory, files)
-        for stale in save_directory.glob("model*.safetensors*"):  # shards of an earlier save with another layout
-            if stale.name not in files:
-                stale.unlink()
+        save_checkpoint(save_directory, self, self.hub_config(), {**self.tokenizer.to_files(), **self.hub_documents})
         repo_id = getattr(self, "_hub_repo_id", None)  # set while push_to_hub runs: the card names the repo
         write_model_card(save_directory, repo_id=repo_id, code_url=default_code_url(repo_id) if repo_id else None)
 
