@@ -351,3 +351,11 @@ def test_an_upload_sends_every_planned_file_and_the_card_names_the_repo(tmp_path
     assert 'load_translator("someone/tiny-lstm")' in card and f'"{d}"' not in card
     assert "pip install git+https://huggingface.co/spaces/someone/code-dawn-2014" in card
     assert "done: https://huggingface.co/someone/tiny-lstm/commit/1" in capsys.readouterr().out
+
+
+def test_a_card_edited_by_hand_is_published_as_edited(model_dir, capsys):
+    """The card is a document: a hand-written section needs no re-seal, and goes up unchanged."""
+    card = model_dir / "README.md"
+    card.write_text(card.read_text() + "\n## Limitations\n\nWritten by hand.\n")
+    assert main(["--model", str(model_dir), "--repo", "someone/x", "--dry-run"]) == 0
+    assert _plan(capsys.readouterr().out)["README.md"] == card.stat().st_size
