@@ -14,13 +14,15 @@
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_weights, verify_checkpoint
+from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_checkpoint, read_weights
 from dawn.decoding import beam_search, forced_prefix_decode, greedy_decode, max_output_len, pad_batch
+from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
 from dawn.registry import MODELS as SPECS
@@ -68,8 +70,10 @@ class Translation:
 
 
 class Translator:
-    def __init__(self, model: torch.nn.Module, tokenizer: PairTokenizer, model_type: str, config: dict):
+    def __init__(self, model: torch.nn.Module, tokenizer: PairTokenizer, model_type: str, config: dict,
+                 verified: bool = True):
         self.model, self.tokenizer, self.model_type, self.config = model.eval(), tokenizer, model_type, config
+        self.verified = verified  # False: the folder had no manifest.json, so its files were not checked
 
     @property
     def num_parameters(self) -> int:
@@ -193,9 +197,17 @@ class Translator:
 
 
 def load_translator(directory: str | Path) -> Translator:
-    """Load a checkpoint folder written by training/train.py (safetensors + JSON, verified by SHA-256)."""
-    d = Path(directory)
-    files = verify_checkpoint(d)
+    """Load a checkpoint folder (safetensors + JSON) or a hub repo id ("USER/NAME", downloaded once).
+
+    A folder with a manifest.json is verified by SHA-256 (training.train and save_pretrained write
+    one); a folder without one — plain `transformers`' save_pretrained — loads with a warning and
+    `translator.verified = False`.
+    """
+    d = local_folder(directory)
+    files, verified = read_checkpoint(d)
+    if not verified:
+        warnings.warn(f"{d}: no manifest.json, so its files are not verified "
+                      f"(seal it with python -m training.publish --seal {d})", stacklevel=2)
     try:
         config = json.loads(files[CONFIG])
         if "model" in config and "training" in config:
@@ -206,11 +218,17 @@ def load_translator(directory: str | Path) -> Translator:
         raise CheckpointError(f"{d / CONFIG}: not a valid model config ({e})") from None
     load_weights(model.hub_module, read_weights(files, d), d)
     try:
-        tokenizer = PairTokenizer.from_files(files, d)
+        tokenizer = PairTokenizer.from_files(files, d, tgt_vocab_size=model.config.tgt_vocab_size)
     except CheckpointError:
         raise
     except Exception as e:  # tokenizers raises its own exception type
         raise CheckpointError(f"{d}: cannot read the tokenizer files ({e})") from None
-    training = json.loads(files[TRAINING]) if TRAINING in files else {}
+    try:  # a document, not sealed: how it was trained, for the page and the card
+        training = json.loads((d / TRAINING).read_text()) if (d / TRAINING).is_file() else {}
+    except ValueError:
+        training = {}
+    if isinstance(model, HubModelMixin):  # so that model.save_pretrained(...) writes a self-contained folder
+        model.tokenizer = tokenizer
+        model.hub_documents = {name: (d / name).read_bytes() for name in DOCUMENTS if (d / name).is_file()}
     return Translator(model, tokenizer, model_type,
-                      {"model_type": model_type, "model": model.config.to_dict(), "training": training})
+                      {"model_type": model_type, "model": model.config.to_dict(), "training": training}, verified)

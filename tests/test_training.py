@@ -100,9 +100,11 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     assert run_train(train_argv(kind, out, "--epochs", "3")) == 0
     names = {p.name for p in out.iterdir()}
     expected = {"model.safetensors", "config.json", "training.json", "train_log.json", "tokenizer.json",
-                "tokenizer_config.json", MANIFEST, "README.md", STATE_DIR, REPLAY}
+                "tokenizer_config.json", "target_tokenizer", MANIFEST, "README.md", STATE_DIR, REPLAY}
     assert names == expected | ({"generation_config.json"} if kind == "transformer" else set())
-    assert set(verify_checkpoint(out)) == names - {MANIFEST, STATE_DIR, REPLAY}  # every other file is in the manifest
+    documents = {"training.json", "train_log.json", "README.md", REPLAY}  # editable: not in the manifest
+    assert set(verify_checkpoint(out)) == (names - {MANIFEST, STATE_DIR, "target_tokenizer"} - documents) | {
+        "target_tokenizer/tokenizer.json", "target_tokenizer/tokenizer_config.json"}  # every sealed file
 
     config = json.loads((out / "config.json").read_text())
     if kind == "transformer":                                          # a MarianConfig, for plain transformers
