@@ -22,7 +22,6 @@ from dawn.decoding import beam_search, greedy_decode, pad_batch
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
 from dawn.registry import MODELS as SPECS
-from dawn.registry import spec
 from dawn.tokenizer import BOS, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
@@ -58,6 +57,7 @@ class Translation:
     encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
     final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
     ids: list[int] | None = None             # the output's token ids, without </s>
+    source_ids: list[int] | None = None      # the encoder's input ids, ending in </s>
     beam_trace: list | None = None           # beam search only: every step's candidates (dawn.decoding.beam_search)
 
 
@@ -69,8 +69,8 @@ class Translator:
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
-    def _encode(self, sentence: str) -> list[int]:
-        ids = self.tokenizer.encode_source(sentence)
+    def _encode(self, sentence: str, normalized: bool = False) -> list[int]:
+        ids = self.tokenizer.encode_source(sentence, normalized=normalized)
         if len(ids) > MAX_SOURCE_TOKENS:
             raise ValueError(f"the source has {len(ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported — "
                              "split it into sentences")
@@ -87,9 +87,13 @@ class Translator:
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()
-    def translate(self, sentence: str, beam_size: int = 1) -> Translation:
-        """Translate one sentence; beam_size=1 is greedy. Attention maps for the Transformer."""
-        src_ids = self._encode(sentence)
+    def translate(self, sentence: str, beam_size: int = 1, normalized: bool = False) -> Translation:
+        """Translate one sentence; beam_size=1 is greedy. Attention maps for the models that have attention.
+
+        normalized=True: the sentence already went through dawn.text.normalize_zh (as dawn.inputs.check_source
+        does for the page), so it is not normalised again.
+        """
+        src_ids = self._encode(sentence, normalized)
         src, mask = pad_batch([src_ids])                                    # (1, S)
         trace = None
         if beam_size == 1:
@@ -101,19 +105,16 @@ class Translator:
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
-                             ids=list(ids), beam_trace=trace)
-        if spec(self.model_type).attention == "additive":
-            # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
-            tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
-            _, alpha = self.model(src, mask, tgt_in, return_attention=True)  # (1, T+1, S)
-            result.cross_attentions = [alpha[:, : len(ids)]]                 # (1, T, S)
-        elif self.model.has_attention:
+                             ids=list(ids), source_ids=list(src_ids), beam_trace=trace)
+        if self.model.has_attention:
             # One teacher-forced pass over the chosen output gives exactly the weights
             # the decoder used: row t is the query that produced target token t.
+            # (The LSTM with attention answers with one "layer" of one "head": its α.)
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1), T = len(ids)
             out = self.model(src, mask, tgt_in, output_attentions=True)
             result.cross_attentions = [a[0, :, : len(ids)] for a in out.cross_attentions]  # (H, T, S)
-            result.encoder_attentions = [a[0] for a in out.encoder_attentions]             # (H, S, S)
+            if out.encoder_attentions:                                      # the Transformer's self-attention
+                result.encoder_attentions = [a[0] for a in out.encoder_attentions]         # (H, S, S)
         else:
             result.final_state = self.model.encode(src, mask).h[:, 0]       # (n_layers, d)
         return result

@@ -71,3 +71,10 @@ def test_attention_handler_returns_every_model(tiny_translators):
 def test_attention_handler_refuses_bad_input_cleanly(tiny_translators, source, decoding):
     with pytest.raises(gr.Error):
         attention_handler(tiny_translators)(source, decoding)
+
+
+def test_additive_attention_is_written_as_in_the_code():
+    """One notation for Bahdanau's score across the code, the README and both languages of the UI."""
+    readme = (STATIC.parents[1] / "README.md").read_text(encoding="utf-8")
+    for text in (STRINGS["en"]["wb.additive"], STRINGS["zh"]["wb.additive"], readme):
+        assert "vᵀ tanh(W_s s + W_h h)" in text and "U h" not in text
