@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from dawn.inputs import MAX_RAW_CHARS, InputError, check_decoding, check_reference, check_source
-from dawn.page import MODEL_NAMES, Models, clauses_json, load_models, result_json, story, translate_all
+from dawn.page import MODEL_NAMES, Models, clauses_json, load_models, result_json, story, translate_page
 from dawn.results import benchmark
 from dawn.story import STORY_CLAUSES, STORY_CREDIT, STORY_REFERENCE, STORY_SENTENCE
 from dawn.text import MAX_SOURCE_CHARS
@@ -76,7 +76,7 @@ def test_decoding_and_reference():
 # ----------------------------------------------------------------------------- all models at once
 
 def test_translate_all_gives_every_model_a_column(models):
-    r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
+    r = translate_page(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     assert list(r.outputs) == list(MODEL_NAMES)
     for name, out in r.outputs.items():                 # every model answers (a missing one: see the next tests)
         assert out.problem is None and out.text.strip() and out.ms > 0, name
@@ -84,7 +84,7 @@ def test_translate_all_gives_every_model_a_column(models):
 
 
 def test_no_reference_means_no_scores(models):
-    r = translate_all(models, "我爱你。", "", "beam")
+    r = translate_page(models, "我爱你。", "", "beam")
     assert r.decoding == "beam"
     assert all(o.bleu is None and o.chrf is None for o in r.outputs.values())
     assert all("no reference" in score_line("en", o) for o in r.outputs.values())
@@ -96,7 +96,7 @@ def test_a_missing_or_broken_checkpoint_is_a_message(tmp_path, checkpoint_root):
     (tmp_path / "lstm" / "config.json").write_text("{half written")
     models = load_models(tmp_path)
     assert models.problems == {"lstm": "unreadable", "lstm_attention": "missing"}
-    r = translate_all(models, "猫追老鼠。", "", "greedy")
+    r = translate_page(models, "猫追老鼠。", "", "greedy")
     assert r.outputs["transformer"].text and r.outputs["lstm"].problem == "unreadable"
     for lang in LANGS:
         lines = api_outputs(lang, r)
@@ -109,13 +109,13 @@ def test_a_model_that_raises_becomes_a_message(translators):
             raise RuntimeError("boom")
 
     models = Models({"lstm": Broken(), "transformer": translators["transformer"]}, {}, ("lstm", "transformer"))
-    r = translate_all(models, "猫追老鼠。", "", "greedy")
+    r = translate_page(models, "猫追老鼠。", "", "greedy")
     assert r.outputs["lstm"].problem == "failed" and "boom" in score_line("en", r.outputs["lstm"])
     assert r.outputs["transformer"].text.strip()
 
 
 def test_unknown_characters_are_noted(models):
-    r = translate_all(models, "龘靐齉爩猫", "", "greedy")
+    r = translate_page(models, "龘靐齉爩猫", "", "greedy")
     assert [n.code for n in r.notes] == ["unknown"] and "<unk>" in note_text("en", r.notes)
 
 
