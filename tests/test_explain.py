@@ -301,7 +301,7 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
 
 
 @pytest.mark.parametrize("kind", sorted(BF16_INFLUENCE))
-def test_bf16_influence_keeps_attention_exact_and_drops_close(make_model, tokenizer, kind):
+def test_bf16_influence_keeps_logprobs_exact_and_drops_close(make_model, tokenizer, kind):
     """bf16=True speeds up the S+1 masked rows; log-probs and whiteboard numbers still come from an fp32
     pass of the sentence, so they equal the fp32 path's exactly; the drops stay close."""
     model = make_model(kind)
