@@ -36,7 +36,7 @@ import torch
 from dawn import registry
 from dawn.explain import explain_all
 from dawn.inputs import DECODINGS, InputError
-from dawn.page import PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.page import PageResult, load_models, output_json, clauses_json, story, translate_page
 from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
@@ -80,7 +80,7 @@ EXPLORERS = ([(s.name, "cross") for s in registry.MODELS]                  # (mo
 
 def _translate(source: str, reference: str, decoding: str, lang: str) -> PageResult:
     try:
-        return translate_all(MODELS, source, reference, decoding)
+        return translate_page(MODELS, source, reference, decoding)
     except InputError as e:
         raise gr.Error(error_text(lang, e.note), print_exception=False) from None
 
@@ -92,9 +92,9 @@ def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
 
 
 @torch.inference_mode()
-def translate_page(source: str, reference: str, decoding: str, lang: str) -> tuple:
+def translate_and_explain(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The page: the same strings, plus the maps of the same sentence (so text and maps arrive together).
-    The maps reuse the translations' own ids (and beam trace): every model decodes once."""
+    The maps reuse the translations themselves (ids, attention, beam trace): every model decodes once."""
     r = _translate(source, reference, decoding, lang)
     try:
         maps = explain_all(MODELS.translators, r.source, DECODINGS[decoding], decoded=r.translations())
@@ -161,7 +161,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     scores = [columns[name].score for name in MODEL_NAMES]
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
-    inputs.button.click(translate_page, request, [*string_outputs, result_state, state_view, *explorers],
+    inputs.button.click(translate_and_explain, request, [*string_outputs, result_state, state_view, *explorers],
                         api_visibility="private", concurrency_id="translate")
     api_button = gr.Button(visible=False)
     api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
