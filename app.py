@@ -23,6 +23,8 @@ strings, in historical order: three translations, three score lines, then notes 
 
     client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence (issue 11)
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
+    client.predict("猫追老鼠。", "transformer", "A dog", api_name="/whatif")  # text starts "A dog": forced, continued
+    client.predict("transformer", api_name="/replay")   # replay.json (a clear error when the model has none)
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ import torch
 
 from dawn.inputs import InputError
 from dawn.page import (STORY_CLAUSES_EN, MapCache, PageResult, clause_reports, clauses_json, load_models, output_json,
-                       story, translate_all)
+                       story, translate_page)
 from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import attention_handler
+from ui.attention_explorer import attention_handler, replay_handler, replay_prop, whatif_handler
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -66,6 +68,9 @@ MODELS = load_models(CHECKPOINTS)                       # every model of dawn/re
 STORY = story(MODELS)                                   # the story by every model at BEST_DECODING + its clause table
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
+whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
+replay = replay_handler({name: CHECKPOINTS / name for name in MODEL_NAMES})  # /replay(model): replay.json
+REPLAYS = {name: replay_prop(CHECKPOINTS / name) for name in MODEL_NAMES}  # the training replay, scrubbed in the browser
 SECTION_MODELS = {1: ["lstm"], 2: ["lstm_attention"], 3: ["transformer"], 4: []}  # whose maps each section draws
 STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, made the first time a section asks
 
@@ -74,7 +79,7 @@ STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, mad
 
 def _translate(source: str, reference: str, decoding: str, lang: str) -> PageResult:
     try:
-        return translate_all(MODELS, source, reference, decoding)
+        return translate_page(MODELS, source, reference, decoding)
     except InputError as e:
         raise gr.Error(error_text(lang, e.note), print_exception=False) from None
 
@@ -86,11 +91,16 @@ def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
 
 
 @torch.inference_mode()
-def translate_page(source: str, reference: str, decoding: str, lang: str) -> tuple:
+def translate_text(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The page: the same strings, and the result kept for the sections (their maps are made after the text
     is shown, and only for the sections that are open: see refresh_sections)."""
     r = _translate(source, reference, decoding, lang)
     return (*api_outputs(lang, r), r, MapCache(MODELS.translators, r))
+
+
+def extras(name: str) -> dict:
+    """What the cross-attention explorer adds: what if (its API function) and the training replay."""
+    return {"whatif": whatif, "replay": REPLAYS[name]}
 
 
 def _maps(result: PageResult | None, cache: MapCache | None) -> MapCache:
@@ -170,11 +180,11 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     # ① - ④ open on demand, and are drawn when opened
     sections, SECTION_OUTPUTS = {}, {}
     with P.section(1, {"model": "lstm", "problem": MODELS.problems.get("lstm")}) as sections[1]:
-        SECTION_OUTPUTS[1] = [P.clause_report_view(), P.clause_view(), P.state_view(), P.explorer("lstm", "cross")]
+        SECTION_OUTPUTS[1] = [P.clause_report_view(), P.clause_view(), P.state_view(), P.explorer("lstm", "cross", **extras("lstm"))]
     with P.section(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")}) as sections[2]:
-        SECTION_OUTPUTS[2] = [P.explorer("lstm_attention", "cross")]
+        SECTION_OUTPUTS[2] = [P.explorer("lstm_attention", "cross", **extras("lstm_attention"))]
     with P.section(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")}) as sections[3]:
-        SECTION_OUTPUTS[3] = [P.explorer("transformer", "cross"), P.explorer("transformer", "encoder")]
+        SECTION_OUTPUTS[3] = [P.explorer("transformer", "cross", **extras("transformer")), P.explorer("transformer", "encoder")]
     with P.section(4) as sections[4]:
         P.cell_view()
         WHITEBOARD = build_whiteboard(lang_state, api=False, filled=False)
@@ -186,7 +196,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
     section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
-    inputs.button.click(translate_page, request, [*string_outputs, result_state, maps_state],
+    inputs.button.click(translate_text, request, [*string_outputs, result_state, maps_state],
                         api_visibility="private", concurrency_id="translate").success(
         refresh_sections, [result_state, maps_state, opened], section_outputs,
         api_visibility="private", concurrency_id="translate", show_progress="hidden")
@@ -201,6 +211,8 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
     gr.api(attention, api_name="attention", concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
+    gr.api(whatif, api_name="whatif", concurrency_id="translate")
+    gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.button, inputs.note,
                  *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS), *WHITEBOARD.outputs],

@@ -2,9 +2,9 @@
 of them, and the story's results cached once at start-up (its translations and the
 clause-by-clause table behind the page's slider).
 
-    from dawn.page import load_models, translate_all, story
+    from dawn.page import load_models, translate_page, story
     models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
-    r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
+    r = translate_page(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
     clause_report(r.outputs["transformer"].text, "The cat is chasing the mouse.")  # which clauses it kept
@@ -83,7 +83,7 @@ class PageResult:
     outputs: dict[str, ModelOutput] = field(default_factory=dict)   # model name -> its result, in page order
 
     def translations(self) -> dict:
-        """model name -> its Translation (ids, beam trace), for explain_all(..., decoded=...): decode once."""
+        """model name -> its Translation (ids, attention, beam trace), for explain_all(..., decoded=...): decode once."""
         return {name: o.translation for name, o in self.outputs.items() if o.translation is not None}
 
 
@@ -94,10 +94,12 @@ def _score(out: ModelOutput, reference: str) -> ModelOutput:
     return out
 
 
-def translate_all(models: Models, source: str | None, reference: str | None, decoding: str = "greedy") -> PageResult:
+def translate_page(models: Models, source: str | None, reference: str | None, decoding: str = "greedy") -> PageResult:
     """Translate one sentence with every model; score each against the reference (if any) and time it.
 
-    Raises InputError for input that cannot be translated (see dawn/inputs.py).
+    Raises InputError for input that cannot be translated (see dawn/inputs.py). The sentence is checked and
+    normalised once, here; each model tokenizes and decodes it once, and its Translation (ids, attention,
+    beam trace) is what the maps reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
     """
     beam_size = check_decoding(decoding)
     src = check_source(source)
@@ -109,7 +111,7 @@ def translate_all(models: Models, source: str | None, reference: str | None, dec
             continue
         start = time.perf_counter()
         try:
-            tr = translator.translate(src.text, beam_size=beam_size)
+            tr = translator.translate(src.text, beam_size=beam_size, normalized=True)  # check_source normalised it
             out = ModelOutput(text=tr.text, ms=round((time.perf_counter() - start) * 1000.0, 1), translation=tr)
             result.outputs[name] = _score(out, result.reference)
         except Exception as e:  # a bug on some odd input must become a message, never a traceback
@@ -155,7 +157,7 @@ def story(models: Models, decoding: str = BEST_DECODING) -> Story:
                 batches[name] = translator.translate_batch(prefixes, beam_size=beam_size)
             except Exception:  # noqa: BLE001 — the slider shows "no translation" for this model instead
                 pass
-    result = translate_all(models, STORY_SENTENCE, STORY_REFERENCE, decoding)
+    result = translate_page(models, STORY_SENTENCE, STORY_REFERENCE, decoding)
     for name in models.names:
         for row, text in zip(rows, batches[name]):
             missing = result.outputs[name].problem or "failed"

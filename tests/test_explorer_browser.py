@@ -43,8 +43,7 @@ def explorer_url():
     from dawn import load_translator
     from ui.attention_explorer import AttentionExplorer, harness
 
-    translators = {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES
-                   if (CHECKPOINTS / n / "manifest.json").exists()}
+    translators = {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES}  # all of them: a missing one fails
     with gr.Blocks() as demo:
         harness(translators, SENTENCE)                                  # a Blocks inside a Blocks renders there
         AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")
@@ -144,7 +143,9 @@ def test_the_map_downloads_as_json_svg_and_png(page, tmp_path):
     with page.expect_download() as info:
         tf.locator(".ax-attention [data-export=svg]").click()
     svg = info.value.path().read_text(encoding="utf-8")
-    assert "<svg" in svg and "天" in svg                                # CJK glyphs stay text
+    assert "<svg" in svg and "<title>2017 · Transformer · Attention." in svg and "天" in svg  # titled
+    assert "<text" not in svg and svg.count("<path") > len(data["source_tokens"])  # glyph outlines: no font needed
+    assert 'class="ax-legend"' in svg and "attention weight" in svg                  # a colour legend
     with page.expect_download() as info:
         tf.locator(".ax-influence [data-export=png]").click()
     assert info.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

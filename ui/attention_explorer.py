@@ -1,7 +1,9 @@
 """The attention explorer: one Gradio component, drawn in the browser, used once per model.
 
-    from ui.attention_explorer import AttentionExplorer, attention_handler
-    explorers = {name: AttentionExplorer(model=name, lang="en") for name in translators}
+    from ui.attention_explorer import AttentionExplorer, attention_handler, replay_prop, whatif_handler
+    whatif = whatif_handler(translators)                 # the /whatif(source, model, prefix) API function
+    explorers = {name: AttentionExplorer(model=name, lang="en", whatif=whatif, replay=replay_prop(folder / name))
+                 for name in translators}
     attention = attention_handler(translators)           # the /attention(source, decoding) API function
     button.click(attention, [source, decoding], api_name="attention", outputs=result_json).then(
         lambda r: tuple(r["models"][n] for n in explorers), result_json, list(explorers.values()))
@@ -10,8 +12,10 @@ The server sends numbers once per translation (dawn/explain.py: tokens, 8-bit
 attention, influence, alternatives, beam, whiteboard scores); the browser
 (static/attention_explorer.js, its CSS beside it) draws and links everything.
 Hover, pin, layer/head/average, small multiples, linked selection across
-explorers, the coverage scrubber, the whiteboard, the alternatives and the
-exports never call the server.
+explorers, the coverage scrubber, the whiteboard, the alternatives, the beam
+step by step, the training replay (replay.json, sent once as a prop) and the
+exports never call the server. "What if" does, on a click: with `whatif`, the
+component's server function continues a forced beginning (dawn/whatif.py).
 
 A value may be one model's payload, or a whole /attention result from which
 the explorer shows `model`. `lang` is "en", "zh" or "auto" (the page's
@@ -23,6 +27,8 @@ Try it alone (no page needed):  python -m ui.attention_explorer
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +37,7 @@ import torch
 
 from dawn.explain import explain_all
 from dawn.registry import MODEL_NAMES
+from dawn.replay import REPLAY_FILE
 from dawn.translator import Translator
 from ui.strings import explorer_strings
 
@@ -48,17 +55,20 @@ class AttentionExplorer(gr.HTML):
     """One model's translation, explained: attention and influence maps, coverage, alternatives, whiteboard."""
 
     def __init__(self, value: dict | None = None, *, model: str | None = None, lang: str = "auto",
-                 view: str = "cross", **kwargs):
+                 view: str = "cross", whatif: Callable | None = None, replay: dict | None = None, **kwargs):
         if view not in ("cross", "encoder"):
             raise ValueError(f"view must be 'cross' or 'encoder', got {view!r}")
         if lang not in ("auto", "en", "zh"):
             raise ValueError(f"lang must be 'auto', 'en' or 'zh', got {lang!r}")
         kwargs.setdefault("apply_default_css", False)
+        # server.glyphs(text) draws the exported SVG's text as outlines; server.whatif(source, model, prefix)
+        # (given /whatif's function) continues a forced beginning.
+        kwargs["server_functions"] = [glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
         super().__init__(value=value, html_template=TEMPLATE, css_template=_asset("attention_explorer.css"),
                          js_on_load=_asset("attention_explorer.js"), model=model, lang=lang, view=view,
-                         strings=STRINGS, **kwargs)
+                         strings=STRINGS, replay=replay, **kwargs)
         # props as plain attributes: Gradio reads them back when a handler returns gr.update(lang=...)
-        self.model, self.lang, self.view, self.strings = model, lang, view, STRINGS
+        self.model, self.lang, self.view, self.strings, self.replay = model, lang, view, STRINGS, replay
 
     def api_info(self) -> dict:
         return {"type": "object", "description": "one model's payload from dawn.explain.explain"}
@@ -78,7 +88,7 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[[str, str]
         try:
             beam_size = check_decoding(decoding)
             text = check_source(source).text
-            result = explain_all(translators, text, beam_size)
+            result = explain_all(translators, text, beam_size, normalized=True)  # check_source normalised it
         except InputError as e:
             raise gr.Error(str(e)) from None
         except ValueError as e:
@@ -89,15 +99,113 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[[str, str]
     return attention
 
 
+def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, str | list[int]], dict]:
+    """The /whatif(source, model, prefix) API function for these translators.
+
+    prefix: the beginning of an English translation (text) or target token ids (the explorer's
+    "choose this one instead"). Returns dawn/whatif.py's payload: {"text", "tokens", "log_prob",
+    "cross_attention", ...} with text starting with the prefix; bad input raises gr.Error.
+    """
+    from dawn.inputs import InputError, check_source
+    from dawn.whatif import whatif as continue_prefix
+
+    @torch.inference_mode()
+    def whatif(source: str, model: str, prefix: str | list[int]) -> dict:
+        """Force the translation of `source` by `model` to begin with `prefix`, and let the model continue."""
+        if not isinstance(model, str) or model not in translators:  # echoed only when plainly a name
+            shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(translators)}")
+        try:
+            text = check_source(source).text
+            return continue_prefix(translators[model], text, prefix, name=model)
+        except (InputError, ValueError) as e:
+            raise gr.Error(str(e)) from None
+
+    return whatif
+
+
+def glyphs(text: str) -> dict:
+    """The explorer's server function for exports: outlines of the characters in `text` (ui/glyphs.py),
+    or {"error": message} (no CJK font on the server: the export then keeps its text as text)."""
+    from ui.glyphs import glyph_outlines
+    try:
+        return glyph_outlines(text)
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+def explorer_whatif(whatif: Callable) -> Callable:
+    """The explorer's server function: server.whatif(source, model, prefix) in the browser. Gradio sends the
+    arguments as one list; errors come back as {"error": message} for the explorer to show as text."""
+
+    def whatif_call(args: list) -> dict:
+        try:
+            if not isinstance(args, list) or len(args) != 3:
+                raise gr.Error("what-if takes (source, model, prefix)")
+            return whatif(*args)
+        except gr.Error as e:
+            return {"error": e.message}
+
+    whatif_call.__name__ = "whatif"
+    return whatif_call
+
+
+def load_replay(folder: Path) -> dict:
+    """A checkpoint folder's training replay (dawn/replay.py's replay.json), snapshots in increasing step order.
+    Raises ValueError with a plain message when the folder has none or it is not a replay."""
+    path = Path(folder) / REPLAY_FILE
+    if not path.is_file():
+        raise ValueError(f"no training replay for {Path(folder).name!r}: {path.parent.name}/{REPLAY_FILE} does not "
+                         "exist (the committed checkpoints were trained before snapshots were recorded; "
+                         "retraining with python -m training.train writes one)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        snapshots = sorted(data["snapshots"], key=lambda s: s["step"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path.parent.name}/{REPLAY_FILE} is not a training replay ({e})") from None
+    steps = [s["step"] for s in snapshots]
+    if not snapshots or len(set(steps)) != len(steps):
+        raise ValueError(f"{path.parent.name}/{REPLAY_FILE} has no snapshots or repeats a step")
+    return {**data, "snapshots": snapshots}
+
+
+def replay_prop(folder: Path) -> dict:
+    """What an explorer shows as its replay: the replay, or {"missing": True} (the page says so plainly),
+    or {"error": message} for a file that is not a replay."""
+    if not (Path(folder) / REPLAY_FILE).is_file():
+        return {"missing": True}
+    try:
+        return load_replay(folder)
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+def replay_handler(folders: dict[str, Path]) -> Callable[[str], dict]:
+    """The /replay(model) API function: {name: checkpoint folder} -> model's replay.json, steps increasing."""
+
+    def replay(model: str) -> dict:
+        """The training replay of `model`: {"model", "sentence", "snapshots": [{"step", "epoch", ...}]}."""
+        if not isinstance(model, str) or model not in folders:
+            shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(folders)}")
+        try:
+            return load_replay(folders[model])
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+
+    return replay
+
+
 def per_model(result: dict | None, names: list[str]) -> tuple:
     """A whole /attention result -> one payload per explorer, in the order of `names` (None where missing)."""
     models = (result or {}).get("models", {})
     return tuple(models.get(n) for n in names)
 
 
-def harness(translators: dict[str, Translator], sentence: str = "") -> gr.Blocks:
-    """A tiny page with one explorer per model (plus the Transformer's encoder view), for trying and testing."""
-    attention = attention_handler(translators)
+def harness(translators: dict[str, Translator], sentence: str = "", replays: dict[str, dict] | None = None) -> gr.Blocks:
+    """A tiny page with one explorer per model (plus the Transformer's encoder view), for trying and testing.
+    replays: {name: replay_prop(...)} to show each model's training replay."""
+    attention, whatif = attention_handler(translators), whatif_handler(translators)
     names = list(translators)
     with gr.Blocks(title="Attention explorer") as demo:
         source = gr.Textbox(sentence, label="Chinese", elem_id="ax-source")
@@ -105,7 +213,8 @@ def harness(translators: dict[str, Translator], sentence: str = "") -> gr.Blocks
         lang = gr.Radio(["en", "zh"], value="en", label="Language", elem_id="ax-lang")
         go = gr.Button("Explain", elem_id="ax-go")
         result = gr.JSON(visible=False)
-        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}") for n in names]
+        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}", whatif=whatif,
+                                       replay=(replays or {}).get(n)) for n in names]
         encoder = [AttentionExplorer(model=n, lang="en", view="encoder", elem_id=f"ax-{n}-encoder")
                    for n in names if translators[n].model_type == "transformer"]
         views = explorers + encoder
@@ -124,4 +233,5 @@ if __name__ == "__main__":
 
     root = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
     found = {n: load_translator(root / n) for n in MODEL_NAMES if (root / n).exists()}
-    harness(found, STORY_SENTENCE).queue(default_concurrency_limit=1, max_size=16).launch()
+    harness(found, STORY_SENTENCE, {n: replay_prop(root / n) for n in found}).queue(
+        default_concurrency_limit=1, max_size=16).launch()

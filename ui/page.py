@@ -134,13 +134,14 @@ def state_view(value: dict | None = None) -> gr.HTML:
     return _view("state", '<section class="dawn-state-box"></section>', value, elem_id="dawn-state")
 
 
-def explorer(name: str, view: str = "cross", payload: dict | None = None):
+def explorer(name: str, view: str = "cross", payload: dict | None = None, **kwargs):
     """The attention explorer (ui/attention_explorer.py) for one model, in the page's language ("auto": it follows
-    <html lang> and the "dawn-lang" event that page.js sends on every switch). Empty until its section opens."""
+    <html lang> and the "dawn-lang" event that page.js sends on every switch). Empty until its section opens.
+    kwargs: whatif=, replay=."""
     from ui.attention_explorer import AttentionExplorer
     suffix = "" if view == "cross" else f"-{view}"
     return AttentionExplorer(payload, model=name, lang="auto", view=view, elem_id=f"explorer-{name}{suffix}",
-                             elem_classes=["dawn-explorer"])
+                             elem_classes=["dawn-explorer"], **kwargs)
 
 
 def cell_view() -> gr.HTML:
