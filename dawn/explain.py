@@ -311,8 +311,9 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     tokens = payload["target_tokens"]
     payload["words"] = {"tokens": ["".join(tokens[i] for i in g) for g in groups], "groups": groups,
                         "influence": _round(merge_rows(drop, groups, "sum"), DIGITS),              # (W, S)
-                        "cross_attention": None if f["cross"] is None else
-                        [quantize_rows(merge_rows(a, groups, "mean")).tolist() for a in f["cross"]]}  # [L] (H, W, S)
+                        "cross_attention": None if tr.cross_attentions is None else
+                        [quantize_rows(merge_rows(a.float(), groups, "mean")).tolist()
+                         for a in tr.cross_attentions]}                                # [L] (H, W, S)
     payload["token_logprob"] = _round(f["token_logp"][0], DIGITS + 1)           # (T,)
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
