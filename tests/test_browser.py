@@ -201,7 +201,7 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
             assert b["top"] >= title["bottom"] or b["bottom"] <= title["top"] or b["left"] >= title["right"], (title, b)
     # ① the plain LSTM's coverage talks about use, not looking (it has no attention)
     expect(page.locator("#explorer-lstm .ax-map").first).to_be_visible(timeout=WAIT_MS)
-    steps = page.locator("#explorer-lstm .ax-steplabel").text_content()
+    steps = page.locator("#explorer-lstm .ax-steplabel:not(.ax-beamlabel)").text_content()
     assert ("looked" not in steps and "看" not in steps), steps
     # ③ the Transformer: words by default (pieces merged), a switch to tokens; wide maps say so or fit
     open_section(page, 3)
