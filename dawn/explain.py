@@ -134,12 +134,15 @@ def whiteboard_numbers(parts: list[dict], n_heads: int, T: int) -> dict:
 
 @torch.inference_mode()
 def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool = False, bf16: bool = False) -> dict:
-    """Teacher-force the model's own output on the sentence and on its S masked copies, in one batch
-    (in chunks of INFLUENCE_CHUNK rows on long input). Attention is read from row 0, the unmasked sentence.
+    """Teacher-force the model's own output on the sentence and on its S masked copies.
 
-    bf16=True runs the S+1 influence rows under bf16 autocast (the sentence itself among them, so that
-    every drop compares like with like) and reads attention, log-probabilities and the whiteboard numbers
-    from a separate fp32 pass of the sentence alone: those stay exactly the model's own.
+    1) the sentence alone, fp32 (a batch of one): attention, log-probabilities and the whiteboard numbers.
+       Always this one pass, whatever `bf16` says, so these numbers are the same bit for bit on both
+       paths: a matmul's float32 rounding depends on the batch shape (BLAS picks its kernel and summation
+       order by shape and CPU: AVX2 and AVX-512 differ), so "row 0 of a bigger batch" would not be.
+    2) the masked copies, in batches of INFLUENCE_CHUNK rows: the drops of influence(). fp32: the S copies,
+       compared with pass 1's sentence. bf16=True (only where bf16_cpu(); oneDNN has no bf16 LSTM elsewhere):
+       all S+1 rows under bf16 autocast, the sentence among them, so that every drop compares like with like.
 
     Returns float tensors:
       logp        (T, V)   log-probabilities at each output step, unmasked sentence
@@ -155,35 +158,33 @@ def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool 
     parts, handles = _cross_attention_parts(model) if whiteboard and hasattr(model, "marian") else (None, [])
     token_logp, result = [], {"cross": None, "encoder": None, "whiteboard": None}
 
-    def sentence_pass(rows):                                         # row 0 = the sentence: attention, logp, hooks
+    def sentence_pass():                                             # 1) the sentence alone: attention, logp, hooks
         nonlocal handles
-        b = rows.size(0)
+        rows = src[:1]                                               # (1, S)
         if with_attention:
-            out = model(rows, torch.ones_like(rows), tgt_in.expand(b, -1), output_attentions=True)
-            logits = out.logits if hasattr(out, "logits") else out[0]  # (b, T+1, V)
+            out = model(rows, torch.ones_like(rows), tgt_in, output_attentions=True)
+            logits = out.logits if hasattr(out, "logits") else out[0]  # (1, T+1, V)
             result["cross"] = [a[0, :, :T].float() for a in out.cross_attentions]     # per layer (H, T, S)
             enc = getattr(out, "encoder_attentions", None)
             result["encoder"] = [a[0].float() for a in enc] if enc else None          # per layer (H, S, S)
         else:
-            logits = model(rows, torch.ones_like(rows), tgt_in.expand(b, -1))
-        for h in handles:                                            # row 0's q, k, v were caught in this pass
+            logits = model(rows, torch.ones_like(rows), tgt_in)
+        for h in handles:                                            # the sentence's q, k, v were caught in this pass
             h.remove()
         handles = []
-        return torch.log_softmax(logits[:, :T].float(), dim=-1)      # (b, T, V) the </s> step is left out
+        return torch.log_softmax(logits[0, :T].float(), dim=-1)      # (T, V) the </s> step is left out
 
     try:
-        if bf16:
-            result["logp"] = sentence_pass(src[:1])[0]               # (T, V) fp32, the model's own numbers
+        result["logp"] = sentence_pass()                             # (T, V) fp32, the model's own numbers
+        first = 0 if bf16 else 1                                     # bf16: the sentence again (like with like)
+        if not bf16:
+            token_logp.append(result["logp"][torch.arange(T), out_ids][None])       # (1, T) the sentence's row
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            for lo in range(0, S + 1, INFLUENCE_CHUNK):
+            for lo in range(first, S + 1, INFLUENCE_CHUNK):          # 2) the masked copies
                 rows = src[lo: lo + INFLUENCE_CHUNK]                 # (b, S) all the same length: no padding
                 b = rows.size(0)
-                if lo == 0 and not bf16:
-                    logp = sentence_pass(rows)
-                    result["logp"] = logp[0]                         # (T, V)
-                else:
-                    logits = model(rows, torch.ones_like(rows), tgt_in.expand(b, -1))  # (b, T+1, V)
-                    logp = torch.log_softmax(logits[:, :T].float(), dim=-1)
+                logits = model(rows, torch.ones_like(rows), tgt_in.expand(b, -1))  # (b, T+1, V)
+                logp = torch.log_softmax(logits[:, :T].float(), dim=-1)            # (b, T, V)
                 token_logp.append(logp.gather(-1, target[:b].unsqueeze(-1))[..., 0])  # (b, T)
     finally:
         for h in handles:
