@@ -6,6 +6,8 @@ clause-by-clause table behind the page's slider).
     models = load_models("checkpoints")                   # lstm, lstm_attention, transformer (missing ones noted)
     r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
+    p = translate_all(models, "猫追老鼠。老鼠跑了。", "", "beam", sentence=1)   # a paragraph, sentence by sentence
+    p.outputs["transformer"].sentences, p.focus                            # each sentence's English; what the maps show
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
 
 Bad input raises dawn.inputs.InputError (the page shows its message); a model that
@@ -21,13 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dawn.checkpoint import CheckpointError
-from dawn.inputs import Note, check_decoding, check_reference, check_source
+from dawn.inputs import Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
 
 MODEL_NAMES = ("lstm", "lstm_attention", "transformer")  # historical order: 2014, 2014 + attention, 2017
 UNK = "<unk>"
+PARAGRAPH_BATCH = 32  # sentences decoded together (sorted by length, so little padding); MAX_SENTENCES bounds them
 
 
 @dataclass
@@ -54,11 +57,12 @@ def load_models(checkpoint_root: str | Path, names: tuple[str, ...] = MODEL_NAME
 
 @dataclass
 class ModelOutput:
-    text: str = ""                          # the English translation ("" when there is none)
+    text: str = ""                          # the English translation ("" when there is none): its sentences joined
+    sentences: list[str] = field(default_factory=list)  # the English of each source sentence, in order
     bleu: float | None = None               # sentence BLEU against the reference; None without one
     chrf: float | None = None               # sentence chrF against the reference; None without one
     ms: float | None = None                 # decoding time in milliseconds
-    translation: Translation | None = None  # tokens and attention weights, for the maps
+    translation: Translation | None = None  # tokens and attention weights of the focus sentence, for the maps
     problem: str | None = None              # "missing" | "unreadable" | "failed" when there is no translation
     detail: str = ""                        # for "failed": the exception, short
 
@@ -70,6 +74,13 @@ class PageResult:
     decoding: str               # "greedy" | "beam"
     notes: list[Note] = field(default_factory=list)                 # what the input checks changed, and <unk>s
     outputs: dict[str, ModelOutput] = field(default_factory=dict)   # model name -> its result, in page order
+    sentences: list[str] = field(default_factory=list)  # `source` split at sentence ends (one item: a sentence)
+    sentence: int = 0                                   # the sentence the maps explain (index into `sentences`)
+
+    @property
+    def focus(self) -> str:
+        """The sentence the maps explain (the whole source when it is one sentence)."""
+        return self.sentences[self.sentence] if self.sentences else self.source
 
     def translations(self) -> dict:
         """model name -> its Translation (ids, beam trace), for explain_all(..., decoded=...): decode once."""
@@ -83,14 +94,33 @@ def _score(out: ModelOutput, reference: str) -> ModelOutput:
     return out
 
 
-def translate_all(models: Models, source: str | None, reference: str | None, decoding: str = "greedy") -> PageResult:
-    """Translate one sentence with every model; score each against the reference (if any) and time it.
+def _translate_rest(translator: Translator, sentences: list[str], beam_size: int) -> list[str]:
+    """Every sentence's English, in order: batches of PARAGRAPH_BATCH sentences of similar length."""
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    texts = [""] * len(sentences)
+    for lo in range(0, len(order), PARAGRAPH_BATCH):
+        chunk = order[lo: lo + PARAGRAPH_BATCH]
+        for i, text in zip(chunk, translator.translate_batch([sentences[i] for i in chunk], beam_size=beam_size)):
+            texts[i] = text
+    return texts
 
-    Raises InputError for input that cannot be translated (see dawn/inputs.py).
+
+def translate_all(models: Models, source: str | None, reference: str | None, decoding: str = "greedy",
+                  sentence: int | None = 0) -> PageResult:
+    """Translate a sentence, or a paragraph sentence by sentence, with every model; score each against the
+    reference (if any) and time it.
+
+    A paragraph's sentences are translated one by one (the models learned single sentences): the focus
+    sentence (`sentence`, counting from 0) with its attention record for the maps, the others in
+    batches. Raises InputError for input that cannot be translated (see dawn/inputs.py).
     """
     beam_size = check_decoding(decoding)
     src = check_source(source)
-    result = PageResult(src.text, check_reference(reference), decoding, list(src.notes))
+    focus = check_sentence(sentence, len(src.sentences))
+    result = PageResult(src.text, check_reference(reference), decoding, list(src.notes), sentences=src.sentences,
+                        sentence=focus)
+    others = [s for i, s in enumerate(src.sentences) if i != focus]
+    unknown = {}                                                              # model name -> <unk> count
     for name in models.names:
         translator = models.translators.get(name)
         if translator is None:
@@ -98,15 +128,26 @@ def translate_all(models: Models, source: str | None, reference: str | None, dec
             continue
         start = time.perf_counter()
         try:
-            tr = translator.translate(src.text, beam_size=beam_size)
-            out = ModelOutput(text=tr.text, ms=round((time.perf_counter() - start) * 1000.0, 1), translation=tr)
+            tr = translator.translate(result.focus, beam_size=beam_size)
+            texts = _translate_rest(translator, others, beam_size)
+            texts.insert(focus, tr.text)                                      # (n_sentences,) in source order
+            out = ModelOutput(text=" ".join(t for t in texts if t), sentences=texts,
+                              ms=round((time.perf_counter() - start) * 1000.0, 1), translation=tr)
             result.outputs[name] = _score(out, result.reference)
+            unknown[name] = tr.source_tokens.count(UNK) + _count_unknown(translator, others)
         except Exception as e:  # a bug on some odd input must become a message, never a traceback
             result.outputs[name] = ModelOutput(problem="failed", detail=f"{type(e).__name__}: {str(e)[:200]}")
-    n_unk = max((o.translation.source_tokens.count(UNK) for o in result.outputs.values() if o.translation), default=0)
-    if n_unk:
-        result.notes.append(Note("unknown", {"n": n_unk}))
+    if max(unknown.values(), default=0):
+        result.notes.append(Note("unknown", {"n": max(unknown.values())}))
+    if len(result.sentences) > 1:
+        result.notes.append(Note("paragraph", {"n": len(result.sentences), "k": focus + 1, "text": result.focus}))
     return result
+
+
+def _count_unknown(translator: Translator, sentences: list[str]) -> int:
+    """How many source characters this model reads as <unk> in these sentences."""
+    tok = translator.tokenizer
+    return sum(tok.source_tokens(tok.encode_source(s)).count(UNK) for s in sentences)
 
 
 # ----------------------------------------------------------------------------- the story, cached at start-up
