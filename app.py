@@ -10,7 +10,8 @@ slider) once; the page shows it on load without a click. A missing model folder 
 in its column, never a traceback.
 
 API — /translate(source, reference, decoding), decoding "greedy" or "beam" (default "greedy"); plain
-strings, in historical order: three translations, three score lines, then notes ("" when none):
+strings, in historical order: three translations, three score lines, then notes ("" when none). A
+paragraph (up to 2,000 characters) is translated sentence by sentence (dawn/inputs.py says the limits):
 
     from gradio_client import Client
     client = Client("http://127.0.0.1:7860/")
@@ -19,12 +20,14 @@ strings, in historical order: three translations, three score lines, then notes 
     # lstm_scores == "BLEU 35.1 · chrF 52.0 · 41 ms"; bad input (empty, too long, emoji only, markup,
     # no Chinese) raises gradio_client.exceptions.AppError with a message that says what to type instead.
 
-    client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence (issue 11)
+    client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence: view_api() says
+    client.predict("猫追老鼠。老鼠跑了。", "beam", 1, api_name="/attention")  # a paragraph: its second sentence
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
 """
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -33,11 +36,11 @@ import torch
 
 from dawn.explain import explain_all
 from dawn.inputs import DECODINGS, InputError
-from dawn.page import MODEL_NAMES, PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.page import MODEL_NAMES, ModelOutput, PageResult, load_models, output_json, clauses_json, story, translate_all
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import attention_handler, per_model
+from ui.attention_explorer import ATTENTION_API, attention_handler, per_model
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -70,26 +73,44 @@ EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cr
 
 # ----------------------------------------------------------------------------- handlers
 
-def _translate(source: str, reference: str, decoding: str, lang: str) -> PageResult:
-    try:
-        return translate_all(MODELS, source, reference, decoding)
-    except InputError as e:
-        raise gr.Error(error_text(lang, e.note), print_exception=False) from None
-
-
 @torch.inference_mode()
 def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The API: every model's translation and score line (plain strings), then the notes."""
-    return tuple(api_outputs(lang, _translate(source, reference, decoding, lang)))
+    try:
+        return tuple(api_outputs(lang, translate_all(MODELS, source, reference, decoding)))
+    except InputError as e:  # a clean error for the caller, nothing in the server's log
+        raise gr.Error(error_text(lang, e.note), print_exception=False) from None
+
+
+def _page_result(source: str, reference: str, decoding: str, sentence_no) -> PageResult:
+    """The page counts sentences from 1; a number past the last sentence shows the last one's maps."""
+    try:
+        index = max(int(sentence_no), 1) - 1
+    except (TypeError, ValueError, OverflowError):
+        index = 0
+    try:
+        return translate_all(MODELS, source, reference, decoding, index)
+    except InputError as e:
+        if e.code != "sentence":
+            raise
+        return translate_all(MODELS, source, reference, decoding, e.note.params["last"])
 
 
 @torch.inference_mode()
-def translate_page(source: str, reference: str, decoding: str, lang: str) -> tuple:
-    """The page: the same strings, plus the maps of the same sentence (so text and maps arrive together).
-    The maps reuse the translations' own ids (and beam trace): every model decodes once."""
-    r = _translate(source, reference, decoding, lang)
+def translate_page(source: str, reference: str, decoding: str, sentence_no: float, lang: str) -> tuple:
+    """The page: the same strings, plus the maps of the focus sentence (so text and maps arrive together).
+    The maps reuse the translations' own ids (and beam trace): every model decodes once.
+
+    Bad input clears the previous sentence's results (translations, scores, state, maps) and says why
+    in the notes and a toast, so that nothing on screen belongs to another sentence."""
     try:
-        maps = explain_all(MODELS.translators, r.source, DECODINGS[decoding], decoded=r.translations())
+        r = _page_result(source, reference, decoding, sentence_no)
+    except InputError as e:
+        gr.Warning(html.escape(error_text(lang, e.note)), title=text(lang, "error.title"))  # a toast renders HTML
+        r = PageResult("", "", "", [e.note], {name: ModelOutput() for name in MODEL_NAMES})
+        return (*api_outputs(lang, r), r, output_json(ModelOutput()), *([None] * len(EXPLORERS)))
+    try:
+        maps = explain_all(MODELS.translators, r.focus, DECODINGS[decoding], decoded=r.translations())
     except Exception:  # noqa: BLE001 — the translations still stand; the explorers say there is nothing to show
         maps = None
     return (*api_outputs(lang, r), r, output_json(r.outputs["lstm"]), *per_model(maps, [n for n, _ in EXPLORERS]))
@@ -103,10 +124,11 @@ def relabel(lang: str, result: PageResult | None) -> list:
     return [lang,
             gr.update(label=text(lang, "input.source")), gr.update(label=text(lang, "input.reference")),
             gr.update(label=text(lang, "input.decoding"), choices=P.decoding_choices(lang)),
+            gr.update(label=text(lang, "input.sentence")),
             gr.update(value=text(lang, "input.translate")),
             gr.update(label=text(lang, "input.note"), value=strings[-1]),
             *(gr.update(label=text(lang, f"model.{name}")) for name in MODEL_NAMES),
-            *strings[n:2 * n],
+            *(gr.update(label=P.score_label(lang, name), value=line) for name, line in zip(MODEL_NAMES, strings[n:2 * n])),
             gr.Dataset(label=text(lang, "input.examples"),
                        headers=[text(lang, "input.source"), text(lang, "input.reference")])]
 
@@ -153,14 +175,17 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     scores = [columns[name].score for name in MODEL_NAMES]
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
-    inputs.button.click(translate_page, request, [*string_outputs, result_state, state_view, *explorers],
+    inputs.button.click(translate_page, [*request[:3], inputs.sentence, lang_state],
+                        [*string_outputs, result_state, state_view, *explorers],
                         api_visibility="private", concurrency_id="translate")
     api_button = gr.Button(visible=False)
-    api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
-    gr.api(attention, api_name="attention", concurrency_id="translate")
+    api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate",
+                     preprocess=False)  # the raw values reach dawn/inputs.py's checks: one clean message, no traceback
+    gr.api(attention, api_name="attention", api_description=ATTENTION_API, concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
     lang.change(relabel, [lang, result_state],
-                [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.button, inputs.note,
+                [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
+                 inputs.note,
                  *texts, *scores, examples.dataset],
                 js="(lang, result) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, result]; }",
                 queue=False, api_visibility="private")

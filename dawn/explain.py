@@ -235,19 +235,27 @@ def beam_payload(tokenizer, trace: list, out_ids: list[int]) -> dict:
 
 # ----------------------------------------------------------------------------- one payload per model
 
+PAYLOAD = f"""One model's payload (explain()); S source tokens ending in </s>, T output tokens without </s>,
+L layers, H heads:
+  model, kind, source (the sentence), decoding ("greedy" | "beam"), beam_size, text (the English),
+  source_tokens [S], target_tokens [T], log_prob (of the whole output), scale (= {ATTENTION_SCALE});
+  cross_attention    [L][H][T][S] integers 0..scale, weight = value / scale, every row sums to exactly
+                     scale (row t: where the decoder looked while writing target token t); null without
+                     attention (the plain LSTM); the LSTM with attention has L = H = 1
+  encoder_attention  [L][H][S][S] the same, the Transformer's encoder self-attention; null otherwise
+  influence          [T][S] floats in nats: log p(y_t) minus log p(y_t) with source token j set to <unk>
+  token_logprob [T] log p(y_t);  alternatives [T][{TOP_K}] of [token, probability], most likely first
+  whiteboard         null, or for the Transformer {{"d_k", "dims" (= {WHITEBOARD_DIMS}), "scores": [L][H][T][S]
+                     raw q·k (weights = softmax(scores / √d_k)), "values": [L][H][S][dims] first numbers of v_j}}
+  beam               null under greedy decoding, else {{"steps": [t][candidate] = [parent, token, log-prob,
+                     "kept" | "finished" | "dropped"], "path": [t] the candidate on the returned output's path}}"""
+
 @torch.inference_mode()
 def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
             timings: dict | None = None, decoded: Translation | None = None) -> dict:
-    """Translate one sentence and return everything that explains it, as plain JSON-ready values.
+    """Translate one sentence and return everything that explains it, as plain JSON-ready values:
+    the keys and shapes in PAYLOAD (the /attention API shows the same text).
 
-    Keys: model, kind, source (the sentence), decoding, beam_size, text, source_tokens, target_tokens,
-    log_prob, scale, and the maps below.
-    Shapes (S source tokens ending in </s>, T output tokens without </s>, L layers, H heads):
-      cross_attention    [L][H][T][S] ints (÷ scale)  or None (no attention)
-      encoder_attention  [L][H][S][S] ints (÷ scale)  or None
-      influence          [T][S] floats, nats;  token_logprob [T];  alternatives [T][TOP_K] of [token, prob]
-      whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
-      beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
     `timings`, when given, receives "decode_ms" and "influence_ms".
     `decoded`: the Translation that translator.translate(sentence, beam_size) already returned, so that
     the page does not decode twice (its ids and beam trace are reused; decode_ms is then 0).

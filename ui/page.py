@@ -15,6 +15,7 @@ from pathlib import Path
 import gradio as gr
 
 from dawn.story import STORY_CREDIT
+from dawn.text import MAX_SENTENCES
 from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -69,6 +70,7 @@ class Inputs:
     source: gr.Textbox
     reference: gr.Textbox
     decoding: gr.Radio
+    sentence: gr.Number   # which sentence of a paragraph the maps explain, counting from 1
     button: gr.Button
     note: gr.Textbox
 
@@ -82,9 +84,11 @@ def inputs(source: str, reference: str, lang: str = DEFAULT_LANG) -> Inputs:
     with gr.Row(elem_classes="dawn-controls", equal_height=True):
         decoding = gr.Radio(decoding_choices(lang), value="greedy", label=text(lang, "input.decoding"),
                             elem_id="decoding", min_width=220)
+        sentence = gr.Number(1, precision=0, minimum=1, maximum=MAX_SENTENCES, step=1, elem_id="sentence",
+                             label=text(lang, "input.sentence"), min_width=160)
         button = gr.Button(text(lang, "input.translate"), variant="primary", elem_id="translate-button", min_width=140)
     note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note")
-    return Inputs(src, ref, decoding, button, note)
+    return Inputs(src, ref, decoding, sentence, button, note)
 
 
 def decoding_choices(lang: str) -> list[tuple[str, str]]:
@@ -106,9 +110,14 @@ def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], 
                 columns[name] = Column(
                     gr.Textbox(value, label=text(lang, f"model.{name}"), lines=3, max_lines=12, interactive=False,
                                elem_id=f"out-{name}"),
-                    gr.Textbox(score, show_label=False, container=False, interactive=False, lines=1, max_lines=3,
-                               elem_id=f"score-{name}", elem_classes="dawn-score"))
+                    gr.Textbox(score, label=score_label(lang, name), show_label=False, container=False,
+                               interactive=False, lines=1, max_lines=3, elem_id=f"score-{name}",
+                               elem_classes="dawn-score"))  # the label names the API output and the text box
     return columns
+
+
+def score_label(lang: str, name: str) -> str:
+    return text(lang, "score.label", model=text(lang, f"model.{name}"))
 
 
 def clause_view(value: dict) -> gr.HTML:
