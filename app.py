@@ -34,9 +34,11 @@ from pathlib import Path
 import gradio as gr
 import torch
 
+from dawn import registry
 from dawn.explain import explain_all
 from dawn.inputs import DECODINGS, InputError
-from dawn.page import MODEL_NAMES, ModelOutput, PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.page import ModelOutput, PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
@@ -62,13 +64,14 @@ EXAMPLES = [  # short to long: [source, reference]
 
 # ----------------------------------------------------------------------------- computed once, at start
 
-MODELS = load_models(CHECKPOINTS)                       # lstm, lstm_attention, transformer (missing ones noted)
+MODELS = load_models(CHECKPOINTS)                       # every model of dawn/registry.py (missing ones noted)
 STORY = story(MODELS)                                   # the story sentence by every model + its clause table
 STORY_MAPS = explain_all(MODELS.translators, STORY.result.source, 1,  # its attention and influence maps
                          decoded=STORY.result.translations())
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
-EXPLORERS = [("lstm", "cross"), ("lstm_attention", "cross"), ("transformer", "cross"), ("transformer", "encoder")]
+EXPLORERS = ([(s.name, "cross") for s in registry.MODELS]                  # (model, view): every model's map,
+             + [(s.name, "encoder") for s in registry.MODELS if s.attention == "self"])  # + encoder self-attention
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -152,13 +155,11 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     P.clause_view({"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses), **BENCHMARK})
     state_view = P.state_view(output_json(STORY.result.outputs["lstm"]))
     story_maps = per_model(STORY_MAPS, [name for name, _ in EXPLORERS])
-    explorers = [P.explorer("lstm", story_maps[0], "cross")]
-
-    P.step_header(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")})
-    explorers.append(P.explorer("lstm_attention", story_maps[1], "cross"))
-
-    P.step_header(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")})
-    explorers += [P.explorer("transformer", story_maps[2], "cross"), P.explorer("transformer", story_maps[3], "encoder")]
+    explorers = []
+    for step, name in enumerate(MODEL_NAMES, 1):  # ① ② ③: one step per model, in historical order
+        if step > 1:                              # (①'s heading sits above the inputs)
+            P.step_header(step, {"model": name, "problem": MODELS.problems.get(name)})
+        explorers += [P.explorer(name, payload, view) for (n, view), payload in zip(EXPLORERS, story_maps) if n == name]
 
     P.step_header(4)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
 from dawn.checkpoint import CONFIG, TRAINING, update_file
+from dawn.registry import spec
 
 BUDGET_MIN = 120          # each final recipe's budget on the 2-core CPU, in minutes
 LICENSE = "cc-by-sa-4.0"  # the strictest share-alike licence among the training corpora (XQuAD, UD PUD)
@@ -95,9 +96,9 @@ def _use(name: str, model_type: str) -> list[str]:
                 'print(tok.batch_decode(model.generate(**tok(["我们决定去爬山。"], return_tensors="pt", padding=True)), '
                 'skip_special_tokens=True))', "```",
                 "(Traditional characters: convert to Simplified first, as `dawn.text.normalize_zh` does.)", ""]
-    cls = {"lstm": "LSTMSeq2Seq", "lstm_attention": "LSTMAttentionSeq2Seq"}[model_type]
+    s = spec(model_type)
     return [f"Hub-style loading of the bare module (`huggingface_hub` mixin): "
-            f"`from dawn.{model_type} import {cls}; {cls}.from_pretrained(\"checkpoints/{name}\")`.", ""]
+            f"`from dawn.{s.module} import {s.class_name}; {s.class_name}.from_pretrained(\"checkpoints/{name}\")`.", ""]
 
 
 def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:

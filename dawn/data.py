@@ -141,6 +141,13 @@ def remove_test_overlap(pairs: list[Pair], test_dirs: str | Path | list) -> tupl
     after normalisation, so a Traditional test sentence also removes its
     Simplified twin. Returns (kept pairs, number dropped).
     """
+    test_zh, test_en = held_out_sentences(test_dirs)
+    kept = [(zh, en) for zh, en in pairs if zh not in test_zh and en not in test_en]
+    return kept, len(pairs) - len(kept)
+
+
+def held_out_sentences(test_dirs: str | Path | list) -> tuple[set[str], set[str]]:
+    """The normalised Chinese and English sentences of every test file under the folders (see remove_test_overlap)."""
     zh_files, en_files = [], []
     for test_dir in [test_dirs] if isinstance(test_dirs, (str, Path)) else test_dirs:
         test_dir = Path(test_dir)
@@ -152,8 +159,7 @@ def remove_test_overlap(pairs: list[Pair], test_dirs: str | Path | list) -> tupl
         en_files += en
     test_zh = {normalize_zh(l) for f in zh_files for l in _read_lines(f)} - {""}
     test_en = {normalize_en(l) for f in en_files for l in _read_lines(f)} - {""}
-    kept = [(zh, en) for zh, en in pairs if zh not in test_zh and en not in test_en]
-    return kept, len(pairs) - len(kept)
+    return test_zh, test_en
 
 
 def split_by_english(pairs: list[Pair], valid_fraction: float, seed: int) -> tuple[list[Pair], list[Pair]]:

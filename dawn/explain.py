@@ -44,6 +44,7 @@ import time
 import torch
 
 from dawn.decoding import beam_search, greedy_decode, pad_batch
+from dawn.registry import spec
 from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import MAX_SOURCE_TOKENS, Translation, Translator
 
@@ -54,7 +55,7 @@ INFLUENCE_CHUNK = 64    # rows per forward pass when computing influence (bounds
 # Models whose S+1 influence rows run faster under bf16 autocast on a CPU with bf16 (the story sentence,
 # 2 threads: LSTM + attention 523 -> 358 ms, Transformer 326 -> 234 ms; the plain LSTM's fused RNN layer
 # got slower, 208 -> 292 ms, so it stays fp32). Attention and the alternatives are always fp32.
-BF16_INFLUENCE = {"lstm_attention", "transformer"}
+BF16_INFLUENCE = frozenset(spec(n).name for n in ("lstm_attention", "transformer"))  # names checked
 
 
 def bf16_cpu() -> bool:

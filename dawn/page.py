@@ -3,7 +3,7 @@ of them, and the story's results cached once at start-up (its translations and t
 clause-by-clause table behind the page's slider).
 
     from dawn.page import load_models, translate_all, story
-    models = load_models("checkpoints")                   # lstm, lstm_attention, transformer (missing ones noted)
+    models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
     r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
     p = translate_all(models, "猫追老鼠。老鼠跑了。", "", "beam", sentence=1)   # a paragraph, sentence by sentence
@@ -25,10 +25,10 @@ from pathlib import Path
 from dawn.checkpoint import CheckpointError
 from dawn.inputs import Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
+from dawn.registry import MODEL_NAMES  # historical order: 2014, 2014 + attention, 2017
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
 
-MODEL_NAMES = ("lstm", "lstm_attention", "transformer")  # historical order: 2014, 2014 + attention, 2017
 UNK = "<unk>"
 PARAGRAPH_BATCH = 32  # sentences decoded together (sorted by length, so little padding); MAX_SENTENCES bounds them
 

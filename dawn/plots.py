@@ -16,6 +16,10 @@ import numpy as np  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 from PIL import Image  # noqa: E402
 
+from dawn.registry import MODEL_NAMES, spec  # noqa: E402
+
+# length_curve: one line style and colour per kind of attention (dawn.registry.ModelSpec.attention)
+STYLES = {"none": ("o--", "#d62728"), "additive": ("^-", "#2ca02c"), "self": ("s-", "#1f77b4")}
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
                 "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
@@ -86,12 +90,11 @@ def length_curve(results: dict[str, dict], path: str | Path | None = None,
     """
     cjk_font()
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    styles = {"lstm": ("o--", "#d62728"), "lstm_attention": ("^-", "#2ca02c"), "transformer": ("s-", "#1f77b4")}
     labels = None
     for name, m in results.items():
         buckets = m["by_length"]
         labels = [f"{b['bucket']}\n(n={b['n']})" for b in buckets]
-        style, color = styles.get(name, ("^-", None))
+        style, color = STYLES[spec(name).attention] if name in MODEL_NAMES else ("^-", None)  # other runs: default
         ax.plot(range(len(buckets)), [b["bleu"] for b in buckets], style, color=color, lw=2, ms=7,
                 label=f"{name} (BLEU {m['bleu']})")
     ax.set_xticks(range(len(labels or [])), labels or [])

@@ -21,13 +21,16 @@ from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, rea
 from dawn.decoding import beam_search, greedy_decode, pad_batch
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
+from dawn.registry import MODELS as SPECS
+from dawn.registry import spec
 from dawn.tokenizer import BOS, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
 MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError
-# in historical order: 2014 without attention, 2014 with attention, 2017
-MODELS = {"lstm": (LSTMConfig, LSTMSeq2Seq), "lstm_attention": (LSTMAttentionConfig, LSTMAttentionSeq2Seq),
-          "transformer": (TransformerConfig, TransformerSeq2Seq)}
+_CLASSES = {cls.__name__: (config, cls) for config, cls in ((LSTMConfig, LSTMSeq2Seq), (LSTMAttentionConfig,
+            LSTMAttentionSeq2Seq), (TransformerConfig, TransformerSeq2Seq))}
+# model type -> (config class, model class), in the registry's historical order (dawn/registry.py)
+MODELS = {s.name: _CLASSES[s.class_name] for s in SPECS}
 
 
 def build_model(model_type: str, model_config: dict) -> torch.nn.Module:
@@ -99,7 +102,7 @@ class Translator:
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
                              ids=list(ids), beam_trace=trace)
-        if self.model_type == "lstm_attention":
+        if spec(self.model_type).attention == "additive":
             # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
             _, alpha = self.model(src, mask, tgt_in, return_attention=True)  # (1, T+1, S)

@@ -18,10 +18,11 @@ from tiny_corpus import ROOT, round_to_fp16, save_like_train
 import dawn.checkpoint
 from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, WEIGHTS_INDEX, CheckpointError, update_file,
                              verify_checkpoint, write_files_atomically)
+from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import TOKENIZER_CONFIG, TOKENIZER_FILE
 from dawn.translator import Translator, load_translator
 
-MODELS = ["lstm", "lstm_attention", "transformer"]
+MODELS = list(MODEL_NAMES)
 
 
 def _save(directory: Path, model, kind: str, tokenizer) -> Path:

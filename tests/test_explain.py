@@ -17,14 +17,14 @@ from app_fixtures import CHECKPOINTS
 
 from dawn import load_translator
 from dawn.decoding import beam_search, pad_batch
-from dawn.explain import (ATTENTION_SCALE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, decode, explain, explain_all, forced_pass,
-                          influence, masked_sources, quantize_rows, softmax_row)
+from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, decode, explain, explain_all,
+                          forced_pass, influence, masked_sources, quantize_rows, softmax_row)
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE
 from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import Translator
 
-ALL_MODELS = ("lstm", "lstm_attention", "transformer")
-SHIPPED = [n for n in ALL_MODELS if (CHECKPOINTS / n / "manifest.json").exists()]
+SHIPPED = [n for n in MODEL_NAMES if (CHECKPOINTS / n / "manifest.json").exists()]
 NUMBERS = ["现在是3点。", "我有3个苹果。", "他1995年出生。", "我今年25岁。", "这本书是20块钱。", "我们家有5口人。",
            "他有2个孩子。", "我住在8楼。", "今天是5月1日。", "她买了4本书。", "房间里有7个人。", "我等了10分钟。"]
 
@@ -251,7 +251,7 @@ def test_the_plain_lstm_gets_influence_and_no_attention(shipped):
     assert len(p["influence"]) == len(p["target_tokens"]) > 0
 
 
-@pytest.mark.parametrize("kind", ["lstm", "lstm_attention", "transformer"])
+@pytest.mark.parametrize("kind", MODEL_NAMES)
 @pytest.mark.parametrize("beam_size", [1, 3])
 def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, tokenizer, kind, beam_size):
     """The page passes translate()'s output to explain() instead of decoding again: same payload."""
@@ -265,7 +265,7 @@ def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, toke
     assert explain(t, sentence, beam_size, decoded=greedy if beam_size > 1 else decoded) == again
 
 
-@pytest.mark.parametrize("kind", ["lstm_attention", "transformer"])
+@pytest.mark.parametrize("kind", sorted(BF16_INFLUENCE))
 def test_bf16_influence_keeps_attention_exact_and_drops_close(make_model, tokenizer, kind):
     """bf16=True speeds up the S+1 masked rows; attention, log-probs and whiteboard numbers come from the same
     fp32 pass of the sentence alone on both paths, so they are equal bit for bit, on any CPU (whatever

@@ -8,6 +8,7 @@ import re
 import gradio as gr
 import pytest
 
+from dawn.registry import MODEL_NAMES
 from dawn.translator import Translator
 from ui.attention_explorer import STATIC, STRINGS, AttentionExplorer, attention_handler, per_model
 
@@ -23,7 +24,7 @@ def test_both_languages_have_the_same_strings():
 
 def test_every_string_the_script_asks_for_exists():
     literal = set(re.findall(r'\bt\("([\w.]+)"\s*[,)]', JS))
-    dynamic = {f"{prefix}.{kind}" for prefix in ("model",) for kind in ("lstm", "lstm_attention", "transformer")}
+    dynamic = {f"{prefix}.{kind}" for prefix in ("model",) for kind in MODEL_NAMES}
     dynamic |= {f"beam.{s}" for s in ("kept", "finished", "dropped")}
     dynamic |= {f"map.{m}" for m in ("cross", "encoder")} | {f"title.attention.{m}" for m in ("cross", "encoder")}
     dynamic |= {f"caption.attention.{m}" for m in ("cross", "encoder")} | {"caption.influence.alone", "title.influence"}

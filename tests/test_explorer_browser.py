@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from app_fixtures import CHECKPOINTS
 
+from dawn.registry import MODEL_NAMES
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -41,7 +43,7 @@ def explorer_url():
     from dawn import load_translator
     from ui.attention_explorer import AttentionExplorer, harness
 
-    translators = {n: load_translator(CHECKPOINTS / n) for n in ("lstm", "lstm_attention", "transformer")
+    translators = {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES
                    if (CHECKPOINTS / n / "manifest.json").exists()}
     with gr.Blocks() as demo:
         harness(translators, SENTENCE)                                  # a Blocks inside a Blocks renders there

@@ -15,9 +15,10 @@ import dawn.checkpoint
 from dawn.card import card_data, write_model_card
 from dawn.checkpoint import CONFIG, WEIGHTS, WEIGHTS_INDEX, verify_checkpoint
 from dawn.decoding import max_output_len
+from dawn.registry import MODEL_NAMES, MODELS
 from dawn.translator import Translator, load_translator
 
-RECURRENT = ["lstm", "lstm_attention"]
+RECURRENT = [s.name for s in MODELS if s.attention != "self"]  # the hub-mixin models
 SENTENCES = ["我喜欢猫。", "他们要茶。", "你有书。", "她喜欢花。", "我们要狗。", "他喜欢鱼。"]
 
 
@@ -143,7 +144,7 @@ def test_model_card_metadata_validates_and_its_numbers_equal_metrics_json(traine
     assert "| all | 3 | 12.34 | 30.5 |" in text and "| all | 2 | 1.23 | 18.7 |" in text
 
 
-@pytest.mark.parametrize("kind", ["lstm", "lstm_attention", "transformer"])
+@pytest.mark.parametrize("kind", MODEL_NAMES)
 def test_card_data_for_every_model(kind):
     from huggingface_hub import ModelCard
 

@@ -45,7 +45,7 @@ def trained(tmp_path_factory, datasets_cache):
 
 
 def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, monkeypatch):
-    from training.evaluate import translate_all, valid_sample
+    from training.evaluate import translate_sentences, valid_sample
     from training.length_penalty import main
     ckpt, flores = trained
     out = tmp_path / "lp.json"
@@ -68,7 +68,7 @@ def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, 
     # α = 1.0 is exactly training.evaluate's beam decoding of the same validation sample
     t = load_translator(ckpt)
     pairs = valid_sample(t)
-    hyps = translate_all(t, [z for z, _ in pairs], 3, 64, "test")
+    hyps = translate_sentences(t, [z for z, _ in pairs], 3, 64, "test")
     expected = sacrebleu.corpus_bleu(hyps, [[e for _, e in pairs]])
     assert r["rows"][1]["valid"]["bleu"] == round(expected.score, 2)
     assert r["rows"][1]["valid"]["length_ratio"] == round(expected.sys_len / expected.ref_len, 3)

@@ -9,10 +9,11 @@ import torch
 import torch.nn.functional as F
 
 from dawn.decoding import beam_search, greedy_decode, max_output_len, pad_batch
+from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, EOS, PAD
 from dawn.translator import Translator
 
-MODELS = ["lstm", "lstm_attention", "transformer"]
+MODELS = list(MODEL_NAMES)
 SENTENCES = ["我喜欢猫。", "他们有鱼和茶吗？", "你要书。", "我"]
 
 

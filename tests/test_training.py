@@ -17,11 +17,13 @@ from tiny_corpus import ROOT, make_pairs
 
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
+from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import Translator, load_translator, model_from_config
-from training.train import LONG_EXAMPLES, QUICK, STATE_DIR, collate, evaluate_loss, lr_at, make_batches
+from training.engine import collate, evaluate_loss, lr_at, make_batches
+from training.train import LONG_EXAMPLES, QUICK, STATE_DIR
 
-MODELS = ["lstm", "lstm_attention", "transformer"]
+MODELS = list(MODEL_NAMES)
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
@@ -262,9 +264,9 @@ def test_cli_mixes_and_tags_several_corpora(tmp_path, train_argv, run_train, mon
 
     batches = []
     real_step = training.train.train_step
-    def spy(model, optimizer, src, *rest):
+    def spy(model, optimizer, src, *rest, **kwargs):
         batches.append(src.clone())
-        return real_step(model, optimizer, src, *rest)
+        return real_step(model, optimizer, src, *rest, **kwargs)
     monkeypatch.setattr(training.train, "train_step", spy)
 
     out = tmp_path / "mixed"
@@ -338,3 +340,20 @@ def test_recipe_time_rebuilds_the_recipe_and_counts_its_tokens(tmp_path, train_a
     expected_s = sum(r["target_tokens_per_epoch"]) / r["target_tokens_per_s"] + 2 * r["validation_s"]
     assert abs(r["estimated_wall_min"] - expected_s / 60) < 0.1
     assert r["trained_on"]["device"] == "cpu" and r["trained_on"]["epochs_run"] == 2
+
+
+def test_report_to_tensorboard_logs_loss_lr_and_valid_bleu(tmp_path, train_argv, run_train):
+    """--report-to tensorboard (accelerate's tracker): train loss and learning rate every step, valid scores
+    every epoch; off by default (no event files)."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logs = tmp_path / "tb"
+    assert run_train(train_argv("lstm", tmp_path / "off", "--epochs", "1", "--logging-dir", str(logs))) == 0
+    assert not logs.exists()
+    assert run_train(train_argv("lstm", tmp_path / "on", "--epochs", "2", "--report-to", "tensorboard",
+                                "--logging-dir", str(logs))) == 0
+    events = EventAccumulator(str(logs / "on")).Reload()                  # LOGGING_DIR/OUT_NAME
+    history = json.loads((tmp_path / "on" / "train_log.json").read_text())["history"]
+    assert {"train/loss", "train/lr", "valid/loss", "valid/bleu", "valid/chrf"} <= set(events.Tags()["scalars"])
+    assert len(events.Scalars("train/loss")) == history[-1]["step"]
+    assert [round(e.value, 4) for e in events.Scalars("valid/loss")] == [h["valid_loss"] for h in history]

@@ -23,10 +23,11 @@ import torch
 
 from dawn import load_translator
 from dawn.explain import explain
+from dawn import registry
 from dawn.story import STORY_SENTENCE
 
 ROOT = Path(__file__).resolve().parents[1]
-MODELS = ("lstm", "lstm_attention", "transformer")
+MODELS = registry.MODEL_NAMES
 BROWSER_JS = """async ([sel, action, arg]) => {
   const box = document.querySelector(sel);
   const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));

@@ -4,6 +4,7 @@ latency, app cold start and peak memory. Writes checkpoints/benchmark.json.
     python -m training.benchmark                 # everything, 2 torch threads
     python -m training.benchmark --skip-app      # models only
     python -m training.benchmark --throughput    # training settings compared -> checkpoints/throughput.json
+    python -m training.benchmark --data-parallel # 1 vs 2 training processes (torchrun) -> checkpoints/throughput.json
 
 Targets: Transformer greedy <= 150 ms and LSTM greedy <= 50 ms for the story
 sentence; app cold start <= 10 s; app peak RSS <= 1.5 GB.
@@ -28,14 +29,15 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
 from training.load_test import launch_app
-from training.train import bf16_supported, train_step
+from training.engine import (bf16_supported, collate, global_sums, make_batches, make_optimizer, shard, shard_weight,
+                             train_step, use_bf16)
 
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 150, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
-MODEL_NAMES = ("lstm", "lstm_attention", "transformer")
 THROUGHPUT_STEPS = 20  # timed training steps per setting (after two warm-up steps)
 
 
@@ -87,7 +89,6 @@ def realistic_examples(n: int, src_vocab: int, tgt_vocab: int, seed: int = 0) ->
 def settings_throughput(model_type: str, model_config: dict, precision: str, batch_tokens: int,
                         bucketed: bool, steps: int = THROUGHPUT_STEPS) -> dict:
     """Train `steps` real-shaped batches from scratch; target tokens per CPU-second and per wall second."""
-    from training.train import collate, make_batches
     torch.manual_seed(0)
     model = build_model(model_type, model_config).train()
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
@@ -129,6 +130,83 @@ def throughput_report(threads: int) -> dict:
     return report
 
 
+# --- data parallel: 1 vs 2 processes ----------------------------------------------------------------------
+
+DATA_PARALLEL = [(1, 1), (1, 2), (2, 1)]   # (processes, torch threads each) on the same 2 cores
+
+
+def machine_info() -> dict:
+    """The CPU model, its cores and the load average: other work on the machine shows up here."""
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor() or platform.machine())
+    return {"cpu": model, "cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+
+
+def data_parallel_worker(model_type: str, batch_tokens: int, steps: int, out: Path) -> None:
+    """One of the processes torchrun started: `steps` training steps as training.train takes them (each
+    process its shard of every global batch, DDP averaging the gradients), on batches shaped like the
+    training mix; the main process writes global target tokens per wall-clock second to `out`."""
+    from accelerate import Accelerator
+    from training.train import MODEL_DEFAULTS
+
+    accelerator = Accelerator(cpu=True, mixed_precision="no")      # cpu=True: one gloo group, not lone processes
+    rank, world_size = accelerator.process_index, accelerator.num_processes
+    torch.manual_seed(0)
+    config = {**MODEL_DEFAULTS[model_type], "src_vocab_size": 11411, "tgt_vocab_size": 8000}
+    model = build_model(model_type, config).train()
+    train_model = accelerator.prepare_model(model) if world_size > 1 else model
+    optimizer = make_optimizer(model, 1e-4)
+    examples = realistic_examples(4000, config["src_vocab_size"], config["tgt_vocab_size"])
+    batches = make_batches(examples, batch_tokens, seed=0)
+    bf16 = use_bf16("auto", torch.device("cpu"))
+    tokens, wall0, cpu0 = 0, None, None
+    for k, batch in enumerate(batches[: steps + 2]):
+        if k == 2:  # two warm-up steps
+            global_sums(accelerator, [0.0])                              # start together
+            tokens, wall0, cpu0 = 0, time.perf_counter(), time.process_time()
+        idx, real = shard(batch, rank, world_size)
+        src, mask, tgt_in, tgt_out = collate(examples, idx)
+        n_mine = int((tgt_out != 0).sum()) if real else 0
+        (n_tok,) = global_sums(accelerator, [n_mine])
+        train_step(train_model, optimizer, src, mask, tgt_in, tgt_out, 0.1, bf16,
+                   loss_scale=shard_weight(n_mine, n_tok, world_size))
+        tokens += int(n_tok)
+    wall = time.perf_counter() - wall0
+    (cpu,) = global_sums(accelerator, [time.process_time() - cpu0])  # CPU seconds of all processes
+    if accelerator.is_main_process:
+        out.write_text(json.dumps({"processes": world_size, "threads_per_process": torch.get_num_threads(),
+                                   "steps": steps, "target_tokens": tokens, "wall_s": round(wall, 1),
+                                   "target_tokens_per_wall_s": round(tokens / wall),
+                                   "target_tokens_per_cpu_s": round(tokens / cpu)}))
+
+
+def data_parallel_report(model_type: str, batch_tokens: int, steps: int) -> dict:
+    """Each of DATA_PARALLEL in turn, through torchrun, with the machine's load before and after."""
+    import subprocess
+    import tempfile
+
+    rows = []
+    for processes, threads in DATA_PARALLEL:
+        with tempfile.TemporaryDirectory() as tmp:
+            result = Path(tmp) / "result.json"
+            before = machine_info()["loadavg"]
+            subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
+                            str(processes), "-m", "training.benchmark", "--dp-worker", model_type, "--dp-out", str(result),
+                            "--threads", str(threads), "--dp-steps", str(steps), "--dp-batch-tokens", str(batch_tokens)],
+                           check=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
+            rows.append({**json.loads(result.read_text()), "loadavg_before": before,
+                         "loadavg_after": machine_info()["loadavg"]})
+        print(rows[-1], file=sys.stderr, flush=True)
+    return {"command": f"python -m training.benchmark --data-parallel --dp-model {model_type} --dp-steps {steps}",
+            "model": model_type, "global_batch_tokens": batch_tokens, "machine": machine_info(),
+            "torch": torch.__version__, "precision": "bf16 autocast" if use_bf16("auto", torch.device("cpu")) else "fp32",
+            "note": "global target tokens per wall-clock second over the same steps (same global batches) with 1 "
+                    "process, and with 2 processes each training on half of every batch (DDP over gloo); per "
+                    "CPU-second of all processes beside it. Load average before/after each run: when other work "
+                    "shares the machine, two processes also get two shares of it, which flatters the wall-clock "
+                    "gain; the per-CPU-second column is fair. Rerun the command on a quiet machine.", "runs": rows}
+
+
 def app_cold_start(log_path: Path = Path("runs/benchmark_app.log")) -> dict:
     """Start `python app.py`, time until the first /translate answer, read the process's peak RSS."""
     from gradio_client import Client
@@ -153,12 +231,32 @@ def main(argv=None) -> int:
     p.add_argument("--runs", type=int, default=20)
     p.add_argument("--skip-app", action="store_true")
     p.add_argument("--throughput", action="store_true", help="compare training settings; writes checkpoints/throughput.json")
+    p.add_argument("--data-parallel", action="store_true",
+                   help="1 vs 2 training processes under torchrun; adds data_parallel to checkpoints/throughput.json")
+    p.add_argument("--dp-model", default="transformer", choices=MODEL_NAMES)
+    p.add_argument("--dp-steps", type=int, default=20, help="timed steps per configuration (after two warm-up steps)")
+    p.add_argument("--dp-batch-tokens", type=int, default=3000, help="global batch (the Transformer recipe's)")
+    p.add_argument("--dp-worker", help=argparse.SUPPRESS)  # one process of a --data-parallel run
+    p.add_argument("--dp-out", help=argparse.SUPPRESS)
     p.add_argument("--out", default="checkpoints/benchmark.json")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.dp_worker:
+        data_parallel_worker(args.dp_worker, args.dp_batch_tokens, args.dp_steps, Path(args.dp_out))
+        return 0
+    if args.data_parallel:  # extends throughput.json: its other measurements stay
+        out = Path(args.out).with_name("throughput.json")
+        report = json.loads(out.read_text()) if out.exists() else {}
+        report["data_parallel"] = data_parallel_report(args.dp_model, args.dp_batch_tokens, args.dp_steps)
+        out.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"wrote {out}", file=sys.stderr)
+        return 0
     if args.throughput:
         out = Path(args.out).with_name("throughput.json")
-        out.write_text(json.dumps(throughput_report(args.threads), indent=2) + "\n")
+        old = json.loads(out.read_text()) if out.exists() else {}
+        out.write_text(json.dumps({**throughput_report(args.threads),
+                                   **({"data_parallel": old["data_parallel"]} if "data_parallel" in old else {})},
+                                  indent=2) + "\n")
         print(f"wrote {out}", file=sys.stderr)
         return 0
     report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",

@@ -42,13 +42,14 @@ from dawn.checkpoint import CheckpointError, update_file
 from dawn.data import DataError, TestSet, load_test_set
 from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired_bootstrap, source_length
 from dawn.plots import length_curve
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 
 BEAM_CHOICES = (1, 4)
-ORDER = ("lstm", "lstm_attention", "transformer")  # historical order, for comparisons
+ORDER = MODEL_NAMES  # historical order, for comparisons
 
 
-def translate_all(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
+def translate_sentences(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
                   length_penalty: float = 1.0) -> list[str]:
     """Batched decoding, longest sentences first (less padding), results in input order."""
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
@@ -108,7 +109,7 @@ def valid_sample(translator, n: int = 400) -> list[tuple[str, str]]:
 def choose_decoding(translator, valid_pairs, batch_size: int) -> tuple[int, dict]:
     """Pick greedy or beam 4 by BLEU on the validation sample (untagged, as the app translates)."""
     zh, en = [z for z, _ in valid_pairs], [e for _, e in valid_pairs]
-    scores = {k: corpus_scores(translate_all(translator, zh, k, batch_size, f"valid beam={k}"), en)["bleu"]
+    scores = {k: corpus_scores(translate_sentences(translator, zh, k, batch_size, f"valid beam={k}"), en)["bleu"]
               for k in BEAM_CHOICES}
     return max(scores, key=lambda k: (scores[k], -k)), {f"beam_{k}": v for k, v in scores.items()}
 
@@ -179,7 +180,7 @@ def main(argv=None) -> int:
                    "num_parameters": translator.num_parameters}
         for key, (test, buckets, test_name) in tests.items():
             t0 = time.time()
-            hyps = translate_all(translator, test.zh, beam, args.batch_size, f"{name} {key} beam={beam}")
+            hyps = translate_sentences(translator, test.zh, beam, args.batch_size, f"{name} {key} beam={beam}")
             seconds = time.time() - t0
             Path(args.hyp_dir).mkdir(parents=True, exist_ok=True)
             (Path(args.hyp_dir) / f"{key}_hyp_{name}.txt").write_text("\n".join(hyps) + "\n")

@@ -34,7 +34,7 @@ from dawn import load_translator
 from dawn.checkpoint import CheckpointError
 from dawn.data import DataError
 from dawn.metrics import paired_bootstrap
-from training.evaluate import load_flores, translate_all, valid_sample
+from training.evaluate import load_flores, translate_sentences, valid_sample
 
 
 def bleu_and_ratio(hyps: list[str], refs: list[str]) -> dict:
@@ -49,10 +49,10 @@ def sweep(translator, valid_pairs, flores, penalties, beam_size: int, batch_size
     rows, valid_hyps = [], {}
     for alpha in penalties:
         t0 = time.time()
-        valid_hyps[alpha] = translate_all(translator, zh, beam_size, batch_size, f"valid α={alpha}", alpha)
+        valid_hyps[alpha] = translate_sentences(translator, zh, beam_size, batch_size, f"valid α={alpha}", alpha)
         row = {"length_penalty": alpha, "valid": bleu_and_ratio(valid_hyps[alpha], en)}
         if flores is not None:
-            hyps = translate_all(translator, flores.zh, beam_size, batch_size, f"flores α={alpha}", alpha)
+            hyps = translate_sentences(translator, flores.zh, beam_size, batch_size, f"flores α={alpha}", alpha)
             row["flores200"] = bleu_and_ratio(hyps, flores.en)
         row["seconds"] = round(time.time() - t0, 1)
         rows.append(row)

@@ -36,8 +36,9 @@ import torch
 
 from dawn.tokenizer import PAD
 from dawn.translator import build_model, load_translator
-from training.train import (bf16_supported, collate, encode_examples, epoch_examples, evaluate_loss, make_batches,
-                            make_ema, mix_and_tags, parse_args, prepare_data, train_step, valid_translations)
+from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, make_ema,
+                             make_optimizer, train_step, use_bf16, valid_translations)
+from training.train import mix_and_tags, parse_args, prepare_data
 
 
 def recipe_args(training: dict) -> argparse.Namespace:
@@ -53,7 +54,8 @@ def measure(checkpoint: Path, steps: int) -> dict:
     weights, tags = mix_and_tags(args)
     train_by, valid, _ = prepare_data(args, log=lambda _msg: None)
     tokenizer = translator.tokenizer   # the run's own: the same ids as in training
-    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args.seed,
+                                                      args.valid_bleu_sentences)
 
     # every target token of every epoch: </s> included, padding not (as train.py counts them)
     epochs = tr["epochs"]
@@ -61,18 +63,18 @@ def measure(checkpoint: Path, steps: int) -> dict:
 
     # time `steps` batches of epoch 1, every k-th one, on a fresh copy of the architecture
     examples = epoch_examples(train_ex_by, weights, args.seed, 0)
-    batches = make_batches(examples, args.batch_tokens, seed=args.seed * 1000)
+    batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch=0)
     timed = batches[:: max(1, len(batches) // steps)][:steps]
     model = build_model(tr["model_type"], tr["model_config"]).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(torch.device("cpu")))
+    bf16 = use_bf16(args.precision, torch.device("cpu"))
     for idx in timed[:2]:                            # warm-up (allocator, oneDNN kernels)
-        train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, use_bf16, ema)
+        train_step(model, optimizer, *collate(examples, idx), args.label_smoothing, bf16, ema)
     n_tok, t0, c0 = 0, time.perf_counter(), time.process_time()
     for idx in timed:
         src, mask, tgt_in, tgt_out = collate(examples, idx)
-        train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16, ema)
+        train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, bf16, ema)
         n_tok += int((tgt_out != PAD).sum())
     train_wall, train_cpu = time.perf_counter() - t0, time.process_time() - c0
 

@@ -19,10 +19,11 @@ import sys
 from pathlib import Path
 
 from dawn.card import BUDGET_MIN
+from dawn import registry
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
-MODELS = ("lstm", "lstm_attention", "transformer")
-LABELS = {"lstm": "2014 LSTM (no attention)", "lstm_attention": "2014 LSTM + attention", "transformer": "2017 Transformer"}
+MODELS = registry.MODEL_NAMES                                                      # names, historical order
+LABELS = {s.name: f"{s.year} {s.labels['en']}" for s in registry.MODELS}  # "2014 LSTM (no attention)"
 
 
 def _load(path: Path):
@@ -31,6 +32,12 @@ def _load(path: Path):
 
 def _fmt(x, nd=1):
     return "–" if x is None else (f"{x:,.{nd}f}" if isinstance(x, float) else f"{x:,}")
+
+
+def markdown_table(header: list[str], rows: list[list]) -> list[str]:
+    """A Markdown table as README lines: the header, its |---| rule, then one line per row of cells."""
+    line = lambda cells: "| " + " | ".join(str(c) for c in cells) + " |"
+    return [line(header), "|" + "---|" * len(header), *(line(r) for r in rows)]
 
 
 def mix_experiments(runs: list[Path]) -> dict:
@@ -124,9 +131,8 @@ def recipe_rows(recipe: dict | None) -> list[str]:
     out = [f"Each final recipe on the 2-core CPU (`python -m training.recipe_time`, {recipe['machine']}, torch "
            f"{recipe['torch']}, {recipe['threads']} threads): the recipe's own data and batches rebuilt, "
            "every target token of every epoch counted, training steps spread over an epoch and one validation "
-           "timed; estimated wall time = tokens / (tokens per second) + epochs × validation.", "",
-           "| model | epochs | target tokens (all epochs) | timed steps | target tokens/s | validation | "
-           "estimated wall time | ≤ 2 h? | how the committed weights were trained |", "|---|---|---|---|---|---|---|---|---|"]
+           "timed; estimated wall time = tokens / (tokens per second) + epochs × validation.", ""]
+    rows = []
     for m in MODELS:
         r = recipe["models"].get(m)
         if not r:
@@ -137,10 +143,12 @@ def recipe_rows(recipe: dict | None) -> list[str]:
         measured = t["device"] == "cpu" and t["epochs_run"] == r["epochs"]
         minutes = t["wall_min"] if measured else r["estimated_wall_min"]
         verdict = ("yes" if minutes <= BUDGET_MIN else "**no**") + (" (measured)" if measured else "")
-        out.append(f"| {m} | {r['epochs']} | {sum(r['target_tokens_per_epoch']):,} | {r['timed_steps']} | "
-                   f"{r['target_tokens_per_s']:,} | {r['validation_s']} s | {r['estimated_wall_min']} min | "
-                   f"{verdict} | {how} |")
-    return out + [""]
+        rows.append([m, r["epochs"], f"{sum(r['target_tokens_per_epoch']):,}", r["timed_steps"],
+                     f"{r['target_tokens_per_s']:,}", f"{r['validation_s']} s", f"{r['estimated_wall_min']} min",
+                     verdict, how])
+    return out + markdown_table(["model", "epochs", "target tokens (all epochs)", "timed steps", "target tokens/s",
+                                 "validation", "estimated wall time", "≤ 2 h?", "how the committed weights were trained"],
+                                rows) + [""]
 
 
 def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
@@ -155,25 +163,23 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                  "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB")}
         load = page.get("machine", {})
         out += [f"The page in Chromium (`python -m training.bench_page`; medians; {load.get('cpus', '?')} CPUs, "
-                f"load average {load.get('loadavg_start', [0])[0]:.1f} at the start):", "",
-                "| measure | value | target | met? |", "|---|---|---|---|"]
-        for key, (label, unit) in names.items():
-            if key in page:
-                out.append(f"| {label} | {page[key]} {unit} | ≤ {page['targets'][key]:g} {unit} | "
-                           f"{'yes' if page['met'][key] else '**no**'} |")
-        out += ["", "| phone, 中文 | phone, English | desktop, English |", "|---|---|---|",
-                "| ![phone zh](docs/screenshots/page-phone-zh.png) | ![phone en](docs/screenshots/page-phone-en.png) | "
-                "![desktop en](docs/screenshots/page-desktop-en.png) |", ""]
+                f"load average {load.get('loadavg_start', [0])[0]:.1f} at the start):", ""]
+        out += markdown_table(["measure", "value", "target", "met?"],
+                              [[label, f"{page[key]} {unit}", f"≤ {page['targets'][key]:g} {unit}",
+                                "yes" if page["met"][key] else "**no**"]
+                               for key, (label, unit) in names.items() if key in page])
+        out += [""] + markdown_table(["phone, 中文", "phone, English", "desktop, English"],
+                                     [["![phone zh](docs/screenshots/page-phone-zh.png)",
+                                       "![phone en](docs/screenshots/page-phone-en.png)",
+                                       "![desktop en](docs/screenshots/page-desktop-en.png)"]]) + [""]
     if explorer:
+        payload = lambda r: f"{r['payload_bytes'] / 1000:.0f} kB ({r['payload_gzip_bytes'] / 1000:.0f} kB)"
+        rows = [[m, dec, f"{r['source_tokens']} × {r['target_tokens']}", payload(r), f"{r['influence_ms']} ms"]
+                for m, per in explorer["models"].items() for dec, r in per.items()]
+        rows += [["**all models**", dec, "", payload(r), f"**{r['influence_ms']} ms** (target ≤ 1,000)"]
+                 for dec, r in explorer.get("total", {}).items()]
         out += [f"The attention explorer on the story sentence (`python -m training.bench_explorer`, {explorer['machine']}):", "",
-                "| model | decoding | source × target tokens | payload (gzip) | influence |", "|---|---|---|---|---|"]
-        for m, per in explorer["models"].items():
-            for dec, r in per.items():
-                out.append(f"| {m} | {dec} | {r['source_tokens']} × {r['target_tokens']} | {r['payload_bytes'] / 1000:.0f} kB "
-                           f"({r['payload_gzip_bytes'] / 1000:.0f} kB) | {r['influence_ms']} ms |")
-        for dec, r in explorer.get("total", {}).items():
-            out.append(f"| **all models** | {dec} | | {r['payload_bytes'] / 1000:.0f} kB ({r['payload_gzip_bytes'] / 1000:.0f} kB) "
-                       f"| **{r['influence_ms']} ms** (target ≤ 1,000) |")
+                *markdown_table(["model", "decoding", "source × target tokens", "payload (gzip)", "influence"], rows)]
         b = explorer.get("browser")
         if b:
             out += ["", "Interactions in Chromium, no server round trip (median / max, target ≤ 100 ms): " + ", ".join(
@@ -195,35 +201,34 @@ def render(root: Path) -> str:
                 f"{any_m['n']:,} short everyday sentences, {any_m.get('n_mandarin', 0):,} Mandarin) and FLORES-200 "
                 f"devtest (zho_Hans→eng, {any_m['flores200']['n']:,} long Wikipedia-style sentences). sacrebleu on "
                 "detokenized, cased English; chrF on a 0–100 scale. Published systems are reference points, "
-                "not ours.", "",
-                "| model | parameters | trained (epochs run; where; minutes) | decoding | Tatoeba BLEU | Tatoeba chrF | "
-                "Mandarin BLEU | FLORES BLEU | FLORES chrF |", "|---|---|---|---|---|---|---|---|---|",
-                "| Helsinki-NLP opus-mt-zh-en (published) | ≈78M | tens of millions of pairs | beam | 36.1 | 54.8 | – | – | – |",
-                "| Helsinki-NLP opus-mt mul-eng (published) | ≈77M | multilingual OPUS | beam | – | – | – | 14.9 | 43 |"]
+                "not ours.", ""]
+        rows = [["Helsinki-NLP opus-mt-zh-en (published)", "≈78M", "tens of millions of pairs", "beam", 36.1, 54.8, "–", "–", "–"],
+                ["Helsinki-NLP opus-mt mul-eng (published)", "≈77M", "multilingual OPUS", "beam", "–", "–", "–", 14.9, 43]]
         for m in MODELS:
             if m not in met:
                 continue
             tr, log, mt = ck[m]["training"], ck[m]["train_log"], met[m]
-            out.append(f"| **{LABELS[m]}** (`{m}`) | {tr['num_parameters'] / 1e6:.1f}M | {_where(tr, log)} | "
-                       f"{mt['decoding']} | {mt['bleu']} | {mt['chrf']} | {mt.get('bleu_mandarin')} | "
-                       f"{mt['flores200']['bleu']} | {mt['flores200']['chrf']} |")
+            rows.append([f"**{LABELS[m]}** (`{m}`)", f"{tr['num_parameters'] / 1e6:.1f}M", _where(tr, log), mt["decoding"],
+                         mt["bleu"], mt["chrf"], mt.get("bleu_mandarin"), mt["flores200"]["bleu"], mt["flores200"]["chrf"]])
+        out += markdown_table(["model", "parameters", "trained (epochs run; where; minutes)", "decoding", "Tatoeba BLEU",
+                               "Tatoeba chrF", "Mandarin BLEU", "FLORES BLEU", "FLORES chrF"], rows)
         for key, title in (("tatoeba", "Tatoeba-test"), ("flores200", "FLORES-200 devtest")):
             get = lambda m: met[m] if key == "tatoeba" else met[m][key]
             names = [m for m in MODELS if m in met]
-            out += ["", f"BLEU by source length (Chinese characters), {title}:", "",
-                    "| bucket | n | " + " | ".join(f"{m} BLEU" for m in names) + " | "
-                    + " | ".join(f"Δ {c['difference'].split(' - ')[0].removeprefix('BLEU(').rstrip(')')} − "
-                                 f"{c['difference'].split(' - ')[1].removeprefix('BLEU(').rstrip(')')} [95% CI]"
-                                 for c in (comparison or {}).get(key, {}).get("comparisons", [])) + " |",
-                    "|---|---|" + "---|" * (len(names) + len((comparison or {}).get(key, {}).get("comparisons", [])))]
+            comparisons = (comparison or {}).get(key, {}).get("comparisons", [])
+            header = (["bucket", "n"] + [f"{m} BLEU" for m in names]
+                      + [f"Δ {c['difference'].split(' - ')[0].removeprefix('BLEU(').rstrip(')')} − "
+                         f"{c['difference'].split(' - ')[1].removeprefix('BLEU(').rstrip(')')} [95% CI]" for c in comparisons])
+            rows = []
             for i, b in enumerate(get(names[0])["by_length"]):
-                cells = [_fmt(get(m)["by_length"][i]["bleu"]) for m in names]
-                for c in (comparison or {}).get(key, {}).get("comparisons", []):
+                cells = [b["bucket"], f"{b['n']:,}"] + [_fmt(get(m)["by_length"][i]["bleu"]) for m in names]
+                for c in comparisons:
                     d = c["by_length"][i] if i < len(c["by_length"]) else None
                     cells.append(f"{d['delta']:+.1f} [{d['ci95'][0]:+.1f}, {d['ci95'][1]:+.1f}]" if d else "–")
-                out.append(f"| {b['bucket']} | {b['n']:,} | " + " | ".join(cells) + " |")
-        out += ["", "| target | met? | measured |", "|---|---|---|",
-                *[f"| {name} | {'yes' if ok else '**no**'} | {val} |" for name, ok, val in _targets(met)], "",
+                rows.append(cells)
+            out += ["", f"BLEU by source length (Chinese characters), {title}:", "", *markdown_table(header, rows)]
+        out += ["", *markdown_table(["target", "met?", "measured"],
+                                    [[name, "yes" if ok else "**no**", val] for name, ok, val in _targets(met)]), "",
                 "![BLEU by source length, Tatoeba](checkpoints/bleu_by_length.png)",
                 "![BLEU by source length, FLORES-200](checkpoints/bleu_by_length_flores.png)", "",
                 "The story sentence, verbatim (never in the training data; reference: "
@@ -236,12 +241,12 @@ def render(root: Path) -> str:
         out += ["Not evaluated yet: run `python -m training.evaluate` (see below).", ""]
     if mix:
         out += ["How the corpora are mixed (`checkpoints/mix_experiments.json`; " + mix["note"] + "):", "",
-                "| run | weights | tags | steps | minutes (wall / CPU) | valid BLEU | valid chrF | Tatoeba-part BLEU | Tatoeba-part chrF |",
-                "|---|---|---|---|---|---|---|---|---|",
-                *[f"| {r['run']} | {', '.join(f'{k}={v}' for k, v in r['mix'].items()) or 'all 1'} | "
-                  f"{', '.join(f'{k}={v}' for k, v in r['tags'].items()) or 'none'} | {r['steps']:,} | "
-                  f"{r['minutes']} / {r['cpu_minutes']} | {r['valid_bleu']} | {r['valid_chrf']} | "
-                  f"{r['valid_bleu_tatoeba']} | {r['valid_chrf_tatoeba']} |" for r in mix["runs"]], ""]
+                *markdown_table(["run", "weights", "tags", "steps", "minutes (wall / CPU)", "valid BLEU", "valid chrF",
+                                 "Tatoeba-part BLEU", "Tatoeba-part chrF"],
+                                [[r["run"], ", ".join(f"{k}={v}" for k, v in r["mix"].items()) or "all 1",
+                                  ", ".join(f"{k}={v}" for k, v in r["tags"].items()) or "none", f"{r['steps']:,}",
+                                  f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_chrf"],
+                                  r["valid_bleu_tatoeba"], r["valid_chrf_tatoeba"]] for r in mix["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
     if quick:
         last = quick["history"][-1]
@@ -254,23 +259,33 @@ def render(root: Path) -> str:
         if not recipes:
             continue
         out += [f"Recipes of the {LABELS[model]} (`checkpoints/{model}_recipes.json`; " + recipes["note"] + "):", "",
-                "| run | epochs | long examples | weight EMA | trained on | minutes | best epoch | valid BLEU / chrF | Tatoeba BLEU | Mandarin BLEU | FLORES BLEU / chrF |",
-                "|---|---|---|---|---|---|---|---|---|---|---|",
-                *[f"| {r['run']} | {r['epochs']} | {'comma chain' if 'comma chain' in r['long_examples'] else 'plain'} | "
-                  f"{r.get('ema') or 'off'} | {r.get('trained_on') or '–'} | {r['training_min']} | {r['best_epoch']} | "
-                  f"{r['valid_bleu']} / {r['valid_chrf']} | {_fmt(r['tatoeba_bleu'], 2)} | "
-                  f"{_fmt(r['tatoeba_mandarin_bleu'], 2)} | {_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)} |"
-                  for r in recipes["runs"]], ""]
+                *markdown_table(["run", "epochs", "long examples", "weight EMA", "trained on", "minutes", "best epoch",
+                                 "valid BLEU / chrF", "Tatoeba BLEU", "Mandarin BLEU", "FLORES BLEU / chrF"],
+                                [[r["run"], r["epochs"], "comma chain" if "comma chain" in r["long_examples"] else "plain",
+                                  r.get("ema") or "off", r.get("trained_on") or "–", r["training_min"], r["best_epoch"],
+                                  f"{r['valid_bleu']} / {r['valid_chrf']}", _fmt(r["tatoeba_bleu"], 2),
+                                  _fmt(r["tatoeba_mandarin_bleu"], 2),
+                                  f"{_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)}"]
+                                 for r in recipes["runs"]]), ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
     if thr:
         out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
                 f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "
                 "tokens per CPU-second of the training process):", "",
-                "| model | fp32, batches in corpus order (before) | fp32, length-bucketed | bf16 autocast, bucketed | "
-                "bf16, bucketed, 6000-token batches |", "|---|---|---|---|---|"]
-        for m, rows in thr["models"].items():
-            out.append(f"| {m} | " + " | ".join(f"{r['target_tokens_per_cpu_s']:,}" for r in rows) + " |")
-        out.append("")
+                *markdown_table(["model", "fp32, batches in corpus order (before)", "fp32, length-bucketed",
+                                 "bf16 autocast, bucketed", "bf16, bucketed, 6000-token batches"],
+                                [[m] + [f"{r['target_tokens_per_cpu_s']:,}" for r in rows] for m, rows in thr["models"].items()]),
+                ""]
+        dp = thr.get("data_parallel")
+        if dp:
+            out += [f"Data-parallel training, 1 vs 2 processes (`{dp['command']}`; {dp['machine']['cpu']}, "
+                    f"{dp['machine']['cpus']} CPUs, torch {dp['torch']}, {dp['precision']}; the {dp['model']} at its "
+                    f"final size, global batches of {dp['global_batch_tokens']:,} tokens; {dp['note']}):", "",
+                    *markdown_table(["processes × threads", "steps", "target tokens / wall s", "target tokens / CPU s",
+                                     "load average (1 min) before → after"],
+                                    [[f"{r['processes']} × {r['threads_per_process']}", r["steps"],
+                                      f"{r['target_tokens_per_wall_s']:,}", f"{r['target_tokens_per_cpu_s']:,}",
+                                      f"{r['loadavg_before'][0]} → {r['loadavg_after'][0]}"] for r in dp["runs"]]), ""]
     if bench:
         t = bench["targets"]
         rows = []
@@ -283,8 +298,7 @@ def render(root: Path) -> str:
             rows += [("App cold start → first translation", f"{bench['app_cold_start_s']} s", f"≤ {t['app_cold_start_s']} s"),
                      ("App peak RSS", f"{bench['app_peak_rss_mb']} MB", f"≤ {t['app_peak_rss_mb']} MB")]
         out += [f"Latency (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
-                f"{bench['threads']} threads):", "", "| measure | value | target |", "|---|---|---|",
-                *[f"| {a} | {b} | {c} |" for a, b, c in rows], ""]
+                f"{bench['threads']} threads):", "", *markdown_table(["measure", "value", "target"], rows), ""]
     out += page_rows(_load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json"))
     if load:
         lat = load["latency_ms"]

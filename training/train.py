@@ -16,6 +16,14 @@ short epochs of mostly everyday sentences, see QUICK). Your own data: any TSV (E
 pair or hub dataset id after --data; `--mix NAME=WEIGHT` and `--tags NAME=<tag>` say
 how to mix them. A CUDA GPU is used when present (`--device`).
 
+Several processes (GPUs, machines, CPU cores), each its shard of every batch, the same steps:
+
+    torchrun --standalone --nproc_per_node 4 -m training.train --model transformer --out ... --data ...
+    accelerate launch --multi_gpu --num_processes 4 -m training.train --model transformer --out ... --data ...
+
+A corpus larger than memory: add `--stream --epoch-steps N` (training/stream.py). Loss, learning rate
+and valid BLEU in TensorBoard: `--report-to tensorboard`.
+
 Interrupted (Ctrl-C, kill)? Run the same command with --resume: training
 continues from the last saved state and reaches the same weights as an
 uninterrupted run with the same seed.
@@ -26,37 +34,46 @@ split train/valid per corpus by English sentence -> add long concatenated Tatoeb
 examples -> train one tokenizer on the training split (Chinese characters by
 coverage, English BPE) -> each epoch, draw the corpus mix -> train (optionally keeping a moving
 average of the weights, --ema), keeping the checkpoint with the best validation BLEU.
+
+This file is the command: its recipe (defaults, arguments, data preparation), the resumable state and
+the stages of a run, which main() calls top to bottom. The pieces every training command shares
+(batching, collate, the train step and its loss, the schedule, example encoding, validation) are in
+training/engine.py.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import shlex
 import signal
 import sys
 import time
+from itertools import islice
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
-import numpy as np
 import torch
-import torch.nn.functional as F
+from accelerate import Accelerator
 from safetensors.torch import load as load_tensors, save as save_tensors
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from dawn.card import write_model_card
-from dawn.checkpoint import (TRAINING, CheckpointError, load_weights, save_checkpoint, state_dict_bytes, update_file,
+from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import (DataError, add_concatenations, load_corpora, remove_story_sentences, remove_test_overlap,
-                       sample_mix, split_by_english)
-from dawn.decoding import greedy_decode, pad_batch
+from dawn.data import add_concatenations, load_corpora, remove_story_sentences, remove_test_overlap, split_by_english
 from dawn.metrics import corpus_scores
-from dawn.tokenizer import BOS, PAD, PairTokenizer
+from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
+from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
+                             global_sums, lr_at, make_ema, make_optimizer, rng_states, set_lr, set_seed, shard,
+                             shard_weight, train_step, use_bf16, valid_translations)
+from training.stream import (Cleaner, cleaned, mixed, open_corpora, process_stream, stream_stats, stream_steps,
+                             tokenizer_sample, valid_split)
 
 DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
@@ -159,6 +176,17 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
+    p.add_argument("--stream", action="store_true",
+                   help="read the corpora as streams (training/stream.py): memory does not grow with the corpus")
+    p.add_argument("--epoch-steps", type=int, default=None, help="--stream: steps per epoch (validation and save)")
+    p.add_argument("--stream-buffer", type=int, default=20000,
+                   help="--stream: examples read and length-bucketed into batches at a time (per process)")
+    p.add_argument("--shuffle-buffer", type=int, default=10000, help="--stream: pairs shuffled at a time")
+    p.add_argument("--tokenizer-pairs", type=int, default=200000,
+                   help="--stream: the tokenizer is trained on the first N training pairs")
+    p.add_argument("--report-to", choices=["none", "tensorboard"], default="none",
+                   help="log train loss, learning rate and valid loss / BLEU / chrF to accelerate's tracker")
+    p.add_argument("--logging-dir", default=None, help="where the tracker writes (default: runs/OUT_NAME)")
     for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
     args = p.parse_args(argv)
@@ -169,116 +197,21 @@ def parse_args(argv=None) -> argparse.Namespace:
         for k in ("epochs", "warmup", "lr", "en_vocab"):
             if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
                 setattr(args, k, QUICK[k])
+    if args.stream and not args.epoch_steps:
+        p.error("--stream needs --epoch-steps (a stream has no length: an epoch is that many steps)")
     args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema must be in [0, 1), got {args.ema}")
     return args
 
 
-def set_seed(seed: int) -> None:
-    random.seed(seed)
-    np.random.seed(seed)
-    torch.manual_seed(seed)
-
-
-def make_batches(examples: list[tuple[list[int], list[int]]], batch_tokens: int, seed: int) -> list[list[int]]:
-    """Group example indices of similar length into batches of at most batch_tokens
-    (padded source + target tokens), in an order that depends only on `seed`."""
-    g = torch.Generator().manual_seed(seed)
-    noise = torch.rand(len(examples), generator=g).tolist()
-    order = sorted(range(len(examples)), key=lambda i: (len(examples[i][0]) + noise[i], len(examples[i][1])))
-    batches, cur, cur_max = [], [], 0
-    for i in order:
-        longest = max(cur_max, len(examples[i][0]) + len(examples[i][1]) + 1)
-        if cur and longest * (len(cur) + 1) > batch_tokens:
-            batches.append(cur)
-            cur, longest = [], len(examples[i][0]) + len(examples[i][1]) + 1
-        cur.append(i)
-        cur_max = longest
-    if cur:
-        batches.append(cur)
-    perm = torch.randperm(len(batches), generator=g).tolist()
-    return [batches[j] for j in perm]
-
-
-def collate(examples, idx):
-    """-> src (B, S), src_mask (B, S), tgt_in (B, T) = <s> y, tgt_out (B, T) = y </s>."""
-    src, src_mask = pad_batch([examples[i][0] for i in idx])
-    tgt, _ = pad_batch([[BOS] + examples[i][1] for i in idx])       # (B, T+1)
-    return src, src_mask, tgt[:, :-1], tgt[:, 1:]
-
-
-def bf16_supported(device: torch.device) -> bool:
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    return torch.ops.mkldnn._is_mkldnn_bf16_supported()
-
-
-def train_step(model, optimizer, src, mask, tgt_in, tgt_out, label_smoothing: float, use_bf16: bool,
-               ema: AveragedModel | None = None) -> torch.Tensor:
-    """One update: teacher-forced cross-entropy (bf16 autocast for the matmuls), backward, clip, AdamW,
-    then the weight average (make_ema) when one is kept."""
-    with torch.autocast(src.device.type, dtype=torch.bfloat16, enabled=use_bf16):
-        logits = model(src, mask, tgt_in)                                      # (B, T, V)
-    loss = F.cross_entropy(logits.float().flatten(0, 1), tgt_out.flatten(), ignore_index=PAD,
-                           label_smoothing=label_smoothing)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-    optimizer.step()
-    if ema is not None:
-        ema.update_parameters(model)
-    return loss
-
-
-def make_ema(model: torch.nn.Module, decay: float) -> AveragedModel | None:
-    """The averaged copy of `model` (EMA_DECAY above), or None when decay is 0. After each optimizer step
-    call ema.update_parameters(model); the first call copies the weights, later ones blend them in."""
-    return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay else None
-
-
-def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
-    """Linear warm-up to `peak`, then cosine decay to peak/10 at the last step."""
-    if step < warmup:
-        return peak * (step + 1) / warmup
-    progress = min(1.0, (step - warmup) / max(1, total - warmup))
-    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
-
-
-@torch.no_grad()
-def evaluate_loss(model, examples, batch_tokens: int, device=torch.device("cpu")) -> float:
-    """Mean per-token cross-entropy (no label smoothing) on the given examples."""
-    model.eval()
-    total, count = 0.0, 0
-    for idx in make_batches(examples, batch_tokens, seed=0):
-        src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, idx))
-        logits = model(src, mask, tgt_in)                            # (B, T, V)
-        total += F.cross_entropy(logits.flatten(0, 1), tgt_out.flatten(), ignore_index=PAD, reduction="sum").item()
-        count += (tgt_out != PAD).sum().item()
-    model.train()
-    return total / max(count, 1)
-
-
-@torch.no_grad()
-def valid_translations(model, tokenizer: PairTokenizer, sources: list[list[int]], device=torch.device("cpu"),
-                       batch_size: int = 64) -> list[str]:
-    """Greedy-decode already encoded sources (longest first, less padding); results in input order."""
-    model.eval()
-    order = sorted(range(len(sources)), key=lambda i: -len(sources[i]))
-    hyps = [""] * len(sources)
-    for i in range(0, len(order), batch_size):
-        idx = order[i: i + batch_size]
-        src, mask = pad_batch([sources[j] for j in idx])
-        for j, (ids, _) in zip(idx, greedy_decode(model, src.to(device), mask.to(device))):
-            hyps[j] = tokenizer.decode_target(ids)
-    model.train()
-    return hyps
-
-
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
 
-def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None) -> None:
-    tensors = {"rng/torch": torch.get_rng_state()}
+def save_state(state_dir: Path, model, optimizer, progress: dict, tokenizer: PairTokenizer, ema=None,
+               rng: list[torch.Tensor] | None = None) -> None:
+    """rng: every process's torch RNG state (engine.rng_states), default this process's."""
+    rng = rng or [torch.get_rng_state()]
+    tensors = {"rng/torch": rng[0], **{f"rng/torch/rank{r}": state for r, state in enumerate(rng) if r}}
     if ema is not None:
         tensors["ema/n_averaged"] = ema.n_averaged
     for i, s in optimizer.state_dict()["state"].items():
@@ -301,7 +234,7 @@ def _tupled(x):
     return tuple(_tupled(v) for v in x) if isinstance(x, list) else x
 
 
-def load_state(state_dir: Path, model, optimizer, ema=None) -> dict:
+def load_state(state_dir: Path, model, optimizer, ema=None, rank: int = 0) -> dict:
     load_weights(model, (state_dir / "model.safetensors").read_bytes(), state_dir / "model.safetensors")
     tensors = load_tensors((state_dir / "optimizer.safetensors").read_bytes())
     if ema is not None:
@@ -314,7 +247,7 @@ def load_state(state_dir: Path, model, optimizer, ema=None) -> dict:
             _, i, name = key.split("/")
             opt["state"].setdefault(int(i), {})[name] = v
     optimizer.load_state_dict(opt)
-    torch.set_rng_state(tensors["rng/torch"])
+    torch.set_rng_state(tensors[f"rng/torch/rank{rank}" if rank else "rng/torch"])
     progress = json.loads((state_dir / "progress.json").read_text())
     random.setstate(_tupled(progress.pop("python_random")))
     return progress
@@ -357,6 +290,15 @@ def prepare_data(args, log):
     return train_by, valid, stats
 
 
+def prepare_stream(args, log):
+    """--stream: -> each corpus as a stream of raw pairs, the valid (zh, en, corpus) triples (the first
+    valid-side pairs of each corpus), and the training side's Cleaner (what it reads goes to training.json)."""
+    corpora = open_corpora(args.data)
+    valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
+    log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
+    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
+
+
 def mix_and_tags(args) -> tuple[dict, dict]:
     """A run's per-corpus epoch weights and source tags: the defaults, the quick preset's, then --mix / --tags."""
     weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
@@ -364,208 +306,375 @@ def mix_and_tags(args) -> tuple[dict, dict]:
     return weights, tags
 
 
-def encode_examples(tokenizer: PairTokenizer, train_by: dict, valid: list, tags: dict, args):
-    """-> (training examples per corpus, valid examples, indices of the valid sample scored for BLEU).
+# --- the stages of a run, in the order main() calls them ---------------------------------------------
 
-    Targets keep their </s>: collate() turns y </s> into tgt_in = <s> y and tgt_out = y </s>, so the
-    model learns when to stop. Each corpus is encoded once, with its tag (if any) first. The per-epoch
-    BLEU sample is a seeded sample of the valid split (all corpora)."""
-    def encode(pairs, corpus):
-        tag = tags.get(corpus.removesuffix("_concat"))
-        return [(tokenizer.encode_source(z, tag), tokenizer.encode_target(e)) for z, e in pairs]
-    train_ex_by = {k: encode(t, k) for k, t in train_by.items()}
-    valid_ex = [ex for z, e, c in valid for ex in encode([(z, e)], c)]
-    n_bleu = args.valid_bleu_sentences or 500
-    bleu_idx = sorted(random.Random(args.seed).sample(range(len(valid)), min(n_bleu, len(valid))))
-    return train_ex_by, valid_ex, bleu_idx
-
-
-def epoch_examples(examples_by: dict, weights: dict, seed: int, epoch: int) -> list:
-    """The examples of one epoch, drawn from each corpus by its weight (see DEFAULT_MIX)."""
-    chosen = sample_mix({k: len(v) for k, v in examples_by.items()}, weights, seed, epoch)
-    return [examples_by[k][i] for k in sorted(chosen) for i in chosen[k]]
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)
-    if args.threads:
-        torch.set_num_threads(args.threads)
-    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-    out, state_dir = Path(args.out), Path(args.out) / STATE_DIR
-    try:  # fail early, not after an hour of training
-        write_files_atomically(out, {".write-test": b"ok"})
-        (out / ".write-test").unlink()
-        weights, tags = mix_and_tags(args)
-    except (CheckpointError, ValueError) as e:
-        log(f"error: {e}")
-        return 2
+def check_resumable(args, state_dir: Path) -> None:
     if args.resume and not (state_dir / "progress.json").exists():
-        log(f"error: --resume given but {state_dir} holds no saved state; start without --resume")
-        return 2
-    set_seed(args.seed)
-    try:
-        train_by, valid, data_stats = prepare_data(args, log)
-    except DataError as e:
-        log(f"error: {e}")
-        return 2
+        raise ValueError(f"--resume given but {state_dir} holds no saved state; start without --resume")
+
+
+def check_mix_names(weights: dict, tags: dict, train_by: dict) -> None:
     # only names the user gave must be loaded corpora; the defaults and the quick preset name corpora that may be absent
     unknown = (sorted(set(weights) - set(train_by) - set(DEFAULT_MIX) - set(QUICK["mix"]))
                + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS)))
     if unknown:
-        log(f"error: --mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
+        raise ValueError(f"--mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
+
+
+def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path, weights: dict | None = None) -> PairTokenizer:
+    """The run's tokenizer: trained on the training split, or with --stream on the first --tokenizer-pairs
+    training pairs of the stream (train_by: the corpora's streams); the saved one when resuming."""
+    if args.resume:
+        return PairTokenizer.load(state_dir)
+    if args.stream:
+        train = mixed(cleaned(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), valid=False),
+                      weights, args.seed)
+        zh, en = tokenizer_sample(train, args.tokenizer_pairs)
+    else:
+        all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
+        zh, en = [z for z, _ in all_train], [e for _, e in all_train]
+    return PairTokenizer.train(zh, en, args.en_vocab, args.zh_coverage, tags=sorted(set(tags.values())))
+
+
+def model_config_for(args, tokenizer: PairTokenizer) -> dict:
+    """The model's defaults, the quick preset's, then the size flags given, and the vocabulary sizes."""
+    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
+    config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
+    config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
+    return config
+
+
+@dataclass
+class Run:
+    """Everything one training run works on, built once by main() and passed to the loop's stages."""
+    args: argparse.Namespace
+    out: Path
+    state_dir: Path
+    device: torch.device
+    use_bf16: bool
+    tokenizer: PairTokenizer
+    model: torch.nn.Module
+    optimizer: torch.optim.Optimizer
+    ema: AveragedModel | None
+    epochs: int
+    total_steps: int
+    progress: dict                  # position, losses and history; saved in the resumable state
+    valid: list                     # (zh, en, corpus) triples
+    valid_ex: list                  # their encoded (source ids, target ids)
+    bleu_idx: list[int]             # the valid sample translated for the per-epoch BLEU
+    training_info: dict             # training.json
+    data_stats: dict
+    log: Callable[[str], None]
+    accelerator: Accelerator        # the processes (one, or several under torchrun / accelerate launch)
+    train_model: torch.nn.Module    # `model`, wrapped in DDP when there are several processes
+    tracking: bool = False          # --report-to: log to accelerate's trackers
+    count_data: Callable[[], dict] | None = None  # --stream: the corpora's counts so far (all processes)
+    clock: dict = field(default_factory=dict)  # wall and CPU seconds at the (virtual) start of the run
+
+    @property
+    def is_main(self) -> bool:      # the process that validates, logs and saves
+        return self.accelerator.is_main_process
+
+    @property
+    def best_model(self) -> torch.nn.Module:
+        """The weights that are validated and saved: the average when one is kept."""
+        return self.ema.module if self.ema is not None else self.model
+
+
+def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dict, train_ex_by: dict,
+                 world_size: int) -> dict:
+    """What must not change between a run and its resumption, or the "same weights" promise breaks
+    (the number of processes too: each keeps its own dropout RNG and, streaming, its part of the stream)."""
+    stream = ({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer", "tokenizer_pairs")}}
+              if args.stream else {})
+    return {"model": args.model, "world_size": world_size, **stream, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
+            "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
+            "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
+            "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+
+
+def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict, log, rank: int = 0) -> dict:
+    """A fresh progress record, or the saved one (model, optimizer, average and RNG restored) with --resume."""
+    progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
+                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": settings}
+    if not args.resume:
+        return progress
+    try:
+        progress = load_state(state_dir, model, optimizer, ema, rank)
+    except (OSError, ValueError, KeyError) as e:
+        raise ValueError(f"the saved state in {state_dir} cannot be read ({e}); start again without --resume") from e
+    saved = {"world_size": 1, **progress.get("settings", {})}  # states saved before there were several processes
+    changed = {k: (v, settings[k]) for k, v in saved.items() if settings.get(k) != v}
+    if changed:
+        raise ValueError("--resume with different settings than the saved run: "
+                         + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
+    log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
+    return progress
+
+
+def describe_run(args, argv, device, world_size: int, epochs: int, weights: dict, tags: dict, n_params: int,
+                 model_config: dict, tokenizer: PairTokenizer, valid_unk: float, data_stats: dict) -> dict:
+    """training.json: the exact command, the settings, the vocabulary and the data counts."""
+    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
+    return {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
+            "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device), "world_size": world_size,
+            **({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer",
+                                                          "tokenizer_pairs")}} if args.stream else {}),
+            **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
+                                             "valid_fraction", "valid_per_corpus", "concat_fraction",
+                                             "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
+            "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
+            "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
+                      "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
+                      "valid_unk_rate": round(valid_unk, 5)},
+            "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
+            "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
+                             + ("as one comma chain" if args.long_examples == "comma" else "directly")
+                             + ", the English with a space), at most 100 Chinese characters",
+            **data_stats}
+
+
+def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tqdm, stop: dict) -> dict | None:
+    """Train on the epoch's remaining steps; save the resumable state every --save-every steps.
+    Each step is this process's (examples, indices, real): its shard of the global batch (engine.shard).
+    -> the epoch's timing, or None when a signal asked any process to stop (state saved)."""
+    args, progress, accelerator = run.args, run.progress, run.accelerator
+    epoch = progress["epoch"]
+    fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
+    timing = {"target_tokens": 0, "t0": time.time()}
+    for examples, idx, real in steps:
+        src, mask, tgt_in, tgt_out = (x.to(run.device) for x in collate(examples, idx))
+        n_mine = int((tgt_out != PAD).sum()) if real else 0
+        (n_tok,) = global_sums(accelerator, [n_mine])                # target tokens of the whole (global) batch
+        lr = lr_at(progress["step"], run.total_steps, args.lr, args.warmup)
+        set_lr(run.optimizer, lr)
+        loss = train_step(run.train_model, run.optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing,
+                          run.use_bf16, run.ema, loss_scale=shard_weight(n_mine, n_tok, accelerator.num_processes))
+        loss_sum, stopping = global_sums(accelerator, [loss.item() * n_mine, float(stop["signal"] is not None)])
+        progress["epoch_loss"] += loss_sum
+        progress["epoch_tokens"] += int(n_tok)
+        timing["target_tokens"] += int(n_tok)
+        progress["step"] += 1
+        progress["batch"] += 1
+        progress["elapsed_s"] = time.time() - run.clock["wall"]
+        progress["cpu_s"] = time.process_time() - run.clock["cpu"]
+        bar.update(1)
+        bar.set_postfix(epoch=f"{epoch + 1}/{run.epochs}", loss=f"{loss_sum / n_tok:.3f}",
+                        tok_s=f"{timing['target_tokens'] / max(time.time() - timing['t0'], 1e-9):,.0f}")
+        if run.tracking:
+            accelerator.log({"train/loss": loss_sum / n_tok, "train/lr": lr}, step=progress["step"])
+        if progress["step"] == fault_step:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if stopping or progress["step"] % args.save_every == 0:
+            save_resumable(run)
+        if stopping:
+            return None
+    return timing
+
+
+def save_resumable(run: Run) -> None:
+    """The resumable state, written by the main process (every process's RNG state in it)."""
+    rng = rng_states(run.accelerator)                                  # all processes take part
+    if run.is_main:
+        save_state(run.state_dir, run.model, run.optimizer, run.progress, run.tokenizer, run.ema, rng)
+
+
+def validate(run: Run, timing: dict) -> dict:
+    """End of an epoch: valid loss, greedy valid BLEU / chrF (all corpora and the Tatoeba part) -> history entry."""
+    args, progress, model = run.args, run.progress, run.best_model
+    valid_loss = evaluate_loss(model, run.valid_ex, args.batch_tokens, run.device)
+    # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
+    raw_loss = ({"valid_loss_raw": round(evaluate_loss(run.model, run.valid_ex, args.batch_tokens, run.device), 4)}
+                if run.ema is not None else {})
+    hyps = valid_translations(model, run.tokenizer, [run.valid_ex[i][0] for i in run.bleu_idx], run.device)
+    refs = [run.valid[i][1] for i in run.bleu_idx]
+    scores = corpus_scores(hyps, refs)
+    cmn = [i for i, j in enumerate(run.bleu_idx) if run.valid[j][2] in CONCAT_CORPORA]
+    cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
+    return {"epoch": progress["epoch"] + 1, "step": progress["step"],
+            "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
+            "valid_loss": round(valid_loss, 4), **raw_loss, "valid_bleu": scores["bleu"], "valid_chrf": scores["chrf"],
+            "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
+            "lr": round(run.optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
+            "train_tokens_per_s": round(timing["target_tokens"] / max(time.time() - timing["t0"], 1e-9)),
+            "elapsed_s": round(time.time() - run.clock["wall"], 1)}
+
+
+def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
+    """The main process logs the epoch and saves the checkpoint when valid BLEU improved (else only
+    train_log.json); every process moves on to the next epoch and takes part in saving the state."""
+    progress, improved = run.progress, False
+    if run.is_main:
+        epoch = entry["epoch"]
+        progress["history"].append(entry)
+        improved = entry["valid_bleu"] > progress["best_bleu"]
+        bar.write(f"epoch {epoch}: train loss {entry['train_loss']:.3f}  valid loss {entry['valid_loss']:.3f}  "
+                  f"valid BLEU {entry['valid_bleu']:.2f}{'  (best, saved)' if improved else ''}")
+        if run.tracking:
+            run.accelerator.log({f"valid/{k.removeprefix('valid_')}": entry[k] for k in
+                                 ("valid_loss", "valid_bleu", "valid_chrf") if entry[k] is not None}, step=entry["step"])
+        if improved:
+            progress["best_bleu"] = entry["valid_bleu"]
+            progress["best_epoch"] = epoch
+    if run.count_data is not None:                                     # all processes take part
+        run.data_stats.update(run.count_data())
+        run.training_info.update(run.data_stats)
+    if run.is_main:
+        write_logs(run, improved)
+    progress.update(epoch=progress["epoch"] + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
+    save_resumable(run)
+
+
+def write_logs(run: Run, improved: bool) -> None:
+    """train_log.json, and the whole checkpoint (weights, tokenizer, training.json) when valid BLEU improved."""
+    progress = run.progress
+    log_json = {"model_type": run.args.model, "history": progress["history"], "best_epoch": progress.get("best_epoch"),
+                "training_time_s": round(time.time() - run.clock["wall"], 1),
+                "cpu_time_s": round(time.process_time() - run.clock["cpu"], 1),
+                "threads": torch.get_num_threads(),
+                "precision": "bf16 autocast" if run.use_bf16 else "fp32", "device": str(run.device),
+                "machine": f"{os.cpu_count()}-core CPU" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
+                "valid_bleu_sentences": len(run.bleu_idx), **run.data_stats}
+    log_bytes = json.dumps(log_json, indent=2).encode()
+    if improved:
+        best, entry = run.best_model, progress["history"][-1]
+        run.training_info.update(best_epoch=entry["epoch"], valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"])
+        extra_hub_files = ({"generation_config.json": json.dumps(run.model.generation_config(), indent=2).encode()}
+                           if hasattr(run.model, "generation_config") else {})
+        save_checkpoint(run.out, best.hub_module, best.hub_config(),
+                        {**run.tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
+                         TRAINING: json.dumps(run.training_info, indent=2, ensure_ascii=False).encode()})
+    else:
+        update_file(run.out, "train_log.json", log_bytes)
+
+
+def start_processes(args) -> Accelerator:
+    """This process's place among those torchrun / accelerate launch started (or alone).
+
+    Told to use the CPU, accelerate joins the launched processes in one gloo group; an Accelerator not
+    told so on a machine without a GPU leaves each process alone (world size 1, twice)."""
+    cpu = (args.device or ("cuda" if torch.cuda.is_available() else "cpu")) == "cpu"
+    return Accelerator(cpu=cpu, mixed_precision="no",  # --precision decides autocast, not the launcher
+                       log_with=None if args.report_to == "none" else args.report_to,
+                       project_dir=args.logging_dir or f"runs/{Path(args.out).name}")
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    accelerator = start_processes(args)
+    rank, world_size = accelerator.process_index, accelerator.num_processes
+    log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if accelerator.is_main_process else (lambda msg: None)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    if device.type == "cuda" and world_size > 1:
+        device = accelerator.device                                     # cuda:LOCAL_RANK under a launcher
+    out, state_dir = Path(args.out), Path(args.out) / STATE_DIR
+
+    # 1) data: fail early (an unwritable --out, a bad corpus), not after an hour of training
+    try:
+        write_test = ".write-test" + (f"-{rank}" if world_size > 1 else "")
+        write_files_atomically(out, {write_test: b"ok"})
+        (out / write_test).unlink()
+        weights, tags = mix_and_tags(args)
+        check_resumable(args, state_dir)
+        set_seed(args.seed)
+        if args.stream:  # train_by: each corpus as a stream
+            train_by, valid, cleaner = prepare_stream(args, log)
+            data_stats = {"streamed": True}
+        else:
+            train_by, valid, data_stats = prepare_data(args, log)
+        check_mix_names(weights, tags, train_by)
+    except ValueError as e:  # CheckpointError, DataError
+        log(f"error: {e}")
         return 2
 
-    all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
-    if args.resume:
-        tokenizer = PairTokenizer.load(state_dir)
+    # 2) tokenizer (the main process trains it, the others receive it), model, examples, optimizer
+    if world_size == 1:
+        tokenizer = make_tokenizer(args, train_by, tags, state_dir, weights)
     else:
-        tokenizer = PairTokenizer.train([z for z, _ in all_train], [e for _, e in all_train], args.en_vocab,
-                                        args.zh_coverage, tags=sorted(set(tags.values())))
+        tokenizer = PairTokenizer.from_files(from_main_process(
+            accelerator, lambda: make_tokenizer(args, train_by, tags, state_dir, weights).to_files()))
     valid_unk = tokenizer.unk_rate([z for z, _, _ in valid])
     log(f"tokenizer: {tokenizer.tgt_vocab_size:,} English subwords + {tokenizer.src_vocab_size - tokenizer.tgt_vocab_size:,} "
         f"Chinese characters and tags (coverage {args.zh_coverage}); valid <unk> rate {valid_unk:.3%}")
-    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
-    model_config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
-    model_config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
-    model = build_model(args.model, model_config).to(device)
+    model_config = model_config_for(args, tokenizer)
+    model = build_model(args.model, model_config).to(device)          # the same weights in every process (seeded)
     n_params = sum(p.numel() for p in model.parameters())
-    log(f"{args.model}: {n_params:,} parameters on {device}")
-
-    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, train_by, valid, tags, args)
-    valid_bleu_set = [(valid_ex[i][0], valid[i][1]) for i in bleu_idx]
+    log(f"{args.model}: {n_params:,} parameters on {device}" + (f", {world_size} processes" if world_size > 1 else ""))
+    train_model = model
+    if world_size > 1:
+        train_model = accelerator.prepare_model(model)                 # DDP: gradients averaged over the processes
+        torch.manual_seed(args.seed + rank)                            # each process its own dropout masks
+    train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, {} if args.stream else train_by, valid, tags,
+                                                      args.seed, args.valid_bleu_sentences)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
-    epoch_batches = lambda epoch: make_batches(epoch_examples(train_ex_by, weights, args.seed, epoch),
-                                               args.batch_tokens, seed=args.seed * 1000 + epoch)
-    total_steps = sum(len(epoch_batches(e)) for e in range(epochs))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=0.01)
+    if args.stream:
+        total_steps = epochs * args.epoch_steps
+    else:
+        total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
+                                            args.seed, e)) for e in range(epochs))
+    optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
-    best_model = ema.module if ema is not None else model   # the weights that are validated and saved
 
-    # what must not change between a run and its resumption, or the "same weights" promise breaks
-    run_settings = {"model": args.model, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
-                    "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
-                    "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-                    "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
-    progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
-                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": run_settings}
-    if args.resume:
-        try:
-            progress = load_state(state_dir, model, optimizer, ema)
-        except (OSError, ValueError, KeyError) as e:
-            log(f"error: the saved state in {state_dir} cannot be read ({e}); start again without --resume")
-            return 2
-        changed = {k: (v, run_settings[k]) for k, v in progress.get("settings", {}).items() if run_settings.get(k) != v}
-        if changed:
-            log("error: --resume with different settings than the saved run: "
-                + ", ".join(f"{k} was {a}, now {b}" for k, (a, b) in changed.items()))
-            return 2
-        log(f"resumed at epoch {progress['epoch'] + 1}, batch {progress['batch']} (step {progress['step']})")
-
-    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
-    training_info = {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
-                     "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device),
-                     **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
-                                                     "valid_fraction", "valid_per_corpus", "concat_fraction",
-                                                     "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
-                     "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
-                     "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
-                               "chinese_characters_and_tags": tokenizer.src_vocab_size - tokenizer.tgt_vocab_size,
-                               "valid_unk_rate": round(valid_unk, 5)},
-                     "data": [str(d) for d in args.data], "test_dirs": [str(t) for t in args.test_dir],
-                     "long_examples": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese "
-                                      + ("as one comma chain" if args.long_examples == "comma" else "directly")
-                                      + ", the English with a space), at most 100 Chinese characters",
-                     **data_stats}
-    extra_hub_files = ({"generation_config.json": json.dumps(model.generation_config(), indent=2).encode()}
-                       if hasattr(model, "generation_config") else {})
+    # 3) a fresh start, or the saved state
+    settings = run_settings(args, epochs, model_config, weights, tags, train_ex_by, world_size)
+    try:
+        progress = start_or_resume(args, state_dir, model, optimizer, ema, settings, log, rank)
+    except ValueError as e:
+        log(f"error: {e}")
+        return 2
+    run = Run(args=args, out=out, state_dir=state_dir, device=device, use_bf16=use_bf16(args.precision, device),
+              tokenizer=tokenizer, model=model, optimizer=optimizer, ema=ema, epochs=epochs, total_steps=total_steps,
+              progress=progress, valid=valid, valid_ex=valid_ex, bleu_idx=bleu_idx,
+              training_info=describe_run(args, argv, device, world_size, epochs, weights, tags, n_params, model_config,
+                                         tokenizer, valid_unk, data_stats),
+              data_stats=data_stats, log=log, accelerator=accelerator, train_model=train_model,
+              tracking=args.report_to != "none",
+              count_data=(lambda: stream_stats(sorted(train_by), cleaner, valid, lambda v: global_sums(accelerator, v)))
+              if args.stream else None)
+    if run.tracking:
+        accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
+                                                    if isinstance(v, (int, float, str, bool))})
 
     stop = {"signal": None}  # Ctrl-C / kill: finish the current step, save, exit
     def request_stop(signum, _frame):
         stop["signal"] = signum
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    fault_step = int(os.environ.get("DAWN_FAULT_KILL_AT_STEP", "0"))  # tests: SIGKILL ourselves at this step
 
-    use_bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_supported(device))
-    log(f"precision: {'bf16 autocast' if use_bf16 else 'fp32'}")
+    # 4) the loop: each epoch draws its mix, trains (each process its shard of every batch), validates
+    #    (the main process) and keeps the best checkpoint
+    log(f"precision: {'bf16 autocast' if run.use_bf16 else 'fp32'}")
     model.train()
-    bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr)
-    t_run = time.time() - progress["elapsed_s"]
-    cpu_run = time.process_time() - progress.get("cpu_s", 0.0)  # CPU seconds of all threads: fair when the machine is shared
+    bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr,
+               disable=not run.is_main)
+    run.clock = {"wall": time.time() - progress["elapsed_s"],
+                 "cpu": time.process_time() - progress.get("cpu_s", 0.0)}  # CPU seconds of all threads: fair when shared
+    if args.stream:  # this process's endless batches; resuming replays (reads, does not train) the steps done
+        stream = process_stream(train_by, cleaner, weights, tags, tokenizer, args.seed, rank, world_size,
+                                args.shuffle_buffer)
+        stream_batches = islice(stream_steps(stream, args.batch_tokens, args.stream_buffer, args.seed),
+                                progress["step"], None)
     while progress["epoch"] < epochs:
         epoch = progress["epoch"]
-        examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
-        batches = make_batches(examples, args.batch_tokens, seed=args.seed * 1000 + epoch)
-        t_epoch_tokens, t0 = 0, time.time()
-        for b in range(progress["batch"], len(batches)):
-            src, mask, tgt_in, tgt_out = (x.to(device) for x in collate(examples, batches[b]))
-            for group in optimizer.param_groups:
-                group["lr"] = lr_at(progress["step"], total_steps, args.lr, args.warmup)
-            loss = train_step(model, optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing, use_bf16, ema)
-            n_tok = int((tgt_out != PAD).sum())
-            progress["epoch_loss"] += loss.item() * n_tok
-            progress["epoch_tokens"] += n_tok
-            t_epoch_tokens += n_tok
-            progress["step"] += 1
-            progress["batch"] = b + 1
-            progress["elapsed_s"] = time.time() - t_run
-            progress["cpu_s"] = time.process_time() - cpu_run
-            bar.update(1)
-            bar.set_postfix(epoch=f"{epoch + 1}/{epochs}", loss=f"{loss.item():.3f}",
-                            tok_s=f"{t_epoch_tokens / max(time.time() - t0, 1e-9):,.0f}")
-            if progress["step"] == fault_step:
-                os.kill(os.getpid(), signal.SIGKILL)
-            if stop["signal"] is not None or progress["step"] % args.save_every == 0:
-                save_state(state_dir, model, optimizer, progress, tokenizer, ema)
-            if stop["signal"] is not None:
-                bar.close()
-                log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
-                return 130
-
-        # end of epoch: validation, best checkpoint, log
-        valid_loss = evaluate_loss(best_model, valid_ex, args.batch_tokens, device)
-        # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
-        raw_loss = {"valid_loss_raw": round(evaluate_loss(model, valid_ex, args.batch_tokens, device), 4)} if ema is not None else {}
-        hyps = valid_translations(best_model, tokenizer, [ids for ids, _ in valid_bleu_set], device)
-        refs = [en for _, en in valid_bleu_set]
-        scores = corpus_scores(hyps, refs)
-        valid_bleu = scores["bleu"]
-        cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
-        cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
-        entry = {"epoch": epoch + 1, "step": progress["step"],
-                 "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
-                 "valid_loss": round(valid_loss, 4), **raw_loss, "valid_bleu": valid_bleu, "valid_chrf": scores["chrf"],
-                 "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
-                 "lr": round(optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
-                 "train_tokens_per_s": round(t_epoch_tokens / max(time.time() - t0, 1e-9)),
-                 "elapsed_s": round(time.time() - t_run, 1)}
-        progress["history"].append(entry)
-        improved = valid_bleu > progress["best_bleu"]
-        bar.write(f"epoch {epoch + 1}: train loss {entry['train_loss']:.3f}  valid loss {valid_loss:.3f}  "
-                  f"valid BLEU {valid_bleu:.2f}{'  (best, saved)' if improved else ''}")
-        progress.update(epoch=epoch + 1, batch=0, epoch_loss=0.0, epoch_tokens=0)
-        log_json = {"model_type": args.model, "history": progress["history"], "best_epoch": None,
-                    "training_time_s": round(time.time() - t_run, 1), "cpu_time_s": round(time.process_time() - cpu_run, 1),
-                    "threads": torch.get_num_threads(),
-                    "precision": "bf16 autocast" if use_bf16 else "fp32", "device": str(device),
-                    "machine": f"{os.cpu_count()}-core CPU" if device.type == "cpu" else torch.cuda.get_device_name(device),
-                    "valid_bleu_sentences": len(valid_bleu_set), **data_stats}
-        if improved:
-            progress["best_bleu"] = valid_bleu
-            progress["best_epoch"] = epoch + 1
-        log_json["best_epoch"] = progress.get("best_epoch")
-        log_bytes = json.dumps(log_json, indent=2).encode()
-        if improved:
-            training_info.update(best_epoch=epoch + 1, valid_bleu=valid_bleu, valid_loss=round(valid_loss, 4))
-            save_checkpoint(out, best_model.hub_module, best_model.hub_config(),
-                            {**tokenizer.to_files(), **extra_hub_files, "train_log.json": log_bytes,
-                             TRAINING: json.dumps(training_info, indent=2, ensure_ascii=False).encode()})
+        if args.stream:
+            steps = islice(stream_batches, args.epoch_steps - progress["batch"])
         else:
-            update_file(out, "train_log.json", log_bytes)
-        save_state(state_dir, model, optimizer, progress, tokenizer, ema)
+            examples = epoch_examples(train_ex_by, weights, args.seed, epoch)
+            batches = epoch_batches(examples, args.batch_tokens, args.seed, epoch)
+            steps = ((examples, *shard(batches[b], rank, world_size)) for b in range(progress["batch"], len(batches)))
+        timing = train_epoch(run, steps, bar, stop)
+        if timing is None:
+            bar.close()
+            log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
+            return 130
+        end_epoch(run, validate(run, timing) if run.is_main else None, bar)
     bar.close()
-    write_model_card(out)
+    if run.tracking:
+        accelerator.end_training()
+    if run.is_main:
+        write_model_card(out)
     log(f"done in {progress['elapsed_s'] / 60:.1f} min; best valid BLEU {progress['best_bleu']:.2f} "
         f"(epoch {progress.get('best_epoch')}); checkpoint in {out}")
     return 0

@@ -30,6 +30,7 @@ import gradio as gr
 import torch
 
 from dawn.explain import PAYLOAD, explain_all
+from dawn.registry import MODEL_NAMES, model_strings
 from dawn.text import MAX_SOURCE_CHARS
 from dawn.translator import Translator
 
@@ -40,9 +41,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "empty": "Translate a sentence to explore what each model looked at and what it needed.",
         "nothing": "The model produced no output tokens, so there is nothing to explain.",
-        "model.lstm": "2014 · LSTM, no attention",
-        "model.lstm_attention": "2014 · LSTM + attention",
-        "model.transformer": "2017 · Transformer",
         "strip.target": "English",
         "strip.source": "Chinese",
         "control.map": "Map",
@@ -84,9 +82,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "zh": {
         "empty": "翻译一句话，看看每个模型在看哪里、真正用到了哪些字。",
         "nothing": "模型没有输出任何词，没有可解释的内容。",
-        "model.lstm": "2014 · LSTM（无注意力）",
-        "model.lstm_attention": "2014 · LSTM + 注意力",
-        "model.transformer": "2017 · Transformer",
         "strip.target": "英文",
         "strip.source": "中文",
         "control.map": "图",
@@ -126,6 +121,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "wb.additive": "这个模型用一个小网络给每个字打分，e = vᵀ tanh(W s + U h)，再取 softmax：图上画的就是这些权重。",
     },
 }
+
+for _lang, _table in STRINGS.items():
+    _table.update(model_strings(_lang))  # model.NAME: the same labels as the page's (dawn/registry.py)
 
 
 def _asset(name: str) -> str:
@@ -219,5 +217,5 @@ if __name__ == "__main__":
     from dawn.story import STORY_SENTENCE
 
     root = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
-    found = {n: load_translator(root / n) for n in ("lstm", "lstm_attention", "transformer") if (root / n).exists()}
+    found = {n: load_translator(root / n) for n in MODEL_NAMES if (root / n).exists()}
     harness(found, STORY_SENTENCE).queue(default_concurrency_limit=1, max_size=16).launch()

@@ -11,6 +11,7 @@ page.js in the browser. The story's words are paraphrased and credited
 from __future__ import annotations
 
 from dawn.inputs import ENGLISH, NOTE_CODES
+from dawn.registry import model_strings
 from dawn.story import STORY_CREDIT
 
 LANGS = ("zh", "en")
@@ -36,12 +37,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.note": "Notes",
         "input.sentence": "Maps for sentence no. (in a paragraph)",
 
-        "model.lstm": "2014 · LSTM, no attention",
-        "model.lstm_attention": "2014 · LSTM + attention",
-        "model.transformer": "2017 · Transformer",
-        "model.lstm.short": "LSTM",
-        "model.lstm_attention.short": "LSTM + attention",
-        "model.transformer.short": "Transformer",
+        # model.NAME and model.NAME.short: dawn/registry.py's labels (added below)
 
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} ms",
         "score.noref": "no reference, no score · {ms} ms",
@@ -108,13 +104,6 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.note": "提示",
         "input.sentence": "图解释第几句（段落中）",
 
-        "model.lstm": "2014 · LSTM，无注意力",
-        "model.lstm_attention": "2014 · LSTM + 注意力",
-        "model.transformer": "2017 · Transformer",
-        "model.lstm.short": "LSTM",
-        "model.lstm_attention.short": "LSTM + 注意力",
-        "model.transformer.short": "Transformer",
-
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} 毫秒",
         "score.noref": "没有参考译文，不计分 · {ms} 毫秒",
         "score.empty": "模型没有输出 · ",
@@ -171,6 +160,8 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 STRINGS["en"].update({f"{'note' if code in NOTE_CODES else 'error'}.{code}": message for code, message in ENGLISH.items()})
+for _lang in LANGS:
+    STRINGS[_lang].update(model_strings(_lang))
 
 
 def text(lang: str, key: str, **params) -> str:

@@ -1,0 +1,67 @@
+"""dawn/registry.py: one list of models, and everything that names a model reads it."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from dawn.registry import MODEL_NAMES, MODELS, spec
+
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"  # the committed ones
+
+
+def test_models_are_in_historical_order_and_named_once():
+    assert MODEL_NAMES == ("lstm", "lstm_attention", "transformer")
+    assert [m.year for m in MODELS] == sorted(m.year for m in MODELS)
+    assert [m.attention for m in MODELS] == ["none", "additive", "self"]
+    assert all(spec(m.name) is m for m in MODELS)
+
+
+@pytest.mark.parametrize("name", ["gru", "", "LSTM", None])
+def test_an_unknown_name_is_a_value_error_that_lists_the_models(name):
+    with pytest.raises(ValueError, match="expected one of lstm, lstm_attention, transformer"):
+        spec(name)
+
+
+def test_a_spec_cannot_be_changed():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        MODELS[0].year = 2015
+    with pytest.raises(TypeError):
+        MODELS[0].labels["en"] = "something else"
+
+
+def test_every_model_has_its_classes_and_its_module_names_them():
+    import importlib
+
+    from dawn.translator import MODELS as CLASSES
+    assert tuple(CLASSES) == MODEL_NAMES
+    for m in MODELS:
+        assert getattr(importlib.import_module(f"dawn.{m.module}"), m.class_name) is CLASSES[m.name][1]
+        assert CLASSES[m.name][1].has_attention == m.has_attention
+
+
+@pytest.mark.parametrize("m", MODELS, ids=MODEL_NAMES)
+def test_the_beam_size_is_the_one_chosen_on_validation(m):
+    """metrics.json records greedy vs beam 4 on the validation sample and the choice; the registry says the same."""
+    metrics = json.loads((CHECKPOINTS / m.name / "metrics.json").read_text())
+    scores = metrics["decoding_selected_on_valid"]
+    chosen = max((int(k.removeprefix("beam_")) for k in scores), key=lambda k: (scores[f"beam_{k}"], -k))
+    assert m.beam_size == metrics["beam_size"] == chosen
+    training = json.loads((CHECKPOINTS / m.name / "training.json").read_text())
+    assert training["model_type"] == m.name  # the folder, the model_type and the registry name agree
+
+
+def test_the_page_the_explorer_and_the_report_use_the_same_labels():
+    from training.report import LABELS
+    from ui.attention_explorer import STRINGS as EXPLORER
+    from ui.strings import STRINGS as PAGE
+    for m in MODELS:
+        for lang in ("en", "zh"):
+            assert PAGE[lang][f"model.{m.name}"] == EXPLORER[lang][f"model.{m.name}"] == m.label(lang)
+            assert m.labels[lang] in m.label(lang) and str(m.year) in m.label(lang)
+            assert PAGE[lang][f"model.{m.name}.short"] == m.short[lang]
+        assert LABELS[m.name] == f"{m.year} {m.labels['en']}"
+    assert spec("lstm").label("zh") == "2014 · LSTM（无注意力）"  # one spelling (it drifted: "LSTM，无注意力")
