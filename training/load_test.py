@@ -96,6 +96,17 @@ def launch_app(log_path: str | Path, timeout_s: float = 240.0, env: dict | None 
             proc.wait()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of an already sorted list; None when it is empty."""
     if not sorted_values:
@@ -148,7 +159,7 @@ def run_load(url: str, n_requests: int, concurrency: int, max_seconds: float) ->
                 "max": ms(seconds[-1] if seconds else None)}
     return {
         "url": url, "requests": n_requests, "concurrency": concurrency, "wall_s": round(wall, 2),
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "machine": f"{cpu_model()}, {os.cpu_count()} CPUs",
         "load_average_1min": {"before": load_before, "after": round(os.getloadavg()[0], 2)},  # other jobs slow it
         "ok": len(ok), "busy_rejected": count("busy"), "errors": count("error"), "skipped": count("skipped"),
         "empty_translations": sum(r.get("empty", False) for r in results),
