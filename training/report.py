@@ -304,8 +304,8 @@ def render(root: Path) -> str:
         lat = load["latency_ms"]
         kinds = load.get("latency_ms_by_kind")   # written since paragraphs joined the mix
         mix = "short and long sentences and paragraphs of 14 and 42 sentences" if kinds else "short and long sentences"
-        where = (f" ({load['machine']}, load average {load['load_average_1min']['before']} before the run: a shared "
-                 "machine)") if "machine" in load else ""
+        where = (f", {load['machine']}, load average {load['load_average_1min']['before']} before the run: a shared "
+                 "machine") if "machine" in load else ""
         by_kind = "".join(f"; {kind}s p50 {k['p50']} ms, max {k['max']} ms" for kind, k in (kinds or {}).items() if k["n"])
         out += [f"Load (`python -m training.load_test`{where}): {load['requests']} `/translate` requests, "
                 f"{load['concurrency']} at a time, mixed {mix}, through `gradio_client` on loopback — {load['ok']} "
