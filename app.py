@@ -23,6 +23,8 @@ paragraph (up to 2,000 characters) is translated sentence by sentence (dawn/inpu
     client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence: view_api() says
     client.predict("猫追老鼠。老鼠跑了。", "beam", 1, api_name="/attention")  # a paragraph: its second sentence
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
+    client.predict("猫追老鼠。", "transformer", "A dog", api_name="/whatif")  # text starts "A dog": forced, continued
+    client.predict("transformer", api_name="/replay")   # replay.json (a clear error when the model has none)
 """
 
 from __future__ import annotations
@@ -42,7 +44,7 @@ from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import ATTENTION_API, attention_handler, per_model
+from ui.attention_explorer import ATTENTION_API, attention_handler, per_model, replay_handler, replay_prop, whatif_handler
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -70,6 +72,9 @@ STORY_MAPS = explain_all(MODELS.translators, STORY.result.source, 1,  # its atte
                          decoded=STORY.result.translations())
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
+whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
+replay = replay_handler({name: CHECKPOINTS / name for name in MODEL_NAMES})  # /replay(model): replay.json
+REPLAYS = {name: replay_prop(CHECKPOINTS / name) for name in MODEL_NAMES}  # sent once, scrubbed in the browser
 EXPLORERS = ([(s.name, "cross") for s in registry.MODELS]                  # (model, view): every model's map,
              + [(s.name, "encoder") for s in registry.MODELS if s.attention == "self"])  # + encoder self-attention
 
@@ -159,7 +164,9 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     for step, name in enumerate(MODEL_NAMES, 1):  # ① ② ③: one step per model, in historical order
         if step > 1:                              # (①'s heading sits above the inputs)
             P.step_header(step, {"model": name, "problem": MODELS.problems.get(name)})
-        explorers += [P.explorer(name, payload, view) for (n, view), payload in zip(EXPLORERS, story_maps) if n == name]
+        extras = {"whatif": whatif, "replay": REPLAYS[name]}  # what if, and the training replay (cross view only)
+        explorers += [P.explorer(name, payload, view, **(extras if view == "cross" else {}))
+                      for (n, view), payload in zip(EXPLORERS, story_maps) if n == name]
 
     P.step_header(4)
 
@@ -184,6 +191,8 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                      preprocess=False)  # the raw values reach dawn/inputs.py's checks: one clean message, no traceback
     gr.api(attention, api_name="attention", api_description=ATTENTION_API, concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
+    gr.api(whatif, api_name="whatif", concurrency_id="translate")
+    gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
                  inputs.note,

@@ -1,7 +1,13 @@
 """The model card (checkpoints/NAME/README.md), rendered from the checkpoint's
 own JSON files so that every number in it was produced by a script. Its YAML
-front matter is the hub's metadata (`huggingface_hub.ModelCardData`), with a
-`model-index` built from metrics.json: Tatoeba-test and FLORES-200 BLEU / chrF.
+front matter is the hub's metadata (`huggingface_hub.ModelCardData`): `datasets`
+names the training corpora (hub ids where the hub has them), and a `model-index`
+built from metrics.json holds the test sets, Tatoeba-test and FLORES-200 BLEU / chrF.
+
+    write_model_card("checkpoints/lstm")                                  # snippets load the local folder
+    write_model_card(folder, repo_id="USER/code-dawn-2014-lstm")          # snippets load the hub repo
+
+The card is a document, not sealed by the manifest: editing it never stops the model loading.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from pathlib import Path
 
 from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
+from dawn import dictionary
 from dawn.checkpoint import CONFIG, TRAINING, update_file
+from dawn.dictionary import CEDICT_SOURCE
 from dawn.registry import spec
 
 BUDGET_MIN = 120          # each final recipe's budget on the 2-core CPU, in minutes
@@ -31,24 +39,28 @@ ARCHITECTURE = {
                    "layers, d_model {d_model}, {n_heads} heads, feed-forward {d_ff}, dropout {dropout}.",
 }
 
-# Corpus name -> (description, licence and attribution), as ../shared/data/README.md gives them.
+# Corpus name -> (description, licence and attribution, hub dataset id or None), as ../shared/data/README.md
+# gives them. The hub id names the same data where the hub holds it (not every copy: our extracts are noted
+# in that README), so that the card's `datasets:` links to what the model was trained on.
 CORPORA = {
     "cmn": ("Tatoeba sentence pairs via manythings.org/anki (`cmn.txt`)",
-            "CC-BY 2.0 (France); www.manythings.org/anki and tatoeba.org"),
-    "bible_cuvs_kjv": ("the Bible, Chinese Union Version ↔ King James Version", "public domain"),
+            "CC-BY 2.0 (France); www.manythings.org/anki and tatoeba.org", "Helsinki-NLP/tatoeba"),
+    "bible_cuvs_kjv": ("the Bible, Chinese Union Version ↔ King James Version", "public domain", None),
     "python_docs_zhcn": ("Python documentation paragraphs (python-docs-zh-cn)",
-                         "PSF licence; Python Software Foundation, python-docs-zh-cn"),
-    "mlqe_pe_wiki": ("Wikipedia sentences with post-edited translations (MLQE-PE)", "CC0; Fomicheva et al. 2022"),
-    "tico19": ("COVID-19 texts (TICO-19)", "CC0; Anastasopoulos et al. 2020"),
-    "xquad_wiki": ("Wikipedia paragraphs' sentences (XQuAD)", "CC BY-SA 4.0; Artetxe et al. 2020"),
-    "ud_pud_zh_trad": ("news and Wikipedia sentences (UD Chinese-PUD)", "CC BY-SA 3.0; Universal Dependencies"),
+                         "PSF licence; Python Software Foundation, python-docs-zh-cn", None),
+    "mlqe_pe_wiki": ("Wikipedia sentences with post-edited translations (MLQE-PE)", "CC0; Fomicheva et al. 2022", None),
+    "tico19": ("COVID-19 texts (TICO-19)", "CC0; Anastasopoulos et al. 2020", "gmnlp/tico19"),
+    "xquad_wiki": ("Wikipedia paragraphs' sentences (XQuAD)", "CC BY-SA 4.0; Artetxe et al. 2020", "google/xquad"),
+    "ud_pud_zh_trad": ("news and Wikipedia sentences (UD Chinese-PUD)", "CC BY-SA 3.0; Universal Dependencies", None),
     "gasp": ("children's stories (African Storybook via Global ASP)",
              "CC BY 4.0; Stories from the African Storybook (africanstorybook.org), CC BY; Chinese translations via "
-             "Global ASP (github.com/global-asp); authors and translators as credited in each story file"),
+             "Global ASP (github.com/global-asp); authors and translators as credited in each story file", None),
     "mgsm": ("grade-school maths word problems (MGSM)",
-             "CC BY 4.0; MGSM (Shi et al. 2022, Google Research), CC BY 4.0; English from GSM8K (OpenAI, MIT)"),
+             "CC BY 4.0; MGSM (Shi et al. 2022, Google Research), CC BY 4.0; English from GSM8K (OpenAI, MIT)",
+             "juletxara/mgsm"),
     "zerotohero_grammar": ("learner grammar examples (Chinese Zero to Hero)",
-                           "CC0; Chinese Zero to Hero grammar list (Open Language Profiles), CC0"),
+                           "CC0; Chinese Zero to Hero grammar list (Open Language Profiles), CC0", None),
+    CEDICT_SOURCE: (dictionary.DESCRIPTION, dictionary.ATTRIBUTION, None),  # --data cedict
 }
 TEST_SETS = {  # metrics.json key -> (hub dataset id, display name, config)
     "tatoeba": ("Helsinki-NLP/tatoeba_mt", "Tatoeba-test v2020-07-28 (zho→eng)", "zho-eng"),
@@ -67,8 +79,16 @@ def scores_on(metrics: dict | None, key: str) -> dict | None:
     return metrics if key == "tatoeba" and "bleu" in metrics else metrics.get(key)
 
 
-def card_data(name: str, model_type: str, metrics: dict | None) -> ModelCardData:
-    """Hub metadata: languages, licence, tags, datasets, pipeline, library and the model-index."""
+def training_datasets(corpora: list[str] | None = None) -> list[str]:
+    """Hub ids of the training corpora (all of the recipe's corpora when not known); never a test set."""
+    names = CORPORA if corpora is None else corpora
+    hub_ids = {CORPORA[n][2] if n in CORPORA else n for n in names}   # a corpus loaded by hub id keeps it
+    return sorted(i for i in hub_ids if i and "/" in i and not Path(i).exists())
+
+
+def card_data(name: str, model_type: str, metrics: dict | None, corpora: list[str] | None = None) -> ModelCardData:
+    """Hub metadata: languages, licence, tags, the training datasets, pipeline, library and the
+    model-index (the test sets' scores from metrics.json)."""
     results = []
     for key, (dataset, dataset_name, config) in TEST_SETS.items():
         m = scores_on(metrics, key)
@@ -82,23 +102,83 @@ def card_data(name: str, model_type: str, metrics: dict | None) -> ModelCardData
         language=["zh", "en"], license=LICENSE, pipeline_tag="translation",
         library_name="transformers" if model_type == "transformer" else "pytorch",
         tags=["translation", "code-dawn-2014", model_type.replace("_", "-"), "education"],
-        datasets=["Helsinki-NLP/tatoeba_mt", "facebook/flores", "google/xquad"],
+        datasets=training_datasets(corpora),
         model_name=f"code-dawn-2014-{name.replace('_', '-')}", eval_results=results or None,
     )
 
 
-def _use(name: str, model_type: str) -> list[str]:
+INSTALL = "pip install git+{code_url}"  # the library (`dawn`) with its dependencies, from pyproject.toml
+LOCAL_INSTALL = "pip install .   # in a checkout of the code"
+SPACE_URL = "https://huggingface.co/spaces/{owner}/code-dawn-2014"  # where a published model's code lives by default
+LOCAL_CODE = "the Code Dawn 2014 repository this folder comes from"
+
+
+def _use(where: str, model_type: str, code_url: str | None) -> list[str]:
+    """How to translate with it: the library's one-liner, then plain transformers or the hub mixin."""
+    install = INSTALL.format(code_url=code_url) if code_url else LOCAL_INSTALL
+    lines = ["## Use", "", "With the `dawn` library (installs torch, transformers, tokenizers, OpenCC):", "",
+             "```bash", install, "```", "", "```python", "from dawn import load_translator",
+             f't = load_translator("{where}")   # a local folder or a hub repo id',
+             'print(t.translate("我们决定去爬山。", beam_size=4).text)', "```", ""]
     if model_type == "transformer":
-        return ["With plain `transformers`:", "```python",
-                "from transformers import AutoTokenizer, MarianMTModel",
-                f'tok = AutoTokenizer.from_pretrained("checkpoints/{name}")',
-                f'model = MarianMTModel.from_pretrained("checkpoints/{name}")',
-                'print(tok.batch_decode(model.generate(**tok(["我们决定去爬山。"], return_tensors="pt", padding=True)), '
-                'skip_special_tokens=True))', "```",
-                "(Traditional characters: convert to Simplified first, as `dawn.text.normalize_zh` does.)", ""]
-    s = spec(model_type)
-    return [f"Hub-style loading of the bare module (`huggingface_hub` mixin): "
-            f"`from dawn.{s.module} import {s.class_name}; {s.class_name}.from_pretrained(\"checkpoints/{name}\")`.", ""]
+        lines += ["With plain `transformers` only (no code from this project):", "", "```python",
+                  "from transformers import AutoTokenizer, MarianMTModel",
+                  f'tok = AutoTokenizer.from_pretrained("{where}")',
+                  f'model = MarianMTModel.from_pretrained("{where}")',
+                  'print(tok.batch_decode(model.generate(**tok(["我们决定去爬山。"], return_tensors="pt", padding=True)), '
+                  'skip_special_tokens=True))', "```", "",
+                  "Fine-tuning with plain `transformers`: read the English labels with the decoder's own tokenizer, "
+                  "`target_tokenizer/` (the same tokenizer, decoder vocabulary only), so that a Chinese character "
+                  "in a target becomes `<unk>` instead of an id past the decoder's 8,000:", "", "```python",
+                  f'labels_tok = AutoTokenizer.from_pretrained("{where}", subfolder="target_tokenizer")',
+                  'batch = tok(chinese, return_tensors="pt", padding=True)',
+                  'batch["labels"] = labels_tok(text_target=english, return_tensors="pt", padding=True)["input_ids"]',
+                  "batch[\"labels\"][batch[\"labels\"] == tok.pad_token_id] = -100",
+                  "loss = model(**batch).loss", "```", ""]
+    else:
+        s = spec(model_type)
+        cls = s.class_name
+        lines += [f"The bare module, the hub way (`huggingface_hub`'s mixin; the tokenizer comes with it as "
+                  f"`model.tokenizer`): `from dawn.{s.module} import {cls}; "
+                  f'model = {cls}.from_pretrained("{where}")`; `model.save_pretrained(folder)` and '
+                  "`model.push_to_hub(repo_id)` write weights, config, tokenizer, this card and the manifest.", ""]
+    return lines
+
+
+def _about(model_type: str, code_url: str | None) -> list[str]:
+    """Intended use, Traditional input, limitations, bias, the code and the licences."""
+    code = f"[{code_url}]({code_url})" if code_url else LOCAL_CODE
+    return [
+        "## Intended use", "",
+        "Teaching and demonstration: to compare, on the same sentences, a 2014 LSTM without attention, a 2014 "
+        "LSTM with attention and a 2017 Transformer, and to look at their attention. Simplified or Traditional "
+        "Chinese in, English out, one sentence at a time. **Not** for translating anything that matters: "
+        "documents, medical, legal or safety-related text, or anything published without a human check.", "",
+        "## Traditional Chinese input", "",
+        "The vocabulary holds Simplified characters only. `dawn` converts Traditional to Simplified with OpenCC "
+        "(`dawn.text.normalize_zh`) before tokenizing; `tokenizer.json` alone does not, so with plain "
+        "`transformers` convert first — `opencc.OpenCC(\"t2s\").convert(text)` — or Traditional characters "
+        "that have a Simplified form become `<unk>`.", "",
+        "## Limitations", "",
+        "- A tiny model whose recipe is sized for about two hours on a 2-core CPU: far below production "
+        "systems (Helsinki-NLP's opus-mt-zh-en, about 78M parameters, scores 36 BLEU on Tatoeba-test).",
+        "- Best on short everyday sentences like Tatoeba's; long, formal or technical sentences (FLORES-200) "
+        "come out mostly wrong, the plain LSTM's worst of all — that is the lesson of the demo.",
+        "- Fluent but wrong output is common: a translation can read well and say something else. Names, "
+        "numbers and rare characters are often lost or become `<unk>`.",
+        "- Chinese → English only; Cantonese, Classical Chinese and romanised input are outside its training.", "",
+        "## Bias and risks", "",
+        "The training text is mostly Tatoeba (crowd-written everyday sentences), the Bible (King James English), "
+        "Python documentation and Wikipedia-style text. The models inherit their skews: gendered defaults "
+        "(he or she chosen by stereotype where the Chinese drops the pronoun or leaves gender open), archaic or "
+        "religious phrasing for some inputs, and the viewpoints of those sources. No filtering for offensive "
+        "content beyond what the sources did.", "",
+        "## Code and licences", "",
+        f"- Code: {code} — the models in `dawn/` (this one: `dawn/{model_type}.py`), training in "
+        "`training/train.py`, evaluation in `training/evaluate.py`; MIT licence.",
+        f"- Weights: CC BY-SA 4.0 (`license: {LICENSE}`), the strictest share-alike licence among the training "
+        "corpora; credit the corpora as listed under Data.",
+        "- Story: 《代码破晓：2014》 © 李林 2025, CC BY-NC 4.0 (quoted sentences only).", ""]
 
 
 def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
@@ -126,9 +206,46 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
     return lines
 
 
-def write_model_card(directory: str | Path) -> str:
+def _model_type(config: dict) -> str:
+    return "transformer" if config.get("model_type") == "marian" else config.get("model_type", "")
+
+
+def _untrained_card(d: Path, config: dict, repo_id: str | None, code_url: str | None) -> str:
+    """A card for a folder without training.json (a model saved by hand): architecture, use, limits."""
+    mt = _model_type(config)
+    lines = [f"# `{d.name}` — Code Dawn 2014 (代码破晓) Chinese→English translator", "",
+             "A model of the Code Dawn 2014 demo, saved without its training record (no training.json), so this "
+             "card cannot say what it was trained on or how well it translates.", "",
+             *_use(repo_id or str(d), mt, code_url), *_about(mt, code_url)]
+    metrics = _load(d / "metrics.json")
+    return f"---\n{card_data(d.name, mt, metrics).to_yaml()}\n---\n\n" + "\n".join(lines)
+
+
+def default_code_url(repo_id: str) -> str:
+    """The Space of the model repo's owner, where `training.publish --space` puts the code (pip installs from it)."""
+    return SPACE_URL.format(owner=repo_id.split("/")[0])
+
+
+def card_for_repo(text: str, folder: str | Path, repo_id: str, code_url: str) -> str:
+    """A card written for a local folder (checkpoints/NAME), as its hub repo shows it: the snippets load
+    repo_id and install the code from code_url. Everything else, hand edits included, stays as it was."""
+    for local in {f"checkpoints/{Path(folder).name}", str(folder), str(Path(folder).resolve())}:
+        text = text.replace(f'"{local}"', f'"{repo_id}"')
+    return (text
+            .replace(LOCAL_INSTALL, INSTALL.format(code_url=code_url))
+            .replace(LOCAL_CODE, f"[{code_url}]({code_url})"))
+
+
+def write_model_card(directory: str | Path, repo_id: str | None = None, code_url: str | None = None) -> str:
+    """Render README.md from the folder's JSON files and write it there; returns its text.
+    repo_id: the hub repo the snippets load (default: the folder's path as checkpoints/NAME);
+    code_url: where the code lives (a git URL pip can install from)."""
     d = Path(directory)
     config, tr = _load(d / CONFIG), _load(d / TRAINING)
+    if tr is None or "model_config" not in tr:
+        text = str(ModelCard(_untrained_card(d, config, repo_id, code_url)))
+        update_file(d, "README.md", text.encode())
+        return text
     log, metrics = _load(d / "train_log.json"), _load(d / "metrics.json")
     mt, mc = tr["model_type"], tr["model_config"]
     best = next((h for h in log["history"] if h["epoch"] == log["best_epoch"]), log["history"][-1])
@@ -192,11 +309,9 @@ def write_model_card(directory: str | Path) -> str:
         if "story" in metrics:
             lines += ["The story's long sentence (never in the training data):", "",
                       *[f"- {k}: *{v}*" for k, v in metrics["story"].items()], ""]
-    lines += ["## Use", "", "```python", "from dawn import load_translator",
-              f't = load_translator("checkpoints/{d.name}")', 't.translate("我们决定去爬山。", beam_size=4).text', "```", "",
-              *_use(d.name, mt),
-              "## Credits", "", "Story: 《代码破晓：2014》 © 李林 2025, CC BY-NC 4.0. Data: as listed above.", ""]
-    card = ModelCard(f"---\n{card_data(d.name, mt, metrics).to_yaml()}\n---\n\n" + "\n".join(lines))
+    lines += [*_use(repo_id or f"checkpoints/{d.name}", mt, code_url), *_about(mt, code_url)]
+    card = ModelCard(f"---\n{card_data(d.name, mt, metrics, list(corpora) or None).to_yaml()}\n---\n\n"
+                     + "\n".join(lines))
     text = str(card)
     update_file(d, "README.md", text.encode())
     return text

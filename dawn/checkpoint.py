@@ -9,11 +9,19 @@
         tokenizer.json         one tokenizer for both languages (tokenizers library format)
         tokenizer_config.json  what transformers' AutoTokenizer needs besides
         generation_config.json the Transformer only: greedy by default, max 256 tokens
+        manifest.json          {"files": {name: sha256}} of the files above, every shard included —
+                               what decides the outputs, verified on every load
         training.json          how it was trained: command, seed, data counts
         train_log.json         losses and valid scores per epoch
         metrics.json           test scores (written by training/evaluate.py)
-        manifest.json          {"files": {name: sha256}} — verified on every load, every shard included
         README.md              the model card, with hub metadata
+
+The manifest seals only what decides a translation (weights, configs, tokenizer
+files), so the documents below it — card, metrics, logs — can be edited freely.
+After a deliberate change to a sealed file, `python -m training.publish --seal DIR`
+writes a new manifest; until then the changed file is refused. A folder without a
+manifest (one written by plain `transformers`' `save_pretrained`) still loads,
+marked unverified (`read_checkpoint` returns verified=False).
 
 Nothing is pickled. Every file is written to a temporary name and renamed into
 place only when all of them were written, so a full disk or an unwritable
@@ -24,6 +32,7 @@ check then refuses to load them, naming the file.)
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
 import os
@@ -40,6 +49,12 @@ WEIGHTS_INDEX = "model.safetensors.index.json"
 CONFIG = "config.json"
 TRAINING = "training.json"
 MAX_SHARD_BYTES = 9_000_000  # every weight file stays under Spaces' 10 MB limit for files without LFS
+# What decides the outputs, and so what the manifest seals: weights, the model's and the generation
+# config, the tokenizers (tokenizer.json, tokenizer_config.json, target_tokenizer/ and the
+# special_tokens_map.json transformers may write). Everything else (card, metrics, logs) is a document.
+SEALED = ("model*.safetensors", WEIGHTS_INDEX, CONFIG, "generation_config.json", "*tokenizer*.json",
+          "special_tokens_map.json", "added_tokens.json")
+SEAL_HINT = "if the change was deliberate, re-seal the folder: python -m training.publish --seal {}"
 
 
 class CheckpointError(ValueError):
@@ -52,6 +67,7 @@ def sha256(data: bytes) -> str:
 
 def write_files_atomically(directory: str | Path, files: dict[str, bytes]) -> None:
     """Write {name: bytes} into directory: all to temporary files first, then rename each into place.
+    A name may hold a subfolder ("target_tokenizer/tokenizer.json").
 
     Raises CheckpointError (with the reason, e.g. a full disk) and leaves existing files untouched.
     """
@@ -60,7 +76,9 @@ def write_files_atomically(directory: str | Path, files: dict[str, bytes]) -> No
     try:
         d.mkdir(parents=True, exist_ok=True)
         for name, data in files.items():
-            tmp = d / f".{name}.tmp"
+            path = d / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
             tmp_paths.append(tmp)
             with open(tmp, "wb") as f:
                 f.write(data)
@@ -136,6 +154,16 @@ def read_weights(files: dict[str, bytes], directory: str | Path) -> dict[str, to
     return tensors
 
 
+def is_sealed(name: str) -> bool:
+    """True for the files that decide a model's outputs (see SEALED); False for documents."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SEALED)
+
+
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """manifest.json for {name: bytes}: the SHA-256 of every sealed file among them."""
+    return json.dumps({"files": {n: sha256(b) for n, b in sorted(files.items()) if is_sealed(n)}}, indent=2).encode()
+
+
 def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: dict,
                     extra_files: dict[str, bytes]) -> None:
     """Write weights (fp16, sharded above 9 MB), config.json, the extra files (tokenizer, training
@@ -143,8 +171,7 @@ def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: dict,
     d = Path(directory)
     files = {**weight_files(weights_to_store(model, torch.float16)),
              CONFIG: json.dumps(config, indent=2, ensure_ascii=False).encode(), **extra_files}
-    manifest = {"files": {name: sha256(data) for name, data in sorted(files.items())}}
-    files[MANIFEST] = json.dumps(manifest, indent=2).encode()
+    files[MANIFEST] = manifest_bytes(files)
     write_files_atomically(d, files)
     for stale in d.glob("model*.safetensors*"):
         if stale.name not in files:
@@ -152,23 +179,73 @@ def save_checkpoint(directory: str | Path, model: torch.nn.Module, config: dict,
 
 
 def update_file(directory: str | Path, name: str, data: bytes) -> None:
-    """Replace (or add) one file of a checkpoint and its entry in the manifest."""
+    """Replace (or add) one file of a checkpoint; a sealed file's entry in the manifest follows it."""
     d = Path(directory)
+    if not is_sealed(name):
+        write_files_atomically(d, {name: data})
+        return
     manifest = json.loads((d / MANIFEST).read_text()) if (d / MANIFEST).exists() else {"files": {}}
     manifest["files"][name] = sha256(data)
     write_files_atomically(d, {name: data, MANIFEST: json.dumps(manifest, indent=2).encode()})
 
 
+def seal_checkpoint(directory: str | Path) -> dict[str, str]:
+    """Write a new manifest.json over the sealed files now in the folder; returns {name: sha256}.
+
+    For a deliberate change (a re-saved tokenizer, weights replaced on purpose) or a folder written
+    by plain `transformers`. Raises CheckpointError when there is no config.json or no weights.
+    """
+    d = Path(directory)
+    if not d.is_dir():
+        raise CheckpointError(f"{d}: no such checkpoint folder")
+    files = {name: (d / name).read_bytes() for name in _sealed_names(d)}
+    if CONFIG not in files:
+        raise CheckpointError(f"{d / CONFIG}: missing — nothing to seal")
+    if WEIGHTS not in files and WEIGHTS_INDEX not in files:
+        raise CheckpointError(f"{d / WEIGHTS}: missing — nothing to seal")
+    data = manifest_bytes(files)
+    write_files_atomically(d, {MANIFEST: data})
+    return json.loads(data)["files"]
+
+
+def _sealed_names(d: Path) -> list[str]:
+    """The sealed files present in folder d ("target_tokenizer/tokenizer.json" for one in a subfolder);
+    hidden files and folders (.resume/, temporary files) are never part of a model."""
+    names = (p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file())
+    return sorted(n for n in names if is_sealed(n) and not any(part.startswith(".") for part in n.split("/")))
+
+
+def read_checkpoint(directory: str | Path) -> tuple[dict[str, bytes], bool]:
+    """({name: bytes} of the sealed files, verified?): verified against manifest.json when the folder
+    has one (a mismatch raises CheckpointError); a folder without one (plain `save_pretrained`) is
+    read as it is, and verified is False."""
+    d = Path(directory)
+    if d.is_dir() and not (d / MANIFEST).exists():
+        files = {name: (d / name).read_bytes() for name in _sealed_names(d)}
+        if CONFIG not in files:
+            raise CheckpointError(f"{d / CONFIG}: missing — not a model folder")
+        if WEIGHTS not in files and WEIGHTS_INDEX not in files:
+            raise CheckpointError(f"{d / WEIGHTS}: missing — not a model folder")
+        return files, False
+    return verify_checkpoint(d), True
+
+
 def verify_checkpoint(directory: str | Path) -> dict[str, bytes]:
-    """Check every file listed in the manifest; return {name: bytes}. Raises CheckpointError."""
+    """Check every sealed file against the manifest; return {name: bytes}. Raises CheckpointError.
+
+    Documents (README.md, metrics.json, logs) are not checked, even where an older manifest lists
+    them; a sealed file on disk that the manifest does not list is refused.
+    """
     d = Path(directory)
     if not d.is_dir():
         raise CheckpointError(f"{d}: no such checkpoint folder")
     try:
         manifest = json.loads((d / MANIFEST).read_text())["files"]
+        manifest = {name: digest for name, digest in manifest.items() if is_sealed(name)}
     except FileNotFoundError:
-        raise CheckpointError(f"{d / MANIFEST}: missing — cannot verify this checkpoint") from None
-    except (ValueError, KeyError, TypeError) as e:
+        raise CheckpointError(f"{d / MANIFEST}: missing — cannot verify this checkpoint "
+                              f"({SEAL_HINT.format(d)})") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CheckpointError(f"{d / MANIFEST}: not a valid manifest ({e})") from None
     if CONFIG not in manifest:
         raise CheckpointError(f"{d / MANIFEST}: does not list {CONFIG}")
@@ -181,8 +258,13 @@ def verify_checkpoint(directory: str | Path) -> dict[str, bytes]:
             raise CheckpointError(f"{path}: missing (listed in {MANIFEST})")
         data = path.read_bytes()
         if sha256(data) != digest:
-            raise CheckpointError(f"{path}: SHA-256 does not match {MANIFEST} — the file is truncated or corrupted")
+            raise CheckpointError(f"{path}: SHA-256 does not match {MANIFEST} — the file is truncated, corrupted "
+                                  f"or was changed; {SEAL_HINT.format(d)}")
         contents[name] = data
+    unlisted = [name for name in _sealed_names(d) if name not in contents]
+    if unlisted:
+        raise CheckpointError(f"{d / unlisted[0]}: not listed in {MANIFEST}, so it cannot be verified; "
+                              f"{SEAL_HINT.format(d)}")
     return contents
 
 

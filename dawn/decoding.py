@@ -6,9 +6,13 @@
 
 Output length is bounded relative to the input: at most 2·S + 10 tokens (and
 never more than the model's max_target_len), so no input can make decoding hang.
+
+forced_prefix_decode is the explorer's "what if": the first tokens are given, the rest is greedy.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 
@@ -132,3 +136,51 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
         best = max(finished[b], key=lambda f: f[0]) if finished[b] else (0.0, 0.0, [])
         results.append((best[2], best[1]))
     return results
+
+
+@dataclass
+class ForcedDecode:
+    """What forced_prefix_decode returns for one sentence (T output tokens, without </s>)."""
+    ids: list[int]                             # the prefix, then the greedy continuation
+    log_prob: float                            # log p(y | x) of the whole output, </s> included when reached
+    token_log_probs: list[float]               # (T,) log p(y_t | y_<t, x) of each output token
+    alternatives: list[list[tuple[int, float]]]  # (T, top_k) the top_k (token id, log-prob) at each step
+    n_forced: int                              # how many of `ids` were forced (= len(prefix))
+
+
+@torch.no_grad()
+def forced_prefix_decode(model, src: torch.Tensor, src_mask: torch.Tensor, prefix: list[int],
+                         top_k: int = 5) -> ForcedDecode:
+    """"What if": force the first target tokens to be `prefix`, then continue greedily, for one sentence.
+
+        y_t = prefix[t]                            for t < P   (whatever the model prefers)
+        y_t = argmax_v log p(v | y_<t, x)          for t ≥ P   until </s> or the length limit
+        log p(y | x) = Σ_t log p(y_t | y_<t, x)    forced and chosen tokens alike
+
+    With an empty prefix it is greedy_decode. src, src_mask: (1, S). The prefix must leave room for at
+    least one decoded token within max_output_len. Also returns, at every step, the top_k tokens the model
+    would have picked (the page's "choose this one instead").
+    """
+    if src.size(0) != 1:
+        raise ValueError(f"forced_prefix_decode takes one sentence, got a batch of {src.size(0)}")
+    limit = max_output_len(int(src_mask.sum()), model.config.max_target_len)
+    if any(i in (PAD, BOS, EOS) for i in prefix):
+        raise ValueError("the prefix may not contain <pad>, <s> or </s>")
+    if len(prefix) >= limit:
+        raise ValueError(f"the prefix has {len(prefix)} tokens; this source allows at most {limit - 1} "
+                         "before the model must continue")
+    state = model.start(src, src_mask)
+    prev = torch.tensor([BOS], device=src.device)
+    ids, token_lps, alternatives, total = [], [], [], 0.0
+    for t in range(limit):
+        logp, state = model.step(prev, state)                       # (1, V)
+        top_lp, top = logp[0].topk(top_k)                           # (top_k,), (top_k,)
+        tok = prefix[t] if t < len(prefix) else top[0].item()       # forced, else the greedy choice
+        lp = logp[0, tok].item()
+        total += lp
+        if tok == EOS:
+            break
+        ids.append(tok), token_lps.append(lp)
+        alternatives.append(list(zip(top.tolist(), top_lp.tolist())))
+        prev = torch.tensor([tok], device=src.device)
+    return ForcedDecode(ids, total, token_lps, alternatives, len(prefix))

@@ -246,6 +246,7 @@ L layers, H heads:
   encoder_attention  [L][H][S][S] the same, the Transformer's encoder self-attention; null otherwise
   influence          [T][S] floats in nats: log p(y_t) minus log p(y_t) with source token j set to <unk>
   token_logprob [T] log p(y_t);  alternatives [T][{TOP_K}] of [token, probability], most likely first
+  target_ids [T], alternative_ids [T][{TOP_K}]: the same tokens as ids (what /whatif takes as a prefix)
   whiteboard         null, or for the Transformer {{"d_k", "dims" (= {WHITEBOARD_DIMS}), "scores": [L][H][T][S]
                      raw q·k (weights = softmax(scores / √d_k)), "values": [L][H][S][dims] first numbers of v_j}}
   beam               null under greedy decoding, else {{"steps": [t][candidate] = [parent, token, log-prob,
@@ -282,6 +283,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),
         "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
         "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
+        "target_ids": list(out_ids), "alternative_ids": [],
     }
     if not out_ids:                                                  # the model said nothing: nothing to explain
         _timed(timings, t0, t1, t1)
@@ -294,6 +296,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
                                for pr, ix in zip(probs.tolist(), ids.tolist())]
+    payload["alternative_ids"] = ids.tolist()                                    # (T, K)
     if f["cross"] is not None:
         payload["cross_attention"] = [quantize_rows(a).tolist() for a in f["cross"]]    # [L] (H, T, S)
     if f["encoder"] is not None:

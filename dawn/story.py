@@ -22,6 +22,9 @@ _CLAUSES = (
 STORY_SENTENCE = "".join(zh for zh, _ in _CLAUSES)
 STORY_REFERENCE = "".join(en for _, en in _CLAUSES)
 
+# The whiteboard's sentence: the visitor from 2024 computes self-attention on it by hand (dawn/whiteboard.py).
+WHITEBOARD_SENTENCE = "猫追老鼠。"
+
 # The sentence cut after its 1st, 2nd, … last clause: (Chinese prefix, matching reference prefix).
 # The last entry is (STORY_SENTENCE, STORY_REFERENCE).
 STORY_CLAUSES: tuple[tuple[str, str], ...] = tuple(

@@ -15,6 +15,16 @@ knows (without the word-start mark "▁" when it touches a Chinese character:
 The Chinese characters kept are the most frequent ones of the training split, as
 many as it takes to cover `zh_coverage` of its character occurrences.
 
+Plain `transformers` has one tokenizer per folder and no target mode for it:
+`tok(text_target=...)` runs the same tokenizer.json, so a Chinese character in an
+English target would get its source id (8,000 and up), past the decoder's
+vocabulary. So each folder also holds `target_tokenizer/`: the same tokenizer
+with only the decoder's vocabulary, where such a character is <unk> — what
+`encode_target` gives (a corpus tag such as <bible>, which English never holds, aside:
+plain text there). Fine-tuning with plain transformers reads the labels with it:
+
+    AutoTokenizer.from_pretrained(folder, subfolder="target_tokenizer")(text_target=english)
+
     tok = PairTokenizer.train(zh_sentences, en_sentences, en_vocab_size=8000, zh_coverage=0.9995)
     tok.encode_source("猫追老鼠。")      # [id(猫), id(追), id(老), id(鼠), id(。), EOS]
     tok.decode_target([...])            # "The cat chases the mouse."
@@ -34,6 +44,7 @@ from dawn.text import normalize_en, normalize_zh
 SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"]
 PAD, BOS, EOS, UNK = 0, 1, 2, 3
 TOKENIZER_FILE, TOKENIZER_CONFIG = "tokenizer.json", "tokenizer_config.json"
+TARGET_DIR = "target_tokenizer"  # the decoder's vocabulary only, for plain-transformers labels
 OLD_FILES = ("tokenizer_zh.json", "tokenizer_en.json")  # the first checkpoints' two-file format
 
 # Characters that are tokens on their own: Han characters, kana, CJK punctuation (。、「」) and full-width forms.
@@ -132,23 +143,41 @@ class PairTokenizer:
         ids = [i for s in sentences for i in self.encode_source(s)[:-1]]
         return sum(i == UNK for i in ids) / max(len(ids), 1)
 
+    def target_tokenizer(self) -> Tokenizer:
+        """The same tokenizer with only the decoder's vocabulary (ids < tgt_vocab_size): what is not in it,
+        a Chinese character, becomes <unk> — the ids encode_target gives, without its mapping (corpus tags are
+        not special tokens here: "<bible>" in an English target is spelt out)."""
+        spec = json.loads(self.tok.to_str())
+        spec["model"]["vocab"] = {t: i for t, i in spec["model"]["vocab"].items() if i < self.tgt_vocab_size}
+        spec["added_tokens"] = [t for t in spec["added_tokens"] if t["id"] < self.tgt_vocab_size]
+        return Tokenizer.from_str(json.dumps(spec))
+
     def to_files(self) -> dict[str, bytes]:
-        """{file name: contents}: tokenizer.json plus the tokenizer_config.json that transformers reads."""
+        """{file name: contents}: tokenizer.json plus the tokenizer_config.json that transformers reads,
+        and the same pair for the target side in target_tokenizer/."""
         config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512,
                   "pad_token": "<pad>", "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
                   "clean_up_tokenization_spaces": False, "dawn_tgt_vocab_size": self.tgt_vocab_size}
-        return {TOKENIZER_FILE: self.tok.to_str(pretty=True).encode(),
-                TOKENIZER_CONFIG: json.dumps(config, indent=2).encode()}
+        config_bytes = json.dumps(config, indent=2).encode()
+        return {TOKENIZER_FILE: self.tok.to_str(pretty=True).encode(), TOKENIZER_CONFIG: config_bytes,
+                f"{TARGET_DIR}/{TOKENIZER_FILE}": self.target_tokenizer().to_str(pretty=True).encode(),
+                f"{TARGET_DIR}/{TOKENIZER_CONFIG}": config_bytes}
 
     @classmethod
-    def from_files(cls, files: dict[str, bytes], where: str | Path = "checkpoint") -> "PairTokenizer":
+    def from_files(cls, files: dict[str, bytes], where: str | Path = "checkpoint",
+                   tgt_vocab_size: int | None = None) -> "PairTokenizer":
+        """From tokenizer.json + tokenizer_config.json. `tgt_vocab_size` (the model's) stands in for
+        the config's dawn_tgt_vocab_size, which a tokenizer re-saved by plain transformers may lack."""
         if TOKENIZER_FILE not in files and all(f in files for f in OLD_FILES):
             raise ValueError(f"{where}: an old checkpoint ({' + '.join(OLD_FILES)}); this version reads "
                              f"{TOKENIZER_FILE} — retrain it with python -m training.train")
-        if TOKENIZER_FILE not in files or TOKENIZER_CONFIG not in files:
+        if TOKENIZER_FILE not in files or (TOKENIZER_CONFIG not in files and tgt_vocab_size is None):
             raise ValueError(f"{where}: {TOKENIZER_FILE} or {TOKENIZER_CONFIG} is missing")
-        config = json.loads(files[TOKENIZER_CONFIG])
-        return cls(Tokenizer.from_str(files[TOKENIZER_FILE].decode()), int(config["dawn_tgt_vocab_size"]))
+        config = json.loads(files[TOKENIZER_CONFIG]) if TOKENIZER_CONFIG in files else {}
+        size = config.get("dawn_tgt_vocab_size", tgt_vocab_size)
+        if size is None:
+            raise ValueError(f"{where}: {TOKENIZER_CONFIG} lacks dawn_tgt_vocab_size (the decoder's vocabulary size)")
+        return cls(Tokenizer.from_str(files[TOKENIZER_FILE].decode()), int(size))
 
     @classmethod
     def load(cls, directory: str | Path) -> "PairTokenizer":

@@ -7,26 +7,31 @@
     r.source_tokens         # ['猫', '追', '老', '鼠', '。', '</s>']
     r.cross_attentions      # per layer: (H, T, S) tensors — one layer (1, T, S) for the LSTM
                             # with attention, None for the plain LSTM
+    w = t.continue_prefix("猫追老鼠。", "A dog")     # what if it had begun "A dog"? forced, then greedy
+    w.text, w.log_prob      # "A dog ..." (starts with the prefix as typed), log p of the whole output
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
-from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_weights, verify_checkpoint
-from dawn.decoding import beam_search, greedy_decode, pad_batch
+from dawn.checkpoint import CONFIG, TRAINING, CheckpointError, load_weights, read_checkpoint, read_weights
+from dawn.decoding import beam_search, forced_prefix_decode, greedy_decode, max_output_len, pad_batch
+from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
 from dawn.registry import MODELS as SPECS
 from dawn.registry import spec
-from dawn.tokenizer import BOS, PairTokenizer
+from dawn.tokenizer import BOS, EOS, PAD, UNK, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
 MAX_SOURCE_TOKENS = 512  # the Transformer's position table; longer input is refused with a ValueError
+MAX_PREFIX_CHARS = 500   # a what-if prefix longer than this is refused before tokenizing
 _CLASSES = {cls.__name__: (config, cls) for config, cls in ((LSTMConfig, LSTMSeq2Seq), (LSTMAttentionConfig,
             LSTMAttentionSeq2Seq), (TransformerConfig, TransformerSeq2Seq))}
 # model type -> (config class, model class), in the registry's historical order (dawn/registry.py)
@@ -59,11 +64,16 @@ class Translation:
     final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
     ids: list[int] | None = None             # the output's token ids, without </s>
     beam_trace: list | None = None           # beam search only: every step's candidates (dawn.decoding.beam_search)
+    token_log_probs: list[float] | None = None   # continue_prefix only: (T,) log p(y_t | y_<t, x)
+    alternatives: list[list[tuple[int, float]]] | None = None  # continue_prefix only: (T, k) (id, log-prob)
+    n_forced: int = 0                        # continue_prefix only: the first n_forced ids were the prefix
 
 
 class Translator:
-    def __init__(self, model: torch.nn.Module, tokenizer: PairTokenizer, model_type: str, config: dict):
+    def __init__(self, model: torch.nn.Module, tokenizer: PairTokenizer, model_type: str, config: dict,
+                 verified: bool = True):
         self.model, self.tokenizer, self.model_type, self.config = model.eval(), tokenizer, model_type, config
+        self.verified = verified  # False: the folder had no manifest.json, so its files were not checked
 
     @property
     def num_parameters(self) -> int:
@@ -102,6 +112,12 @@ class Translator:
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
                              ids=list(ids), beam_trace=trace)
+        self._add_maps(result, src, mask)
+        return result
+
+    def _add_maps(self, result: Translation, src: torch.Tensor, mask: torch.Tensor) -> None:
+        """Attention maps (or the LSTM's final state) of result.ids, from one teacher-forced pass."""
+        ids = result.ids
         if spec(self.model_type).attention == "additive":
             # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
             tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
@@ -116,13 +132,82 @@ class Translator:
             result.encoder_attentions = [a[0] for a in out.encoder_attentions]             # (H, S, S)
         else:
             result.final_state = self.model.encode(src, mask).h[:, 0]       # (n_layers, d)
+
+    def prefix_ids(self, prefix: str | list[int]) -> list[int]:
+        """An English beginning (text, tokenized as the target side is) or target token ids -> checked ids."""
+        if isinstance(prefix, str):
+            if len(prefix) > MAX_PREFIX_CHARS:
+                raise ValueError(f"the prefix has {len(prefix):,} characters; at most {MAX_PREFIX_CHARS} are allowed")
+            ids = self.tokenizer.encode_target(prefix)[:-1]                  # without </s>
+        else:
+            ids = list(prefix)
+            if not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                raise ValueError("a token-id prefix must be a list of integers")
+            bad = [i for i in ids if i in (PAD, BOS, EOS) or not 0 <= i < self.tokenizer.tgt_vocab_size]
+            if bad:
+                raise ValueError(f"prefix ids {bad[:5]} are not English tokens of this model "
+                                 f"(expected {UNK} or 4..{self.tokenizer.tgt_vocab_size - 1})")
+        if not ids:
+            raise ValueError("the prefix is empty: type the beginning of an English translation, or pick a token")
+        return ids
+
+    def join_prefix(self, typed: str, prefix: list[int], ids: list[int]) -> str:
+        """The output as text that starts with the prefix exactly as typed: typed + the continuation's text.
+
+        The continuation's text is what detokenizing the whole output adds after detokenizing the prefix
+        ("The ca" + "t is ..." when the model finishes the word, "The cat" + " is ..." when it starts one).
+        """
+        whole, start = self.tokenizer.decode_target(ids), self.tokenizer.decode_target(prefix)
+        if whole.startswith(start):
+            rest = whole[len(start):]
+        else:                                                            # detokenization moved a space: a new word
+            rest = " " + self.tokenizer.decode_target(ids[len(prefix):])
+        if typed[-1:].isspace() and rest.startswith(" "):
+            rest = rest[1:]                                              # the typed prefix already ends in a space
+        return typed + rest if rest.strip() else typed
+
+    @torch.inference_mode()
+    def continue_prefix(self, sentence: str, prefix: str | list[int], top_k: int = 5) -> Translation:
+        """What if the translation began with `prefix`? Force it, continue greedily (dawn.decoding).
+
+        prefix: English text (tokenized with the target side of the tokenizer) or target token ids.
+        The Translation's text starts with the prefix (as typed, or detokenized from ids); log_prob is the
+        whole output's; token_log_probs and the top_k alternatives cover every step, forced ones included;
+        maps as in translate().
+        """
+        src_ids = self._encode(sentence)
+        if len(src_ids) <= 1:
+            raise ValueError("the source is empty: type a Chinese sentence")
+        forced = self.prefix_ids(prefix)
+        limit = max_output_len(len(src_ids), self.model.config.max_target_len)
+        if len(forced) >= limit:
+            raise ValueError(f"the prefix has {len(forced)} tokens; for this sentence at most {limit - 1} "
+                             "can be forced, so that the model still continues")
+        src, mask = pad_batch([src_ids])                                    # (1, S)
+        d = forced_prefix_decode(self.model, src, mask, forced, top_k)
+        typed = prefix if isinstance(prefix, str) else self.tokenizer.decode_target(forced)
+        result = Translation(text=self.join_prefix(typed, forced, d.ids),
+                             source_tokens=self.tokenizer.source_tokens(src_ids),
+                             target_tokens=self.tokenizer.target_tokens(d.ids), log_prob=d.log_prob,
+                             ids=d.ids, token_log_probs=d.token_log_probs, alternatives=d.alternatives,
+                             n_forced=d.n_forced)
+        self._add_maps(result, src, mask)
         return result
 
 
+
 def load_translator(directory: str | Path) -> Translator:
-    """Load a checkpoint folder written by training/train.py (safetensors + JSON, verified by SHA-256)."""
-    d = Path(directory)
-    files = verify_checkpoint(d)
+    """Load a checkpoint folder (safetensors + JSON) or a hub repo id ("USER/NAME", downloaded once).
+
+    A folder with a manifest.json is verified by SHA-256 (training.train and save_pretrained write
+    one); a folder without one — plain `transformers`' save_pretrained — loads with a warning and
+    `translator.verified = False`.
+    """
+    d = local_folder(directory)
+    files, verified = read_checkpoint(d)
+    if not verified:
+        warnings.warn(f"{d}: no manifest.json, so its files are not verified "
+                      f"(seal it with python -m training.publish --seal {d})", stacklevel=2)
     try:
         config = json.loads(files[CONFIG])
         if "model" in config and "training" in config:
@@ -133,11 +218,17 @@ def load_translator(directory: str | Path) -> Translator:
         raise CheckpointError(f"{d / CONFIG}: not a valid model config ({e})") from None
     load_weights(model.hub_module, read_weights(files, d), d)
     try:
-        tokenizer = PairTokenizer.from_files(files, d)
+        tokenizer = PairTokenizer.from_files(files, d, tgt_vocab_size=model.config.tgt_vocab_size)
     except CheckpointError:
         raise
     except Exception as e:  # tokenizers raises its own exception type
         raise CheckpointError(f"{d}: cannot read the tokenizer files ({e})") from None
-    training = json.loads(files[TRAINING]) if TRAINING in files else {}
+    try:  # a document, not sealed: how it was trained, for the page and the card
+        training = json.loads((d / TRAINING).read_text()) if (d / TRAINING).is_file() else {}
+    except ValueError:
+        training = {}
+    if isinstance(model, HubModelMixin):  # so that model.save_pretrained(...) writes a self-contained folder
+        model.tokenizer = tokenizer
+        model.hub_documents = {name: (d / name).read_bytes() for name in DOCUMENTS if (d / name).is_file()}
     return Translator(model, tokenizer, model_type,
-                      {"model_type": model_type, "model": model.config.to_dict(), "training": training})
+                      {"model_type": model_type, "model": model.config.to_dict(), "training": training}, verified)

@@ -19,7 +19,7 @@ import dawn.checkpoint
 from dawn.checkpoint import (CONFIG, MANIFEST, WEIGHTS, WEIGHTS_INDEX, CheckpointError, update_file,
                              verify_checkpoint, write_files_atomically)
 from dawn.registry import MODEL_NAMES
-from dawn.tokenizer import TOKENIZER_CONFIG, TOKENIZER_FILE
+from dawn.tokenizer import TARGET_DIR, TOKENIZER_CONFIG, TOKENIZER_FILE
 from dawn.translator import Translator, load_translator
 
 MODELS = list(MODEL_NAMES)
@@ -73,21 +73,104 @@ def test_weights_are_stored_as_fp16_and_tied_weights_once(tmp_path, make_model, 
 
 
 def test_checkpoint_files_and_manifest(checkpoint, tokenizer):
-    names = {p.name for p in checkpoint.iterdir()}
-    assert names == {WEIGHTS, CONFIG, MANIFEST, TOKENIZER_FILE, TOKENIZER_CONFIG, "train_log.json"}
+    names = {p.relative_to(checkpoint).as_posix() for p in checkpoint.rglob("*") if p.is_file()}
+    target = {f"{TARGET_DIR}/{TOKENIZER_FILE}", f"{TARGET_DIR}/{TOKENIZER_CONFIG}"}
+    assert names == {WEIGHTS, CONFIG, MANIFEST, TOKENIZER_FILE, TOKENIZER_CONFIG, "train_log.json", *target}
     config = json.loads((checkpoint / CONFIG).read_text())
     assert config["model_type"] == "lstm" and config["d_model"] == 16   # the dataclass fields, as the hub mixin writes
     manifest = json.loads((checkpoint / MANIFEST).read_text())["files"]
-    assert set(manifest) == names - {MANIFEST}
-    assert set(verify_checkpoint(checkpoint)) == names - {MANIFEST}
+    # the manifest seals what decides the outputs (weights, config, tokenizers), not the documents
+    assert set(manifest) == names - {MANIFEST, "train_log.json"}
+    assert set(verify_checkpoint(checkpoint)) == names - {MANIFEST, "train_log.json"}
     loaded = load_translator(checkpoint)
+    assert loaded.verified
     assert loaded.tokenizer.encode_source("他有狗。") == tokenizer.encode_source("他有狗。")
     assert loaded.tokenizer.encode_target("He has dogs.") == tokenizer.encode_target("He has dogs.")
 
 
+# --- open folders: documents are editable, sealed files are not -----------------------------
+
+@pytest.mark.parametrize("name", ["README.md", "metrics.json", "train_log.json", "training.json"])
+def test_documents_can_be_edited_or_added_without_resealing(checkpoint, name):
+    before = load_translator(checkpoint).translate_batch(["他有狗。"])
+    (checkpoint / name).write_text("## Limitations\n\nWritten by hand.\n")  # not JSON either: still loads
+    loaded = load_translator(checkpoint)
+    assert loaded.verified and loaded.translate_batch(["他有狗。"]) == before
+    assert name not in json.loads((checkpoint / MANIFEST).read_text())["files"]
+
+
+def test_an_older_manifest_that_lists_the_card_does_not_check_it(checkpoint):
+    manifest = json.loads((checkpoint / MANIFEST).read_text())
+    (checkpoint / "README.md").write_text("# card\n")
+    manifest["files"]["README.md"] = dawn.checkpoint.sha256(b"# the card as it was\n")
+    (checkpoint / MANIFEST).write_text(json.dumps(manifest))
+    assert load_translator(checkpoint).verified
+
+
+@pytest.mark.parametrize("name", [WEIGHTS, CONFIG, TOKENIZER_FILE, f"{TARGET_DIR}/{TOKENIZER_FILE}"])
+def test_a_changed_sealed_file_is_refused_until_resealed(checkpoint, name, tmp_path, make_model, tokenizer):
+    from training.publish import main
+
+    path = checkpoint / name
+    if name == CONFIG:  # a deliberate change that keeps the model loadable: a longer decoding cap
+        config = json.loads(path.read_text())
+        path.write_text(json.dumps({**config, "max_target_len": config["max_target_len"] + 1}))
+    elif name == WEIGHTS:  # other weights of the same shape (fine-tuned, say)
+        path.write_bytes((_save(tmp_path / "other", make_model("lstm", seed=5), "lstm", tokenizer) / WEIGHTS).read_bytes())
+    else:
+        path.write_bytes(path.read_bytes() + b" ")
+    with pytest.raises(CheckpointError, match=re.escape(str(path)) + ": SHA-256 does not match manifest.json .*"
+                       + re.escape(f"python -m training.publish --seal {checkpoint}")):
+        load_translator(checkpoint)
+    assert main(["--seal", str(checkpoint)]) == 0
+    assert load_translator(checkpoint).verified
+    assert dawn.checkpoint.sha256(path.read_bytes()) == json.loads((checkpoint / MANIFEST).read_text())["files"][name]
+
+
+def test_seal_refuses_a_folder_without_weights_or_config(checkpoint, tmp_path, capsys):
+    from training.publish import main
+
+    (checkpoint / WEIGHTS).unlink()
+    assert main(["--seal", str(checkpoint)]) == 2
+    assert re.search(r"model\.safetensors: missing — nothing to seal", capsys.readouterr().err)
+    assert main(["--seal", str(tmp_path / "nothing")]) == 2
+    assert "no such checkpoint folder" in capsys.readouterr().err
+
+
+def test_seal_refuses_a_folder_that_would_not_load_and_keeps_the_old_manifest(checkpoint, capsys):
+    from training.publish import main
+
+    old = (checkpoint / MANIFEST).read_bytes()
+    (checkpoint / TOKENIZER_FILE).write_text('{"version": "nonsense"}')
+    assert main(["--seal", str(checkpoint)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot read the tokenizer files" in err and "not sealed" in err and "Traceback" not in err
+    assert (checkpoint / MANIFEST).read_bytes() == old
+
+
 def test_update_file_keeps_the_checkpoint_verifiable(checkpoint):
     update_file(checkpoint, "README.md", b"# card\n")
-    assert verify_checkpoint(checkpoint)["README.md"] == b"# card\n"
+    assert (checkpoint / "README.md").read_bytes() == b"# card\n"
+    assert "README.md" not in json.loads((checkpoint / MANIFEST).read_text())["files"]
+    verify_checkpoint(checkpoint)
+
+
+# --- a folder without a manifest: plain transformers' save_pretrained ---------------------------
+
+def test_a_folder_without_manifest_loads_unverified_with_a_warning(checkpoint, tokenizer):
+    before = load_translator(checkpoint).translate_batch(["他有狗。", "我们要花。"])
+    (checkpoint / MANIFEST).unlink()
+    with pytest.warns(UserWarning, match="no manifest.json, so its files are not verified"):
+        loaded = load_translator(checkpoint)
+    assert not loaded.verified and loaded.translate_batch(["他有狗。", "我们要花。"]) == before
+    with pytest.raises(CheckpointError, match="manifest.json: missing"):   # publishing still needs one
+        verify_checkpoint(checkpoint)
+
+
+def test_a_sealed_file_the_manifest_does_not_list_is_refused(checkpoint):
+    (checkpoint / "special_tokens_map.json").write_text("{}")
+    with pytest.raises(CheckpointError, match="special_tokens_map.json: not listed in manifest.json"):
+        load_translator(checkpoint)
 
 
 # --- shards: every weight file stays small, the manifest covers each one -------------------
@@ -158,7 +241,7 @@ def test_a_shard_left_out_of_the_manifest_is_refused(sharded):
     manifest = json.loads((sharded / MANIFEST).read_text())
     del manifest["files"][name]
     (sharded / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match=re.escape(str(sharded / name)) + ": a shard named in .* not listed in"):
+    with pytest.raises(CheckpointError, match=re.escape(str(sharded / name)) + ": not listed in manifest.json"):
         load_translator(sharded)
 
 
@@ -207,9 +290,10 @@ def test_missing_folder(tmp_path):
         load_translator(tmp_path / "nothing")
 
 
-def test_missing_manifest(checkpoint):
+def test_missing_manifest_and_weights(checkpoint):
     (checkpoint / MANIFEST).unlink()
-    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / MANIFEST)) + ": missing"):
+    (checkpoint / WEIGHTS).unlink()
+    with pytest.raises(CheckpointError, match=re.escape(str(checkpoint / WEIGHTS)) + ": missing — not a model folder"):
         load_translator(checkpoint)
 
 
@@ -247,7 +331,7 @@ def test_tokenizer_not_listed_in_manifest(checkpoint):
     manifest = json.loads((checkpoint / MANIFEST).read_text())
     del manifest["files"][TOKENIZER_FILE]
     (checkpoint / MANIFEST).write_text(json.dumps(manifest))
-    with pytest.raises(CheckpointError, match=f"cannot read the tokenizer files .*{TOKENIZER_FILE} or {TOKENIZER_CONFIG} is missing"):
+    with pytest.raises(CheckpointError, match=f"{TOKENIZER_FILE}: not listed in manifest.json"):
         load_translator(checkpoint)
 
 
@@ -372,13 +456,14 @@ def test_full_disk_leaves_previous_files_intact(tmp_path, monkeypatch):
 @pytest.mark.parametrize("kind", MODELS)
 def test_full_disk_during_save_keeps_the_previous_checkpoint(kind, tmp_path, monkeypatch, make_model, tokenizer):
     d = _save(tmp_path / "ckpt", make_model(kind, seed=0), kind, tokenizer)
-    before = {p.name: p.read_bytes() for p in d.iterdir()}
+    files = lambda: {p.relative_to(d).as_posix(): p.read_bytes() for p in d.rglob("*") if p.is_file()}
+    before = files()
     for n_ok in (0, 3):
         with monkeypatch.context() as m:
             _full_disk_after(m, n_ok)
             with pytest.raises(CheckpointError, match="No space left on device.*previous files there are unchanged"):
                 _save(d, make_model(kind, seed=1), kind, tokenizer)
-        assert {p.name: p.read_bytes() for p in d.iterdir()} == before
+        assert files() == before
     load_translator(d)  # still verifies
 
 

@@ -48,11 +48,15 @@ def test_checkpoint_verifies_and_every_weight_file_fits_spaces(name):
     if len(weights) > 1:  # sharded: the standard index names exactly these shards
         index = json.loads(files[WEIGHTS_INDEX])
         assert sorted(set(index["weight_map"].values())) == sorted(weights)
-    assert {"config.json", "tokenizer.json", "tokenizer_config.json", "training.json", "train_log.json",
-            "README.md", "metrics.json"} <= set(files)
+    # sealed: what decides the outputs; beside them, the documents (editable without re-sealing)
+    assert {"config.json", "tokenizer.json", "tokenizer_config.json", "target_tokenizer/tokenizer.json",
+            "target_tokenizer/tokenizer_config.json"} <= set(files)
+    documents = {"training.json", "train_log.json", "README.md", "metrics.json"}
+    assert not documents & set(files)
     assert not any(f.endswith((".pt", ".pth", ".bin", ".pkl")) for f in files)
-    on_disk = {p.name for p in (CHECKPOINTS / name).iterdir() if p.is_file()}
-    assert on_disk == set(files) | {"manifest.json"}  # nothing unverified lies beside them
+    d = CHECKPOINTS / name
+    on_disk = {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    assert on_disk == set(files) | {"manifest.json"} | documents  # nothing else lies beside them
 
 
 @pytest.mark.parametrize("name", MODELS)
@@ -78,6 +82,12 @@ def test_model_card_records_data_size_command_time_and_scores(name, committed):
     # hub metadata, and a model-index generated from metrics.json
     data = card.data
     assert data.pipeline_tag == "translation" and set(data.language) == {"zh", "en"} and data.license
+    # datasets: the training corpora on the hub; the test sets only in the model-index
+    assert "Helsinki-NLP/tatoeba" in data.datasets and "google/xquad" in data.datasets
+    assert not {"Helsinki-NLP/tatoeba_mt", "facebook/flores"} & set(data.datasets)
+    for section in ("## Intended use", "## Limitations", "## Bias and risks", "## Traditional Chinese input",
+                    "## Code and licences", "MIT licence", "CC BY-SA 4.0", "CC BY-NC 4.0"):
+        assert section in card.text, section
     found = {(r.dataset_type, r.metric_type): r.metric_value for r in data.eval_results}
     for key, dataset in (("tatoeba", "Helsinki-NLP/tatoeba_mt"), ("flores200", "facebook/flores")):
         m = scores_on(metrics, key)
@@ -134,3 +144,21 @@ def test_recurrent_models_load_with_from_pretrained(name, cls_path, committed):
     ours = committed[name].model
     for (k, a), (_, b) in zip(sorted(model.state_dict().items()), sorted(ours.state_dict().items())):
         assert torch.equal(a, b), k
+
+
+def test_the_transformer_fine_tunes_with_plain_transformers_on_a_target_with_chinese():
+    """Labels read with target_tokenizer/ stay inside the decoder's 8,000 ids; one training step runs."""
+    from transformers import AutoTokenizer, MarianMTModel
+    folder = str(CHECKPOINTS / "transformer")
+    tok, model = AutoTokenizer.from_pretrained(folder), MarianMTModel.from_pretrained(folder)
+    labels_tok = AutoTokenizer.from_pretrained(folder, subfolder="target_tokenizer")
+    english = ["The character 猫 means cat.", "爬山 is mountain climbing。"]
+    assert max(max(ids) for ids in tok(text_target=english)["input_ids"]) >= model.config.decoder_vocab_size
+    batch = tok(["猫追老鼠。", "我们决定去爬山。"], return_tensors="pt", padding=True)
+    batch["labels"] = labels_tok(text_target=english, return_tensors="pt", padding=True)["input_ids"]
+    assert int(batch["labels"].max()) < model.config.decoder_vocab_size
+    batch["labels"][batch["labels"] == tok.pad_token_id] = -100
+    model.train()
+    loss = model(**batch).loss
+    loss.backward()
+    assert torch.isfinite(loss)

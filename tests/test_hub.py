@@ -5,7 +5,9 @@ offline, generate == load_translator), and model cards whose metadata the hub re
 from __future__ import annotations
 
 import json
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -32,9 +34,10 @@ def test_recurrent_model_round_trips_through_save_pretrained(kind, sharded, tmp_
         monkeypatch.setattr(dawn.checkpoint, "MAX_SHARD_BYTES", 4000)
     model = make_model(kind, seed=2)
     round_to_fp16(model)                                     # stored as fp16: make that exact
+    model.tokenizer = tokenizer
     model.save_pretrained(tmp_path / "hub")
 
-    files = sorted(p.name for p in (tmp_path / "hub").iterdir())
+    files = sorted(p.relative_to(tmp_path / "hub").as_posix() for p in (tmp_path / "hub").rglob("*") if p.is_file())
     assert all(name.endswith((".json", ".safetensors", ".md")) for name in files), files  # nothing pickled
     assert (WEIGHTS_INDEX in files and WEIGHTS not in files) if sharded else WEIGHTS in files
     config = json.loads((tmp_path / "hub" / CONFIG).read_text())
@@ -131,8 +134,8 @@ def test_model_card_metadata_validates_and_its_numbers_equal_metrics_json(traine
     data = card.data
     assert data.language == ["zh", "en"] and data.license == "cc-by-sa-4.0"
     assert data.pipeline_tag == "translation" and data.library_name == "transformers"
-    assert "translation" in data.tags and data.datasets
-    assert data.model_name == "code-dawn-2014-transformer"
+    assert "translation" in data.tags and data.model_name == "code-dawn-2014-transformer"
+    assert not {"Helsinki-NLP/tatoeba_mt", "facebook/flores"} & set(data.datasets or [])  # test sets: model-index only
     assert _card_results(card) == {
         ("Helsinki-NLP/tatoeba_mt", "bleu"): metrics["bleu"], ("Helsinki-NLP/tatoeba_mt", "chrf"): metrics["chrf"],
         ("facebook/flores", "bleu"): metrics["flores200"]["bleu"],
@@ -155,3 +158,154 @@ def test_card_data_for_every_model(kind):
     assert _card_results(card) == {("Helsinki-NLP/tatoeba_mt", "bleu"): 11.0, ("Helsinki-NLP/tatoeba_mt", "chrf"): 30.0,
                                    ("facebook/flores", "bleu"): 0.5, ("facebook/flores", "chrf"): 14.0}
     assert card_data(kind, kind, None).eval_results is None     # no metrics yet: no model-index
+
+
+# --- self-contained folders: save_pretrained writes tokenizer, documents, full card, manifest ---------
+
+@pytest.fixture(scope="module")
+def trained_attention(tmp_path_factory, datasets_cache):
+    """A tiny LSTM with attention written by training.train (training.json, log, card)."""
+    from training.train import main
+
+    d = tmp_path_factory.mktemp("hub_attention")
+    corpus = write_tsv(d / "corpus.tsv", make_pairs())
+    write_test_set(d / "tests" / "t", ["他有鱼。"], ["A sentence that is not in the corpus."])
+    out = d / "lstm_attention"
+    assert main(train_args("lstm_attention", corpus, d / "tests", out, "--epochs", "2")) == 0
+    write_metrics(out)
+    write_model_card(out)
+    return out
+
+
+def test_from_pretrained_then_save_pretrained_is_a_self_contained_folder(trained_attention, tmp_path):
+    from dawn.lstm_attention import LSTMAttentionSeq2Seq
+    from dawn.page import load_models
+
+    model = LSTMAttentionSeq2Seq.from_pretrained(trained_attention)
+    assert model.tokenizer is not None and set(model.hub_documents) == {"training.json", "train_log.json", "metrics.json"}
+    saved = tmp_path / "lstm_attention"
+    model.save_pretrained(saved)
+
+    names = {p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file()}
+    assert {"tokenizer.json", "tokenizer_config.json", "target_tokenizer/tokenizer.json", "manifest.json",
+            "training.json", "train_log.json", "metrics.json", "README.md"} <= names
+    card = (saved / "README.md").read_text()
+    assert card == (trained_attention / "README.md").read_text()      # the full card, not the mixin's generic one
+    for section in ("## Data", "## Training", "## Test scores", "## Intended use", "## Limitations",
+                    "## Bias and risks", "## Traditional Chinese input", "## Code and licences"):
+        assert section in card, section
+
+    original, again = load_translator(trained_attention), load_translator(saved)
+    assert again.verified
+    for beam in (1, 3):
+        assert again.translate_batch(SENTENCES, beam) == original.translate_batch(SENTENCES, beam)
+    models = load_models(tmp_path, ("lstm_attention",))                 # and the app reads it
+    assert not models.problems and models.translators["lstm_attention"].translate_batch(SENTENCES) == \
+        original.translate_batch(SENTENCES)
+
+
+def test_load_translator_then_save_pretrained_keeps_the_tokenizer(trained_attention, tmp_path):
+    t = load_translator(trained_attention)
+    t.model.save_pretrained(tmp_path / "again")
+    assert load_translator(tmp_path / "again").translate_batch(SENTENCES, 3) == t.translate_batch(SENTENCES, 3)
+
+
+def test_save_pretrained_without_a_tokenizer_is_refused(make_model, tmp_path):
+    with pytest.raises(ValueError, match="has no tokenizer"):
+        make_model("lstm").save_pretrained(tmp_path / "bare")
+
+
+def test_push_to_hub_uploads_the_whole_folder_with_the_repo_id_in_the_card(trained_attention, monkeypatch):
+    import huggingface_hub.hub_mixin
+    from dawn.lstm_attention import LSTMAttentionSeq2Seq
+
+    uploaded = {}
+
+    class FakeApi:
+        def __init__(self, *args, **kwargs): pass
+        def create_repo(self, repo_id, **kwargs):
+            return type("RepoUrl", (), {"repo_id": repo_id})()
+        def upload_folder(self, *, repo_id, folder_path, **kwargs):
+            uploaded.update({p.relative_to(folder_path).as_posix(): p.read_bytes()
+                             for p in Path(folder_path).rglob("*") if p.is_file()})
+            return "https://huggingface.co/commit"
+
+    monkeypatch.setattr(huggingface_hub.hub_mixin, "HfApi", FakeApi)
+    model = LSTMAttentionSeq2Seq.from_pretrained(trained_attention)
+    model.push_to_hub("someone/code-dawn-2014-lstm-attention", token="hf_fake")
+    assert {"tokenizer.json", "target_tokenizer/tokenizer.json", "manifest.json", "README.md"} <= set(uploaded)
+    card = uploaded["README.md"].decode()
+    assert 'load_translator("someone/code-dawn-2014-lstm-attention")' in card and "## Limitations" in card
+    assert "pip install git+https://huggingface.co/spaces/someone/code-dawn-2014" in card
+
+
+def _python_snippets(card: str) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", card, re.S)
+
+
+def test_the_cards_snippet_with_the_repo_id_translates_verbatim(trained_attention, monkeypatch, capsys):
+    """What a user copies from the hub page: the repo id is downloaded (here: the folder stands in for the hub)."""
+    import dawn.hub
+    from dawn.card import card_for_repo
+
+    repo = "someone/code-dawn-2014-lstm-attention"
+    monkeypatch.setattr(dawn.hub, "snapshot_download", lambda repo_id, **kw: str(trained_attention) if repo_id == repo
+                        else pytest.fail(repo_id))
+    card = card_for_repo((trained_attention / "README.md").read_text(), trained_attention, repo,
+                         "https://huggingface.co/spaces/someone/code-dawn-2014")
+    assert "pip install git+https://huggingface.co/spaces/someone/code-dawn-2014" in card
+    snippet = _python_snippets(card)[0]
+    assert repo in snippet
+    exec(snippet, {})
+    assert capsys.readouterr().out.strip() == load_translator(trained_attention).translate("我们决定去爬山。", 4).text
+
+
+def test_a_repo_id_that_cannot_be_downloaded_is_one_clear_error(monkeypatch):
+    from dawn.checkpoint import CheckpointError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(CheckpointError, match="someone/not-here: no such local folder, and the hub repo"):
+        load_translator("someone/not-here")
+
+
+# --- plain transformers: a folder from MarianMTModel.save_pretrained, and fine-tuning ----------------
+
+def test_a_folder_saved_by_plain_transformers_loads_in_load_translator_and_the_app(trained_transformer, tmp_path):
+    from transformers import AutoTokenizer, MarianMTModel
+    from dawn.page import load_models
+
+    saved = tmp_path / "transformer"
+    MarianMTModel.from_pretrained(trained_transformer).save_pretrained(saved)
+    AutoTokenizer.from_pretrained(trained_transformer).save_pretrained(saved)
+    assert not (saved / "manifest.json").exists()
+    with pytest.warns(UserWarning, match="not verified"):
+        t = load_translator(saved)
+    assert not t.verified
+    expected = load_translator(trained_transformer)
+    for beam in (1, 3):
+        assert t.translate_batch(SENTENCES, beam) == expected.translate_batch(SENTENCES, beam)
+    with pytest.warns(UserWarning):
+        models = load_models(tmp_path, ("transformer",))
+    assert not models.problems and models.translators["transformer"].translate_batch(SENTENCES) == \
+        expected.translate_batch(SENTENCES)
+
+
+def test_plain_transformers_fine_tuning_on_targets_with_chinese_does_not_crash(trained_transformer):
+    from transformers import AutoTokenizer, MarianMTModel
+
+    folder = str(trained_transformer)
+    tok, model = AutoTokenizer.from_pretrained(folder), MarianMTModel.from_pretrained(folder)
+    labels_tok = AutoTokenizer.from_pretrained(folder, subfolder="target_tokenizer")
+    decoder_vocab = model.config.decoder_vocab_size
+    english = ["The character 猫 means cat.", "He wrote 你好 on the board。"]
+    assert max(max(ids) for ids in tok(text_target=english)["input_ids"]) >= decoder_vocab  # the shared one would crash
+    batch = tok(["我喜欢猫。", "他有鱼。"], return_tensors="pt", padding=True)
+    batch["labels"] = labels_tok(text_target=english, return_tensors="pt", padding=True)["input_ids"]
+    assert int(batch["labels"].max()) < decoder_vocab
+    batch["labels"][batch["labels"] == tok.pad_token_id] = -100
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss = model(**batch).loss
+    loss.backward()
+    optimizer.step()
+    assert torch.isfinite(loss)

@@ -31,6 +31,12 @@ license: cc-by-nc-4.0
 """
 
 
+SPACE_README_BODY = """
+![the page](docs/screenshots/page.png) and ![a figure](checkpoints/bleu_by_length.png "BLEU"),
+[the code](dawn/model.py), [the models](dawn/), [elsewhere](https://example.com/x.png), [up](#code-dawn-2014)
+"""
+
+
 class NoNetwork:
     """Stands in for HfApi: any attempt to reach the hub fails the test."""
 
@@ -83,7 +89,8 @@ def test_dry_run_lists_every_file_of_the_model_with_its_size(model_dir, capsys):
     out = capsys.readouterr().out
     manifest = json.loads((model_dir / MANIFEST).read_text())["files"]
     plan = _plan(out)
-    assert set(plan) == set(manifest) | {MANIFEST}
+    documents = {"README.md", "metrics.json", "training.json", "train_log.json"}   # not sealed, uploaded beside
+    assert set(plan) == set(manifest) | {MANIFEST} | documents and not documents & set(manifest)
     assert {"model.safetensors", "config.json", "tokenizer.json", "README.md", "metrics.json"} <= set(plan)
     assert all(size == (model_dir / name).stat().st_size for name, size in plan.items())
     assert "model repo someone/tiny-lstm (https://huggingface.co/someone/tiny-lstm)" in out
@@ -143,15 +150,14 @@ def test_a_weight_file_over_10_mb_is_refused(model_dir, capsys):
 
 
 def test_a_missing_model_card_is_refused(model_dir, capsys):
-    manifest = json.loads((model_dir / MANIFEST).read_text())
-    del manifest["files"]["README.md"]
-    (model_dir / MANIFEST).write_text(json.dumps(manifest))
     (model_dir / "README.md").unlink()
     _refused(capsys, ["--model", str(model_dir), "--repo", "someone/x", "--dry-run"], r"README\.md: missing model card")
 
 
 @pytest.mark.parametrize("card,message", [
-    (b"# A card without metadata\n", "metadata lacks language, license, tags, datasets, pipeline_tag, library_name"),
+    (b"# A card without metadata\n", "metadata lacks language, license, tags, pipeline_tag, library_name"),
+    (b"---\nlanguage: [zh, en]\nlicense: mit\ntags: [x]\ndatasets: [facebook/flores]\nlibrary_name: pytorch\n"
+     b"pipeline_tag: translation\n---\n# card\n", "datasets lists the test sets facebook/flores as training data"),
     (b"---\nlanguage: [zh, en]\nlicense: mit\ntags: [x]\ndatasets: [y]\nlibrary_name: pytorch\n"
      b"pipeline_tag: text-generation\n---\n# card\n", "expected pipeline_tag translation"),
     (b"---\nlanguage: [zh, en\n---\n# card\n", "metadata is not valid"),
@@ -193,7 +199,14 @@ def space_root(tmp_path, make_model, tokenizer) -> Path:
     (root / "ui" / "view.css").write_text("body {}\n")
     (root / "requirements.txt").write_text("torch\n")
     (root / "packages.txt").write_text("fonts-noto-cjk\n")
-    (root / "README.md").write_text(SPACE_FRONT_MATTER)
+    (root / "README.md").write_text(SPACE_FRONT_MATTER + SPACE_README_BODY)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (root / "LICENSE").write_text("MIT\n")
+    (root / "training").mkdir()
+    (root / "training" / "train.py").write_text("")
+    (root / "docs" / "screenshots").mkdir(parents=True)
+    (root / "docs" / "screenshots" / "page.png").write_bytes(b"\x89PNG")
+    (root / "docs" / "notes.md").write_text("not shown by the README")
     (root / "tests").mkdir()
     (root / "tests" / "test_x.py").write_text("")
     ckpt = root / "checkpoints"
@@ -213,11 +226,12 @@ def test_space_dry_run_lists_exactly_the_app_files(space_root, capsys):
     out, err = capsys.readouterr()
     plan = _plan(out)
     manifest = json.loads((space_root / "checkpoints" / "lstm" / MANIFEST).read_text())["files"]
-    assert set(plan) == {"app.py", "requirements.txt", "packages.txt", "README.md",
-                         "dawn/__init__.py", "dawn/model.py", "ui/view.js", "ui/view.css",
-                         "checkpoints/benchmark.json", "checkpoints/bleu_by_length.png",
-                         *(f"checkpoints/lstm/{name}" for name in [*manifest, MANIFEST])}
-    assert plan["README.md"] == len(SPACE_FRONT_MATTER.encode())
+    documents = ["README.md", "metrics.json", "training.json", "train_log.json"]
+    assert set(plan) == {"app.py", "requirements.txt", "packages.txt", "README.md", "pyproject.toml", "LICENSE",
+                         "dawn/__init__.py", "dawn/model.py", "ui/view.js", "ui/view.css", "training/train.py",
+                         "docs/screenshots/page.png", "checkpoints/benchmark.json", "checkpoints/bleu_by_length.png",
+                         *(f"checkpoints/lstm/{name}" for name in [*manifest, MANIFEST, *documents])}
+    assert plan["README.md"] == len((SPACE_FRONT_MATTER + SPACE_README_BODY).encode())
     assert "space repo someone/code-dawn (https://huggingface.co/spaces/someone/code-dawn)" in out
     assert "skipped:" in err and "scratch" in err
 
@@ -253,3 +267,95 @@ def test_space_with_a_damaged_checkpoint_is_refused(space_root, capsys):
 
 def test_space_upload_without_a_token_is_refused(space_root, capsys):
     _refused(capsys, ["--space", "--root", str(space_root), "--repo", "someone/s"], "no Hugging Face token")
+
+
+def test_space_whose_readme_shows_a_missing_file_is_refused(space_root, capsys):
+    (space_root / "docs" / "screenshots" / "page.png").unlink()
+    _refused(capsys, ["--space", "--root", str(space_root), "--repo", "someone/s", "--dry-run"],
+             r"README\.md: shows docs/screenshots/page\.png, which does not exist")
+
+
+def test_the_real_space_upload_holds_every_file_its_readme_shows(capsys):
+    """This repository's README: every image and linked file goes up (screenshots and figures included)."""
+    from training.publish import ROOT, readme_files
+
+    shown = readme_files(ROOT)
+    assert any(p.startswith("docs/screenshots/") for p in shown) and "checkpoints/bleu_by_length.png" in shown
+    assert main(["--space", "--repo", "someone/code-dawn", "--dry-run"]) == 0
+    plan = _plan(capsys.readouterr().out)
+    assert set(shown) <= set(plan)
+    assert {"pyproject.toml", "LICENSE", "requirements.txt", "training/publish.py"} <= set(plan)
+
+
+# --- real uploads that fail: one line, exit code 2, no traceback ----------------------------------
+
+def test_an_offline_upload_with_a_token_ends_in_one_line(model_dir, capsys, monkeypatch):
+    import huggingface_hub
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(training.publish, "HfApi", huggingface_hub.HfApi)   # the real client, offline
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    err = _refused_upload(capsys, ["--model", str(model_dir), "--repo", "someone/x", "--token", "hf_fake"])
+    assert "the upload to someone/x failed" in err
+
+
+def _refused_upload(capsys, argv: list[str]) -> str:
+    assert main(argv) == 2
+    out, err = capsys.readouterr()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "nothing was published" in lines[0], err
+    assert "Traceback" not in err + out
+    return err
+
+
+def test_a_refused_upload_ends_in_one_line(model_dir, capsys, monkeypatch):
+    import httpx
+    from huggingface_hub.errors import HfHubHTTPError
+
+    url = "https://huggingface.co/api/repos/create"
+    response = httpx.Response(403, request=httpx.Request("POST", url))
+
+    class Refused:
+        def __init__(self, token=None): pass
+        def create_repo(self, *args, **kwargs):
+            raise HfHubHTTPError("403 Forbidden: you don't have the rights to create a model under the namespace "
+                                 f"\"someone\".\nCannot access content at: {url}.", response=response)
+
+    monkeypatch.setattr(training.publish, "HfApi", Refused)
+    err = _refused_upload(capsys, ["--model", str(model_dir), "--repo", "someone/x", "--token", "hf_fake"])
+    assert "403 Forbidden" in err
+
+
+def test_an_upload_sends_every_planned_file_and_the_card_names_the_repo(tmp_path, make_model, tokenizer, capsys,
+                                                                        monkeypatch):
+    from dawn.card import write_model_card
+
+    commits = []
+
+    class Recorder:
+        def __init__(self, token=None): pass
+        def create_repo(self, repo_id, **kwargs): pass
+        def create_commit(self, repo_id, operations, **kwargs):
+            commits.append({op.path_in_repo: op.path_or_fileobj for op in operations})
+            return type("Info", (), {"commit_url": f"https://huggingface.co/{repo_id}/commit/1"})()
+
+    monkeypatch.setattr(training.publish, "HfApi", Recorder)
+    d = make_model_folder(tmp_path / "lstm", make_model, tokenizer)
+    write_model_card(d)                                     # the card as training writes it: local snippets
+    assert f'"{d}"' in (d / "README.md").read_text()
+    assert main(["--model", str(d), "--repo", "someone/tiny-lstm", "--token", "hf_fake"]) == 0
+    (sent,) = commits
+    assert {"model.safetensors", "tokenizer.json", "target_tokenizer/tokenizer.json", MANIFEST, "README.md"} <= set(sent)
+    card = sent["README.md"].decode()
+    assert 'load_translator("someone/tiny-lstm")' in card and f'"{d}"' not in card
+    assert "pip install git+https://huggingface.co/spaces/someone/code-dawn-2014" in card
+    assert "done: https://huggingface.co/someone/tiny-lstm/commit/1" in capsys.readouterr().out
+
+
+def test_a_card_edited_by_hand_is_published_as_edited(model_dir, capsys):
+    """The card is a document: a hand-written section needs no re-seal, and goes up unchanged."""
+    card = model_dir / "README.md"
+    card.write_text(card.read_text() + "\n## Limitations\n\nWritten by hand.\n")
+    assert main(["--model", str(model_dir), "--repo", "someone/x", "--dry-run"]) == 0
+    assert _plan(capsys.readouterr().out)["README.md"] == card.stat().st_size

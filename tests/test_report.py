@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+from tiny_corpus import ROOT
+
 from training.report import recipe_rows, recipe_runs
 
 
@@ -86,3 +88,36 @@ def test_recipe_runs_of_different_or_unnamed_models_are_refused(tmp_path, monkey
     del tr["model_type"]                                               # which model? unknown: refused too
     (tmp_path / "a" / "training.json").write_text(json.dumps(tr))
     assert main(["--recipe-runs", "a"]) == 2 and not (tmp_path / "checkpoints").exists()
+
+
+def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, monkeypatch):
+    from training.report import main, render
+
+    for w, bleu, narr in ((0, 4.0, 3.0), (0.2, 4.5, 3.9)):
+        run = tmp_path / f"mix-cedict-{w}"
+        run.mkdir()
+        (run / "training.json").write_text(json.dumps({
+            "command": "python -m training.train …", "mix": {"cedict": w}, "tags": {"cedict": "<dict>"},
+            "model_type": "transformer", "preset": "quick", "num_parameters": 10, "model_config": {}, "epochs": 1,
+            "lr": 1e-3, "warmup": 200, "en_vocab": 4000, "batch_tokens": 3000,
+            "corpora": {"cmn": {"train": 100}, "cedict": {"train": 5000}}}))
+        (run / "train_log.json").write_text(json.dumps({
+            "history": [{"epoch": 1, "step": 470, "valid_loss": 4.0, "valid_bleu": bleu, "valid_chrf": 20.0,
+                         "valid_bleu_tatoeba": 9.0, "valid_chrf_tatoeba": 25.0, "valid_bleu_narrative": narr,
+                         "valid_chrf_narrative": 21.0}],
+            "best_epoch": 1, "training_time_s": 600.0, "cpu_time_s": 300.0, "narrative_valid": {"gasp": 3}}))
+    (tmp_path / "checkpoints").mkdir()
+    old = json.loads((ROOT / "checkpoints" / "mix_experiments.json").read_text())
+    old.pop("dictionary_screening", None)                              # the committed file, as it was before
+    (tmp_path / "checkpoints" / "mix_experiments.json").write_text(json.dumps(old))
+    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--dictionary-runs", "mix-cedict-0", "mix-cedict-0.2"]) == 0
+    mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
+    assert (mix["note"], mix["runs"]) == (old["note"], old["runs"])   # the earlier experiment is kept as it was
+    ds = mix["dictionary_screening"]
+    assert "SCREENING" in ds["note"] and ds["cpu_shared"] is True and ds["cpu"]
+    assert [(r["cedict_weight"], r["cedict_train_pairs"], r["valid_bleu"], r["valid_bleu_narrative"])
+            for r in ds["runs"]] == [(0, 5000, 4.0, 3.0), (0.2, 5000, 4.5, 3.9)]
+    readme = (tmp_path / "README.md").read_text()
+    assert "| mix-cedict-0.2 | 0.2 | 5,000 | 470 | 10.0 / 5.0 | 4.5 | 20.0 | 9.0 | 3.90 | 21.00 |" in readme

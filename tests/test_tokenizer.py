@@ -1,15 +1,17 @@
 """The one tokenizer: special ids, English ids first, Chinese characters by coverage,
-corpus tags, </s> appended, exact English round trip, save/load, old checkpoints refused."""
+corpus tags, </s> appended, exact English round trip, save/load, old checkpoints refused, and the
+target-side tokenizer that keeps plain-transformers labels inside the decoder's vocabulary."""
 
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from tokenizers import Tokenizer
 
-from dawn.tokenizer import (BOS, EOS, OLD_FILES, PAD, SPECIALS, TOKENIZER_CONFIG, TOKENIZER_FILE, UNK, PairTokenizer,
-                            char_counts, chars_by_coverage)
+from dawn.tokenizer import (BOS, EOS, OLD_FILES, PAD, SPECIALS, TARGET_DIR, TOKENIZER_CONFIG, TOKENIZER_FILE, UNK,
+                            PairTokenizer, char_counts, chars_by_coverage)
 
 ENGLISH = [
     "I don't like cats, really.",
@@ -144,8 +146,10 @@ def test_trained_vocabulary_follows_coverage():
 
 def test_to_files_and_reload_give_identical_ids(tok, tmp_path):
     files = tok.to_files()
-    assert set(files) == {TOKENIZER_FILE, TOKENIZER_CONFIG}
+    assert set(files) == {TOKENIZER_FILE, TOKENIZER_CONFIG, f"{TARGET_DIR}/{TOKENIZER_FILE}",
+                          f"{TARGET_DIR}/{TOKENIZER_CONFIG}"}
     for name, data in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes(data)
         assert data.lstrip().startswith(b"{")  # plain JSON
     again = PairTokenizer.load(tmp_path)
@@ -162,14 +166,48 @@ def test_to_files_and_reload_give_identical_ids(tok, tmp_path):
 def test_transformers_autotokenizer_reads_the_same_ids(tok, tmp_path):
     from transformers import AutoTokenizer
 
-    for name, data in tok.to_files().items():
-        (tmp_path / name).write_bytes(data)
+    _write(tok, tmp_path)
     auto = AutoTokenizer.from_pretrained(tmp_path)
     assert (auto.pad_token_id, auto.bos_token_id, auto.eos_token_id, auto.unk_token_id) == (PAD, BOS, EOS, UNK)
     for text in ["我喜欢猫。", "你好，世界！", "猫龘"]:  # Simplified: the app converts Traditional first
         assert auto(text)["input_ids"] == tok.encode_source(text)
     for text in ENGLISH:
         assert auto.decode(tok.encode_target(text), skip_special_tokens=True) == text
+
+
+def _write(tok, folder: Path) -> Path:
+    for name, data in tok.to_files().items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(data)
+    return folder
+
+
+# --- the target side for plain transformers: never an id past the decoder's vocabulary ----------
+
+TARGETS_WITH_CHINESE = ["The word 猫 means cat.", "He wrote 你好 on the board。", "龘 is rare.", "<bible> verse", "猫"]
+
+
+def test_plain_transformers_text_target_on_the_shared_tokenizer_passes_the_decoder_vocabulary(tok, tmp_path):
+    """The cause: transformers has no target mode for a tokenizers-backed tokenizer, so text_target
+    runs the shared tokenizer.json and a Chinese character keeps its source id."""
+    from transformers import AutoTokenizer
+
+    auto = AutoTokenizer.from_pretrained(_write(tok, tmp_path))
+    assert max(auto(text_target="The word 猫 means cat.")["input_ids"]) >= tok.tgt_vocab_size
+
+
+def test_the_target_tokenizer_keeps_every_id_inside_the_decoder_vocabulary(tok, tmp_path):
+    from transformers import AutoTokenizer
+
+    target = AutoTokenizer.from_pretrained(_write(tok, tmp_path), subfolder=TARGET_DIR)
+    assert (target.pad_token_id, target.eos_token_id, target.unk_token_id) == (PAD, EOS, UNK)
+    labels = target(text_target=TARGETS_WITH_CHINESE, padding=True)["input_ids"]
+    assert max(max(row) for row in labels) < tok.tgt_vocab_size
+    for text, ids in zip(TARGETS_WITH_CHINESE[:3], labels):  # each has a Chinese character
+        assert UNK in ids, text
+    # the same ids as encode_target (training's) for every target, tags aside (they are plain text there)
+    for text in ENGLISH + TARGETS_WITH_CHINESE[:3] + ["unseen words: zebra!"]:
+        assert target(text_target=text)["input_ids"] == tok.encode_target(text), text
 
 
 def test_an_old_two_file_tokenizer_is_refused_clearly(tmp_path):

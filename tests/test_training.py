@@ -21,7 +21,7 @@ from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import Translator, load_translator, model_from_config
 from training.engine import collate, evaluate_loss, lr_at, make_batches
-from training.train import LONG_EXAMPLES, QUICK, STATE_DIR
+from training.train import LONG_EXAMPLES, QUICK, REPLAY, STATE_DIR
 
 MODELS = list(MODEL_NAMES)
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
@@ -100,9 +100,11 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     assert run_train(train_argv(kind, out, "--epochs", "3")) == 0
     names = {p.name for p in out.iterdir()}
     expected = {"model.safetensors", "config.json", "training.json", "train_log.json", "tokenizer.json",
-                "tokenizer_config.json", MANIFEST, "README.md", STATE_DIR}
+                "tokenizer_config.json", "target_tokenizer", MANIFEST, "README.md", STATE_DIR, REPLAY}
     assert names == expected | ({"generation_config.json"} if kind == "transformer" else set())
-    assert set(verify_checkpoint(out)) == names - {MANIFEST, STATE_DIR}  # every file is in the manifest
+    documents = {"training.json", "train_log.json", "README.md", REPLAY}  # editable: not in the manifest
+    assert set(verify_checkpoint(out)) == (names - {MANIFEST, STATE_DIR, "target_tokenizer"} - documents) | {
+        "target_tokenizer/tokenizer.json", "target_tokenizer/tokenizer_config.json"}  # every sealed file
 
     config = json.loads((out / "config.json").read_text())
     if kind == "transformer":                                          # a MarianConfig, for plain transformers
@@ -357,3 +359,43 @@ def test_report_to_tensorboard_logs_loss_lr_and_valid_bleu(tmp_path, train_argv,
     assert {"train/loss", "train/lr", "valid/loss", "valid/bleu", "valid/chrf"} <= set(events.Tags()["scalars"])
     assert len(events.Scalars("train/loss")) == history[-1]["step"]
     assert [round(e.value, 4) for e in events.Scalars("valid/loss")] == [h["valid_loss"] for h in history]
+
+
+def test_cli_scores_the_narrative_slice_and_trains_on_the_dictionary(tmp_path, test_dir, run_train):
+    """A `cmn` corpus, a story-like corpus (gasp) and a CC-CEDICT file: the narrative slice (gasp's valid
+    pairs and comma chains of valid cmn pairs) is scored every epoch beside the whole valid split; the
+    dictionary is training-only, and its glosses that equal a valid sentence are dropped."""
+    from tiny_corpus import train_args, write_tsv
+
+    pairs = make_pairs()
+    cmn = write_tsv(tmp_path / "cmn.txt", pairs)
+    fruit = _fruit_pairs()
+    (tmp_path / "gasp.zh").write_text("\n".join(z for z, _ in fruit) + "\n", encoding="utf-8")
+    (tmp_path / "gasp.en").write_text("\n".join(e for _, e in fruit) + "\n", encoding="utf-8")
+    # one entry per tiny English sentence, so that every valid cmn sentence has a gloss to drop
+    entries = [f"{chr(0x4E00 + i)} {chr(0x4E00 + i)} [yi1] /{en}/" for i, (_, en) in enumerate(pairs)]
+    cedict = tmp_path / "cedict_tiny.u8"
+    cedict.write_text("# CC-CEDICT\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    out = tmp_path / "narr"
+    argv = train_args("transformer", cmn, test_dir, out, "--epochs", "2", "--snapshots", "0",
+                      "--tags", "cedict=<dict>")
+    argv[argv.index("--data") + 1: argv.index("--data") + 2] = [str(cmn), str(tmp_path / "gasp.zh"), str(cedict)]
+    assert run_train(argv) == 0
+
+    tr = json.loads((out / "training.json").read_text())
+    c = tr["corpora"]
+    assert c["cedict"]["valid"] == 0 and c["cedict"]["loaded"] == 90
+    assert c["cedict"]["dropped_valid_overlap"] == c["cmn"]["valid"] > 0
+    assert c["cedict"]["train"] == 90 - c["cmn"]["valid"] - c["cedict"]["dropped_test_overlap"]
+    narrative = tr["narrative_valid"]
+    assert narrative["gasp"] == c["gasp"]["valid"] and 0 < narrative["cmn_chain"] <= c["cmn"]["valid"]
+    assert "cedict" not in narrative and tr["valid_bleu_narrative"] is not None
+    log = json.loads((out / "train_log.json").read_text())
+    assert log["narrative_valid"] == narrative
+    for h in log["history"]:
+        assert isinstance(h["valid_bleu_narrative"], float) and isinstance(h["valid_chrf_narrative"], float)
+        assert h["valid_bleu_narrative"] != h["valid_bleu"] or h["valid_chrf_narrative"] != h["valid_chrf"]
+    tok = PairTokenizer.load(out)
+    assert tok.tok.token_to_id("<dict>") is not None                 # the dictionary's tag
+    card = (out / "README.md").read_text()                           # credited on the model card
+    assert "CC-CEDICT" in card and "CC BY-SA 4.0; CC-CEDICT, MDBG" in card

@@ -1,12 +1,18 @@
-"""Benchmark the attention explorer on the story sentence: payload size and influence time, per model.
+"""Benchmark the attention explorer on the story sentence: payload size, influence and what-if time, per model.
 
     python -m training.bench_explorer                    # -> checkpoints/explorer_benchmark.json
-    python -m training.bench_explorer --browser          # also time hover / head switch / scrubber in Chromium
+    python -m training.bench_explorer --browser          # also time hover / head switch / scrubbers / beam in Chromium
     python -m training.bench_explorer --repeats 5 --out /tmp/bench.json
+    python -m training.bench_explorer --whatif-only       # re-time what-if alone; the file's other sections stay
 
 Influence is timed as dawn.explain.explain does it: one batched teacher-forced pass over the sentence
 and its S masked copies (attention and alternatives come from the same pass). Payload bytes are the
 compact UTF-8 JSON that /attention returns (and gzip, for a server that compresses).
+What if is timed as /whatif does it (dawn.whatif.whatif: forced prefix, greedy continuation of the rest of
+the sentence, its maps): "choose" forces the model's first token and its second choice at step 2, "typed"
+forces the beginning TYPED_PREFIX. In the browser, replay scrubbing (where a checkpoint has replay.json)
+and beam browsing are timed like the other local interactions, and "whatif_roundtrip" from the click on
+"choose" to the answer drawn.
 """
 
 from __future__ import annotations
@@ -17,17 +23,21 @@ import json
 import os
 import platform
 import statistics
+import time
 from pathlib import Path
 
 import torch
 
 from dawn import load_translator
-from dawn.explain import explain
 from dawn import registry
+from dawn.explain import explain
 from dawn.story import STORY_SENTENCE
+from dawn.whatif import whatif
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = registry.MODEL_NAMES
+TYPED_PREFIX = "The weather"   # a typed what-if beginning for the story sentence
+WHATIF_LIMIT_MS = 500          # the issue's line for one what-if continuation of the story sentence
 BROWSER_JS = """async ([sel, action, arg]) => {
   const box = document.querySelector(sel);
   const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -38,9 +48,29 @@ BROWSER_JS = """async ([sel, action, arg]) => {
   if (action === "layer") box.querySelector(`[data-group=layer] button[data-value='${arg}']`).click();
   if (action === "link") box.querySelectorAll(".ax-src .ax-tok")[arg].click();
   if (action === "scrub") { const r = box.querySelector(".ax-range"); r.value = arg; r.dispatchEvent(new Event("input")); }
+  if (action === "replay" || action === "beam") {
+    const r = box.querySelector(action === "replay" ? ".ax-replayrange" : ".ax-beamrange");
+    r.value = arg; r.dispatchEvent(new Event("input"));
+  }
+  if (action === "whatif") {
+    box.querySelectorAll(".ax-tgt .ax-tok")[1].click();
+    box.querySelector(".ax-altlist .ax-choose").click();
+    while (!box.querySelector(".ax-whatif-out, .ax-whatif-error")) await frame();
+  }
   await frame();
   return performance.now() - t0;
 }"""
+
+
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def payload_bytes(p: dict) -> tuple[int, int]:
@@ -70,7 +100,34 @@ def bench_models(translators: dict, repeats: int) -> dict:
     return out
 
 
-def bench_browser(translators: dict, repeats: int) -> dict:
+def bench_whatif(translators: dict, repeats: int) -> dict:
+    """Median ms of one /whatif continuation of the story sentence per model: "choose" (the model's first
+    token, then its second choice at step 2) and "typed" (TYPED_PREFIX), maps included; beside them a plain
+    greedy Translator.translate of the same sentence, timed the same way, for scale on a busy machine."""
+    out = {}
+    for name, tr in translators.items():
+        own = explain(tr, STORY_SENTENCE)                            # the ids the page's "choose" buttons send
+        cases = {"choose": own["target_ids"][:1] + [own["alternative_ids"][1][1]], "typed": TYPED_PREFIX}
+        runs = []
+        for _ in range(repeats):                                     # plain greedy translation, same conditions:
+            t0 = time.perf_counter()                                 # a reference that the machine's load
+            tr.translate(STORY_SENTENCE)                             # inflates just as much
+            runs.append((time.perf_counter() - t0) * 1000)
+        entry = {"greedy_translate_ms": round(statistics.median(runs), 1)}
+        for case, prefix in cases.items():
+            whatif(tr, STORY_SENTENCE, prefix)                       # warm up
+            runs, w = [], None
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                w = whatif(tr, STORY_SENTENCE, prefix, name=name)
+                runs.append((time.perf_counter() - t0) * 1000)
+            entry[case] = {"ms": round(statistics.median(runs), 1), "max_ms": round(max(runs), 1),
+                           "forced_tokens": w["n_forced"], "output_tokens": len(w["ids"])}
+        out[name] = entry
+    return out
+
+
+def bench_browser(translators: dict, repeats: int, replays: dict) -> dict:
     """Median ms from event to the next painted frame, for interactions that must not call the server."""
     import socket
 
@@ -78,7 +135,7 @@ def bench_browser(translators: dict, repeats: int) -> dict:
 
     from ui.attention_explorer import harness
 
-    demo = harness(translators, STORY_SENTENCE)
+    demo = harness(translators, STORY_SENTENCE, replays)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -94,10 +151,29 @@ def bench_browser(translators: dict, repeats: int) -> dict:
             sel = "#ax-transformer"
             plan = [("hover", lambda i: i % 10), ("head", lambda i: i % 4), ("layer", lambda i: i % 2),
                     ("link", lambda i: i % 10), ("scrub", lambda i: 1 + i % 20)]
-            for action, arg in plan:
-                times = [page.evaluate(BROWSER_JS, [sel, action, arg(i)]) for i in range(repeats * 4)]
-                results[action + "_ms"] = round(statistics.median(times), 1)
-                results[action + "_max_ms"] = round(max(times), 1)
+            with_replay = [n for n, r in replays.items() if "snapshots" in r]
+            if with_replay:                                          # every slider moves: the models go together
+                plan.append(("replay", lambda i: i % len(replays[with_replay[0]]["snapshots"])))
+                sel_of = {"replay": f"#ax-{with_replay[0]}"}
+            else:
+                results["replay"] = "not timed: no checkpoint has a replay.json yet"
+                sel_of = {}
+
+            def timed(plan, sel_of=sel_of):
+                for action, arg in plan:
+                    times = [page.evaluate(BROWSER_JS, [sel_of.get(action, sel), action, arg(i)])
+                             for i in range(repeats * 4)]
+                    results[action + "_ms"] = round(statistics.median(times), 1)
+                    results[action + "_max_ms"] = round(max(times), 1)
+
+            timed(plan)
+            times = [page.evaluate(BROWSER_JS, [sel, "whatif", 0]) for _ in range(repeats)]
+            results["whatif_roundtrip_ms"] = round(statistics.median(times), 1)
+            page.locator("#ax-decoding label:has-text('beam')").click()     # the beam view needs beam decoding
+            page.locator("#ax-go").click()
+            page.locator(f"{sel} .ax-beamview li").first.wait_for(timeout=180_000)
+            steps = page.locator(f"{sel} .ax-beamrange").evaluate("r => +r.max")
+            timed([("beam", lambda i: 1 + i % steps)])
             browser.close()
     finally:
         demo.close()
@@ -110,25 +186,44 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "checkpoints" / "explorer_benchmark.json")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--browser", action="store_true", help="also time interactions in Chromium (/usr/bin/chromium)")
+    ap.add_argument("--whatif-only", action="store_true",
+                    help="time what-if alone and replace only the 'whatif' section of --out")
     args = ap.parse_args(argv)
     translators = {n: load_translator(args.checkpoints / n) for n in MODELS
                    if (args.checkpoints / n / "manifest.json").exists()}
+    machine = f"{cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
+    load_before = os.getloadavg()[0]
+    whatifs = bench_whatif(translators, args.repeats)
+    slowest = max(c["ms"] for m in whatifs.values() for c in m.values() if isinstance(c, dict))
+    whatif_section = {"typed_prefix": TYPED_PREFIX, "limit_ms": WHATIF_LIMIT_MS, "slowest_ms": slowest,
+                      "within_limit": slowest <= WHATIF_LIMIT_MS, "machine": machine,
+                      # other jobs on a shared machine inflate every time: the 1-minute load before and after
+                      "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
+                      "models": whatifs}
+    if args.whatif_only:
+        report = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"sentence": STORY_SENTENCE}
+        report["whatif"] = whatif_section
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(whatif_section, indent=2))
+        return 0
     models = bench_models(translators, args.repeats)
     report = {
-        "sentence": STORY_SENTENCE, "machine": f"{platform.processor() or platform.machine()}, "
-                                               f"{os.cpu_count()} CPUs, torch {torch.__version__}, "
-                                               f"{torch.get_num_threads()} threads",
+        "sentence": STORY_SENTENCE, "machine": machine,
         "load_average_1min": round(os.getloadavg()[0], 2),  # other jobs on the machine inflate every time below
         "models": models,
+        "whatif": whatif_section,
         "total": {d: {"payload_bytes": sum(m[d]["payload_bytes"] for m in models.values()),
                       "payload_gzip_bytes": sum(m[d]["payload_gzip_bytes"] for m in models.values()),
                       "influence_ms": round(sum(m[d]["influence_ms"] for m in models.values()), 1)}
                   for d in ("greedy", "beam")},
     }
     if args.browser:
-        report["browser"] = bench_browser(translators, args.repeats)
+        from ui.attention_explorer import replay_prop
+        replays = {n: replay_prop(args.checkpoints / n) for n in translators}
+        report["browser"] = bench_browser(translators, args.repeats, replays)
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report["total"], indent=2))
+    print(json.dumps(report["whatif"], indent=2))
     if "browser" in report:
         print(json.dumps(report["browser"], indent=2))
     return 0

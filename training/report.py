@@ -2,6 +2,8 @@
 
     python -m training.report                                        # README only
     python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
+    python -m training.report --dictionary-runs runs/mix-cedict-0 runs/mix-cedict-0.05 runs/mix-cedict-0.2
+                                              # the CC-CEDICT weight screening, added to checkpoints/mix_experiments.json
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
 checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes}.json, and
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import platform
 import sys
 from pathlib import Path
 
@@ -55,10 +59,42 @@ def mix_experiments(runs: list[Path]) -> dict:
                      "valid_sentences": log.get("valid_bleu_sentences"),
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best.get("valid_chrf"),
                      "valid_bleu_tatoeba": best.get("valid_bleu_tatoeba"), "valid_chrf_tatoeba": best.get("valid_chrf_tatoeba"),
+                     **({"valid_bleu_narrative": best["valid_bleu_narrative"], "valid_chrf_narrative": best["valid_chrf_narrative"],
+                         "narrative_valid": log.get("narrative_valid")} if "valid_bleu_narrative" in best else {}),
                      "valid_loss": best["valid_loss"]})
     return {"note": "small Transformers (settings per run below), one epoch each, same seed and compute; scored greedily on the same seeded sample of the "
                     "validation split (all corpora; 'tatoeba' = its Tatoeba part). The valid sources carry their "
                     "corpus tag in the tagged run.", "runs": rows}
+
+
+def cpu_model() -> str:
+    """The CPU's model name (from /proc/cpuinfo where there is one), its architecture and core count."""
+    name = ""
+    try:
+        name = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
+                    if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{name or platform.processor() or 'unknown CPU'} ({platform.machine()}, {os.cpu_count()} cores)"
+
+
+def dictionary_screening(runs: list[Path]) -> dict:
+    """Quick-preset Transformer runs that differ only in the CC-CEDICT weight (--mix cedict=W, the same
+    --data with `cedict` and the same --tags in every run, so that their tokenizers and valid sets are the
+    same): valid scores overall, on the Tatoeba part and on the narrative slice."""
+    rows = mix_experiments(runs)["runs"]
+    for row, run in zip(rows, runs):
+        corpora = _load(run / "training.json")["corpora"]
+        row["cedict_weight"] = row["mix"].get("cedict", 1.0)
+        row["cedict_train_pairs"] = corpora.get("cedict", {}).get("train", 0)
+    return {"note": "a quick-preset SCREENING of the dictionary's weight, not the final recipe choice: small Transformers "
+                    "(quick preset, d_model 128, one epoch), same seed and data otherwise, weight 0 = the dictionary "
+                    "loaded (same tokenizer) but never drawn; one run per weight, so differences within about one BLEU "
+                    "are noise. Scored greedily on the same seeded sample of the validation split and on the narrative "
+                    "slice (children's stories, word problems, grammar examples and comma chains of valid Tatoeba "
+                    "pairs). Minutes are wall-clock on a CPU shared with other jobs, so they overstate the compute.",
+            "cpu": cpu_model(), "cpu_shared": True,
+            "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()], "runs": rows}
 
 
 def recipe_runs(runs: list[Path]) -> dict:
@@ -247,6 +283,16 @@ def render(root: Path) -> str:
                                   ", ".join(f"{k}={v}" for k, v in r["tags"].items()) or "none", f"{r['steps']:,}",
                                   f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_chrf"],
                                   r["valid_bleu_tatoeba"], r["valid_chrf_tatoeba"]] for r in mix["runs"]]), ""]
+    if mix and mix.get("dictionary_screening"):
+        ds = mix["dictionary_screening"]
+        out += ["The CC-CEDICT dictionary's weight (`--data ... cedict --mix cedict=W`; `dictionary_screening` in "
+                f"`checkpoints/mix_experiments.json`; {ds['cpu']}; {ds['note']}):", "",
+                *markdown_table(["run", "cedict weight", "dictionary pairs", "steps", "minutes (wall / CPU)", "valid BLEU",
+                                 "valid chrF", "Tatoeba-part BLEU", "narrative BLEU", "narrative chrF"],
+                                [[r["run"], r["cedict_weight"], f"{r['cedict_train_pairs']:,}", f"{r['steps']:,}",
+                                  f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_chrf"],
+                                  r["valid_bleu_tatoeba"], _fmt(r.get("valid_bleu_narrative"), 2),
+                                  _fmt(r.get("valid_chrf_narrative"), 2)] for r in ds["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
     if quick:
         last = quick["history"][-1]
@@ -318,6 +364,8 @@ def render(root: Path) -> str:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
+    p.add_argument("--dictionary-runs", nargs="*", help="quick runs that differ in --mix cedict=W -> the "
+                                                         "'dictionary_screening' of checkpoints/mix_experiments.json")
     p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints of one model trained with different recipes "
                                                      "-> checkpoints/MODEL_recipes.json")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
@@ -341,6 +389,11 @@ def main(argv=None) -> int:
     if args.mix_runs:
         Path("checkpoints/mix_experiments.json").write_text(
             json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")
+    if args.dictionary_runs:  # added beside the earlier mix runs, which stay as they are
+        path = Path("checkpoints/mix_experiments.json")
+        mix = _load(path) or {}
+        mix["dictionary_screening"] = dictionary_screening([Path(r) for r in args.dictionary_runs])
+        path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
     readme = Path("README.md")
     text = readme.read_text()
     if START not in text or END not in text:

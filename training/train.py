@@ -51,9 +51,10 @@ import shlex
 import signal
 import sys
 import time
-from itertools import islice
+from itertools import accumulate, islice
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Callable, Iterable
 
 import torch
@@ -65,8 +66,12 @@ from tqdm import tqdm
 from dawn.card import write_model_card
 from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import add_concatenations, load_corpora, remove_story_sentences, remove_test_overlap, split_by_english
+from dawn.data import (add_concatenations, load_corpora, narrative_slice, remove_story_sentences, remove_test_overlap,
+                       split_by_english)
 from dawn.metrics import corpus_scores
+from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, REPLAY_FILE as REPLAY, SENTENCES as REPLAY_SENTENCES
+from dawn.replay import replay_json, snapshot, snapshot_steps
+from dawn.story import WHITEBOARD_SENTENCE
 from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
@@ -98,6 +103,7 @@ DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 300
 DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
 DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
 CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
+TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
 # "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
 # was tried); each model's default is the join its committed checkpoint was trained with.
@@ -175,6 +181,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="translate a seeded random sample of this many valid sentences for the per-epoch BLEU "
                         "(default: the whole valid split)")
     p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
+    p.add_argument("--snapshots", type=int, default=DEFAULT_SNAPSHOTS,
+                   help=f"record the story sentence's and {WHITEBOARD_SENTENCE}'s translations, maps and the valid "
+                        f"scores at N points spread over the run, first and last included, in OUT/{REPLAY} "
+                        f"(2..{MAX_SNAPSHOTS}; 0 = off)")
     p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
     p.add_argument("--stream", action="store_true",
                    help="read the corpora as streams (training/stream.py): memory does not grow with the corpus")
@@ -200,6 +210,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     if args.stream and not args.epoch_steps:
         p.error("--stream needs --epoch-steps (a stream has no length: an epoch is that many steps)")
     args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
+    if args.snapshots != 0 and not 2 <= args.snapshots <= MAX_SNAPSHOTS:
+        p.error(f"--snapshots must be 0 (off) or 2..{MAX_SNAPSHOTS}, got {args.snapshots}")
     if not 0.0 <= args.ema < 1.0:
         p.error(f"--ema must be in [0, 1), got {args.ema}")
     return args
@@ -264,13 +276,19 @@ def prepare_data(args, log):
         too_long = sum(len(zh) > MAX_ZH_CHARS for zh, _ in pairs)
         pairs = [(zh, en) for zh, en in pairs if len(zh) <= MAX_ZH_CHARS]
         fraction = args.valid_fraction if name in CONCAT_CORPORA else min(args.valid_fraction, args.valid_per_corpus / max(len(pairs), 1))
-        train, val = split_by_english(pairs, fraction, args.seed)
+        train, val = (pairs, []) if name in TRAIN_ONLY_CORPORA else split_by_english(pairs, fraction, args.seed)
         train_by[name] = train
         valid += [(zh, en, name) for zh, en in val]
         stats["corpora"][name] = {"loaded": n_loaded, "dropped_test_overlap": overlap, "dropped_story": story_n,
                                   "dropped_over_120_chars": too_long, "train": len(train), "valid": len(val)}
         log(f"{name}: {n_loaded:,} pairs; dropped {overlap:,} (test overlap), {story_n:,} (story sentences), "
             f"{too_long:,} (> {MAX_ZH_CHARS} characters); {len(train):,} train / {len(val):,} valid")
+    valid_zh, valid_en = {zh for zh, _, _ in valid}, {en for _, en, _ in valid}
+    for name in TRAIN_ONLY_CORPORA:  # no valid sentence as a training pair, on either side
+        if name in train_by:
+            kept = [(zh, en) for zh, en in train_by[name] if zh not in valid_zh and en not in valid_en]
+            stats["corpora"][name].update(dropped_valid_overlap=len(train_by[name]) - len(kept), train=len(kept))
+            train_by[name] = kept
     if args.max_train_pairs:  # a seeded random share of every corpus
         total = sum(len(t) for t in train_by.values())
         rng = random.Random(args.seed)
@@ -297,6 +315,14 @@ def prepare_stream(args, log):
     valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
     log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
     return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
+
+
+def narrative_counts(narrative: list) -> dict:
+    """{corpus: sentences} of the narrative validation slice (dawn.data.narrative_slice), for the logs."""
+    counts: dict[str, int] = {}
+    for _, _, corpus in narrative:
+        counts[corpus] = counts.get(corpus, 0) + 1
+    return counts
 
 
 def mix_and_tags(args) -> tuple[dict, dict]:
@@ -370,6 +396,9 @@ class Run:
     tracking: bool = False          # --report-to: log to accelerate's trackers
     count_data: Callable[[], dict] | None = None  # --stream: the corpora's counts so far (all processes)
     clock: dict = field(default_factory=dict)  # wall and CPU seconds at the (virtual) start of the run
+    narrative: list = field(default_factory=list)     # the narrative slice: (source ids, English) pairs
+    snapshot_at: set = field(default_factory=set)     # optimizer steps at which the replay records a snapshot
+    epoch_ends: list = field(default_factory=list)    # the step count at the end of each epoch
 
     @property
     def is_main(self) -> bool:      # the process that validates, logs and saves
@@ -390,13 +419,14 @@ def run_settings(args, epochs: int, model_config: dict, weights: dict, tags: dic
     return {"model": args.model, "world_size": world_size, **stream, "seed": args.seed, "epochs": epochs, "batch_tokens": args.batch_tokens,
             "lr": args.lr, "warmup": args.warmup, "label_smoothing": args.label_smoothing,
             "precision": args.precision, "model_config": model_config, "mix": weights, "tags": tags,
-            "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()}}
+            "long_examples": args.long_examples, "ema": args.ema, "train_examples": {k: len(v) for k, v in train_ex_by.items()},
+            "snapshots": args.snapshots}
 
 
 def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict, log, rank: int = 0) -> dict:
     """A fresh progress record, or the saved one (model, optimizer, average and RNG restored) with --resume."""
     progress = {"step": 0, "epoch": 0, "batch": 0, "elapsed_s": 0.0, "best_bleu": -1.0, "history": [],
-                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": settings}
+                "epoch_loss": 0.0, "epoch_tokens": 0, "settings": settings, "snapshots": []}
     if not args.resume:
         return progress
     try:
@@ -463,6 +493,10 @@ def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tq
                         tok_s=f"{timing['target_tokens'] / max(time.time() - timing['t0'], 1e-9):,.0f}")
         if run.tracking:
             accelerator.log({"train/loss": loss_sum / n_tok, "train/lr": lr}, step=progress["step"])
+        if run.is_main and progress["step"] in run.snapshot_at and progress["step"] not in run.epoch_ends:
+            epoch_len = run.epoch_ends[epoch] - (run.epoch_ends[epoch - 1] if epoch else 0)  # an epoch's end is
+            record_snapshot(run, epoch + progress["batch"] / epoch_len,                       # recorded after its
+                            round(progress["epoch_loss"] / progress["epoch_tokens"], 4))      # validation
         if progress["step"] == fault_step:
             os.kill(os.getpid(), signal.SIGKILL)
         if stopping or progress["step"] % args.save_every == 0:
@@ -479,25 +513,57 @@ def save_resumable(run: Run) -> None:
         save_state(run.state_dir, run.model, run.optimizer, run.progress, run.tokenizer, run.ema, rng)
 
 
-def validate(run: Run, timing: dict) -> dict:
-    """End of an epoch: valid loss, greedy valid BLEU / chrF (all corpora and the Tatoeba part) -> history entry."""
-    args, progress, model = run.args, run.progress, run.best_model
-    valid_loss = evaluate_loss(model, run.valid_ex, args.batch_tokens, run.device)
-    # with EMA the valid scores are the averaged weights'; the raw weights' loss is logged beside them
-    raw_loss = ({"valid_loss_raw": round(evaluate_loss(run.model, run.valid_ex, args.batch_tokens, run.device), 4)}
-                if run.ema is not None else {})
+def valid_scores(run: Run, with_narrative: bool = True) -> dict:
+    """Valid loss and greedy BLEU / chrF of the weights that are saved: the seeded sample of the whole valid
+    split, its Tatoeba part and (with_narrative) the narrative slice (dawn.data.narrative_slice)."""
+    args, model = run.args, run.best_model
+    scores = {"valid_loss": round(evaluate_loss(model, run.valid_ex, args.batch_tokens, run.device), 4)}
+    if run.ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
+        scores["valid_loss_raw"] = round(evaluate_loss(run.model, run.valid_ex, args.batch_tokens, run.device), 4)
     hyps = valid_translations(model, run.tokenizer, [run.valid_ex[i][0] for i in run.bleu_idx], run.device)
     refs = [run.valid[i][1] for i in run.bleu_idx]
-    scores = corpus_scores(hyps, refs)
+    overall = corpus_scores(hyps, refs)
     cmn = [i for i, j in enumerate(run.bleu_idx) if run.valid[j][2] in CONCAT_CORPORA]
     cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
+    scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
+                  valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
+    if with_narrative:
+        nar = (corpus_scores(valid_translations(model, run.tokenizer, [ids for ids, _ in run.narrative], run.device),
+                             [en for _, en in run.narrative]) if run.narrative else {"bleu": None, "chrf": None})
+        scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
+    return scores
+
+
+def validate(run: Run, timing: dict) -> dict:
+    """End of an epoch: valid loss, greedy valid BLEU / chrF (all corpora, the Tatoeba part and the narrative
+    slice) -> history entry."""
+    progress = run.progress
     return {"epoch": progress["epoch"] + 1, "step": progress["step"],
-            "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4),
-            "valid_loss": round(valid_loss, 4), **raw_loss, "valid_bleu": scores["bleu"], "valid_chrf": scores["chrf"],
-            "valid_bleu_tatoeba": cmn_scores["bleu"], "valid_chrf_tatoeba": cmn_scores["chrf"],
+            "train_loss": round(progress["epoch_loss"] / max(progress["epoch_tokens"], 1), 4), **valid_scores(run),
             "lr": round(run.optimizer.param_groups[0]["lr"], 6), "target_tokens": progress["epoch_tokens"],
             "train_tokens_per_s": round(timing["target_tokens"] / max(time.time() - timing["t0"], 1e-9)),
             "elapsed_s": round(time.time() - run.clock["wall"], 1)}
+
+
+def record_snapshot(run: Run, epochs_done: float, train_loss: float | None, scores: dict | None = None) -> None:
+    """The training replay (dawn/replay.py), main process: the two sentences' greedy translations and maps and
+    the valid scores at this step, added to OUT/replay.json. Step 0 records the valid loss only: an untrained
+    model's greedy output runs to the length limit on every valid sentence (minutes on a CPU), its BLEU 0."""
+    progress = run.progress
+    if scores is None and progress["step"] == 0:
+        scores = {"valid_loss": round(evaluate_loss(run.best_model, run.valid_ex, run.args.batch_tokens, run.device), 4),
+                  "valid_bleu": None}
+    scores = scores or valid_scores(run, with_narrative=False)
+    progress["snapshots"] = [s for s in progress.setdefault("snapshots", []) if s["step"] != progress["step"]] + [{
+        "step": progress["step"], "epoch": round(epochs_done, 3), "train_loss": train_loss,
+        "valid_loss": scores["valid_loss"], "valid_bleu": scores["valid_bleu"],
+        **snapshot(SimpleNamespace(model=run.best_model, tokenizer=run.tokenizer), REPLAY_SENTENCES)}]
+    try:
+        data = replay_json(run.args.model, REPLAY_SENTENCES, progress["snapshots"], run.total_steps, len(run.snapshot_at))
+    except ValueError as e:
+        run.log(f"warning: {REPLAY} not updated: {e}")
+        return
+    write_files_atomically(run.out, {REPLAY: data})
 
 
 def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
@@ -509,7 +575,8 @@ def end_epoch(run: Run, entry: dict | None, bar: tqdm) -> None:
         progress["history"].append(entry)
         improved = entry["valid_bleu"] > progress["best_bleu"]
         bar.write(f"epoch {epoch}: train loss {entry['train_loss']:.3f}  valid loss {entry['valid_loss']:.3f}  "
-                  f"valid BLEU {entry['valid_bleu']:.2f}{'  (best, saved)' if improved else ''}")
+                  f"valid BLEU {entry['valid_bleu']:.2f} (narrative {entry['valid_bleu_narrative'] or 0:.2f})"
+                  f"{'  (best, saved)' if improved else ''}")
         if run.tracking:
             run.accelerator.log({f"valid/{k.removeprefix('valid_')}": entry[k] for k in
                                  ("valid_loss", "valid_bleu", "valid_chrf") if entry[k] is not None}, step=entry["step"])
@@ -534,11 +601,13 @@ def write_logs(run: Run, improved: bool) -> None:
                 "threads": torch.get_num_threads(),
                 "precision": "bf16 autocast" if run.use_bf16 else "fp32", "device": str(run.device),
                 "machine": f"{os.cpu_count()}-core CPU" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
-                "valid_bleu_sentences": len(run.bleu_idx), **run.data_stats}
+                "valid_bleu_sentences": len(run.bleu_idx), "narrative_valid": run.training_info["narrative_valid"],
+                **run.data_stats}
     log_bytes = json.dumps(log_json, indent=2).encode()
     if improved:
         best, entry = run.best_model, progress["history"][-1]
-        run.training_info.update(best_epoch=entry["epoch"], valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"])
+        run.training_info.update(best_epoch=entry["epoch"], valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"],
+                                 valid_bleu_narrative=entry["valid_bleu_narrative"])
         extra_hub_files = ({"generation_config.json": json.dumps(run.model.generation_config(), indent=2).encode()}
                            if hasattr(run.model, "generation_config") else {})
         save_checkpoint(run.out, best.hub_module, best.hub_config(),
@@ -610,10 +679,11 @@ def main(argv=None) -> int:
                                                       args.seed, args.valid_bleu_sentences)
     epochs = args.epochs or DEFAULT_EPOCHS[args.model]
     if args.stream:
-        total_steps = epochs * args.epoch_steps
+        epoch_steps = [args.epoch_steps] * epochs
     else:
-        total_steps = sum(len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
-                                            args.seed, e)) for e in range(epochs))
+        epoch_steps = [len(epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), args.batch_tokens,
+                                         args.seed, e)) for e in range(epochs)]
+    total_steps = sum(epoch_steps)
     optimizer = make_optimizer(model, args.lr)
     ema = make_ema(model, args.ema)
 
@@ -632,7 +702,12 @@ def main(argv=None) -> int:
               data_stats=data_stats, log=log, accelerator=accelerator, train_model=train_model,
               tracking=args.report_to != "none",
               count_data=(lambda: stream_stats(sorted(train_by), cleaner, valid, lambda v: global_sums(accelerator, v)))
-              if args.stream else None)
+              if args.stream else None,
+              snapshot_at=set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set(),
+              epoch_ends=list(accumulate(epoch_steps)))
+    narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
+    run.narrative = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
+    run.training_info["narrative_valid"] = narrative_counts(narrative)
     if run.tracking:
         accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
                                                     if isinstance(v, (int, float, str, bool))})
@@ -646,6 +721,8 @@ def main(argv=None) -> int:
     # 4) the loop: each epoch draws its mix, trains (each process its shard of every batch), validates
     #    (the main process) and keeps the best checkpoint
     log(f"precision: {'bf16 autocast' if run.use_bf16 else 'fp32'}")
+    if run.is_main and 0 in run.snapshot_at and progress["step"] == 0:
+        record_snapshot(run, 0.0, None)
     model.train()
     bar = tqdm(total=total_steps, initial=progress["step"], unit="step", dynamic_ncols=True, file=sys.stderr,
                disable=not run.is_main)
@@ -669,7 +746,10 @@ def main(argv=None) -> int:
             bar.close()
             log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
             return 130
-        end_epoch(run, validate(run, timing) if run.is_main else None, bar)
+        entry = validate(run, timing) if run.is_main else None
+        if entry is not None and progress["step"] in run.snapshot_at:  # before end_epoch saves the resumable state
+            record_snapshot(run, entry["epoch"], entry["train_loss"], entry)
+        end_epoch(run, entry, bar)
     bar.close()
     if run.tracking:
         accelerator.end_training()

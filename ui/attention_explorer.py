@@ -1,7 +1,9 @@
 """The attention explorer: one Gradio component, drawn in the browser, used once per model.
 
-    from ui.attention_explorer import AttentionExplorer, attention_handler
-    explorers = {name: AttentionExplorer(model=name, lang="en") for name in translators}
+    from ui.attention_explorer import AttentionExplorer, attention_handler, replay_prop, whatif_handler
+    whatif = whatif_handler(translators)                 # the /whatif(source, model, prefix) API function
+    explorers = {name: AttentionExplorer(model=name, lang="en", whatif=whatif, replay=replay_prop(folder / name))
+                 for name in translators}
     attention = attention_handler(translators)           # the /attention(source, decoding) API function
     button.click(attention, [source, decoding], api_name="attention", outputs=result_json).then(
         lambda r: tuple(r["models"][n] for n in explorers), result_json, list(explorers.values()))
@@ -10,8 +12,10 @@ The server sends numbers once per translation (dawn/explain.py: tokens, 8-bit
 attention, influence, alternatives, beam, whiteboard scores); the browser
 (static/attention_explorer.js, its CSS beside it) draws and links everything.
 Hover, pin, layer/head/average, small multiples, linked selection across
-explorers, the coverage scrubber, the whiteboard, the alternatives and the
-exports never call the server.
+explorers, the coverage scrubber, the whiteboard, the alternatives, the beam
+step by step, the training replay (replay.json, sent once as a prop) and the
+exports never call the server. "What if" does, on a click: with `whatif`, the
+component's server function continues a forced beginning (dawn/whatif.py).
 
 A value may be one model's payload, or a whole /attention result from which
 the explorer shows `model`. `lang` is "en", "zh" or "auto" (the page's
@@ -23,6 +27,8 @@ Try it alone (no page needed):  python -m ui.attention_explorer
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +37,7 @@ import torch
 
 from dawn.explain import PAYLOAD, explain_all
 from dawn.registry import MODEL_NAMES, model_strings
+from dawn.replay import REPLAY_FILE
 from dawn.text import MAX_SOURCE_CHARS
 from dawn.translator import Translator
 
@@ -65,7 +72,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "hint.cell": "Click a cell of one head to work through the whiteboard's three steps with the model's own numbers.",
         "alts.title": "Step {n}: the model wrote “{token}”. Its top 5:",
         "alts.chosen": "Probability of the chosen token: {p}%.",
-        "beam.title": "Beam search (k = {k}) at step {n}:",
+        "beam.view": "Beam search (k = {k}), step by step.",
+        "beam.hint": "Every candidate the search weighed at this step, with its total log-probability; bold: on the way to the final translation. Click one to light its step's row in the map.",
+        "beam.step": "Step {n} of {N}",
+        "whatif.title": "What if?",
+        "whatif.hint": "Choose another token among a step's top 5, or type an English beginning: the model is forced to start that way and continues on its own.",
+        "whatif.placeholder": "Type an English beginning, e.g. The cat",
+        "whatif.go": "Continue",
+        "whatif.busy": "The model is continuing…",
+        "whatif.choose": "choose",
+        "whatif.choose.label": "Choose “{token}” instead and let the model continue",
+        "whatif.result": "Beginning “{prefix}”:",
+        "whatif.logp": "log p of this whole translation: {new}; of the model's own: {own} (closer to 0 = more likely).",
+        "whatif.forced": "forced",
+        "whatif.nomap": "This LSTM has no attention, so there is no map of the continuation.",
+        "title.whatif": "The continuation's attention.",
+        "caption.whatif": "Where the decoder looked for each token of the what-if translation (last layer, heads averaged). Tap a token above for its top 5.",
+        "export.where": "(layer {layer}, {head})",
+        "legend.attention": "attention weight",
+        "legend.influence": "drop in log-probability, nats (orange: needed, blue: better without)",
+        "replay.title": "Watching attention learn.",
+        "replay.caption": "The story sentence as this model translated it at points of its training, from the untrained start to the end: blurry at first, then a diagonal forms. Beside it, 猫追老鼠。 at the same point.",
+        "replay.none": "No training replay for this model yet: its committed checkpoint was trained before training recorded snapshots. Retraining it (python -m training.train) writes checkpoints/{model}/replay.json, and the slider appears here.",
+        "replay.together": "move all models together",
+        "replay.step": "Snapshot {n} of {N}: step {step}, epoch {epoch}, validation BLEU {bleu}, validation loss {loss}",
+        "replay.map.attention": "Attention (last layer, heads averaged), story sentence.",
+        "replay.map.influence": "Influence (no attention in this model), story sentence.",
         "beam.kept": "kept",
         "beam.finished": "finished",
         "beam.dropped": "dropped",
@@ -106,7 +138,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "hint.cell": "点某一个头里的一个格子，用模型自己的数字走一遍白板上的三步。",
         "alts.title": "第 {n} 步：模型写了“{token}”。前 5 个候选：",
         "alts.chosen": "所选词的概率：{p}%。",
-        "beam.title": "束搜索（k = {k}）第 {n} 步：",
+        "beam.view": "束搜索（k = {k}），一步一步看。",
+        "beam.hint": "这一步搜索掂量过的每个候选及其累计对数概率；粗体：通向最终译文的那一条。点一个候选，图上会点亮这一步的那一行。",
+        "beam.step": "第 {n} / {N} 步",
+        "whatif.title": "如果……会怎样？",
+        "whatif.hint": "在某一步的前 5 个候选里换一个词，或者输入一个英文开头：模型被迫这样开头，然后自己接着往下写。",
+        "whatif.placeholder": "输入一个英文开头，例如 The cat",
+        "whatif.go": "接着写",
+        "whatif.busy": "模型正在接着写……",
+        "whatif.choose": "选它",
+        "whatif.choose.label": "改选“{token}”，让模型接着写",
+        "whatif.result": "以“{prefix}”开头：",
+        "whatif.logp": "这整句译文的对数概率：{new}；模型自己那句：{own}（越接近 0 越可能）。",
+        "whatif.forced": "强制",
+        "whatif.nomap": "这个 LSTM 没有注意力，所以续写没有注意力图。",
+        "title.whatif": "续写的注意力。",
+        "caption.whatif": "写“如果”译文的每个词时解码器看了哪里（最后一层，各头平均）。点上面的词看它的前 5 个候选。",
+        "export.where": "（第 {layer} 层，{head}）",
+        "legend.attention": "注意力权重",
+        "legend.influence": "对数概率的下降，纳特（橙色：需要，蓝色：没有它更好）",
+        "replay.title": "看注意力是怎么学会的。",
+        "replay.caption": "这个模型在训练的不同时刻怎么翻译故事里的长句，从未训练开始到训练结束：起初一片模糊，然后一条对角线慢慢成形。旁边是同一时刻的“猫追老鼠。”。",
+        "replay.none": "这个模型还没有训练回放：仓库里的检查点是在训练开始记录快照之前训练的。重新训练（python -m training.train）会写出 checkpoints/{model}/replay.json，滑块就会出现在这里。",
+        "replay.together": "所有模型一起移动",
+        "replay.step": "第 {n} / {N} 个快照：第 {step} 步，第 {epoch} 轮，验证集 BLEU {bleu}，验证集损失 {loss}",
+        "replay.map.attention": "注意力（最后一层，各头平均），故事里的长句。",
+        "replay.map.influence": "影响力（这个模型没有注意力），故事里的长句。",
         "beam.kept": "保留",
         "beam.finished": "完成",
         "beam.dropped": "丢弃",
@@ -134,17 +191,20 @@ class AttentionExplorer(gr.HTML):
     """One model's translation, explained: attention and influence maps, coverage, alternatives, whiteboard."""
 
     def __init__(self, value: dict | None = None, *, model: str | None = None, lang: str = "auto",
-                 view: str = "cross", **kwargs):
+                 view: str = "cross", whatif: Callable | None = None, replay: dict | None = None, **kwargs):
         if view not in ("cross", "encoder"):
             raise ValueError(f"view must be 'cross' or 'encoder', got {view!r}")
         if lang not in ("auto", "en", "zh"):
             raise ValueError(f"lang must be 'auto', 'en' or 'zh', got {lang!r}")
         kwargs.setdefault("apply_default_css", False)
+        # server.glyphs(text) draws the exported SVG's text as outlines; server.whatif(source, model, prefix)
+        # (given /whatif's function) continues a forced beginning.
+        kwargs["server_functions"] = [glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
         super().__init__(value=value, html_template=TEMPLATE, css_template=_asset("attention_explorer.css"),
                          js_on_load=_asset("attention_explorer.js"), model=model, lang=lang, view=view,
-                         strings=STRINGS, **kwargs)
+                         strings=STRINGS, replay=replay, **kwargs)
         # props as plain attributes: Gradio reads them back when a handler returns gr.update(lang=...)
-        self.model, self.lang, self.view, self.strings = model, lang, view, STRINGS
+        self.model, self.lang, self.view, self.strings, self.replay = model, lang, view, STRINGS, replay
 
     def api_info(self) -> dict:
         return {"type": "object", "description": "one model's payload from dawn.explain.explain"}
@@ -183,15 +243,113 @@ Returns JSON: source (the sentence explained), decoding, beam_size, sentences (t
 {PAYLOAD}"""
 
 
+def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, str | list[int]], dict]:
+    """The /whatif(source, model, prefix) API function for these translators.
+
+    prefix: the beginning of an English translation (text) or target token ids (the explorer's
+    "choose this one instead"). Returns dawn/whatif.py's payload: {"text", "tokens", "log_prob",
+    "cross_attention", ...} with text starting with the prefix; bad input raises gr.Error.
+    """
+    from dawn.inputs import InputError, check_source
+    from dawn.whatif import whatif as continue_prefix
+
+    @torch.inference_mode()
+    def whatif(source: str, model: str, prefix: str | list[int]) -> dict:
+        """Force the translation of `source` by `model` to begin with `prefix`, and let the model continue."""
+        if not isinstance(model, str) or model not in translators:  # echoed only when plainly a name
+            shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(translators)}")
+        try:
+            text = check_source(source).text
+            return continue_prefix(translators[model], text, prefix, name=model)
+        except (InputError, ValueError) as e:
+            raise gr.Error(str(e)) from None
+
+    return whatif
+
+
+def glyphs(text: str) -> dict:
+    """The explorer's server function for exports: outlines of the characters in `text` (ui/glyphs.py),
+    or {"error": message} (no CJK font on the server: the export then keeps its text as text)."""
+    from ui.glyphs import glyph_outlines
+    try:
+        return glyph_outlines(text)
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+def explorer_whatif(whatif: Callable) -> Callable:
+    """The explorer's server function: server.whatif(source, model, prefix) in the browser. Gradio sends the
+    arguments as one list; errors come back as {"error": message} for the explorer to show as text."""
+
+    def whatif_call(args: list) -> dict:
+        try:
+            if not isinstance(args, list) or len(args) != 3:
+                raise gr.Error("what-if takes (source, model, prefix)")
+            return whatif(*args)
+        except gr.Error as e:
+            return {"error": e.message}
+
+    whatif_call.__name__ = "whatif"
+    return whatif_call
+
+
+def load_replay(folder: Path) -> dict:
+    """A checkpoint folder's training replay (dawn/replay.py's replay.json), snapshots in increasing step order.
+    Raises ValueError with a plain message when the folder has none or it is not a replay."""
+    path = Path(folder) / REPLAY_FILE
+    if not path.is_file():
+        raise ValueError(f"no training replay for {Path(folder).name!r}: {path.parent.name}/{REPLAY_FILE} does not "
+                         "exist (the committed checkpoints were trained before snapshots were recorded; "
+                         "retraining with python -m training.train writes one)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        snapshots = sorted(data["snapshots"], key=lambda s: s["step"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path.parent.name}/{REPLAY_FILE} is not a training replay ({e})") from None
+    steps = [s["step"] for s in snapshots]
+    if not snapshots or len(set(steps)) != len(steps):
+        raise ValueError(f"{path.parent.name}/{REPLAY_FILE} has no snapshots or repeats a step")
+    return {**data, "snapshots": snapshots}
+
+
+def replay_prop(folder: Path) -> dict:
+    """What an explorer shows as its replay: the replay, or {"missing": True} (the page says so plainly),
+    or {"error": message} for a file that is not a replay."""
+    if not (Path(folder) / REPLAY_FILE).is_file():
+        return {"missing": True}
+    try:
+        return load_replay(folder)
+    except ValueError as e:
+        return {"error": str(e)}
+
+
+def replay_handler(folders: dict[str, Path]) -> Callable[[str], dict]:
+    """The /replay(model) API function: {name: checkpoint folder} -> model's replay.json, steps increasing."""
+
+    def replay(model: str) -> dict:
+        """The training replay of `model`: {"model", "sentence", "snapshots": [{"step", "epoch", ...}]}."""
+        if not isinstance(model, str) or model not in folders:
+            shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(folders)}")
+        try:
+            return load_replay(folders[model])
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
+
+    return replay
+
+
 def per_model(result: dict | None, names: list[str]) -> tuple:
     """A whole /attention result -> one payload per explorer, in the order of `names` (None where missing)."""
     models = (result or {}).get("models", {})
     return tuple(models.get(n) for n in names)
 
 
-def harness(translators: dict[str, Translator], sentence: str = "") -> gr.Blocks:
-    """A tiny page with one explorer per model (plus the Transformer's encoder view), for trying and testing."""
-    attention = attention_handler(translators)
+def harness(translators: dict[str, Translator], sentence: str = "", replays: dict[str, dict] | None = None) -> gr.Blocks:
+    """A tiny page with one explorer per model (plus the Transformer's encoder view), for trying and testing.
+    replays: {name: replay_prop(...)} to show each model's training replay."""
+    attention, whatif = attention_handler(translators), whatif_handler(translators)
     names = list(translators)
     with gr.Blocks(title="Attention explorer") as demo:
         source = gr.Textbox(sentence, label="Chinese", elem_id="ax-source")
@@ -199,7 +357,8 @@ def harness(translators: dict[str, Translator], sentence: str = "") -> gr.Blocks
         lang = gr.Radio(["en", "zh"], value="en", label="Language", elem_id="ax-lang")
         go = gr.Button("Explain", elem_id="ax-go")
         result = gr.JSON(visible=False)
-        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}") for n in names]
+        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}", whatif=whatif,
+                                       replay=(replays or {}).get(n)) for n in names]
         encoder = [AttentionExplorer(model=n, lang="en", view="encoder", elem_id=f"ax-{n}-encoder")
                    for n in names if translators[n].model_type == "transformer"]
         views = explorers + encoder
@@ -218,4 +377,5 @@ if __name__ == "__main__":
 
     root = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
     found = {n: load_translator(root / n) for n in MODEL_NAMES if (root / n).exists()}
-    harness(found, STORY_SENTENCE).queue(default_concurrency_limit=1, max_size=16).launch()
+    harness(found, STORY_SENTENCE, {n: replay_prop(root / n) for n in found}).queue(
+        default_concurrency_limit=1, max_size=16).launch()

@@ -138,10 +138,10 @@ def explorer_placeholder(name: str) -> gr.HTML:
                  elem_id=f"explorer-{name}")
 
 
-def explorer(name: str, payload: dict | None, view: str = "cross"):
+def explorer(name: str, payload: dict | None, view: str = "cross", **kwargs):
     """The attention explorer (ui/attention_explorer.py) for one model, in the page's language ("auto": it follows
-    <html lang> and the "dawn-lang" event that page.js sends on every switch)."""
+    <html lang> and the "dawn-lang" event that page.js sends on every switch). kwargs: whatif=, replay=."""
     from ui.attention_explorer import AttentionExplorer
     suffix = "" if view == "cross" else f"-{view}"
     return AttentionExplorer(payload, model=name, lang="auto", view=view, elem_id=f"explorer-{name}{suffix}",
-                             elem_classes=["dawn-explorer"])
+                             elem_classes=["dawn-explorer"], **kwargs)

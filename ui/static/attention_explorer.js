@@ -4,7 +4,9 @@
 //   element  the component's root;  props  {value, lang, model, view, strings};  watch(prop, callback)
 // The payload (dawn/explain.py) arrives once per translation; every interaction below is local:
 // hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
-// the whiteboard, the alternatives, the exports. Nothing here calls the server.
+// the whiteboard, the alternatives, the beam, the training replay (props.replay, sent once with the
+// page) and the exports. One thing asks the server, on a click: "what if" (server.whatif, when the
+// component was given /whatif's function) forces a beginning and lets the model continue.
 // Every token reaches the page through textContent, never as markup.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
@@ -13,12 +15,15 @@ const COLORS = { attention: "#2563eb", positive: "#ea580c", negative: "#0891b2" 
 const NEVER = 0.2;  // coverage below this: a character not (yet) looked at
 const AGAIN = 1.5;  // coverage above this: a character looked at again (a repetition)
 const LINK_EVENT = "dawn-attention-select";  // linked selection between every explorer on the page
+const REPLAY_EVENT = "dawn-replay-step";     // replay sliders that move together (fraction of training)
 const CLAUSE_END = new Set(["，", "。", "；", "：", "！", "？", ",", ".", ";", ":", "!", "?", "</s>"]);
 
 const root = element.querySelector(".ax") || element;
 const instance = Math.random().toString(36).slice(2);
 let data = null;     // this model's payload
 let st = freshState(props.view);
+let replayAt = null;        // the replay slider's snapshot index (kept across translations)
+let replayTogether = true;  // the three models' sliders move in step
 
 function freshState(view) {
   return {
@@ -27,6 +32,8 @@ function freshState(view) {
     hover: null, pin: null,                         // {axis: "row" | "col", idx: [..]}
     linked: null,                                   // source columns selected in any explorer
     step: null, cell: null, token: null, multiples: false,
+    whatif: null, wtoken: null, busy: false,         // the last what-if answer, its picked token, a call under way
+    beamStep: null, beamPick: null,                 // the beam view's step and clicked hypothesis
   };
 }
 
@@ -121,6 +128,9 @@ function build() {
   data = payload();
   if (!data) {
     root.appendChild(el("p", "ax-empty", t("empty")));
+    ui.replay = el("div", "ax-replay");
+    root.appendChild(ui.replay);
+    drawReplay();
     return;
   }
   if (!hasMap(st.map)) st.map = hasMap("cross") ? "cross" : hasMap("encoder") ? "encoder" : "cross";
@@ -148,7 +158,14 @@ function build() {
   ui.wb = el("div", "ax-wb");
   ui.detail.append(ui.alts, ui.wb);
   root.appendChild(ui.detail);
+  ui.whatif = el("div", "ax-whatif");
+  ui.beam = el("div", "ax-beamview");
+  ui.replay = el("div", "ax-replay");
+  root.append(ui.whatif, ui.beam, ui.replay);
   drawMaps();
+  drawWhatif();
+  drawBeamView();
+  drawReplay();
 }
 
 function drawControls() {
@@ -224,7 +241,7 @@ function heatmap(rows, cols, values, color, kind, small) {
   if (small) { g.cell = 3; g.left = 2; g.top = 2; g.width = 4 + cols.length * 3; g.height = 4 + rows.length * 3; }
   const s = svg("svg", { width: g.width, height: g.height, viewBox: `0 0 ${g.width} ${g.height}`, class: "ax-map", "font-family": FONT });
   s.appendChild(svg("rect", { x: 0, y: 0, width: g.width, height: g.height, fill: "#ffffff" }));
-  const rects = [], top = kind === "attention" ? maxOf(values) : 1;
+  const rects = [], top = kind === "attention" ? maxOf(values) : maxAbs(values);
   if (!small) {
     cols.forEach((tok, c) => {
       const x = svg("text", { x: g.left + c * g.cell + g.cell / 2, y: g.top - 6, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2), class: "ax-col", "data-c": c });
@@ -254,13 +271,14 @@ function heatmap(rows, cols, values, color, kind, small) {
 function paintCell(rect, v, color, kind, top) {
   if (kind === "influence") {
     rect.setAttribute("fill", v >= 0 ? COLORS.positive : COLORS.negative);
-    rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / influenceMax()).toFixed(3));
+    rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / (top || 1)).toFixed(3));
   } else {
     rect.setAttribute("fill", color);
     rect.setAttribute("fill-opacity", Math.min(1, v / (top || 1)).toFixed(3));
   }
 }
 function maxOf(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, v); return x || 1; }
+function maxAbs(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, Math.abs(v)); return x || 1; }
 const tokLabel = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
 
 function figure(kind) {
@@ -506,19 +524,31 @@ function drawDetail() {
     ui.alts.appendChild(el("p", "ax-hint", t("hint.token")));
   } else {
     ui.alts.appendChild(el("h4", null, t("alts.title", { n: tt + 1, token: data.target_tokens[tt] })));
-    const list = el("ol", "ax-altlist");
-    data.alternatives[tt].forEach(([tok, p]) => {
-      const li = el("li", tok === data.target_tokens[tt] ? "ax-chosen" : "");
-      const bar = el("span", "ax-pbar");
-      bar.style.width = Math.round(p * 100) + "%";
-      li.append(el("span", "ax-alt", tok), bar, el("span", "ax-p", fmt(p * 100, 1) + "%"));
-      list.appendChild(li);
-    });
-    ui.alts.appendChild(list);
+    const ids = data.alternative_ids && data.alternative_ids[tt];
+    ui.alts.appendChild(altList(data.alternatives[tt], data.target_tokens[tt],
+      ids && data.target_ids ? k => data.target_ids.slice(0, tt).concat([ids[k]]) : null));
     ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(Math.exp(data.token_logprob[tt]) * 100, 1) })));
-    if (data.beam) drawBeam(tt);
+    if (data.beam && tt < data.beam.steps.length) { st.beamStep = tt; st.beamPick = null; drawBeamView(); }
   }
   drawWhiteboard();
+}
+
+// The top 5 at one step as bars; with prefixOf(k) (and /whatif), each other token gets a "choose" button.
+function altList(alts, chosen, prefixOf) {
+  const list = el("ol", "ax-altlist");
+  alts.forEach(([tok, p], k) => {
+    const li = el("li", tok === chosen ? "ax-chosen" : "");
+    const bar = el("span", "ax-pbar");
+    bar.style.width = Math.round(p * 100) + "%";
+    li.append(el("span", "ax-alt", tok), bar, el("span", "ax-p", fmt(p * 100, 1) + "%"));
+    if (prefixOf && canAsk() && tok !== chosen && tok !== "</s>") {
+      const b = button(t("whatif.choose"), () => askWhatif(prefixOf(k)), "ax-choose");
+      b.setAttribute("aria-label", t("whatif.choose.label", { token: tok }));
+      li.appendChild(b);
+    }
+    list.appendChild(li);
+  });
+  return list;
 }
 
 function beamSequences() {
@@ -534,18 +564,119 @@ function beamSequences() {
   Object.defineProperty(data, "_seqs", { value: seqs, enumerable: false });
   return seqs;
 }
-function drawBeam(tt) {
-  const steps = data.beam.steps;
-  if (!steps[tt]) return;
-  const seqs = beamSequences()[tt];
-  ui.alts.appendChild(el("h4", null, t("beam.title", { k: data.beam_size, n: tt + 1 })));
+// The beam, step by step: every candidate of a step (kept, finished, dropped) with its total log-prob.
+// A step slider and the hypotheses are all in the payload; a click lights the step's row in the map.
+function drawBeamView() {
+  if (!ui.beam) return;
+  ui.beam.replaceChildren();
+  if (!data || !data.beam || !data.beam.steps.length || st.map === "encoder") return;
+  const steps = data.beam.steps, N = steps.length;
+  const n = Math.min(st.beamStep === null ? 0 : st.beamStep, N - 1);
+  const head = el("div", "ax-caption");
+  head.append(el("strong", null, t("beam.view", { k: data.beam_size })), el("span", null, " " + t("beam.hint")));
+  const range = el("input", "ax-range ax-beamrange");
+  Object.assign(range, { type: "range", min: 1, max: N, step: 1, value: n + 1 });
+  range.setAttribute("aria-label", t("beam.view", { k: data.beam_size }));
+  range.addEventListener("input", () => { st.beamStep = +range.value - 1; st.beamPick = null; drawBeamView(); });
+  ui.beam.append(head, range, el("span", "ax-steplabel ax-beamlabel", t("beam.step", { n: n + 1, N })));
+  const seqs = beamSequences()[n];
   const list = el("ul", "ax-beam");
-  steps[tt].forEach(([, , lp, status], c) => {
-    const li = el("li", "ax-" + status + (data.beam.path[tt] === c ? " ax-path" : ""));
+  steps[n].forEach(([, , lp, status], c) => {
+    const li = el("li", "ax-" + status + (data.beam.path[n] === c ? " ax-path" : "") + (st.beamPick === c ? " ax-picked" : ""));
+    li.dataset.c = c;
+    li.tabIndex = 0;
     li.append(el("span", "ax-status", t("beam." + status)), el("span", "ax-hyp", seqs[c].join(" ")), el("span", "ax-p", fmt(lp, 2)));
+    const pick = () => {
+      st.beamPick = c;
+      if (n < data.target_tokens.length && ui.figs && (ui.figs.attention || ui.figs.influence)) pin("row", [n], true);
+      drawBeamView();
+    };
+    li.addEventListener("click", pick);
+    li.addEventListener("keydown", e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
     list.appendChild(li);
   });
-  ui.alts.appendChild(list);
+  ui.beam.appendChild(list);
+}
+
+// ----------------------------------------------------------------------------- what if: force a beginning, the model continues
+
+function canAsk() { return typeof server !== "undefined" && server && typeof server.whatif === "function" && st.map !== "encoder"; }
+
+async function askWhatif(prefix) {
+  if (!canAsk() || st.busy) return;
+  st.busy = true;
+  st.whatif = null;
+  st.wtoken = null;
+  drawWhatif();
+  let answer;
+  try {
+    answer = await server.whatif(data.source, data.model, prefix);
+  } catch (e) {
+    answer = { error: String((e && e.message) || e) };
+  }
+  st.busy = false;
+  st.whatif = answer || { error: "no answer" };
+  drawWhatif();
+}
+
+function drawWhatif() {
+  if (!ui.whatif) return;
+  ui.whatif.replaceChildren();
+  if (!data || !canAsk() || !data.target_tokens.length) return;
+  const head = el("div", "ax-caption");
+  head.append(el("strong", null, t("whatif.title")), el("span", null, " " + t("whatif.hint")));
+  const form = el("form", "ax-whatif-form");
+  const input = el("input", "ax-whatif-input");
+  Object.assign(input, { type: "text", maxLength: 500, placeholder: t("whatif.placeholder") });
+  input.setAttribute("aria-label", t("whatif.placeholder"));
+  const go = button(t("whatif.go"), () => {}, "ax-whatif-go");
+  go.type = "submit";
+  go.disabled = st.busy;
+  form.append(input, go);
+  form.addEventListener("submit", e => { e.preventDefault(); if (input.value.trim()) askWhatif(input.value); });
+  ui.whatif.append(head, form);
+  const w = st.whatif;
+  if (st.busy) { ui.whatif.appendChild(el("p", "ax-hint ax-whatif-busy", t("whatif.busy"))); return; }
+  if (!w) return;
+  if (w.error) { ui.whatif.appendChild(el("p", "ax-whatif-error", w.error)); return; }
+  const out = el("div", "ax-whatif-out");
+  const text = el("p", "ax-whatif-text");
+  text.append(el("strong", null, t("whatif.result", { prefix: w.prefix })), el("span", null, " " + w.text));
+  out.appendChild(text);
+  out.appendChild(el("p", "ax-whatif-logp", t("whatif.logp", { new: fmt(w.log_prob, 2), own: fmt(data.log_prob, 2) })));
+  const strip = el("div", "ax-strip ax-wtgt");
+  w.tokens.forEach((tok, i) => {
+    const s = el("span", "ax-tok" + (i < w.n_forced ? " ax-forced" : "") + (i === st.wtoken ? " ax-on" : ""), tok);
+    s.dataset.i = i;
+    s.tabIndex = 0;
+    if (i < w.n_forced) s.title = t("whatif.forced");
+    strip.appendChild(s);
+  });
+  strip.addEventListener("click", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) { st.wtoken = +i; drawWhatif(); } });
+  strip.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
+  out.appendChild(strip);
+  if (w.cross_attention && w.cross_attention.length && w.tokens.length) {
+    const heads = w.cross_attention[w.cross_attention.length - 1];
+    const avg = heads[0].map((row, r) => row.map((_, c) => heads.reduce((a, h) => a + h[r][c], 0) / (w.scale * heads.length)));
+    const m = heatmap(w.tokens, w.source_tokens, avg, COLORS.attention, "attention");
+    if (st.wtoken !== null) m.rects[st.wtoken].forEach(r => r.classList.add("ax-on"));
+    m.svg.classList.toggle("ax-dim", st.wtoken !== null);
+    const fig = el("figure", "ax-fig ax-whatif-map");
+    const cap = el("figcaption", "ax-caption");
+    cap.append(el("strong", null, t("title.whatif")), el("span", null, " " + t("caption.whatif")));
+    const scroll = el("div", "ax-scroll");
+    scroll.appendChild(m.svg);
+    fig.append(cap, scroll);
+    out.appendChild(fig);
+  } else {
+    out.appendChild(el("p", "ax-hint", t("whatif.nomap")));
+  }
+  const i = st.wtoken;
+  if (i !== null && w.alternatives[i]) {
+    out.appendChild(el("h4", null, t("alts.title", { n: i + 1, token: w.tokens[i] })));
+    out.appendChild(altList(w.alternatives[i], w.tokens[i], k => w.ids.slice(0, i).concat([w.alternative_ids[i][k]])));
+  }
+  ui.whatif.appendChild(out);
 }
 
 function drawWhiteboard() {
@@ -590,20 +721,187 @@ function drawWhiteboard() {
   ui.wb.appendChild(el("p", "ax-hint", t("wb.check", { a: fmt(alpha[c], 3), own: fmt(own, 3) })));
 }
 
-// ----------------------------------------------------------------------------- export: SVG, PNG (CJK glyphs drawn by the system font), JSON
+// ----------------------------------------------------------------------------- training replay: the story sentence's map as the model learned
+
+// props.replay: replay.json (dawn/replay.py, read by ui/attention_explorer.py), {"missing": true} when the
+// model has none, or null where this explorer shows no replay. Every snapshot is in it: scrubbing is local.
+function drawReplay() {
+  if (!ui.replay) return;
+  ui.replay.replaceChildren();
+  const r = props.replay;
+  if (!r || typeof r !== "object" || props.view === "encoder") return;
+  const head = el("div", "ax-caption");
+  head.append(el("strong", null, t("replay.title")), el("span", null, " " + t("replay.caption")));
+  ui.replay.appendChild(head);
+  if (r.missing || r.error || !Array.isArray(r.snapshots) || !r.snapshots.length) {
+    ui.replay.appendChild(el("p", "ax-replay-none", r.error || t("replay.none", { model: props.model || "" })));
+    return;
+  }
+  const snaps = r.snapshots, N = snaps.length;
+  if (replayAt === null || replayAt >= N) replayAt = N - 1;
+  const controls = el("div", "ax-replay-controls");
+  const range = el("input", "ax-range ax-replayrange");
+  Object.assign(range, { type: "range", min: 0, max: N - 1, step: 1, value: replayAt });
+  range.setAttribute("aria-label", t("replay.title"));
+  const together = el("label", "ax-together");
+  const box = el("input");
+  box.type = "checkbox";
+  box.checked = replayTogether;
+  box.addEventListener("change", () => { replayTogether = box.checked; });
+  together.append(box, el("span", null, " " + t("replay.together")));
+  controls.append(range, together);
+  const label = el("p", "ax-steplabel ax-replaylabel");
+  const text = el("p", "ax-replay-text");
+  const maps = el("div", "ax-replay-maps");
+  ui.replay.append(controls, label, text, maps);
+  ui.replayRange = range;
+  const drawn = new Map();  // snapshot index -> its figures, built on first view: a later move only swaps them in
+  const show = () => {
+    const s = snaps[replayAt];
+    label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
+      bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
+      loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
+    text.textContent = s.translation;
+    if (!drawn.has(replayAt)) {
+      drawn.set(replayAt, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+    }
+    maps.replaceChildren(...drawn.get(replayAt));
+  };
+  ui.replayShow = show;
+  range.addEventListener("input", () => {
+    replayAt = +range.value;
+    show();
+    if (replayTogether) document.dispatchEvent(new CustomEvent(REPLAY_EVENT, { detail: { from: instance, fraction: N > 1 ? replayAt / (N - 1) : 1 } }));
+  });
+  show();
+}
+// One snapshot's map: the last layer's attention (heads averaged), or the influence for a model without attention.
+function replayFigure(rec, sentence, scale, short) {
+  const fig = el("figure", "ax-fig ax-replay-fig" + (short ? " ax-replay-short" : ""));
+  const cap = el("figcaption", "ax-caption");
+  const att = Array.isArray(rec.cross_attention) && rec.cross_attention.length ? rec.cross_attention[rec.cross_attention.length - 1] : null;
+  cap.append(el("strong", null, short ? sentence + " " : ""), el("span", null, short ? rec.translation : t(att ? "replay.map.attention" : "replay.map.influence")));
+  fig.appendChild(cap);
+  const scroll = el("div", "ax-scroll");
+  if (rec.target_tokens && rec.target_tokens.length) {
+    const values = att ? att.map(row => row.map(v => v / scale)) : rec.influence;
+    scroll.appendChild(heatmap(rec.target_tokens, rec.source_tokens, values, COLORS.attention, att ? "attention" : "influence").svg);
+  } else {
+    scroll.appendChild(el("p", "ax-hint", t("nothing")));
+  }
+  fig.appendChild(scroll);
+  return fig;
+}
+document.addEventListener(REPLAY_EVENT, e => {
+  const d = e.detail || {};
+  const r = props.replay;
+  if (d.from === instance || !replayTogether || !ui.replayShow || !r || !Array.isArray(r.snapshots)) return;
+  replayAt = Math.round(d.fraction * (r.snapshots.length - 1));
+  ui.replayRange.value = replayAt;
+  ui.replayShow();
+});
+
+// ----------------------------------------------------------------------------- export: SVG, PNG, JSON — each with a title and a colour legend
+// The exported SVG draws its text as glyph outlines (server.glyphs, ui/glyphs.py: Noto Sans CJK SC), so it shows
+// Chinese on a machine without a CJK font; where outlines are not available the text stays text.
 
 const EXPORT_STYLE = `.ax-dim .ax-cell:not(.ax-on){opacity:0.35} text{fill:#111827} text.ax-on{font-weight:700;fill:#b91c1c}`;
+const TEXT_FILL = "#111827", ON_FILL = "#b91c1c";
+const glyphCache = new Map();   // character -> {d, advance} (or null: the font lacks it), per page
+let unitsPerEm = 1000;
 function fileBase(kind) {
   const f = st.hover || st.pin;
   return `attention-${data.model}-${kind}${kind === "attention" ? "-" + st.map + "-L" + (layerIndex() + 1) + (st.head < 0 ? "-avg" : "-H" + (st.head + 1)) : ""}${f ? "-" + f.axis + f.idx.join("_") : ""}`;
 }
-function svgText(kind) {
-  const s = ui.figs[kind].svg.cloneNode(true);
-  s.setAttribute("xmlns", SVG_NS);
-  const style = document.createElementNS(SVG_NS, "style");
+function exportTitle(kind) {
+  const parts = [t("model." + data.kind), "·", t("title." + kind + (kind === "attention" ? "." + st.map : ""))];
+  if (kind === "attention" && layers().length) {
+    parts.push(t("export.where", { layer: layerIndex() + 1, head: st.head < 0 ? t("control.average") : t("control.head") + " " + (st.head + 1) }));
+  }
+  return parts.join(" ");
+}
+// The legend: what the colour means, from 0 (or −max) to the map's darkest value.
+function legendOf(kind) {
+  if (kind === "attention") return { stops: [[0, COLORS.attention, 0], [1, COLORS.attention, 1]], min: 0, max: maxOf(attention()), label: t("legend.attention") };
+  const m = maxAbs(data.influence);
+  return { stops: [[0, COLORS.negative, 1], [0.5, COLORS.negative, 0], [0.5, COLORS.positive, 0], [1, COLORS.positive, 1]], min: -m, max: m, label: t("legend.influence") };
+}
+const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+
+function exportSVGNode(kind) {
+  const fig = ui.figs[kind], g = fig.g, legend = legendOf(kind);
+  const W = Math.max(g.width, 420), top = 44, bottom = 46, H = top + g.height + bottom;
+  const out = svg("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, "font-family": FONT });
+  const title = svg("title");
+  title.textContent = exportTitle(kind) + " — " + data.source + " → " + data.text;
+  const desc = svg("desc");
+  desc.textContent = legend.label + ": " + fmt(legend.min, 2) + " … " + fmt(legend.max, 2);
+  const style = svg("style");
   style.textContent = EXPORT_STYLE;
-  s.insertBefore(style, s.firstChild);
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(s);
+  out.append(title, desc, style, svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }));
+  const line = (x, y, size, text, attrs) => { const e = svg("text", { x, y, "font-size": size, ...(attrs || {}) }); e.textContent = text; out.appendChild(e); return e; };
+  line(6, 17, 13, clip(exportTitle(kind), Math.floor(W / 7.5)), { "font-weight": 700, class: "ax-export-title" });
+  line(6, 35, 11, clip(data.source + " → " + data.text, Math.floor(W / 7)));
+  const map = fig.svg.cloneNode(true);
+  map.setAttribute("x", 0);
+  map.setAttribute("y", top);
+  out.appendChild(map);
+  const y = top + g.height + 8, x = Math.max(6, g.left), w = 180;
+  const grad = svg("linearGradient", { id: "ax-legend-" + kind, x1: 0, x2: 1, y1: 0, y2: 0 });
+  legend.stops.forEach(([o, c, a]) => grad.appendChild(svg("stop", { offset: o, "stop-color": c, "stop-opacity": a })));
+  const defs = svg("defs");
+  defs.appendChild(grad);
+  out.appendChild(defs);
+  out.appendChild(svg("rect", { x, y, width: w, height: 10, fill: `url(#ax-legend-${kind})`, stroke: "#9ca3af", "stroke-width": 0.5, class: "ax-legend" }));
+  line(x, y + 22, 10, fmt(legend.min, 2), { "text-anchor": "start" });
+  if (legend.min < 0) line(x + w / 2, y + 22, 10, "0", { "text-anchor": "middle" });
+  line(x + w, y + 22, 10, fmt(legend.max, 2), { "text-anchor": "end" });
+  line(x + w + 8, y + 9, 10, clip(legend.label, Math.floor((W - x - w - 12) / 5.5)), { "text-anchor": "start" });
+  return { out, W, H };
+}
+
+// Ask the server once for the outlines of characters not seen yet.
+async function loadGlyphs(text) {
+  const missing = [...new Set(text)].filter(c => !glyphCache.has(c)).join("");
+  if (!missing) return true;
+  if (typeof server === "undefined" || !server || typeof server.glyphs !== "function") return false;
+  try {
+    const got = await server.glyphs(missing);
+    if (!got || got.error) return false;
+    unitsPerEm = got.units_per_em || unitsPerEm;
+    for (const c of missing) glyphCache.set(c, got.glyphs[c] || null);
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+// Every <text> whose characters all have outlines becomes a <g> of <path>s at the same place, size and anchor.
+function textToPaths(root) {
+  root.querySelectorAll("text").forEach(node => {
+    const s = node.textContent, chars = [...s];
+    if (!chars.length || chars.some(c => !glyphCache.get(c))) return;
+    const size = parseFloat(node.getAttribute("font-size") || "12"), k = size / unitsPerEm;
+    const width = chars.reduce((a, c) => a + glyphCache.get(c).advance, 0) * k;
+    const anchor = node.getAttribute("text-anchor") || "start";
+    let x = parseFloat(node.getAttribute("x") || "0") - (anchor === "middle" ? width / 2 : anchor === "end" ? width : 0);
+    const y = parseFloat(node.getAttribute("y") || "0");
+    const on = node.classList.contains("ax-on"), bold = on || node.getAttribute("font-weight") === "700";
+    const fill = on ? ON_FILL : TEXT_FILL;
+    const grp = svg("g", { fill, class: "ax-glyphs", "data-text": s });
+    if (bold) { grp.setAttribute("stroke", fill); grp.setAttribute("stroke-width", (0.03 * unitsPerEm).toFixed(0)); }
+    for (const c of chars) {
+      const gl = glyphCache.get(c);
+      if (gl.d) grp.appendChild(svg("path", { d: gl.d, transform: `translate(${x.toFixed(2)} ${y.toFixed(2)}) scale(${k.toFixed(5)} ${(-k).toFixed(5)})` }));
+      x += gl.advance * k;
+    }
+    node.replaceWith(grp);
+  });
+}
+async function svgText(kind) {
+  const { out } = exportSVGNode(kind);
+  const all = [...out.querySelectorAll("text")].map(n => n.textContent).join("");
+  if (await loadGlyphs(all)) textToPaths(out);
+  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
 }
 function download(name, blob) {
   const a = document.createElement("a");
@@ -613,15 +911,15 @@ function download(name, blob) {
   a.click();
   setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
 }
-function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
-function exportPNG(kind) {
-  const fig = ui.figs[kind], scale = 2;
+async function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
+async function exportPNG(kind) {
+  const scale = 2, { W, H } = exportSVGNode(kind);
   const img = new Image();
-  const url = URL.createObjectURL(new Blob([svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
+  const url = URL.createObjectURL(new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
   img.onload = () => {
     const canvas = document.createElement("canvas");
-    canvas.width = fig.g.width * scale;
-    canvas.height = fig.g.height * scale;
+    canvas.width = W * scale;
+    canvas.height = H * scale;
     const ctx = canvas.getContext("2d");
     ctx.scale(scale, scale);
     ctx.drawImage(img, 0, 0);
@@ -632,7 +930,10 @@ function exportPNG(kind) {
 }
 function mapState(kind) {
   const f = st.hover || st.pin;
+  const legend = legendOf(kind);
   const out = {
+    title: exportTitle(kind), legend: { label: legend.label, min: +legend.min.toFixed(4), max: +legend.max.toFixed(4),
+      colors: legend.min < 0 ? [COLORS.negative, COLORS.positive] : [COLORS.attention] },
     model: data.model, kind: data.kind, text: data.text, decoding: data.decoding, map: kind,
     source_tokens: data.source_tokens, rows: rowsTokens(),
     focus: f ? { axis: f.axis, index: f.idx } : null, linked: st.linked, cell: st.cell,
@@ -655,5 +956,6 @@ build();
 watch("value", () => { st = freshState(props.view); build(); });
 watch("lang", () => { build(); });
 watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
+watch("replay", () => { replayAt = null; drawReplay(); });
 // Pages may switch the language in the browser without a server round trip.
 document.addEventListener("dawn-lang", e => { if (props.lang === "auto" || !props.lang) build(); });

@@ -1,0 +1,243 @@
+"""The explorer's training replay, what-if and beam view in a real browser, at a phone's 390×844 and a desktop's
+1400×1000 (ui.attention_explorer.harness on the committed LSTM and Transformer, beam decoding).
+
+Replay and beam browsing are local (no request while scrubbing or clicking); what-if asks the server and shows
+its answer, errors and hostile prefixes as text. The replays are real ones from tiny models trained for a few
+steps (replay_fixture): the committed checkpoints have no replay.json, and the page must say so plainly.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from app_fixtures import CHECKPOINTS
+from replay_fixture import tiny_replay
+from test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, requests_during
+
+SENTENCE = "猫追老鼠。"
+VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 1000}}
+MODELS = [n for n in ("lstm", "transformer") if (CHECKPOINTS / n / "manifest.json").exists()]
+
+pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM} for Playwright to drive"),
+              pytest.mark.skipif(MODELS != ["lstm", "transformer"], reason="needs the committed lstm and transformer")]
+
+
+@pytest.fixture(scope="module")
+def replays(tokenizer, pairs):
+    """Real tiny replays: one with attention (shown in the Transformer's explorer), one without (the LSTM's)."""
+    import torch
+
+    from dawn.translator import build_model
+    from tiny_corpus import TINY
+
+    out = {}
+    for shown_in, kind in (("transformer", "lstm_attention"), ("lstm", "lstm")):
+        torch.manual_seed(0)
+        config = {**TINY[kind], "src_vocab_size": tokenizer.src_vocab_size, "tgt_vocab_size": tokenizer.tgt_vocab_size}
+        out[shown_in] = tiny_replay(build_model(kind, config), tokenizer, pairs, kind)
+    return out
+
+
+@pytest.fixture(scope="module")
+def explorer_url(replays):
+    import gradio as gr
+
+    from dawn import load_translator
+    from ui.attention_explorer import AttentionExplorer, harness
+
+    translators = {n: load_translator(CHECKPOINTS / n) for n in MODELS}
+    with gr.Blocks() as demo:
+        harness(translators, SENTENCE, replays)
+        AttentionExplorer(None, model="lstm_attention", lang="en", replay={"missing": True}, elem_id="ax-missing")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture(scope="module", params=list(VIEWPORTS))
+def page(request, browser, explorer_url):
+    page = browser.new_page(viewport=VIEWPORTS[request.param], accept_downloads=True)
+    page.viewport_name = request.param
+    page.dialogs, page.errors = [], []
+    page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(explorer_url, wait_until="domcontentloaded")
+    page.locator("#ax-decoding label:has-text('beam')").click()
+    page.locator("#ax-go").click()
+    page.locator("#ax-transformer .ax-beamview li").first.wait_for(timeout=180_000)
+    page.locator("#ax-lstm .ax-influence svg").wait_for(timeout=60_000)
+    yield page
+    page.close()
+
+
+def fits(page, locator) -> bool:
+    """The element ends inside the viewport's width (nothing pushes the page sideways)."""
+    right = locator.evaluate("e => e.getBoundingClientRect().right")
+    return right <= page.viewport_size["width"] + 1
+
+
+def set_range(locator, value: int) -> None:
+    locator.evaluate("(r, v) => { r.value = v; r.dispatchEvent(new Event('input')); }", value)
+
+
+# ----------------------------------------------------------------------------- training replay
+
+def test_replay_scrubs_locally_and_the_models_move_together(page, replays):
+    tf, lstm = page.locator("#ax-transformer .ax-replay"), page.locator("#ax-lstm .ax-replay")
+    snaps = replays["transformer"]["snapshots"]
+    assert tf.locator(".ax-replaylabel").text_content().startswith(f"Snapshot {len(snaps)} of {len(snaps)}: step 8")
+    assert tf.locator(".ax-replay-text").text_content() == snaps[-1]["translation"]
+
+    def scrub():
+        set_range(tf.locator(".ax-replayrange"), 0)
+
+    assert requests_during(page, scrub) == []
+    assert tf.locator(".ax-replaylabel").text_content().startswith("Snapshot 1 of 3: step 0, epoch 0.00")
+    assert tf.locator(".ax-replay-text").text_content() == snaps[0]["translation"]
+    first = snaps[0]
+    cells = tf.locator(".ax-replay-fig:not(.ax-replay-short) rect.ax-cell")
+    assert cells.count() == len(first["target_tokens"]) * len(first["source_tokens"])
+    short = tf.locator(".ax-replay-short")
+    assert replays["transformer"]["short_sentence"] in short.locator("figcaption").text_content()
+    # the LSTM's slider followed (same fraction of training), and shows influence: it has no attention
+    assert lstm.locator(".ax-replayrange").evaluate("r => r.value") == "0"
+    assert lstm.locator(".ax-replaylabel").text_content().startswith("Snapshot 1 of 3")
+    assert "Influence" in lstm.locator(".ax-replay-fig figcaption").first.text_content()
+    # unticked, the sliders move alone
+    lstm.locator(".ax-together input").uncheck()
+    set_range(tf.locator(".ax-replayrange"), 2)
+    assert lstm.locator(".ax-replayrange").evaluate("r => r.value") == "0"
+    assert tf.locator(".ax-replaylabel").text_content().startswith("Snapshot 3 of 3")
+    assert fits(page, tf)
+
+
+def test_a_model_without_replay_says_so_plainly(page):
+    box = page.locator("#ax-missing .ax-replay")
+    assert "No training replay for this model yet" in box.locator(".ax-replay-none").text_content()
+    assert "checkpoints/lstm_attention/replay.json" in box.text_content()
+    assert box.locator("input").count() == 0                            # no empty widget
+
+
+# ----------------------------------------------------------------------------- the beam
+
+def test_the_beam_step_by_step_links_to_the_map(page):
+    beam = page.locator("#ax-transformer .ax-beamview")
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Step 1 of")
+
+    def browse():
+        set_range(beam.locator(".ax-beamrange"), 2)
+        beam.locator("li.ax-kept").first.click()
+
+    assert requests_during(page, browse) == []
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Step 2 of")
+    items = beam.locator("li")
+    statuses = {items.nth(i).get_attribute("class").split()[0] for i in range(items.count())}
+    assert statuses <= {"ax-kept", "ax-finished", "ax-dropped"} and "ax-kept" in statuses
+    assert beam.locator("li.ax-picked").count() == 1
+    assert page.locator("#ax-transformer .ax").get_attribute("data-focus") == "row:1"   # step 2 = row 1
+    lit = page.locator("#ax-transformer .ax-attention rect.ax-cell.ax-on")
+    assert lit.count() > 0 and {lit.nth(i).get_attribute("data-r") for i in range(lit.count())} == {"1"}
+    assert beam.locator("li.ax-path").count() >= 1                    # the returned translation's path
+    assert fits(page, beam)
+
+
+# ----------------------------------------------------------------------------- what if
+
+def whatif_answer(box):
+    box.locator(".ax-whatif-out, .ax-whatif-error").first.wait_for(timeout=60_000)
+    return box.locator(".ax-whatif")
+
+
+def test_choose_another_token_and_the_model_continues(page):
+    tf = page.locator("#ax-transformer")
+    tf.locator(".ax-tgt .ax-tok").nth(1).click()
+    alts = tf.locator(".ax-altlist li")
+    choose = alts.locator(".ax-choose").first
+    picked = choose.locator("xpath=..").locator(".ax-alt").text_content()
+    choose.click()
+    w = whatif_answer(tf)
+    tokens = w.locator(".ax-wtgt .ax-tok").all_text_contents()
+    first = tf.locator(".ax-tgt .ax-tok").nth(0).text_content()
+    assert tokens[:2] == [first, picked]                              # forced: the model's first token, then the pick
+    assert w.locator(".ax-wtgt .ax-forced").count() == 2
+    logp = w.locator(".ax-whatif-logp").text_content()
+    assert "log p of this whole translation: -" in logp and "the model's own: -" in logp
+    assert w.locator(".ax-whatif-map rect.ax-cell").count() == len(tokens) * tf.locator(".ax-src .ax-tok").count()
+    # the what-if's own tokens have their top 5, to choose again
+    w.locator(".ax-wtgt .ax-tok").nth(2).click()
+    assert w.locator(".ax-altlist li").count() == 5
+    assert fits(page, w)
+
+
+def test_type_a_beginning(page):
+    tf = page.locator("#ax-transformer")
+    tf.locator(".ax-whatif-input").fill("The dog")
+    tf.locator(".ax-whatif-go").click()
+    page.wait_for_timeout(100)
+    w = whatif_answer(tf)
+    text = w.locator(".ax-whatif-text").text_content()
+    assert text.startswith("Beginning “The dog”: The dog")           # the continuation starts as typed
+    lstm = page.locator("#ax-lstm")
+    lstm.locator(".ax-whatif-input").fill("A")
+    lstm.locator(".ax-whatif-go").click()
+    page.wait_for_timeout(100)
+    w = whatif_answer(lstm)
+    assert "no attention" in w.locator(".ax-whatif-out").text_content()   # said, not an empty map
+
+
+def test_whatif_errors_and_hostile_prefixes_stay_text(page):
+    tf = page.locator("#ax-transformer")
+    tf.locator(".ax-whatif-input").fill("fish " * 40)                  # more tokens than the short source allows
+    tf.locator(".ax-whatif-go").click()
+    page.wait_for_timeout(100)
+    w = whatif_answer(tf)
+    assert "can be forced" in w.locator(".ax-whatif-error").text_content()
+    hostile = "<img src=x onerror=alert(1)>"
+    tf.locator(".ax-whatif-input").fill(hostile)
+    tf.locator(".ax-whatif-go").click()
+    page.wait_for_timeout(100)
+    w = whatif_answer(tf)
+    assert w.locator(".ax-whatif-text").text_content().startswith(f"Beginning “{hostile}”: {hostile}")
+    assert tf.locator("img").count() == 0 and page.dialogs == []
+
+
+# ----------------------------------------------------------------------------- exports
+
+def test_the_exported_svg_needs_no_cjk_font(page):
+    if page.viewport_name != "desktop":
+        pytest.skip("exports once is enough")
+    lstm = page.locator("#ax-lstm")
+    with page.expect_download() as info:
+        lstm.locator(".ax-influence [data-export=svg]").click()
+    svg = info.value.path().read_text(encoding="utf-8")
+    assert "<text" not in svg and "猫" in svg                          # outlines; the text is kept in <title>
+    assert "<title>2014 · LSTM (no attention) · Influence." in svg
+    assert 'class="ax-legend"' in svg and "drop in log-probability, nats" in svg
+    with page.expect_download() as info:
+        lstm.locator(".ax-influence [data-export=json]").click()
+    import json
+    data = json.loads(info.value.path().read_text(encoding="utf-8"))
+    assert data["title"].startswith("2014 · LSTM (no attention)") and data["legend"]["min"] == -data["legend"]["max"]
+
+
+def test_no_script_errors(page):
+    """Runs last for each viewport: nothing above raised in the explorer's script."""
+    assert page.errors == []
