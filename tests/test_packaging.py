@@ -68,7 +68,7 @@ def _third_party_imports(paths: list[Path], top_level_only: bool) -> set[str]:
                 found |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module.split(".")[0])
-    local = {"dawn", "ui", "training", "app", "tiny_corpus", "app_fixtures", "conftest"}
+    local = {"dawn", "ui", "training", "app"} | {p.stem for p in (ROOT / "tests").glob("*.py")}  # tests share fixtures
     return {m for m in found if m not in sys.stdlib_module_names and m not in local and m != "__future__"}
 
 
