@@ -39,7 +39,7 @@ import torch
 from dawn import registry
 from dawn.explain import explain_all
 from dawn.inputs import DECODINGS, InputError
-from dawn.page import ModelOutput, PageResult, load_models, output_json, clauses_json, story, translate_all
+from dawn.page import ModelOutput, PageResult, load_models, output_json, clauses_json, story, translate_page
 from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
@@ -85,7 +85,7 @@ EXPLORERS = ([(s.name, "cross") for s in registry.MODELS]                  # (mo
 def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The API: every model's translation and score line (plain strings), then the notes."""
     try:
-        return tuple(api_outputs(lang, translate_all(MODELS, source, reference, decoding)))
+        return tuple(api_outputs(lang, translate_page(MODELS, source, reference, decoding)))
     except InputError as e:  # a clean error for the caller, nothing in the server's log
         raise gr.Error(error_text(lang, e.note), print_exception=False) from None
 
@@ -97,17 +97,17 @@ def _page_result(source: str, reference: str, decoding: str, sentence_no) -> Pag
     except (TypeError, ValueError, OverflowError):
         index = 0
     try:
-        return translate_all(MODELS, source, reference, decoding, index)
+        return translate_page(MODELS, source, reference, decoding, index)
     except InputError as e:
         if e.code != "sentence":
             raise
-        return translate_all(MODELS, source, reference, decoding, e.note.params["last"])
+        return translate_page(MODELS, source, reference, decoding, e.note.params["last"])
 
 
 @torch.inference_mode()
-def translate_page(source: str, reference: str, decoding: str, sentence_no: float, lang: str) -> tuple:
+def translate_and_explain(source: str, reference: str, decoding: str, sentence_no: float, lang: str) -> tuple:
     """The page: the same strings, plus the maps of the focus sentence (so text and maps arrive together).
-    The maps reuse the translations' own ids (and beam trace): every model decodes once.
+    The maps reuse the translations themselves (ids, attention, beam trace): every model decodes once.
 
     Bad input clears the previous sentence's results (translations, scores, state, maps) and says why
     in the notes and a toast, so that nothing on screen belongs to another sentence."""
@@ -183,7 +183,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     scores = [columns[name].score for name in MODEL_NAMES]
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
-    inputs.button.click(translate_page, [*request[:3], inputs.sentence, lang_state],
+    inputs.button.click(translate_and_explain, [*request[:3], inputs.sentence, lang_state],
                         [*string_outputs, result_state, state_view, *explorers],
                         api_visibility="private", concurrency_id="translate")
     api_button = gr.Button(visible=False)

@@ -9,12 +9,16 @@
     p["cross_attention"][l][h]  # T rows of S integers; weight = value / p["scale"], every row sums to scale
     p["influence"][t][j]        # drop in log p(target t) when source j becomes <unk>, in nats
 
-One call per model per translation; everything the browser shows is in it:
+One call per model per translation; everything the browser shows is in it.
+It starts from the model's Translation (dawn/translator.py: Translator.translate),
+so the sentence is tokenized, decoded and its attention computed once — the page
+passes the Translation it already has (`decoded=`), otherwise explain translates:
 
-1) attention — the weights the decoder used for its own output, from one
-   teacher-forced pass over [<s>] + output (row t is the query that produced
-   target token t). 8-bit: each row is rounded to integers summing to exactly
-   ATTENTION_SCALE (largest-remainder rounding), so the rows still sum to 1.
+1) attention — the weights the decoder used for its own output, as the
+   Translation carries them (one teacher-forced pass over [<s>] + output: row t
+   is the query that produced target token t). 8-bit: each row is rounded to
+   integers summing to exactly ATTENTION_SCALE (largest-remainder rounding), so
+   the rows still sum to 1.
 2) influence — with the model's own output forced, replace source token j by
    <unk> and measure how much each output token's log-probability drops:
 
@@ -43,10 +47,9 @@ import time
 
 import torch
 
-from dawn.decoding import beam_search, greedy_decode, pad_batch
 from dawn.registry import spec
 from dawn.tokenizer import BOS, EOS, UNK
-from dawn.translator import MAX_SOURCE_TOKENS, Translation, Translator
+from dawn.translator import Translation, Translator
 
 ATTENTION_SCALE = 255   # attention weights travel as integers 0..255; weight = value / 255
 TOP_K = 5               # alternatives shown per output step
@@ -135,61 +138,53 @@ def whiteboard_numbers(parts: list[dict], n_heads: int, T: int) -> dict:
 
 @torch.inference_mode()
 def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool = False, bf16: bool = False) -> dict:
-    """Teacher-force the model's own output on the sentence and on its S masked copies.
+    """Teacher-force the model's own output on the sentence and on its S masked copies, in one batch
+    (in chunks of INFLUENCE_CHUNK rows on long input). Row 0 is the unmasked sentence: its log-probabilities
+    give the alternatives, and the whiteboard's q, k, v are caught from it. (Attention is not recomputed
+    here: it comes with the Translation.)
 
-    1) the sentence alone, fp32 (a batch of one): attention, log-probabilities and the whiteboard numbers.
-       Always this one pass, whatever `bf16` says, so these numbers are the same bit for bit on both
-       paths: a matmul's float32 rounding depends on the batch shape (BLAS picks its kernel and summation
-       order by shape and CPU: AVX2 and AVX-512 differ), so "row 0 of a bigger batch" would not be.
-    2) the masked copies, in batches of INFLUENCE_CHUNK rows: the drops of influence(). fp32: the S copies,
-       compared with pass 1's sentence. bf16=True (only where bf16_cpu(); oneDNN has no bf16 LSTM elsewhere):
-       all S+1 rows under bf16 autocast, the sentence among them, so that every drop compares like with like.
+    bf16=True runs the S+1 influence rows under bf16 autocast (the sentence itself among them, so that
+    every drop compares like with like) and reads the log-probabilities and the whiteboard numbers from
+    a separate fp32 pass of the sentence alone: the model's own numbers, equal to the fp32 path's up to
+    float32 rounding (a batch of one and row 0 of a batch of S+1 may take different BLAS kernels, whose
+    summation order differs by shape and CPU: about one float32 ulp, 1e-7 relative, seen on AVX2).
 
     Returns float tensors:
       logp        (T, V)   log-probabilities at each output step, unmasked sentence
       token_logp  (S+1, T) log p(y_t) for the sentence (row 0) and each masked copy (row 1+j)
-      cross       per layer (H, T, S) or None;  encoder  per layer (H, S, S) or None
       whiteboard  see whiteboard_numbers(), or None
     """
     S, T = len(src_ids), len(out_ids)
     src = masked_sources(src_ids)                                    # (S+1, S)
     tgt_in = torch.tensor([[BOS] + out_ids])                         # (1, T+1) position t predicts out_ids[t]
     target = torch.tensor(out_ids).expand(INFLUENCE_CHUNK, T)        # (chunk, T)
-    with_attention = getattr(model, "has_attention", False)
     parts, handles = _cross_attention_parts(model) if whiteboard and hasattr(model, "marian") else (None, [])
-    token_logp, result = [], {"cross": None, "encoder": None, "whiteboard": None}
+    token_logp, result = [], {"whiteboard": None}
 
-    def sentence_pass():                                             # 1) the sentence alone: attention, logp, hooks
+    def log_probs(rows):                                             # (b, S) -> (b, T, V); the </s> step left out
+        logits = model(rows, torch.ones_like(rows), tgt_in.expand(rows.size(0), -1))  # (b, T+1, V)
+        return torch.log_softmax(logits[:, :T].float(), dim=-1)
+
+    def sentence_done():                                             # row 0's q, k, v were caught: stop catching
         nonlocal handles
-        rows = src[:1]                                               # (1, S)
-        if with_attention:
-            out = model(rows, torch.ones_like(rows), tgt_in, output_attentions=True)
-            logits = out.logits if hasattr(out, "logits") else out[0]  # (1, T+1, V)
-            result["cross"] = [a[0, :, :T].float() for a in out.cross_attentions]     # per layer (H, T, S)
-            enc = getattr(out, "encoder_attentions", None)
-            result["encoder"] = [a[0].float() for a in enc] if enc else None          # per layer (H, S, S)
-        else:
-            logits = model(rows, torch.ones_like(rows), tgt_in)
-        for h in handles:                                            # the sentence's q, k, v were caught in this pass
+        for h in handles:
             h.remove()
         handles = []
-        return torch.log_softmax(logits[0, :T].float(), dim=-1)      # (T, V) the </s> step is left out
 
     try:
-        result["logp"] = sentence_pass()                             # (T, V) fp32, the model's own numbers
-        first = 0 if bf16 else 1                                     # bf16: the sentence again (like with like)
-        if not bf16:
-            token_logp.append(result["logp"][torch.arange(T), out_ids][None])       # (1, T) the sentence's row
+        if bf16:
+            result["logp"] = log_probs(src[:1])[0]                   # (T, V) fp32, the model's own numbers
+            sentence_done()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             for lo in range(first, S + 1, INFLUENCE_CHUNK):          # 2) the masked copies
                 rows = src[lo: lo + INFLUENCE_CHUNK]                 # (b, S) all the same length: no padding
-                b = rows.size(0)
-                logits = model(rows, torch.ones_like(rows), tgt_in.expand(b, -1))  # (b, T+1, V)
-                logp = torch.log_softmax(logits[:, :T].float(), dim=-1)            # (b, T, V)
-                token_logp.append(logp.gather(-1, target[:b].unsqueeze(-1))[..., 0])  # (b, T)
+                logp = log_probs(rows)                               # (b, T, V)
+                if lo == 0 and not bf16:
+                    result["logp"] = logp[0]                         # (T, V)
+                    sentence_done()
+                token_logp.append(logp.gather(-1, target[: rows.size(0)].unsqueeze(-1))[..., 0])  # (b, T)
     finally:
-        for h in handles:
-            h.remove()
+        sentence_done()
     result["token_logp"] = torch.cat(token_logp)                     # (S+1, T)
     if parts is not None:
         result["whiteboard"] = whiteboard_numbers(parts, model.config.n_heads, T)
@@ -201,18 +196,7 @@ def influence(token_logp: torch.Tensor) -> torch.Tensor:
     return (token_logp[0:1] - token_logp[1:]).T                      # (T, S)
 
 
-# ----------------------------------------------------------------------------- decoding with a record
-
-def decode(translator: Translator, src_ids: list[int], beam_size: int = 1) -> tuple[list[int], float, list | None]:
-    """Decode exactly as Translator.translate does -> (output ids without </s>, log-prob, beam trace or None)."""
-    src, mask = pad_batch([src_ids])                                 # (1, S)
-    if beam_size == 1:
-        ids, logp = greedy_decode(translator.model, src, mask)[0]
-        return ids, logp, None
-    trace: list = []
-    ids, logp = beam_search(translator.model, src, mask, beam_size, trace=trace)[0]
-    return ids, logp, trace[0]
-
+# ----------------------------------------------------------------------------- the beam search's record
 
 def beam_payload(tokenizer, trace: list, out_ids: list[int]) -> dict:
     """The beam trace as JSON: steps[t] = [[parent, token, log-prob, status], ...], path[t] = the candidate
@@ -252,35 +236,41 @@ L layers, H heads:
   beam               null under greedy decoding, else {{"steps": [t][candidate] = [parent, token, log-prob,
                      "kept" | "finished" | "dropped"], "path": [t] the candidate on the returned output's path}}"""
 
+
+def reusable(decoded: Translation | None, beam_size: int) -> bool:
+    """Whether `decoded` can stand for translate(sentence, beam_size): it has its ids and source ids, and
+    a beam trace exactly when beam_size > 1 (a greedy result is not reused for a beam request, and vice versa)."""
+    return (decoded is not None and decoded.ids is not None and decoded.source_ids is not None
+            and (beam_size == 1) == (decoded.beam_trace is None))
+
+
 @torch.inference_mode()
 def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
-            timings: dict | None = None, decoded: Translation | None = None) -> dict:
+            timings: dict | None = None, decoded: Translation | None = None, normalized: bool = False) -> dict:
     """Translate one sentence and return everything that explains it, as plain JSON-ready values:
     the keys and shapes in PAYLOAD (the /attention API shows the same text).
 
     `timings`, when given, receives "decode_ms" and "influence_ms".
-    `decoded`: the Translation that translator.translate(sentence, beam_size) already returned, so that
-    the page does not decode twice (its ids and beam trace are reused; decode_ms is then 0).
+    `decoded`: the Translation that translator.translate(sentence, beam_size) already returned: the page
+    passes it, so that the sentence is tokenized and decoded, and its attention computed, once (its source
+    ids, output ids, attention and beam trace are used as they are; decode_ms is then ~0). Without it
+    (or with one of the other decoding) explain translates the sentence itself; `normalized` is then
+    passed on to Translator.translate.
     """
     if beam_size < 1:
         raise ValueError(f"beam_size must be >= 1, got {beam_size}")
-    tok = translator.tokenizer
-    src_ids = tok.encode_source(sentence)
+    t0 = time.perf_counter()
+    tr = decoded if reusable(decoded, beam_size) else translator.translate(sentence, beam_size, normalized=normalized)
+    t1 = time.perf_counter()
+    src_ids, out_ids = tr.source_ids, tr.ids
     if len(src_ids) <= 1:
         raise ValueError("the source is empty: type a Chinese sentence")
-    if len(src_ids) > MAX_SOURCE_TOKENS:
-        raise ValueError(f"the source has {len(src_ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported")
-    t0 = time.perf_counter()
-    if decoded is not None and decoded.ids is not None and (beam_size == 1) == (decoded.beam_trace is None):
-        out_ids, log_prob, trace = decoded.ids, decoded.log_prob, decoded.beam_trace
-    else:
-        out_ids, log_prob, trace = decode(translator, src_ids, beam_size)
-    t1 = time.perf_counter()
+    tok = translator.tokenizer
     payload = {
         "model": name or translator.model_type, "kind": translator.model_type, "source": sentence,
         "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,
-        "text": tok.decode_target(out_ids), "source_tokens": tok.source_tokens(src_ids),
-        "target_tokens": tok.target_tokens(out_ids), "log_prob": round(log_prob, DIGITS + 1),
+        "text": tr.text, "source_tokens": tr.source_tokens, "target_tokens": tr.target_tokens,
+        "log_prob": round(tr.log_prob, DIGITS + 1),
         "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
         "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
         "target_ids": list(out_ids), "alternative_ids": [],
@@ -297,17 +287,17 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
                                for pr, ix in zip(probs.tolist(), ids.tolist())]
     payload["alternative_ids"] = ids.tolist()                                    # (T, K)
-    if f["cross"] is not None:
-        payload["cross_attention"] = [quantize_rows(a).tolist() for a in f["cross"]]    # [L] (H, T, S)
-    if f["encoder"] is not None:
-        payload["encoder_attention"] = [quantize_rows(a).tolist() for a in f["encoder"]]  # [L] (H, S, S)
+    if tr.cross_attentions is not None:
+        payload["cross_attention"] = [quantize_rows(a).tolist() for a in tr.cross_attentions]      # [L] (H, T, S)
+    if tr.encoder_attentions is not None:
+        payload["encoder_attention"] = [quantize_rows(a).tolist() for a in tr.encoder_attentions]  # [L] (H, S, S)
     if f["whiteboard"] is not None:
         wb = f["whiteboard"]
         payload["whiteboard"] = {"d_k": wb["d_k"], "dims": WHITEBOARD_DIMS,
                                  "scores": [_round(s, SCORE_DIGITS) for s in wb["scores"]],
                                  "values": [_round(v, 3) for v in wb["values"]]}
-    if trace is not None:
-        payload["beam"] = beam_payload(tok, trace, out_ids)
+    if tr.beam_trace is not None:
+        payload["beam"] = beam_payload(tok, tr.beam_trace, out_ids)
     _timed(timings, t0, t1, t2)
     return payload
 
@@ -319,14 +309,15 @@ def _timed(timings: dict | None, t0: float, t1: float, t2: float) -> None:
 
 
 def explain_all(translators: dict[str, Translator], sentence: str, beam_size: int = 1,
-                timings: dict | None = None, decoded: dict | None = None) -> dict:
+                timings: dict | None = None, decoded: dict | None = None, normalized: bool = False) -> dict:
     """{"source", "decoding", "beam_size", "models": {name: explain(...)}} for every model, in the given order.
-    `decoded`: {name: Translation} already decoded for this sentence and beam size (see explain)."""
+    `decoded`: {name: Translation} already decoded for this sentence and beam size; `normalized`: the
+    sentence already went through dawn.text.normalize_zh (see explain)."""
     models = {}
     for name, translator in translators.items():
         per = {} if timings is not None else None
         models[name] = explain(translator, sentence, beam_size, name=name, timings=per,
-                               decoded=(decoded or {}).get(name))
+                               decoded=(decoded or {}).get(name), normalized=normalized)
         if timings is not None:
             timings[name] = per
     return {"source": sentence, "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,

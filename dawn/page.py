@@ -2,11 +2,11 @@
 of them, and the story's results cached once at start-up (its translations and the
 clause-by-clause table behind the page's slider).
 
-    from dawn.page import load_models, translate_all, story
+    from dawn.page import load_models, translate_page, story
     models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
-    r = translate_all(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
+    r = translate_page(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
-    p = translate_all(models, "猫追老鼠。老鼠跑了。", "", "beam", sentence=1)   # a paragraph, sentence by sentence
+    p = translate_page(models, "猫追老鼠。老鼠跑了。", "", "beam", sentence=1)  # a paragraph, sentence by sentence
     p.outputs["transformer"].sentences, p.focus                            # each sentence's English; what the maps show
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
 
@@ -83,7 +83,7 @@ class PageResult:
         return self.sentences[self.sentence] if self.sentences else self.source
 
     def translations(self) -> dict:
-        """model name -> its Translation (ids, beam trace), for explain_all(..., decoded=...): decode once."""
+        """model name -> its Translation (ids, attention, beam trace), for explain_all(..., decoded=...): decode once."""
         return {name: o.translation for name, o in self.outputs.items() if o.translation is not None}
 
 
@@ -105,14 +105,16 @@ def _translate_rest(translator: Translator, sentences: list[str], beam_size: int
     return texts
 
 
-def translate_all(models: Models, source: str | None, reference: str | None, decoding: str = "greedy",
+def translate_page(models: Models, source: str | None, reference: str | None, decoding: str = "greedy",
                   sentence: int | None = 0) -> PageResult:
     """Translate a sentence, or a paragraph sentence by sentence, with every model; score each against the
     reference (if any) and time it.
 
     A paragraph's sentences are translated one by one (the models learned single sentences): the focus
     sentence (`sentence`, counting from 0) with its attention record for the maps, the others in
-    batches. Raises InputError for input that cannot be translated (see dawn/inputs.py).
+    batches. Raises InputError for input that cannot be translated (see dawn/inputs.py). The text is checked
+    and normalised once, here; the focus sentence's Translation (ids, attention, beam trace) is what the maps
+    reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
     """
     beam_size = check_decoding(decoding)
     src = check_source(source)
@@ -128,7 +130,7 @@ def translate_all(models: Models, source: str | None, reference: str | None, dec
             continue
         start = time.perf_counter()
         try:
-            tr = translator.translate(result.focus, beam_size=beam_size)
+            tr = translator.translate(result.focus, beam_size=beam_size, normalized=True)  # checked above
             texts = _translate_rest(translator, others, beam_size)
             texts.insert(focus, tr.text)                                      # (n_sentences,) in source order
             out = ModelOutput(text=" ".join(t for t in texts if t), sentences=texts,
@@ -147,7 +149,7 @@ def translate_all(models: Models, source: str | None, reference: str | None, dec
 def _count_unknown(translator: Translator, sentences: list[str]) -> int:
     """How many source characters this model reads as <unk> in these sentences."""
     tok = translator.tokenizer
-    return sum(tok.source_tokens(tok.encode_source(s)).count(UNK) for s in sentences)
+    return sum(tok.source_tokens(tok.encode_source(s, normalized=True)).count(UNK) for s in sentences)
 
 
 # ----------------------------------------------------------------------------- the story, cached at start-up
@@ -171,7 +173,7 @@ def story(models: Models) -> Story:
     Prefixes are translated as one greedy batch per model; the full sentence is the page's own result, so
     the slider's last step and the translations shown on load are the same text.
     """
-    result = translate_all(models, STORY_SENTENCE, STORY_REFERENCE, "greedy")
+    result = translate_page(models, STORY_SENTENCE, STORY_REFERENCE, "greedy")
     rows = [ClauseRow(src, ref) for src, ref in STORY_CLAUSES]
     prefixes = [row.source for row in rows[:-1]]
     for name in models.names:

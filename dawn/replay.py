@@ -40,6 +40,7 @@ import torch
 from dawn.decoding import greedy_decode, pad_batch
 from dawn.explain import ATTENTION_SCALE, DIGITS, _round, forced_pass, influence, quantize_rows
 from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
+from dawn.translator import Translation, add_maps
 
 FORMAT = 1
 REPLAY_FILE = "replay.json"    # in a checkpoint folder (checkpoints/NAME/replay.json); not in its manifest
@@ -65,7 +66,7 @@ def sentence_record(translator, sentence: str) -> dict:
     tok, model = translator.tokenizer, translator.model
     src_ids = tok.encode_source(sentence)                            # S ids ending in </s>
     src, mask = pad_batch([src_ids])                                 # (1, S)
-    out_ids, _ = greedy_decode(model, src, mask)[0]
+    out_ids, log_prob = greedy_decode(model, src, mask)[0]
     out_ids = out_ids[:MAX_TARGET_TOKENS]                            # T ≤ MAX_TARGET_TOKENS
     record = {"translation": tok.decode_target(out_ids), "source_tokens": tok.source_tokens(src_ids),
               "target_tokens": tok.target_tokens(out_ids), "cross_attention": None, "influence": []}
@@ -75,8 +76,11 @@ def sentence_record(translator, sentence: str) -> dict:
         return record
     f = forced_pass(model, src_ids, out_ids)
     record["influence"] = _round(influence(f["token_logp"]), DIGITS)                    # (T, S)
-    if f["cross"] is not None:                                      # per layer (H, T, S) -> mean over heads (T, S)
-        record["cross_attention"] = [quantize_rows(a.mean(0)).tolist() for a in f["cross"]]
+    maps = Translation(text=record["translation"], source_tokens=record["source_tokens"],
+                       target_tokens=record["target_tokens"], log_prob=log_prob, ids=list(out_ids))
+    add_maps(model, maps, src, mask)                                 # the attention the decoder used, as translate() maps it
+    if maps.cross_attentions is not None:                           # per layer (H, T, S) -> mean over heads (T, S)
+        record["cross_attention"] = [quantize_rows(a.mean(0)).tolist() for a in maps.cross_attentions]
     return record
 
 

@@ -119,9 +119,10 @@ class PairTokenizer:
     def src_vocab_size(self) -> int:
         return self.tok.get_vocab_size()
 
-    def encode_source(self, text: str, tag: str | None = None) -> list[int]:
-        """Chinese text (either script) -> ids ending in </s>; `tag` (e.g. "<bible>") goes first."""
-        text = normalize_zh(text)
+    def encode_source(self, text: str, tag: str | None = None, normalized: bool = False) -> list[int]:
+        """Chinese text (either script) -> ids ending in </s>; `tag` (e.g. "<bible>") goes first.
+        normalized=True: `text` is already normalize_zh's output (cleaned, Simplified): not converted again."""
+        text = text if normalized else normalize_zh(text)
         return self.tok.encode(f"{tag} {text}" if tag else text).ids
 
     def encode_target(self, text: str) -> list[int]:

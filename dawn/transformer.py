@@ -7,6 +7,10 @@ computation plus the three missing pieces (position, scaling, Q/K/V):
 
     Attention(Q, K, V) = softmax(Q Kᵀ / √d_k) V,   Q = X W_Q, K = X W_K, V = X W_V
 
+The same computation for one head, in a few lines of NumPy you can run by hand,
+is `attention` in dawn/whiteboard.py (the story's whiteboard); here Hugging Face's
+MarianAttention does it for H heads at once (d_k = d_model / H).
+
 - encoder self-attention: each Chinese character looks at every other one;
 - decoder cross-attention: each English token looks at every Chinese character,
   so no single final state has to carry the whole sentence.

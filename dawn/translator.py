@@ -26,7 +26,6 @@ from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
 from dawn.registry import MODELS as SPECS
-from dawn.registry import spec
 from dawn.tokenizer import BOS, EOS, PAD, UNK, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq
 
@@ -63,10 +62,30 @@ class Translation:
     encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
     final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
     ids: list[int] | None = None             # the output's token ids, without </s>
+    source_ids: list[int] | None = None      # the encoder's input ids, ending in </s>
     beam_trace: list | None = None           # beam search only: every step's candidates (dawn.decoding.beam_search)
     token_log_probs: list[float] | None = None   # continue_prefix only: (T,) log p(y_t | y_<t, x)
     alternatives: list[list[tuple[int, float]]] | None = None  # continue_prefix only: (T, k) (id, log-prob)
     n_forced: int = 0                        # continue_prefix only: the first n_forced ids were the prefix
+
+
+def add_maps(model: torch.nn.Module, result: Translation, src: torch.Tensor, mask: torch.Tensor) -> None:
+    """Attention maps (or the LSTM's final state) of result.ids, from one teacher-forced pass.
+
+    src, mask: (1, S), the encoder's input of the sentence result translates.
+    """
+    ids = result.ids
+    if model.has_attention:
+        # One teacher-forced pass over the chosen output gives exactly the weights
+        # the decoder used: row t is the query that produced target token t.
+        # (The LSTM with attention answers with one "layer" of one "head": its α.)
+        tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1), T = len(ids)
+        out = model(src, mask, tgt_in, output_attentions=True)
+        result.cross_attentions = [a[0, :, : len(ids)] for a in out.cross_attentions]  # (H, T, S)
+        if out.encoder_attentions:                                      # the Transformer's self-attention
+            result.encoder_attentions = [a[0] for a in out.encoder_attentions]         # (H, S, S)
+    else:
+        result.final_state = model.encode(src, mask).h[:, 0]            # (n_layers, d)
 
 
 class Translator:
@@ -79,8 +98,8 @@ class Translator:
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 
-    def _encode(self, sentence: str) -> list[int]:
-        ids = self.tokenizer.encode_source(sentence)
+    def _encode(self, sentence: str, normalized: bool = False) -> list[int]:
+        ids = self.tokenizer.encode_source(sentence, normalized=normalized)
         if len(ids) > MAX_SOURCE_TOKENS:
             raise ValueError(f"the source has {len(ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported — "
                              "split it into sentences")
@@ -97,9 +116,13 @@ class Translator:
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()
-    def translate(self, sentence: str, beam_size: int = 1) -> Translation:
-        """Translate one sentence; beam_size=1 is greedy. Attention maps for the Transformer."""
-        src_ids = self._encode(sentence)
+    def translate(self, sentence: str, beam_size: int = 1, normalized: bool = False) -> Translation:
+        """Translate one sentence; beam_size=1 is greedy. Attention maps for the models that have attention.
+
+        normalized=True: the sentence already went through dawn.text.normalize_zh (as dawn.inputs.check_source
+        does for the page), so it is not normalised again.
+        """
+        src_ids = self._encode(sentence, normalized)
         src, mask = pad_batch([src_ids])                                    # (1, S)
         trace = None
         if beam_size == 1:
@@ -111,27 +134,9 @@ class Translator:
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
-                             ids=list(ids), beam_trace=trace)
-        self._add_maps(result, src, mask)
+                             ids=list(ids), source_ids=list(src_ids), beam_trace=trace)
+        add_maps(self.model, result, src, mask)
         return result
-
-    def _add_maps(self, result: Translation, src: torch.Tensor, mask: torch.Tensor) -> None:
-        """Attention maps (or the LSTM's final state) of result.ids, from one teacher-forced pass."""
-        ids = result.ids
-        if spec(self.model_type).attention == "additive":
-            # The same: a teacher-forced pass returns the α of every step, one "layer" with one "head".
-            tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1)
-            _, alpha = self.model(src, mask, tgt_in, return_attention=True)  # (1, T+1, S)
-            result.cross_attentions = [alpha[:, : len(ids)]]                 # (1, T, S)
-        elif self.model.has_attention:
-            # One teacher-forced pass over the chosen output gives exactly the weights
-            # the decoder used: row t is the query that produced target token t.
-            tgt_in = torch.tensor([[BOS] + ids])                            # (1, T+1), T = len(ids)
-            out = self.model(src, mask, tgt_in, output_attentions=True)
-            result.cross_attentions = [a[0, :, : len(ids)] for a in out.cross_attentions]  # (H, T, S)
-            result.encoder_attentions = [a[0] for a in out.encoder_attentions]             # (H, S, S)
-        else:
-            result.final_state = self.model.encode(src, mask).h[:, 0]       # (n_layers, d)
 
     def prefix_ids(self, prefix: str | list[int]) -> list[int]:
         """An English beginning (text, tokenized as the target side is) or target token ids -> checked ids."""
@@ -191,7 +196,7 @@ class Translator:
                              target_tokens=self.tokenizer.target_tokens(d.ids), log_prob=d.log_prob,
                              ids=d.ids, token_log_probs=d.token_log_probs, alternatives=d.alternatives,
                              n_forced=d.n_forced)
-        self._add_maps(result, src, mask)
+        add_maps(self.model, result, src, mask)
         return result
 
 

@@ -246,9 +246,9 @@ def sqrt_d_experiment(d: int, keys: int = SQRT_D_KEYS, trials: int = SQRT_D_TRIA
     for name, S in (("unscaled", dots), ("scaled", dots / math.sqrt(d))):
         E = np.exp(S - S.max(-1, keepdims=True))
         A = E / E.sum(-1, keepdims=True)               # (T, n) softmax over the keys
-        H = -(A * np.log2(np.where(A > 0, A, 1.0))).sum(-1)
+        entropy = -(A * np.log2(np.where(A > 0, A, 1.0))).sum(-1)  # (T,) bits
         out[f"max_weight_{name}"] = float(A.max(-1).mean())
-        out[f"entropy_{name}"] = float(H.mean())
+        out[f"entropy_{name}"] = float(entropy.mean())
     return out
 
 

@@ -20,9 +20,13 @@ def checkpoint_root() -> Path:
 
 @pytest.fixture(scope="module")
 def models():
-    """Every model of the page, loaded as app.py loads them (a missing folder is a noted problem, not an error)."""
+    """Every model of the page, loaded as app.py loads them. All of them must load: a test about the shipped
+    models fails when one is missing or unreadable, never passes on the others (the page's own handling of a
+    missing model is tested on a folder made for it: test_demo.py)."""
     from dawn.page import load_models
-    return load_models(CHECKPOINTS)
+    loaded = load_models(CHECKPOINTS)
+    assert not loaded.problems, f"checkpoints in {CHECKPOINTS} that did not load: {loaded.problems}"
+    return loaded
 
 
 @pytest.fixture(scope="module")

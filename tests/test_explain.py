@@ -17,21 +17,20 @@ from app_fixtures import CHECKPOINTS
 
 from dawn import load_translator
 from dawn.decoding import beam_search, pad_batch
-from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, decode, explain, explain_all,
+from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, explain, explain_all,
                           forced_pass, influence, masked_sources, quantize_rows, softmax_row)
 from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE
 from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import Translator
 
-SHIPPED = [n for n in MODEL_NAMES if (CHECKPOINTS / n / "manifest.json").exists()]
 NUMBERS = ["现在是3点。", "我有3个苹果。", "他1995年出生。", "我今年25岁。", "这本书是20块钱。", "我们家有5口人。",
            "他有2个孩子。", "我住在8楼。", "今天是5月1日。", "她买了4本书。", "房间里有7个人。", "我等了10分钟。"]
 
 
 @pytest.fixture(scope="module")
 def shipped():
-    return {n: load_translator(CHECKPOINTS / n) for n in SHIPPED}
+    return {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES}  # a missing one fails, never skips
 
 
 def tiny_translator(make_model, tokenizer, kind: str) -> Translator:
@@ -141,7 +140,7 @@ def check_shapes(p: dict) -> None:
         assert all(len(h) == S and all(len(v) == WHITEBOARD_DIMS for v in h) for l in wb["values"] for h in l)
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", MODEL_NAMES)
 def test_story_payload_shapes_match_the_token_lists(shipped, name):
     tr = shipped[name]
     p = explain(tr, STORY_SENTENCE, beam_size=1, name=name)
@@ -224,10 +223,8 @@ def test_whiteboard_numbers_are_the_models_own_softmax(shipped):
     """softmax(q·k / √d_k) from the hooked q, k equals the model's attention row; the payload's rounded
     scores give the same row to within 1%."""
     tr = shipped["transformer"]
-    src_ids = tr.tokenizer.encode_source(STORY_SENTENCE)
     ref = tr.translate(STORY_SENTENCE)
-    out_ids, _, _ = decode(tr, src_ids, beam_size=1)
-    f = forced_pass(tr.model, src_ids, out_ids, whiteboard=True)
+    f = forced_pass(tr.model, ref.source_ids, ref.ids, whiteboard=True)
     wb = f["whiteboard"]
     d_k = wb["d_k"]
     assert d_k == tr.config["model"]["d_model"] // tr.config["model"]["n_heads"]
@@ -265,11 +262,53 @@ def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, toke
     assert explain(t, sentence, beam_size, decoded=greedy if beam_size > 1 else decoded) == again
 
 
+@pytest.mark.parametrize("decoding", ["greedy", "beam"])
+def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(make_model, tokenizer, monkeypatch,
+                                                                                  decoding):
+    """What app.py does for one click: dawn.page.translate_page, then explain_all(decoded=...). The sentence is
+    normalised once (by the input check), and each model tokenizes it once, decodes it once and computes its
+    attention once (one teacher-forced pass); the maps add only the influence batch, and show that attention."""
+    import dawn.text
+    import dawn.translator
+    from dawn.page import Models, translate_page
+    monkeypatch.setattr("dawn.explain.bf16_cpu", lambda: False)           # one fp32 influence batch per model
+    translators = {kind: tiny_translator(make_model, tokenizer, kind) for kind in MODEL_NAMES}
+    converted, encoded, decoded, forwards = [], [], [], []
+    t2s = dawn.text._t2s()
+    monkeypatch.setattr(dawn.text, "_t2s", lambda: type("Spy", (), {"convert": lambda _, t: converted.append(t)
+                                                                    or t2s.convert(t)})())
+    encode = tokenizer.encode_source
+    monkeypatch.setattr(tokenizer, "encode_source", lambda *a, **k: encoded.append(a) or encode(*a, **k))
+    for name in ("greedy_decode", "beam_search"):
+        real = getattr(dawn.translator, name)
+        monkeypatch.setattr(dawn.translator, name, lambda *a, real=real, **k: decoded.append(a) or real(*a, **k))
+    for t in translators.values():
+        with torch.no_grad():                                              # some output to explain, whatever the seed
+            (t.model.out_bias if hasattr(t.model, "out_bias") else t.model.marian.final_logits_bias[0])[EOS] = -1e4
+        t.model.register_forward_hook(lambda m, i, o: forwards.append(m))  # teacher-forced passes (decoding steps)
+
+    r = translate_page(Models(translators), "我們喜歡猫。", "We like cats.", decoding)
+    maps = explain_all(translators, r.source, 1 if decoding == "greedy" else 4, decoded=r.translations())
+
+    assert len(converted) == 1 and r.source == "我们喜欢猫。"                 # normalised once: the input check
+    assert len(encoded) == len(decoded) == len(MODEL_NAMES)                # per model: tokenized once, decoded once
+    assert len(forwards) == sum(1 + t.model.has_attention for t in translators.values())  # attention + influence
+    for name, t in translators.items():
+        tr, p = r.outputs[name].translation, maps["models"][name]
+        assert p["text"] == tr.text and p["target_tokens"] == tr.target_tokens and len(p["influence"]) > 0
+        assert p["cross_attention"] == (None if tr.cross_attentions is None else
+                                        [quantize_rows(a).tolist() for a in tr.cross_attentions])
+
+
+EPS32 = torch.finfo(torch.float32).eps  # 1.2e-7: one float32 ulp, relative
+
+
 @pytest.mark.parametrize("kind", sorted(BF16_INFLUENCE))
-def test_bf16_influence_keeps_attention_exact_and_drops_close(make_model, tokenizer, kind):
-    """bf16=True speeds up the S+1 masked rows; attention, log-probs and whiteboard numbers come from the same
-    fp32 pass of the sentence alone on both paths, so they are equal bit for bit, on any CPU (whatever
-    kernel its BLAS picks); the drops stay close."""
+def test_bf16_influence_keeps_logprobs_to_float32_rounding_and_drops_close(make_model, tokenizer, kind):
+    """bf16=True speeds up the S+1 masked rows; log-probs and whiteboard numbers still come from an fp32
+    pass of the sentence, so they equal the fp32 path's up to float32 rounding: a batch of one and row 0 of
+    a batch of S+1 may take different BLAS kernels (AVX2 and AVX-512 sum in different orders), so the
+    tolerance is a few float32 ulps relative (EPS32 = 1.2e-7), not 1e-9 absolute; the drops stay close."""
     if kind == "lstm_attention" and not bf16_cpu():
         pytest.skip("oneDNN has no bf16 LSTM on a CPU without AVX-512 BF16 / AMX (explain() never asks for it there)")
     model = make_model(kind)
@@ -277,13 +316,12 @@ def test_bf16_influence_keeps_attention_exact_and_drops_close(make_model, tokeni
     with torch.no_grad():
         exact = forced_pass(model, src_ids, out_ids, whiteboard=True)
         fast = forced_pass(model, src_ids, out_ids, whiteboard=True, bf16=True)
-    assert torch.equal(fast["logp"], exact["logp"])
-    assert all(torch.equal(a, b) for a, b in zip(fast["cross"], exact["cross"], strict=True))
+    torch.testing.assert_close(fast["logp"], exact["logp"], atol=1e-6, rtol=4 * EPS32)
     if kind == "transformer":
         assert fast["whiteboard"]["d_k"] == exact["whiteboard"]["d_k"]
         for key in ("scores", "values"):
-            pairs = zip(fast["whiteboard"][key], exact["whiteboard"][key], strict=True)
-            assert all(torch.equal(a, b) for a, b in pairs)
+            for a, b in zip(fast["whiteboard"][key], exact["whiteboard"][key], strict=True):
+                torch.testing.assert_close(a, b, rtol=4 * EPS32, atol=4 * EPS32 * float(b.abs().max()))
     assert fast["token_logp"].shape == exact["token_logp"].shape == (len(src_ids) + 1, len(out_ids))
     assert torch.equal(exact["token_logp"][0], exact["logp"][torch.arange(len(out_ids)), out_ids])
     torch.testing.assert_close(influence(fast["token_logp"]), influence(exact["token_logp"]), atol=0.1, rtol=0)

@@ -98,3 +98,10 @@ def test_without_a_cjk_font_the_export_keeps_text(monkeypatch, tmp_path):
         assert "no CJK font" in glyphs("猫")["error"]
     finally:
         G._font.cache_clear()
+
+
+def test_additive_attention_is_written_as_in_the_code():
+    """One notation for Bahdanau's score across the code, the README and both languages of the UI."""
+    readme = (STATIC.parents[1] / "README.md").read_text(encoding="utf-8")
+    for text in (STRINGS["en"]["wb.additive"], STRINGS["zh"]["wb.additive"], readme):
+        assert "vᵀ tanh(W_s s + W_h h)" in text and "U h" not in text

@@ -43,8 +43,7 @@ def explorer_url():
     from dawn import load_translator
     from ui.attention_explorer import AttentionExplorer, harness
 
-    translators = {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES
-                   if (CHECKPOINTS / n / "manifest.json").exists()}
+    translators = {n: load_translator(CHECKPOINTS / n) for n in MODEL_NAMES}  # all of them: a missing one fails
     with gr.Blocks() as demo:
         harness(translators, SENTENCE)                                  # a Blocks inside a Blocks renders there
         AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")

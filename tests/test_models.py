@@ -213,7 +213,7 @@ def test_overlong_source_is_refused_with_a_clear_error(kind, make_model, tokeniz
     assert t.translate("我" * (MAX_SOURCE_TOKENS - 1)).text is not None  # the longest allowed input still works
 
 
-# --- the LSTM with attention: e = vᵀ tanh(W s + U h), α = softmax(e), c = Σ α h ------------------
+# --- the LSTM with attention: e = vᵀ tanh(W_s s + W_h h), α = softmax(e), c = Σ α h --------------
 
 TWO = ["他们有鱼和茶吗？", "我"]  # 9 and 2 source tokens: the second is mostly padding in a batch
 
@@ -224,8 +224,11 @@ def test_attention_weights_sum_to_one_over_the_source_and_are_zero_on_padding(ma
     B, T = src.size(0), 5
     tgt_in = torch.cat([torch.full((B, 1), BOS), torch.randint(4, tokenizer.tgt_vocab_size, (B, T - 1))], dim=1)
     with torch.no_grad():
-        logits, alpha = model(src, mask, tgt_in, return_attention=True)  # (B, T, V), (B, T, S)
+        out = model(src, mask, tgt_in, output_attentions=True)
         plain = model(src, mask, tgt_in)
+    logits, (alpha,) = out.logits, out.cross_attentions                # (B, T, V), one layer (B, 1, T, S)
+    assert out.encoder_attentions is None and alpha.shape[1] == 1
+    alpha = alpha[:, 0]                                                # one head: (B, T, S)
     assert alpha.shape == (B, T, src.size(1))
     for b in range(B):
         n = int(mask[b].sum())
@@ -247,7 +250,7 @@ def test_attention_of_a_batch_equals_each_sentence_alone(make_model, tokenizer):
     assert [tokenizer.target_tokens(i) for i in ids] == [r.target_tokens for r in alone]
     tgt_in, _ = pad_batch([[BOS] + i for i in ids])                    # (B, T+1)
     with torch.no_grad():
-        _, alpha = model(src, mask, tgt_in, return_attention=True)     # (B, T+1, S)
+        alpha = model(src, mask, tgt_in, output_attentions=True).cross_attentions[0][:, 0]  # (B, T+1, S)
     for b, r in enumerate(alone):
         T, S = len(r.target_tokens), len(r.source_tokens)
         torch.testing.assert_close(alpha[b, :T, :S], r.cross_attentions[0][0], atol=1e-5, rtol=1e-5)
@@ -269,7 +272,9 @@ def test_attention_translation_carries_one_layer_of_weights(beam, make_model, to
 def test_attention_weights_are_the_ones_the_decoder_used(make_model, tokenizer):
     """Step-by-step decoding keeps α of each step in its state: the same as the Translation's map."""
     model = make_model("lstm_attention", seed=6)
+    _never_eos(model)                                                  # some steps to compare, whatever the seed
     r = Translator(model, tokenizer, "lstm_attention", {}).translate("你要书。")
+    assert r.target_tokens, "the tiny model wrote nothing: there is no step to compare"
     ids = tokenizer.encode_source("你要书。")
     src, mask = pad_batch([ids])
     [(out, _)] = greedy_decode(model, src, mask)
@@ -279,6 +284,33 @@ def test_attention_weights_are_the_ones_the_decoder_used(make_model, tokenizer):
             _, state = model.step(prev, state)
             steps.append(state.alpha[0])
             prev = torch.tensor([tok])
-    if steps:
-        torch.testing.assert_close(torch.stack(steps), r.cross_attentions[0][0], atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(torch.stack(steps), r.cross_attentions[0][0], atol=1e-5, rtol=1e-5)
     assert r.cross_attentions[0].shape == (1, len(out), len(ids))
+
+
+def test_additive_attention_is_the_formula_and_the_models_attend_calls_it(make_model, tokenizer):
+    """e_j = vᵀ tanh(W_s s + W_h h_j), α = softmax(e) (0 on padding), c = Σ_j α_j h_j, written out
+    once more with plain loops; the model's attend() gives the same numbers."""
+    import doctest
+
+    import dawn.lstm_attention as la
+    assert doctest.testmod(la, verbose=False).failed == 0                # the docstring's example by hand
+    model = make_model("lstm_attention", seed=7)
+    src, mask = _batch(tokenizer, TWO)                                 # (2, S), the second padded
+    with torch.no_grad():
+        state = model.start(src, mask)
+        state.h = torch.randn_like(state.h)                            # any decoder state s
+        context, alpha = model.attend(state)                           # (B, 2·d_enc), (B, S)
+        c2, a2 = la.additive_attention(model.W_s(state.h), model.W_h(state.annotations), state.annotations, mask,
+                                       model.v)
+        for b in range(src.size(0)):
+            n = int(mask[b].sum())
+            e = [float(model.v.weight[0] @ torch.tanh(model.W_s.weight @ state.h[b] + model.W_s.bias
+                                                      + model.W_h.weight @ state.annotations[b, j]))
+                 for j in range(n)]
+            a = torch.softmax(torch.tensor(e), dim=0)
+            torch.testing.assert_close(alpha[b, :n], a, atol=1e-5, rtol=0)
+            assert (alpha[b, n:] == 0).all()
+            c = sum(a[j] * state.annotations[b, j] for j in range(n))
+            torch.testing.assert_close(context[b], c, atol=1e-5, rtol=0)
+    assert torch.equal(context, c2) and torch.equal(alpha, a2)

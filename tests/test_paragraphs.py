@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from dawn.inputs import InputError, check_sentence, check_source
-from dawn.page import PARAGRAPH_BATCH, Models, translate_all
+from dawn.page import PARAGRAPH_BATCH, Models, translate_page
 from dawn.text import MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_SOURCE_CHARS, split_sentences
 from dawn.translator import Translation
 from ui.render import api_outputs, note_text
@@ -80,13 +80,13 @@ class Counting:
         self.single, self.batches = [], []
         self.tokenizer = self                                                # characters are tokens; none unknown
 
-    def encode_source(self, sentence):
+    def encode_source(self, sentence, normalized=False):
         return list(sentence)
 
     def source_tokens(self, ids):
         return ids
 
-    def translate(self, sentence, beam_size=1):
+    def translate(self, sentence, beam_size=1, normalized=False):
         self.single.append(sentence)
         return Translation(text=f"s{len(sentence)}", source_tokens=list(sentence) + ["</s>"], target_tokens=["s"],
                            log_prob=0.0, ids=[5])
@@ -99,7 +99,7 @@ class Counting:
 def test_a_paragraph_is_decoded_once_per_sentence_in_bounded_batches():
     sentences = [("猫" * (i % 7 + 1)) + "。" for i in range(MAX_SENTENCES)]
     model = Counting()
-    r = translate_all(Models({"m": model}, {}, ("m",)), "".join(sentences), "", "beam", sentence=5)
+    r = translate_page(Models({"m": model}, {}, ("m",)), "".join(sentences), "", "beam", sentence=5)
     assert model.single == [sentences[5]]                                    # the focus: with its maps
     decoded = [s for batch in model.batches for s in batch]
     assert sorted(decoded) == sorted(sentences[:5] + sentences[6:])          # every other sentence once
@@ -115,21 +115,21 @@ def test_a_paragraph_is_decoded_once_per_sentence_in_bounded_batches():
 
 def test_one_sentence_is_decoded_as_before():
     model = Counting()
-    r = translate_all(Models({"m": model}, {}, ("m",)), "猫追老鼠。", "", "greedy")
+    r = translate_page(Models({"m": model}, {}, ("m",)), "猫追老鼠。", "", "greedy")
     assert model.single == ["猫追老鼠。"] and model.batches == [] and r.notes == []
     assert r.sentences == ["猫追老鼠。"] and r.focus == r.source
 
 
 def test_a_sentence_index_out_of_range_is_refused():
     with pytest.raises(InputError) as e:
-        translate_all(Models({"m": Counting()}, {}, ("m",)), "猫追老鼠。老鼠跑了。", "", "greedy", sentence=2)
+        translate_page(Models({"m": Counting()}, {}, ("m",)), "猫追老鼠。老鼠跑了。", "", "greedy", sentence=2)
     assert e.value.code == "sentence"
 
 
 # ----------------------------------------------------------------------------- the shipped models
 
 def test_the_shipped_models_translate_a_paragraph(models):
-    r = translate_all(models, "猫追老鼠。老鼠跑了！我们明天见。", "The cat chases the mouse. The mouse ran away! "
+    r = translate_page(models, "猫追老鼠。老鼠跑了！我们明天见。", "The cat chases the mouse. The mouse ran away! "
                       "See you tomorrow.", "greedy", sentence=1)
     assert r.sentences == ["猫追老鼠。", "老鼠跑了!", "我们明天见。"] and r.focus == "老鼠跑了!"
     for name, out in r.outputs.items():

@@ -50,6 +50,8 @@ def test_the_beam_size_is_the_one_chosen_on_validation(m):
     scores = metrics["decoding_selected_on_valid"]
     chosen = max((int(k.removeprefix("beam_")) for k in scores), key=lambda k: (scores[f"beam_{k}"], -k))
     assert m.beam_size == metrics["beam_size"] == chosen
+    from dawn.inputs import DECODINGS
+    assert DECODINGS["beam"] == m.beam_size    # the page's "beam" is the beam every model was evaluated with
     training = json.loads((CHECKPOINTS / m.name / "training.json").read_text())
     assert training["model_type"] == m.name  # the folder, the model_type and the registry name agree
 

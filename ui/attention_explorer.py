@@ -109,7 +109,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "wb.term": "This cell adds α × v = {a} × {v} = {av} for “{char}”.",
         "wb.check": "Whiteboard weight {a}; the model's own weight in the map: {own}.",
         "wb.pickhead": "The whiteboard works on one head: pick a head (not the average), then click a cell.",
-        "wb.additive": "This model scores each character with its own small network, e = vᵀ tanh(W s + U h), then takes the softmax: the map shows those weights.",
+        "wb.additive": "This model scores each character with its own small network, e = vᵀ tanh(W_s s + W_h h), then takes the softmax: the map shows those weights.",
     },
     "zh": {
         "empty": "翻译一句话，看看每个模型在看哪里、真正用到了哪些字。",
@@ -175,7 +175,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "wb.term": "这个格子贡献 α × v = {a} × {v} = {av}（“{char}”）。",
         "wb.check": "白板算出的权重 {a}；模型图里自己的权重：{own}。",
         "wb.pickhead": "白板只算一个头：先选一个头（不是平均），再点格子。",
-        "wb.additive": "这个模型用一个小网络给每个字打分，e = vᵀ tanh(W s + U h)，再取 softmax：图上画的就是这些权重。",
+        "wb.additive": "这个模型用一个小网络给每个字打分，e = vᵀ tanh(W_s s + W_h h)，再取 softmax：图上画的就是这些权重。",
     },
 }
 
@@ -224,7 +224,7 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]
             beam_size = check_decoding(decoding)
             src = check_source(source)
             index = check_sentence(sentence, len(src.sentences))
-            result = explain_all(translators, src.sentences[index], beam_size)
+            result = explain_all(translators, src.sentences[index], beam_size, normalized=True)  # checked above
         except ValueError as e:  # InputError, or explain()'s own refusal (e.g. too many tokens)
             raise gr.Error(str(e), print_exception=False) from None
         result.update(decoding=decoding, sentences=src.sentences, sentence=index)
