@@ -176,7 +176,7 @@ def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool 
             result["logp"] = log_probs(src[:1])[0]                   # (T, V) fp32, the model's own numbers
             sentence_done()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            for lo in range(first, S + 1, INFLUENCE_CHUNK):          # 2) the masked copies
+            for lo in range(0, S + 1, INFLUENCE_CHUNK):
                 rows = src[lo: lo + INFLUENCE_CHUNK]                 # (b, S) all the same length: no padding
                 logp = log_probs(rows)                               # (b, T, V)
                 if lo == 0 and not bf16:
