@@ -12,7 +12,8 @@ maps are made the first time a visitor opens one). A missing model folder gets a
 column, never a traceback.
 
 API — /translate(source, reference, decoding), decoding "greedy" or "beam" (default "greedy"); plain
-strings, in historical order: three translations, three score lines, then notes ("" when none):
+strings, in historical order: three translations, three score lines, then notes ("" when none). A
+paragraph (up to 2,000 characters) is translated sentence by sentence (dawn/inputs.py says the limits):
 
     from gradio_client import Client
     client = Client("http://127.0.0.1:7860/")
@@ -21,7 +22,8 @@ strings, in historical order: three translations, three score lines, then notes 
     # lstm_scores == "BLEU 35.1 · chrF 52.0 · 41 ms"; bad input (empty, too long, emoji only, markup,
     # no Chinese) raises gradio_client.exceptions.AppError with a message that says what to type instead.
 
-    client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence (issue 11)
+    client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence: view_api() says
+    client.predict("猫追老鼠。老鼠跑了。", "beam", 1, api_name="/attention")  # a paragraph: its second sentence
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
     client.predict("猫追老鼠。", "transformer", "A dog", api_name="/whatif")  # text starts "A dog": forced, continued
     client.predict("transformer", api_name="/replay")   # replay.json (a clear error when the model has none)
@@ -29,6 +31,7 @@ strings, in historical order: three translations, three score lines, then notes 
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -36,13 +39,13 @@ import gradio as gr
 import torch
 
 from dawn.inputs import InputError
-from dawn.page import (STORY_CLAUSES_EN, MapCache, PageResult, clause_reports, clauses_json, load_models, output_json,
-                       story, translate_page)
+from dawn.page import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json, load_models,
+                       output_json, story, translate_page)
 from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import attention_handler, replay_handler, replay_prop, whatif_handler
+from ui.attention_explorer import ATTENTION_API, attention_handler, replay_handler, replay_prop, whatif_handler
 from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -77,24 +80,43 @@ STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, mad
 
 # ----------------------------------------------------------------------------- handlers
 
-def _translate(source: str, reference: str, decoding: str, lang: str) -> PageResult:
-    try:
-        return translate_page(MODELS, source, reference, decoding)
-    except InputError as e:
-        raise gr.Error(error_text(lang, e.note), print_exception=False) from None
-
-
 @torch.inference_mode()
 def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The API: every model's translation and score line (plain strings), then the notes."""
-    return tuple(api_outputs(lang, _translate(source, reference, decoding, lang)))
+    try:
+        return tuple(api_outputs(lang, translate_page(MODELS, source, reference, decoding)))
+    except InputError as e:  # a clean error for the caller, nothing in the server's log
+        raise gr.Error(error_text(lang, e.note), print_exception=False) from None
+
+
+def _page_result(source: str, reference: str, decoding: str, sentence_no) -> PageResult:
+    """The page counts sentences from 1; a number past the last sentence shows the last one's maps."""
+    try:
+        index = max(int(sentence_no), 1) - 1
+    except (TypeError, ValueError, OverflowError):
+        index = 0
+    try:
+        return translate_page(MODELS, source, reference, decoding, index)
+    except InputError as e:
+        if e.code != "sentence":
+            raise
+        return translate_page(MODELS, source, reference, decoding, e.note.params["last"])
 
 
 @torch.inference_mode()
-def translate_text(source: str, reference: str, decoding: str, lang: str) -> tuple:
+def translate_text(source: str, reference: str, decoding: str, sentence_no: float, lang: str) -> tuple:
     """The page: the same strings, and the result kept for the sections (their maps are made after the text
-    is shown, and only for the sections that are open: see refresh_sections)."""
-    r = _translate(source, reference, decoding, lang)
+    is shown, and only for the sections that are open: see refresh_sections). The maps explain the focus
+    sentence of a paragraph (sentence_no, counted from 1).
+
+    Bad input clears the previous sentence's results (translations, scores, and the open sections' maps,
+    which refresh_sections redraws empty) and says why in the notes and a toast, so that nothing on
+    screen belongs to another sentence."""
+    try:
+        r = _page_result(source, reference, decoding, sentence_no)
+    except InputError as e:
+        gr.Warning(html.escape(error_text(lang, e.note)), title=text(lang, "error.title"))  # a toast renders HTML
+        r = PageResult("", "", "", [e.note], {name: ModelOutput() for name in MODEL_NAMES})
     return (*api_outputs(lang, r), r, MapCache(MODELS.translators, r))
 
 
@@ -148,10 +170,11 @@ def relabel(lang: str, result: PageResult | None, opened: list, *whiteboard_valu
     return [lang,
             gr.update(label=text(lang, "input.source")), gr.update(label=text(lang, "input.reference")),
             gr.update(label=text(lang, "input.decoding"), choices=P.decoding_choices(lang)),
+            gr.update(label=text(lang, "input.sentence")),
             gr.update(value=text(lang, "input.translate")),
             gr.update(label=text(lang, "input.note"), value=strings[-1]),
             *(gr.update(label=text(lang, f"model.{name}")) for name in MODEL_NAMES),
-            *strings[n:2 * n],
+            *(gr.update(label=P.score_label(lang, name), value=line) for name, line in zip(MODEL_NAMES, strings[n:2 * n])),
             gr.Dataset(label=text(lang, "input.examples"),
                        headers=[text(lang, "input.source"), text(lang, "input.reference")]),
             *(gr.update(label=text(lang, f"step{k}.title")) for k in SECTION_MODELS),
@@ -196,7 +219,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
     section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
-    inputs.button.click(translate_text, request, [*string_outputs, result_state, maps_state],
+    inputs.button.click(translate_text, [*request[:3], inputs.sentence, lang_state], [*string_outputs, result_state, maps_state],
                         api_visibility="private", concurrency_id="translate").success(
         refresh_sections, [result_state, maps_state, opened], section_outputs,
         api_visibility="private", concurrency_id="translate", show_progress="hidden")
@@ -208,14 +231,16 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                        [lang_state, opened, *WHITEBOARD.inputs], [opened, *WHITEBOARD.outputs],
                        api_visibility="private", queue=False)
     api_button = gr.Button(visible=False)
-    api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate")
-    gr.api(attention, api_name="attention", concurrency_id="translate")
+    api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate",
+                     preprocess=False)  # the raw values reach dawn/inputs.py's checks: one clean message, no traceback
+    gr.api(attention, api_name="attention", api_description=ATTENTION_API, concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
     gr.api(whatif, api_name="whatif", concurrency_id="translate")
     gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
-                [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.button, inputs.note,
-                 *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS), *WHITEBOARD.outputs],
+                [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
+                 inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS),
+                 *WHITEBOARD.outputs],
                 js="(lang, ...rest) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, ...rest]; }",
                 queue=False, api_visibility="private")
 

@@ -177,7 +177,9 @@ def forced_pass(model, src_ids: list[int], out_ids: list[int], whiteboard: bool 
 
     bf16=True runs the S+1 influence rows under bf16 autocast (the sentence itself among them, so that
     every drop compares like with like) and reads the log-probabilities and the whiteboard numbers from
-    a separate fp32 pass of the sentence alone: those stay exactly the model's own.
+    a separate fp32 pass of the sentence alone: the model's own numbers, equal to the fp32 path's up to
+    float32 rounding (a batch of one and row 0 of a batch of S+1 may take different BLAS kernels, whose
+    summation order differs by shape and CPU: about one float32 ulp, 1e-7 relative, seen on AVX2).
 
     Returns float tensors:
       logp        (T, V)   log-probabilities at each output step, unmasked sentence
@@ -250,6 +252,26 @@ def beam_payload(tokenizer, trace: list, out_ids: list[int]) -> dict:
 
 # ----------------------------------------------------------------------------- one payload per model
 
+PAYLOAD = f"""One model's payload (explain()); S source tokens ending in </s>, T output tokens without </s>,
+L layers, H heads:
+  model, kind, source (the sentence), decoding ("greedy" | "beam"), beam_size, text (the English),
+  source_tokens [S], target_tokens [T], log_prob (of the whole output), scale (= {ATTENTION_SCALE});
+  cross_attention    [L][H][T][S] integers 0..scale, weight = value / scale, every row sums to exactly
+                     scale (row t: where the decoder looked while writing target token t); null without
+                     attention (the plain LSTM); the LSTM with attention has L = H = 1
+  encoder_attention  [L][H][S][S] the same, the Transformer's encoder self-attention; null otherwise
+  influence          [T][S] floats in nats: log p(y_t) minus log p(y_t) with source token j set to <unk>
+  token_logprob [T] log p(y_t);  alternatives [T][{TOP_K}] of [token, probability], most likely first
+  target_ids [T], alternative_ids [T][{TOP_K}]: the same tokens as ids (what /whatif takes as a prefix)
+  whiteboard         null, or for the Transformer {{"d_k", "dims" (= {WHITEBOARD_DIMS}), "scores": [L][H][T][S]
+                     raw q·k (weights = softmax(scores / √d_k)), "values": [L][H][S][dims] first numbers of v_j}}
+  beam               null under greedy decoding, else {{"steps": [t][candidate] = [parent, token, log-prob,
+                     "kept" | "finished" | "dropped"], "path": [t] the candidate on the returned output's path}}
+  words              {{"tokens" [W] the English words, "groups" [W] lists of token indices, "cross_attention"
+                     [L][H][W][S] integers 0..scale (rows of a word's pieces averaged) or null, "influence" [W][S]
+                     floats (rows summed)}}: W words, BPE pieces merged (word_groups / merge_rows)"""
+
+
 def reusable(decoded: Translation | None, beam_size: int) -> bool:
     """Whether `decoded` can stand for translate(sentence, beam_size): it has its ids and source ids, and
     a beam trace exactly when beam_size > 1 (a greedy result is not reused for a beam request, and vice versa)."""
@@ -260,20 +282,9 @@ def reusable(decoded: Translation | None, beam_size: int) -> bool:
 @torch.inference_mode()
 def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
             timings: dict | None = None, decoded: Translation | None = None, normalized: bool = False) -> dict:
-    """Translate one sentence and return everything that explains it, as plain JSON-ready values.
+    """Translate one sentence and return everything that explains it, as plain JSON-ready values:
+    the keys and shapes in PAYLOAD (the /attention API shows the same text).
 
-    Keys: model, kind, source (the sentence), decoding, beam_size, text, source_tokens, target_tokens,
-    log_prob, scale, and the maps below.
-    Shapes (S source tokens ending in </s>, T output tokens without </s>, L layers, H heads):
-      cross_attention    [L][H][T][S] ints (÷ scale)  or None (no attention)
-      encoder_attention  [L][H][S][S] ints (÷ scale)  or None
-      influence          [T][S] floats, nats;  token_logprob [T];  alternatives [T][TOP_K] of [token, prob]
-      target_ids [T], alternative_ids [T][TOP_K]   the same tokens as ids (what /whatif takes as a prefix)
-      whiteboard         {"d_k", "dims", "scores": [L][H][T][S] (q·k), "values": [L][H][S][dims]}  or None
-      beam               {"steps", "path"} (see beam_payload)  or None under greedy decoding
-      words              {"tokens" [W] the English words, "groups" [W] lists of token indices,
-                          "cross_attention" [L][H][W][S] ints (÷ scale, rows averaged) or None,
-                          "influence" [W][S] floats (rows summed)}  — W words, see word_groups / merge_rows
     `timings`, when given, receives "decode_ms" and "influence_ms".
     `decoded`: the Translation that translator.translate(sentence, beam_size) already returned: the page
     passes it, so that the sentence is tokenized and decoded, and its attention computed, once (its source

@@ -6,6 +6,8 @@ clause-by-clause table behind the page's slider).
     models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
     r = translate_page(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
+    p = translate_page(models, "猫追老鼠。老鼠跑了。", "", "beam", sentence=1)  # a paragraph, sentence by sentence
+    p.outputs["transformer"].sentences, p.focus                            # each sentence's English; what the maps show
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
     clause_report(r.outputs["transformer"].text, "The cat is chasing the mouse.")  # which clauses it kept
 
@@ -27,7 +29,7 @@ from sacrebleu import sentence_chrf
 
 from dawn.checkpoint import CheckpointError
 from dawn.explain import explain
-from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_source
+from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
 from dawn.registry import MODEL_NAMES, MODELS  # historical order: 2014, 2014 + attention, 2017
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
@@ -39,6 +41,7 @@ UNK = "<unk>"
 # The story's reference cut into its clauses (the English of each Chinese clause, as dawn/story.py pairs them).
 STORY_CLAUSES_EN = [ref[len(prev):].strip() for prev, ref in zip([""] + [r for _, r in STORY_CLAUSES[:-1]],
                                                                     [r for _, r in STORY_CLAUSES])]
+PARAGRAPH_BATCH = 32  # sentences decoded together (sorted by length, so little padding); MAX_SENTENCES bounds them
 
 
 @dataclass
@@ -65,11 +68,12 @@ def load_models(checkpoint_root: str | Path, names: tuple[str, ...] = MODEL_NAME
 
 @dataclass
 class ModelOutput:
-    text: str = ""                          # the English translation ("" when there is none)
+    text: str = ""                          # the English translation ("" when there is none): its sentences joined
+    sentences: list[str] = field(default_factory=list)  # the English of each source sentence, in order
     bleu: float | None = None               # sentence BLEU against the reference; None without one
     chrf: float | None = None               # sentence chrF against the reference; None without one
     ms: float | None = None                 # decoding time in milliseconds
-    translation: Translation | None = None  # tokens and attention weights, for the maps
+    translation: Translation | None = None  # tokens and attention weights of the focus sentence, for the maps
     problem: str | None = None              # "missing" | "unreadable" | "failed" when there is no translation
     detail: str = ""                        # for "failed": the exception, short
 
@@ -81,6 +85,13 @@ class PageResult:
     decoding: str               # "greedy" | "beam"
     notes: list[Note] = field(default_factory=list)                 # what the input checks changed, and <unk>s
     outputs: dict[str, ModelOutput] = field(default_factory=dict)   # model name -> its result, in page order
+    sentences: list[str] = field(default_factory=list)  # `source` split at sentence ends (one item: a sentence)
+    sentence: int = 0                                   # the sentence the maps explain (index into `sentences`)
+
+    @property
+    def focus(self) -> str:
+        """The sentence the maps explain (the whole source when it is one sentence)."""
+        return self.sentences[self.sentence] if self.sentences else self.source
 
     def translations(self) -> dict:
         """model name -> its Translation (ids, attention, beam trace), for explain_all(..., decoded=...): decode once."""
@@ -94,16 +105,35 @@ def _score(out: ModelOutput, reference: str) -> ModelOutput:
     return out
 
 
-def translate_page(models: Models, source: str | None, reference: str | None, decoding: str = "greedy") -> PageResult:
-    """Translate one sentence with every model; score each against the reference (if any) and time it.
+def _translate_rest(translator: Translator, sentences: list[str], beam_size: int) -> list[str]:
+    """Every sentence's English, in order: batches of PARAGRAPH_BATCH sentences of similar length."""
+    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+    texts = [""] * len(sentences)
+    for lo in range(0, len(order), PARAGRAPH_BATCH):
+        chunk = order[lo: lo + PARAGRAPH_BATCH]
+        for i, text in zip(chunk, translator.translate_batch([sentences[i] for i in chunk], beam_size=beam_size)):
+            texts[i] = text
+    return texts
 
-    Raises InputError for input that cannot be translated (see dawn/inputs.py). The sentence is checked and
-    normalised once, here; each model tokenizes and decodes it once, and its Translation (ids, attention,
-    beam trace) is what the maps reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
+
+def translate_page(models: Models, source: str | None, reference: str | None, decoding: str = "greedy",
+                  sentence: int | None = 0) -> PageResult:
+    """Translate a sentence, or a paragraph sentence by sentence, with every model; score each against the
+    reference (if any) and time it.
+
+    A paragraph's sentences are translated one by one (the models learned single sentences): the focus
+    sentence (`sentence`, counting from 0) with its attention record for the maps, the others in
+    batches. Raises InputError for input that cannot be translated (see dawn/inputs.py). The text is checked
+    and normalised once, here; the focus sentence's Translation (ids, attention, beam trace) is what the maps
+    reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
     """
     beam_size = check_decoding(decoding)
     src = check_source(source)
-    result = PageResult(src.text, check_reference(reference), decoding, list(src.notes))
+    focus = check_sentence(sentence, len(src.sentences))
+    result = PageResult(src.text, check_reference(reference), decoding, list(src.notes), sentences=src.sentences,
+                        sentence=focus)
+    others = [s for i, s in enumerate(src.sentences) if i != focus]
+    unknown = {}                                                              # model name -> <unk> count
     for name in models.names:
         translator = models.translators.get(name)
         if translator is None:
@@ -111,15 +141,26 @@ def translate_page(models: Models, source: str | None, reference: str | None, de
             continue
         start = time.perf_counter()
         try:
-            tr = translator.translate(src.text, beam_size=beam_size, normalized=True)  # check_source normalised it
-            out = ModelOutput(text=tr.text, ms=round((time.perf_counter() - start) * 1000.0, 1), translation=tr)
+            tr = translator.translate(result.focus, beam_size=beam_size, normalized=True)  # checked above
+            texts = _translate_rest(translator, others, beam_size)
+            texts.insert(focus, tr.text)                                      # (n_sentences,) in source order
+            out = ModelOutput(text=" ".join(t for t in texts if t), sentences=texts,
+                              ms=round((time.perf_counter() - start) * 1000.0, 1), translation=tr)
             result.outputs[name] = _score(out, result.reference)
+            unknown[name] = tr.source_tokens.count(UNK) + _count_unknown(translator, others)
         except Exception as e:  # a bug on some odd input must become a message, never a traceback
             result.outputs[name] = ModelOutput(problem="failed", detail=f"{type(e).__name__}: {str(e)[:200]}")
-    n_unk = max((o.translation.source_tokens.count(UNK) for o in result.outputs.values() if o.translation), default=0)
-    if n_unk:
-        result.notes.append(Note("unknown", {"n": n_unk}))
+    if max(unknown.values(), default=0):
+        result.notes.append(Note("unknown", {"n": max(unknown.values())}))
+    if len(result.sentences) > 1:
+        result.notes.append(Note("paragraph", {"n": len(result.sentences), "k": focus + 1, "text": result.focus}))
     return result
+
+
+def _count_unknown(translator: Translator, sentences: list[str]) -> int:
+    """How many source characters this model reads as <unk> in these sentences."""
+    tok = translator.tokenizer
+    return sum(tok.source_tokens(tok.encode_source(s, normalized=True)).count(UNK) for s in sentences)
 
 
 # ----------------------------------------------------------------------------- the story, cached at start-up
@@ -191,8 +232,8 @@ class MapCache:
         if out is None or out.translation is None or translator is None:
             return None
         try:
-            return explain(translator, self.result.source, DECODINGS[self.result.decoding], name=name,
-                           decoded=out.translation)
+            return explain(translator, self.result.focus, DECODINGS[self.result.decoding], name=name,
+                           decoded=out.translation, normalized=True)   # the focus sentence, checked once
         except Exception:  # noqa: BLE001 — the translation still stands; the explorer says there is nothing to show
             return None
 

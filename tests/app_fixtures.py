@@ -36,17 +36,32 @@ def translators(models):
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory):
+def app_server(tmp_path_factory):
     """`python app.py` exactly as a user starts it, on 127.0.0.1 and a free port; stopped after the session.
+    Yields (url, the path of its log: stdout and stderr).
 
-    DAWN_APP_URL=http://127.0.0.1:7860/ uses an app that is already running instead (loopback only)."""
+    DAWN_APP_URL=http://127.0.0.1:7860/ uses an app that is already running instead (loopback only; no log)."""
     url = os.environ.get("DAWN_APP_URL")
     if url:
         from urllib.parse import urlparse
         if urlparse(url).hostname not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"DAWN_APP_URL must point at this machine, got {url!r}")
-        yield url
+        yield url, None
         return
     from training.load_test import launch_app
-    with launch_app(tmp_path_factory.mktemp("app") / "app.log", APP_START_TIMEOUT_S) as (url, _):
-        yield url
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    with launch_app(log, APP_START_TIMEOUT_S) as (url, _):
+        yield url, log
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server) -> str:
+    return app_server[0]
+
+
+@pytest.fixture(scope="session")
+def app_log(app_server) -> Path:
+    """The running app's log file (skips with DAWN_APP_URL: that app's log is elsewhere)."""
+    if app_server[1] is None:
+        pytest.skip("DAWN_APP_URL: the app's log is not ours to read")
+    return app_server[1]

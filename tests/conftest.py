@@ -10,7 +10,8 @@ import os
 
 import pytest
 import torch
-from app_fixtures import app_url, checkpoint_root, models, translators  # noqa: F401  (fixtures for the app tests)
+from app_fixtures import (app_log, app_server, app_url, checkpoint_root, models,  # noqa: F401  (fixtures for the app tests)
+                          translators)
 from tiny_corpus import ROOT, TINY, TINY_FLAGS, make_pairs, train_args, write_test_set, write_tsv
 
 

@@ -49,3 +49,37 @@ def test_empty_input_is_a_clean_error(client):
     from gradio_client.exceptions import AppError
     with pytest.raises(AppError, match="Please type a Chinese sentence"):
         client.predict("   ", "", "greedy", api_name="/translate")
+
+
+def test_every_translate_output_is_named(client):
+    returns = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/translate"]["returns"]
+    labels = [r["label"] for r in returns]
+    assert not any(label.startswith("value_") for label in labels), labels   # Gradio's name for an unlabelled output
+    assert len(set(labels)) == len(labels) == 2 * N + 1
+    assert all("scores" in label for label in labels[N:2 * N]) and labels[-1] == "Notes"
+
+
+def test_attention_documents_its_schema_where_view_api_shows_it(client):
+    from dawn.explain import ATTENTION_SCALE
+    info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/attention"]
+    doc = info["description"]
+    for words in ("cross_attention", "[L][H][T][S]", "encoder_attention", "[L][H][S][S]", "influence", "[T][S]",
+                  f"scale (= {ATTENTION_SCALE})", "weight = value / scale", "sentence", "counting from 0"):
+        assert words in doc, words
+    assert [p["parameter_name"] for p in info["parameters"]] == ["source", "decoding", "sentence"]
+
+
+def test_attention_explains_one_chosen_sentence(client):
+    first = client.predict("猫追老鼠。老鼠跑了。", "greedy", api_name="/attention")         # as before: no index
+    second = client.predict("猫追老鼠。老鼠跑了。", "greedy", 1, api_name="/attention")
+    assert first["sentences"] == second["sentences"] == ["猫追老鼠。", "老鼠跑了。"]
+    assert (first["sentence"], first["source"]) == (0, "猫追老鼠。")
+    assert (second["sentence"], second["source"]) == (1, "老鼠跑了。")
+    for payload in second["models"].values():
+        assert payload["source"] == "老鼠跑了。" and "鼠" in "".join(payload["source_tokens"])
+
+
+def test_translate_takes_a_paragraph_sentence_by_sentence(client):
+    out = client.predict("猫追老鼠。老鼠跑了！我们明天见。", "", "greedy", api_name="/translate")
+    assert "3 sentences" in out[-1]
+    assert out[N - 1].count(".") + out[N - 1].count("!") + out[N - 1].count("?") >= 2   # the Transformer: several sentences

@@ -217,7 +217,7 @@ def test_error_and_note_texts_cover_every_code():
     from dawn.inputs import ENGLISH, Note
     for code in ENGLISH:
         assert f"error.{code}" in STRINGS["en"] or f"note.{code}" in STRINGS["en"], code
-    assert error_text("zh", Note("too_long", {"n": 10_000, "max": 200})) == "原文有 10,000 个字符，最多只能翻译 200 个。请分成几句。"
+    assert error_text("zh", Note("too_long", {"n": 10_000, "max": 2000})) == "原文有 10,000 个字符，最多只能翻译 2,000 个（一段）。"
     assert STORY_CREDIT in text("en", "page.credit") and STORY_CREDIT in text("zh", "page.credit")
 
 

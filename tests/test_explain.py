@@ -17,8 +17,8 @@ from app_fixtures import CHECKPOINTS
 
 from dawn import load_translator
 from dawn.decoding import beam_search, pad_batch
-from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, explain, explain_all, forced_pass,
-                          influence, masked_sources, quantize_rows, softmax_row)
+from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, explain, explain_all,
+                          forced_pass, influence, masked_sources, quantize_rows, softmax_row)
 from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_SENTENCE
 from dawn.tokenizer import BOS, EOS, UNK
@@ -300,20 +300,28 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
                                         [quantize_rows(a).tolist() for a in tr.cross_attentions])
 
 
+EPS32 = torch.finfo(torch.float32).eps  # 1.2e-7: one float32 ulp, relative
+
+
 @pytest.mark.parametrize("kind", sorted(BF16_INFLUENCE))
-def test_bf16_influence_keeps_logprobs_exact_and_drops_close(make_model, tokenizer, kind):
+def test_bf16_influence_keeps_logprobs_to_float32_rounding_and_drops_close(make_model, tokenizer, kind):
     """bf16=True speeds up the S+1 masked rows; log-probs and whiteboard numbers still come from an fp32
-    pass of the sentence, so they equal the fp32 path's exactly; the drops stay close."""
+    pass of the sentence, so they equal the fp32 path's up to float32 rounding: a batch of one and row 0 of
+    a batch of S+1 may take different BLAS kernels (AVX2 and AVX-512 sum in different orders), so the
+    tolerance is a few float32 ulps relative (EPS32 = 1.2e-7), not 1e-9 absolute; the drops stay close."""
+    if kind == "lstm_attention" and not bf16_cpu():
+        pytest.skip("oneDNN has no bf16 LSTM on a CPU without AVX-512 BF16 / AMX (explain() never asks for it there)")
     model = make_model(kind)
     src_ids, out_ids = tokenizer.encode_source("他有鱼。"), [5, 9, 7, 11]
     with torch.no_grad():
         exact = forced_pass(model, src_ids, out_ids, whiteboard=True)
         fast = forced_pass(model, src_ids, out_ids, whiteboard=True, bf16=True)
-    torch.testing.assert_close(fast["logp"], exact["logp"], atol=1e-6, rtol=0)
+    torch.testing.assert_close(fast["logp"], exact["logp"], atol=1e-6, rtol=4 * EPS32)
     if kind == "transformer":
         assert fast["whiteboard"]["d_k"] == exact["whiteboard"]["d_k"]
         for key in ("scores", "values"):
-            for a, b in zip(fast["whiteboard"][key], exact["whiteboard"][key]):
-                torch.testing.assert_close(a, b, atol=1e-9, rtol=0)
+            for a, b in zip(fast["whiteboard"][key], exact["whiteboard"][key], strict=True):
+                torch.testing.assert_close(a, b, rtol=4 * EPS32, atol=4 * EPS32 * float(b.abs().max()))
     assert fast["token_logp"].shape == exact["token_logp"].shape == (len(src_ids) + 1, len(out_ids))
+    assert torch.equal(exact["token_logp"][0], exact["logp"][torch.arange(len(out_ids)), out_ids])
     torch.testing.assert_close(influence(fast["token_logp"]), influence(exact["token_logp"]), atol=0.1, rtol=0)

@@ -10,7 +10,7 @@ import pytest
 
 from dawn.inputs import ENGLISH, InputError
 from dawn.page import translate_page
-from dawn.text import MAX_SOURCE_CHARS
+from dawn.text import MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_SOURCE_CHARS
 from ui.render import api_outputs, error_text
 
 CPU_SECONDS_PER_INPUT = 30  # CPU time, not wall time: a busy machine slows the clock, not the work
@@ -39,7 +39,7 @@ SOURCES = {  # name: (text, the InputError code, or None when it is translated)
     "zero-width characters": ("猫\u200b追\u200d老鼠\ufeff。", None),
     "private use": ("\ue000\ue001猫\uf8ff", None),
     "nfkc expansion": ("\ufdfa" * 300, "too_long"),
-    "combining marks": ("a\u0301\u0302\u0303" * 500, "too_long"),
+    "combining marks": ("a\u0301\u0302\u0303" * 1000, "too_long"),
     "html script": ("<script>alert('x')</script>", "markup"),
     "html in chinese": ("<img src=x onerror=alert(1)>猫追老鼠", "markup"),
     "closing script": ("</script><script>alert(2)</script>", "markup"),
@@ -60,7 +60,11 @@ SOURCES = {  # name: (text, the InputError code, or None when it is translated)
     "rare characters": ("龘靐齉爩", None),
     "japanese": ("猫がネズミを追いかける。", None),
     "korean": ("고양이가 쥐를 쫓는다", "no_chinese"),
-    "exactly the limit": ("猫" * MAX_SOURCE_CHARS, None),
+    "the longest sentence": ("猫" * MAX_SENTENCE_CHARS, None),
+    "one sentence too long": ("猫" * (MAX_SENTENCE_CHARS + 1), "sentence_too_long"),
+    "a paragraph": ("猫追老鼠。老鼠跑了！我们明天见？好。", None),
+    "too many sentences": ("猫。" * (MAX_SENTENCES + 1), "too_many_sentences"),
+    "only sentence ends": ("。！？……" * 100, "nothing"),
 }
 
 
@@ -91,10 +95,10 @@ def test_hostile_reference(models):
         assert all(isinstance(o.text, str) and o.problem is None for o in r.outputs.values())
 
 
-def test_longest_input_with_beam_search(models):
+def test_longest_sentence_with_beam_search(models):
     start = time.process_time()
-    r = translate_page(models, "虽然昨天天气不好，但我们还是决定去爬山。" * 10, "", "beam")  # exactly 200 characters
-    assert len(r.source) == MAX_SOURCE_CHARS
+    r = translate_page(models, "虽然昨天天气不好，但我们还是决定去爬山，" * 10, "", "beam")  # one sentence of 200 characters
+    assert len(r.source) == MAX_SENTENCE_CHARS and len(r.sentences) == 1
     assert all(len(o.text) <= MAX_OUTPUT_CHARS and o.problem is None for o in r.outputs.values())
     assert time.process_time() - start < 2 * CPU_SECONDS_PER_INPUT
 
@@ -143,3 +147,34 @@ def test_bad_decoding_through_the_api(client):
     from gradio_client.exceptions import AppError
     with pytest.raises((AppError, ValueError)):
         client.predict("猫追老鼠。", "", "sampling", api_name="/translate")
+
+
+# ----------------------------------------------------------------------------- bad API input: a clean error, a quiet log
+
+API_BAD = {  # endpoint -> argument tuples that must each be refused with a clean message
+    "/translate": [("", "", "greedy"), ("猫" * 5000, "", "greedy"), ("猫追老鼠。", "", "sampling"),
+                   ("猫追老鼠。", "", ["beam"]), ("猫追老鼠。", "", {"x": 1}), ("<b>猫</b>", "", "beam")],
+    "/attention": [("", "greedy"), ("猫追老鼠。", "sampling"), ("猫追老鼠。", ["beam"]), (None, "greedy"),
+                   ("猫追老鼠。老鼠跑了。", "greedy", 2), ("猫追老鼠。", "greedy", -1), ("猫追老鼠。", "greedy", "0"),
+                   ("猫" * (MAX_SENTENCE_CHARS + 1), "greedy")],
+    "/whiteboard": [("a, b", "1", "1"), ("", "", ""), (None, None, None), ("1, 0", "0, 1", "1, 1", "yes"),
+                    ("1, 0", "0, 1", "1, 1", False, "猫猫"), (1, 2, 3), ("1, 0", "0, 1", "1, 1", False, "猫追老鼠", 1)],
+}
+
+
+def _log_lines(path) -> list[str]:
+    return path.read_text(encoding="utf-8", errors="replace").splitlines()
+
+
+@pytest.mark.parametrize("endpoint", list(API_BAD))
+def test_bad_api_input_is_a_clean_error_and_no_traceback(client, app_log, endpoint):
+    from gradio_client.exceptions import AppError
+    for args in API_BAD[endpoint]:
+        before = len(_log_lines(app_log))
+        with pytest.raises((AppError, ValueError)) as e:
+            client.predict(*args, api_name=endpoint)
+        message = str(e.value)
+        assert message.strip() and "Traceback" not in message and len(message) < 400, (args, message)
+        new = _log_lines(app_log)[before:]
+        assert len(new) <= 1 and not any("Traceback" in line or "Error:" in line for line in new), (args, new)
+    assert client.predict("猫追老鼠。", "greedy", api_name="/attention")["models"]   # and it still answers

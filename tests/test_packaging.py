@@ -68,8 +68,12 @@ def _third_party_imports(paths: list[Path], top_level_only: bool) -> set[str]:
                 found |= {a.name.split(".")[0] for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 found.add(node.module.split(".")[0])
-    local = {"dawn", "ui", "training", "app", "tiny_corpus", "app_fixtures", "conftest"}
-    return {m for m in found if m not in sys.stdlib_module_names and m not in local and m != "__future__"}
+    return {m for m in found if m not in sys.stdlib_module_names and not _is_local(m) and m != "__future__"}
+
+
+def _is_local(module: str) -> bool:
+    """A module of this repository: a top-level package or file (dawn, ui, app, ...) or a test helper."""
+    return any((d / module).is_dir() or (d / f"{module}.py").is_file() for d in (ROOT, ROOT / "tests"))
 
 
 def _closure(pins: dict[str, str]) -> set[str]:

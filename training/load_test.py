@@ -5,7 +5,8 @@
     python -m training.load_test --url http://127.0.0.1:7860/   # an app that is already running
 
 Sends --requests calls of Client.predict(source, reference, "greedy", api_name="/translate"), --concurrency at a
-time (one gradio_client per worker thread), cycling through short and long sentences. Reports latency
+time (one gradio_client per worker thread), cycling through short and long sentences and two paragraphs
+(242 and 726 characters: 14 and 42 sentences), and reports the two kinds apart. Reports latency
 p50 / p95 / max of the answered requests, throughput, errors, and how many were turned away by the
 queue ("queue is full": the app's QUEUE_MAX), and writes all of it as JSON to --out.
 """
@@ -16,6 +17,7 @@ import argparse
 import contextlib
 import json
 import os
+import platform
 import socket
 import subprocess
 import sys
@@ -30,7 +32,13 @@ from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-SENTENCES = [  # (source, reference): short and long, a few without a reference
+PARAGRAPH = ("我家附近有一个小公园。每天早上，很多老人在那里打太极拳。孩子们放学以后也喜欢去那里玩。"
+             "公园里有一条小河，河边种着很多柳树。春天的时候，柳树发芽了，到处都是绿色。夏天天气很热，"
+             "大家都坐在树下乘凉。秋天，树叶慢慢变黄，风一吹就落下来。冬天有时候会下雪，孩子们在雪地里堆雪人。"
+             "我很喜欢这个公园，因为它让我觉得生活很安静。周末的时候，我常常带着一本书去那里。坐在长椅上看书，"
+             "听着鸟叫，时间过得特别快。有一次，我在公园里遇到了一位老朋友。我们已经十年没见面了。"
+             "我们聊了很久，一直聊到天黑才回家。")  # 242 characters, 14 sentences
+SENTENCES = [  # (source, reference): short and long, a few without a reference, and paragraphs
     ("猫追老鼠。", "The cat is chasing the mouse."),
     ("我爱你。", "I love you."),
     ("今天天气很好。", ""),
@@ -39,6 +47,8 @@ SENTENCES = [  # (source, reference): short and long, a few without a reference
     ("如果你明天有时间的话，我们可以一起去公园散步，然后找一家安静的咖啡馆坐下来，慢慢聊聊这几年各自的生活。", ""),
     ("我明天要去图书馆看书。", "I'm going to the library to read tomorrow."),
     ("虽然他很累，但是他还是把工作做完了。" * 5, ""),  # 90 characters
+    (PARAGRAPH, ""),                                  # a paragraph: 14 sentences, 242 characters
+    (PARAGRAPH * 3, ""),                              # 42 sentences, 726 characters
 ]
 
 
@@ -86,6 +96,17 @@ def launch_app(log_path: str | Path, timeout_s: float = 240.0, env: dict | None 
             proc.wait()
 
 
+def cpu_model() -> str:
+    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def percentile(sorted_values: list[float], q: float) -> float | None:
     """Nearest-rank percentile (q in 0..100) of an already sorted list; None when it is empty."""
     if not sorted_values:
@@ -120,8 +141,10 @@ def run_load(url: str, n_requests: int, concurrency: int, max_seconds: float) ->
             return {"status": "error", "message": f"unexpected result {str(result)[:120]}"}
         n_models = (len(result) - 1) // 2  # ui.render.api_outputs: translations, score lines, notes (may be empty)
         translations = result[:n_models]
-        return {"status": "ok", "seconds": seconds, "source_chars": len(source), "empty": not all(translations)}
+        return {"status": "ok", "seconds": seconds, "source_chars": len(source), "empty": not all(translations),
+                "kind": "paragraph" if source.startswith(PARAGRAPH) else "sentence"}
 
+    load_before = round(os.getloadavg()[0], 2)
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         results = list(pool.map(one, range(n_requests)))
@@ -130,11 +153,20 @@ def run_load(url: str, n_requests: int, concurrency: int, max_seconds: float) ->
     ok = sorted(r["seconds"] for r in results if r["status"] == "ok")
     count = lambda status: sum(r["status"] == status for r in results)
     ms = lambda s: None if s is None else round(1000 * s, 1)
+
+    def latency(seconds: list[float]) -> dict:
+        return {"n": len(seconds), "p50": ms(percentile(seconds, 50)), "p95": ms(percentile(seconds, 95)),
+                "max": ms(seconds[-1] if seconds else None)}
     return {
         "url": url, "requests": n_requests, "concurrency": concurrency, "wall_s": round(wall, 2),
+        "machine": f"{cpu_model()}, {os.cpu_count()} CPUs",
+        "load_average_1min": {"before": load_before, "after": round(os.getloadavg()[0], 2)},  # other jobs slow it
         "ok": len(ok), "busy_rejected": count("busy"), "errors": count("error"), "skipped": count("skipped"),
         "empty_translations": sum(r.get("empty", False) for r in results),
         "latency_ms": {"p50": ms(percentile(ok, 50)), "p95": ms(percentile(ok, 95)), "max": ms(ok[-1] if ok else None)},
+        "latency_ms_by_kind": {kind: latency(sorted(r["seconds"] for r in results
+                                                    if r["status"] == "ok" and r["kind"] == kind))
+                               for kind in ("sentence", "paragraph")},
         "throughput_rps": round(len(ok) / wall, 3) if wall > 0 else None,
         "error_samples": sorted({r["message"] for r in results if r["status"] in ("error", "busy")})[:5],
     }

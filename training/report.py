@@ -355,10 +355,16 @@ def render(root: Path) -> str:
     out += page_rows(_load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json"))
     if load:
         lat = load["latency_ms"]
-        out += [f"Load (`python -m training.load_test`): {load['requests']} `/translate` requests, {load['concurrency']} "
-                f"at a time, mixed short and long sentences, through `gradio_client` on loopback — {load['ok']} answered, "
-                f"{load['errors']} errors, {load['busy_rejected']} turned away as busy (queue full); latency p50 "
-                f"{lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms; {load['throughput_rps']} requests/s.", ""]
+        kinds = load.get("latency_ms_by_kind")   # written since paragraphs joined the mix
+        mix = "short and long sentences and paragraphs of 14 and 42 sentences" if kinds else "short and long sentences"
+        where = (f", {load['machine']}, load average {load['load_average_1min']['before']} before the run: a shared "
+                 "machine") if "machine" in load else ""
+        by_kind = "".join(f"; {kind}s p50 {k['p50']} ms, max {k['max']} ms" for kind, k in (kinds or {}).items() if k["n"])
+        out += [f"Load (`python -m training.load_test`{where}): {load['requests']} `/translate` requests, "
+                f"{load['concurrency']} at a time, mixed {mix}, through `gradio_client` on loopback — {load['ok']} "
+                f"answered, {load['errors']} errors, {load['busy_rejected']} turned away as busy (queue full); latency "
+                f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms{by_kind}; {load['throughput_rps']} "
+                "requests/s.", ""]
     return "\n".join(out)
 
 

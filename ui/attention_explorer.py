@@ -35,9 +35,10 @@ from pathlib import Path
 import gradio as gr
 import torch
 
-from dawn.explain import explain_all
+from dawn.explain import PAYLOAD, explain_all
 from dawn.registry import MODEL_NAMES
 from dawn.replay import REPLAY_FILE
+from dawn.text import MAX_SOURCE_CHARS
 from dawn.translator import Translator
 from ui.strings import explorer_strings
 
@@ -74,29 +75,37 @@ class AttentionExplorer(gr.HTML):
         return {"type": "object", "description": "one model's payload from dawn.explain.explain"}
 
 
-def attention_handler(translators: dict[str, Translator]) -> Callable[[str, str], dict]:
-    """The /attention(source, decoding) API function for these translators (in page order).
+def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]:
+    """The /attention(source, decoding, sentence) API function for these translators (in page order).
 
-    Returns {"source", "decoding", "beam_size", "models": {name: payload}} (see dawn/explain.py);
-    bad input raises gr.Error with the input checker's message.
+    Returns {"source", "decoding", "beam_size", "sentences", "sentence", "models": {name: payload}} (see
+    dawn/explain.py); bad input raises gr.Error with the input checker's message, and nothing in the log.
     """
-    from dawn.inputs import InputError, check_decoding, check_source
+    from dawn.inputs import InputError, check_decoding, check_sentence, check_source
 
     @torch.inference_mode()
-    def attention(source: str, decoding: str = "greedy") -> dict:
-        """Every model's translation of `source` with its attention, influence, alternatives and beam record."""
+    def attention(source: str, decoding: str = "greedy", sentence: int = 0) -> dict:
         try:
             beam_size = check_decoding(decoding)
-            text = check_source(source).text
-            result = explain_all(translators, text, beam_size, normalized=True)  # check_source normalised it
-        except InputError as e:
-            raise gr.Error(str(e)) from None
-        except ValueError as e:
-            raise gr.Error(str(e)) from None
-        result["decoding"] = decoding
+            src = check_source(source)
+            index = check_sentence(sentence, len(src.sentences))
+            result = explain_all(translators, src.sentences[index], beam_size, normalized=True)  # checked above
+        except ValueError as e:  # InputError, or explain()'s own refusal (e.g. too many tokens)
+            raise gr.Error(str(e), print_exception=False) from None
+        result.update(decoding=decoding, sentences=src.sentences, sentence=index)
         return result
 
+    attention.__doc__ = ATTENTION_API
     return attention
+
+
+ATTENTION_API = f"""Every model's translation of one sentence, with what explains it: attention, influence, \
+alternatives and the beam record.
+Parameters: source, a Chinese sentence or paragraph (at most {MAX_SOURCE_CHARS:,} characters, split at 。！？); \
+decoding, "greedy" or "beam"; sentence, which sentence of a paragraph to explain, counting from 0 (default 0).
+Returns JSON: source (the sentence explained), decoding, beam_size, sentences (the paragraph split), sentence \
+(its index), models {{name: payload}} in historical order.
+{PAYLOAD}"""
 
 
 def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, str | list[int]], dict]:

@@ -17,6 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 from dawn.story import STORY_CREDIT
+from dawn.text import MAX_SENTENCES
 from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -75,6 +76,7 @@ class Inputs:
     source: gr.Textbox
     reference: gr.Textbox
     decoding: gr.Radio
+    sentence: gr.Number   # which sentence of a paragraph the maps explain, counting from 1
     button: gr.Button
     note: gr.Textbox
 
@@ -88,9 +90,11 @@ def inputs(source: str, reference: str, lang: str = DEFAULT_LANG, decoding: str 
     with gr.Row(elem_classes="dawn-controls", equal_height=True):
         decoding = gr.Radio(decoding_choices(lang), value=decoding, label=text(lang, "input.decoding"),
                             elem_id="decoding", min_width=220)
+        sentence = gr.Number(1, precision=0, minimum=1, maximum=MAX_SENTENCES, step=1, elem_id="sentence",
+                             label=text(lang, "input.sentence"), min_width=160)
         button = gr.Button(text(lang, "input.translate"), variant="primary", elem_id="translate-button", min_width=140)
     note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note")
-    return Inputs(src, ref, decoding, button, note)
+    return Inputs(src, ref, decoding, sentence, button, note)
 
 
 def decoding_choices(lang: str) -> list[tuple[str, str]]:
@@ -112,14 +116,19 @@ def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], 
                 columns[name] = Column(
                     gr.Textbox(value, label=text(lang, f"model.{name}"), lines=3, max_lines=12, interactive=False,
                                elem_id=f"out-{name}"),
-                    gr.Textbox(score, show_label=False, container=False, interactive=False, lines=1, max_lines=3,
-                               elem_id=f"score-{name}", elem_classes="dawn-score"))
+                    gr.Textbox(score, label=score_label(lang, name), show_label=False, container=False,
+                               interactive=False, lines=1, max_lines=3, elem_id=f"score-{name}",
+                               elem_classes="dawn-score"))  # the label names the API output and the text box
     return columns
 
 
 def clause_report_view(value: dict | None = None) -> gr.HTML:
     """Which clauses of the reference each model kept (dawn.page.clause_reports), drawn by page.js."""
     return _view("report", '<section class="dawn-report" aria-live="polite"></section>', value, elem_id="dawn-report")
+
+
+def score_label(lang: str, name: str) -> str:
+    return text(lang, "score.label", model=text(lang, f"model.{name}"))
 
 
 def clause_view(value: dict | None = None) -> gr.HTML:

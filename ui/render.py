@@ -5,7 +5,7 @@ No Markdown and no HTML: every string here is shown as text.
 
 from __future__ import annotations
 
-from dawn.inputs import Note
+from dawn.inputs import NOTE_CODES, Note
 from dawn.page import ModelOutput, PageResult
 from ui.strings import text
 
@@ -27,8 +27,10 @@ def score_line(lang: str, out: ModelOutput) -> str:
 
 
 def note_text(lang: str, notes: list[Note]) -> str:
-    """The input checks' notes, one per line ("" when all is well)."""
-    return "\n".join(text(lang, f"note.{n.code}", **n.params) for n in notes)
+    """The input checks' notes, one per line ("" when all is well); an error among them (the page keeps the
+    reason it cleared its results) in its own words."""
+    return "\n".join(text(lang, f"note.{n.code}" if n.code in NOTE_CODES else f"error.{n.code}", **n.params)
+                     for n in notes)
 
 
 def error_text(lang: str, note: Note) -> str:

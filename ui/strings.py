@@ -38,12 +38,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.translate": "Translate",
         "input.examples": "Examples, short to long",
         "input.note": "Notes",
+        "input.sentence": "Maps for sentence no. (in a paragraph)",
 
         # model.NAME and model.NAME.short: dawn/registry.py's labels (added below)
 
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} ms",
         "score.noref": "no reference, no score · {ms} ms",
         "score.empty": "the model produced no output · ",
+        "score.label": "{model}: scores",
+        "error.title": "Cannot translate this",
         "problem.missing": "This model is not trained yet: its checkpoint folder is missing.",
         "problem.unreadable": "This model's checkpoint could not be read (half-copied, or from another version).",
         "problem.failed": "This model failed on this input.",
@@ -284,10 +287,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.translate": "翻译",
         "input.examples": "例句，由短到长",
         "input.note": "提示",
+        "input.sentence": "图解释第几句（段落中）",
 
         "score.line": "BLEU {bleu} · chrF {chrf} · {ms} 毫秒",
         "score.noref": "没有参考译文，不计分 · {ms} 毫秒",
         "score.empty": "模型没有输出 · ",
+        "score.label": "{model}：得分",
+        "error.title": "无法翻译",
         "problem.missing": "这个模型还没训练好：找不到它的检查点文件夹。",
         "problem.unreadable": "读不了这个模型的检查点（可能没拷完，或来自另一个版本）。",
         "problem.failed": "这个模型在这句上出错了。",
@@ -295,12 +301,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "error.empty": "请输入一句中文。",
         "error.nothing": "这里没有可以翻译的字：只有标点、符号或表情。",
         "error.markup": "这看起来是 HTML 或其他标记。请输入纯中文文字。",
-        "error.too_long": "原文有 {n:,} 个字符，最多只能翻译 {max} 个。请分成几句。",
+        "error.too_long": "原文有 {n:,} 个字符，最多只能翻译 {max:,} 个（一段）。",
+        "error.sentence_too_long": "第 {i} 句有 {n:,} 个字符，每句最多 {max} 个。请用。！？断句。",
+        "error.too_many_sentences": "这一段有 {n} 句，一次最多翻译 {max} 句。",
+        "error.sentence": "要解释的句子必须是 0 到 {last} 之间的整数（从 0 数起），收到的是 {value}。",
         "error.no_chinese": "这里没有汉字；这些模型只学过中译英。",
         "error.decoding": "解码方式只能是 {choices}，收到的是 {value}。",
         "note.removed": "已删除 {n} 个不可见或控制字符。",
         "note.traditional": "已按训练时的做法把繁体字转成简体：{text}",
         "note.unknown": "有 {n} 个字不在模型的词表里（显示为 <unk>）。",
+        "note.paragraph": "共 {n} 句，逐句翻译；下面的图解释第 {k} 句：{text}",
 
         "step1.title": "① 2014 年的 LSTM 败在长句上",
         "step1.caption": "2014 年，研究生把这个长句交给他的 LSTM 翻译器。编码器得把整句压进一个向量，解码器只凭这个向量"

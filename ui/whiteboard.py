@@ -72,12 +72,18 @@ def whiteboard(cat: str, chase: str, mouse: str, scale: bool = False, order: str
     text, one row per line or rows split by ";" (empty: the identity). Returns JSON: words, x, p, q, k, v,
     dot_products, scores, weights, outputs (exact), as_on_the_board (rounded to 3 decimals), and
     output_difference_vs_other_order (per word; 0 without positions: attention ignores word order)."""
+    texts = {"cat": cat, "chase": chase, "mouse": mouse, "w_q": w_q, "w_k": w_k, "w_v": w_v, "order": order}
+    wrong = [f"{name} must be text" for name, v in texts.items() if not isinstance(v, str)] + \
+            [f"{name} must be true or false" for name, v in (("scale", scale), ("positions", positions))
+             if not isinstance(v, bool)]
+    if wrong:  # a clean error for the caller, nothing in the server's log
+        raise gr.Error("; ".join(wrong), print_exception=False)
     try:
         if order not in ORDERS:
             raise BadInput("order", orders=" / ".join(ORDERS), order=repr(str(order)[:20]))
         heads, _ = solve([cat, chase, mouse], scale, positions, [(w_q, w_k, w_v)])
     except BadInput as e:
-        raise gr.Error(str(e)) from None
+        raise gr.Error(str(e), print_exception=False) from None
     other = next(o for o in ORDERS if o != order)
     head, other_head = heads[order][0], heads[other][0]
     return {"order": order, **head.to_dict(), "other_order": other,

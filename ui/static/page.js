@@ -317,7 +317,7 @@
     if (!Array.isArray(state) || !state.length) { box.append(el("p", "dawn-caption", t("state.none"))); return; }
     const layers = state.length, d = state[0].length;
     const strip = svg("svg", { viewBox: `0 0 ${d} ${layers * 10}`, preserveAspectRatio: "none", class: "dawn-state-svg",
-                               role: "img" });
+                               role: "img", "aria-label": t("state.title") });
     const readout = el("p", "dawn-readout", "\u00a0");
     state.forEach((row, l) => row.forEach((v, u) => {
       const a = Math.min(1, Math.abs(v));
@@ -328,6 +328,31 @@
     }));
     box.append(strip, readout,
                el("p", "dawn-caption", t("state.caption", { n: (data.source_tokens || []).length, layers: layers, d: d })));
+  }
+
+  // ------------------------------------------------------------------ keyboard access to boxes that scroll
+
+  // Boxes that may scroll sideways on a narrow screen: the maps, the state strip, formulas, tables, code.
+  const SCROLLERS = ".ax-scroll, .dawn-state-box, .katex-display, .prose table, .cm-scroller, .wb-scroll, .dawn-explorer";
+
+  let scrollCheck = 0;   // the pending check's timer, 0 when none
+
+  /** A box whose content is wider than itself gets tabindex=0 (CodeMirror's -1 too), so that a keyboard can
+   *  focus and scroll it. */
+  function focusScrollers() {
+    scrollCheck = 0;
+    document.querySelectorAll(SCROLLERS).forEach((box) => {
+      if (box.scrollWidth > box.clientWidth + 1 && !(box.tabIndex >= 0 && box.hasAttribute("tabindex"))) {
+        box.setAttribute("tabindex", "0");
+      }
+    });
+  }
+
+  function watchScrollers() {   // at most every 300 ms while the page keeps changing
+    const later = () => { if (!scrollCheck) scrollCheck = setTimeout(focusScrollers, 300); };
+    new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", later);
+    later();
   }
 
   // ------------------------------------------------------------------ entry points
@@ -345,6 +370,7 @@
     mount("text", element, props, null);
     setLang(initialLang());
     syncSwitch(50);
+    watchScrollers();
   }
 
   window.DawnPage = { start, mount, setLang, initialLang, t };
