@@ -7,7 +7,7 @@ Uses the browser and app fixtures of tests/test_browser.py (Chromium at /usr/bin
 from __future__ import annotations
 
 import pytest
-from test_browser import DESKTOP, PHONE, WAIT_MS, browser, needs_chromium, open_page  # noqa: F401  (fixtures)
+from test_browser import DESKTOP, PHONE, WAIT_MS, browser, needs_chromium, open_page, open_section  # noqa: F401  (fixtures)
 
 from dawn.page import MODEL_NAMES
 
@@ -78,6 +78,7 @@ def test_an_error_clears_the_previous_sentence(open_page, viewport):
     from playwright.sync_api import expect
     page = open_page(viewport)
     assert page.locator("#out-transformer textarea").input_value().strip()      # the story, translated
+    open_section(page, 3)                                                        # the story's maps, drawn
     page.locator("#source textarea").fill("The cat chases the mouse.")           # no Chinese: refused
     page.locator("#translate-button").click()
     expect(page.locator("#note textarea")).to_have_value("There is no Chinese character in the source; "
