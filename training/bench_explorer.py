@@ -21,7 +21,6 @@ import argparse
 import gzip
 import json
 import os
-import platform
 import statistics
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ from dawn import registry
 from dawn.explain import explain
 from dawn.story import STORY_SENTENCE
 from dawn.whatif import whatif
+from training.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = registry.MODEL_NAMES
@@ -60,17 +60,6 @@ BROWSER_JS = """async ([sel, action, arg]) => {
   await frame();
   return performance.now() - t0;
 }"""
-
-
-def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def payload_bytes(p: dict) -> tuple[int, int]:

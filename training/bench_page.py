@@ -31,6 +31,7 @@ from pathlib import Path
 
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from training.load_test import SENTENCES, launch_app
+from training.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -66,13 +67,6 @@ STORY_SHOWN_JS = """() => {
 }"""
 PHONE_JS = """() => ({screens: document.scrollingElement.scrollHeight / innerHeight,
   story: (document.querySelector('#score-transformer').getBoundingClientRect().bottom + scrollY) / innerHeight})"""
-
-
-def cpu_model() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return "unknown"
 
 
 def phone_screens(page) -> dict:

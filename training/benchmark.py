@@ -36,6 +36,7 @@ from dawn.translator import build_model
 from training.load_test import launch_app
 from training.engine import (bf16_supported, collate, global_sums, make_batches, make_optimizer, shard, shard_weight,
                              train_step, use_bf16)
+from training.machine import cpu_model
 
 TARGETS = {"lstm_greedy_ms": 50, "transformer_greedy_ms": 150, "app_cold_start_s": 10, "app_peak_rss_mb": 1536}
 THROUGHPUT_STEPS = 20  # timed training steps per setting (after two warm-up steps)
@@ -117,7 +118,7 @@ def throughput_report(threads: int) -> dict:
     from training.train import MODEL_DEFAULTS
     vocab = {"src_vocab_size": 11411, "tgt_vocab_size": 8000}
     settings = [("fp32", 3000, False), ("fp32", 3000, True), ("bf16", 3000, True), ("bf16", 6000, True)]
-    report = {"threads": threads, "steps": THROUGHPUT_STEPS, "machine": f"{platform.processor() or platform.machine()}, "
+    report = {"threads": threads, "steps": THROUGHPUT_STEPS, "machine": f"{cpu_model()}, "
               f"{os.cpu_count()} CPUs", "torch": torch.__version__, "models": {}}
     for name in MODEL_NAMES:
         rows = []
@@ -137,9 +138,7 @@ DATA_PARALLEL = [(1, 1), (1, 2), (2, 1)]   # (processes, torch threads each) on 
 
 def machine_info() -> dict:
     """The CPU model, its cores and the load average: other work on the machine shows up here."""
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), platform.processor() or platform.machine())
-    return {"cpu": model, "cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
+    return {"cpu": cpu_model(), "cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
 def data_parallel_worker(model_type: str, batch_tokens: int, steps: int, out: Path) -> None:
@@ -259,7 +258,7 @@ def main(argv=None) -> int:
                                   indent=2) + "\n")
         print(f"wrote {out}", file=sys.stderr)
         return 0
-    report = {"machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+    report = {"machine": f"{cpu_model()}, {os.cpu_count()} CPUs",
               "torch": torch.__version__, "threads": args.threads, "runs": args.runs, "targets": TARGETS}
     for name in MODEL_NAMES:
         t = load_translator(Path(args.checkpoints) / name)

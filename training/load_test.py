@@ -17,7 +17,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
+from training.machine import cpu_model
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -94,17 +94,6 @@ def launch_app(log_path: str | Path, timeout_s: float = 240.0, env: dict | None 
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-
-
-def cpu_model() -> str:
-    """The CPU's model name (/proc/cpuinfo on Linux), else what platform knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def percentile(sorted_values: list[float], q: float) -> float | None:

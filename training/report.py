@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dawn.card import BUDGET_MIN
 from dawn import registry
+from training.machine import cpu_model
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODELS = registry.MODEL_NAMES                                                      # names, historical order
@@ -67,15 +68,9 @@ def mix_experiments(runs: list[Path]) -> dict:
                     "corpus tag in the tagged run.", "runs": rows}
 
 
-def cpu_model() -> str:
-    """The CPU's model name (from /proc/cpuinfo where there is one), its architecture and core count."""
-    name = ""
-    try:
-        name = next(l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
-                    if l.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{name or platform.processor() or 'unknown CPU'} ({platform.machine()}, {os.cpu_count()} cores)"
+def cpu_description() -> str:
+    """The CPU's model name, its architecture and core count."""
+    return f"{cpu_model()} ({platform.machine()}, {os.cpu_count()} cores)"
 
 
 def dictionary_screening(runs: list[Path]) -> dict:
@@ -93,7 +88,7 @@ def dictionary_screening(runs: list[Path]) -> dict:
                     "are noise. Scored greedily on the same seeded sample of the validation split and on the narrative "
                     "slice (children's stories, word problems, grammar examples and comma chains of valid Tatoeba "
                     "pairs). Minutes are wall-clock on a CPU shared with other jobs, so they overstate the compute.",
-            "cpu": cpu_model(), "cpu_shared": True,
+            "cpu": cpu_description(), "cpu_shared": True,
             "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()], "runs": rows}
 
 
