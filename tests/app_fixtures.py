@@ -3,8 +3,11 @@ Imported by conftest.py."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -65,3 +68,16 @@ def app_log(app_server) -> Path:
     if app_server[1] is None:
         pytest.skip("DAWN_APP_URL: the app's log is not ours to read")
     return app_server[1]
+
+
+@contextlib.contextmanager
+def serve_blocks(demo) -> Iterator[str]:
+    """Launch a gr.Blocks on a free loopback port, yield its URL, close it afterwards."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()

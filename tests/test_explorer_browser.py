@@ -7,11 +7,10 @@ scrub with no network request; download the map as JSON; hostile tokens stay tex
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 
 import pytest
-from app_fixtures import CHECKPOINTS
+from app_fixtures import CHECKPOINTS, serve_blocks
 
 from dawn.registry import MODEL_NAMES
 
@@ -47,14 +46,8 @@ def explorer_url():
     with gr.Blocks() as demo:
         harness(translators, SENTENCE)                                  # a Blocks inside a Blocks renders there
         AttentionExplorer(hostile_payload(), lang="en", elem_id="ax-hostile")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with serve_blocks(demo) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ steps (replay_fixture): the committed checkpoints have no replay.json, and the p
 
 from __future__ import annotations
 
-import socket
 
 import pytest
-from app_fixtures import CHECKPOINTS
+from app_fixtures import CHECKPOINTS, serve_blocks
 from replay_fixture import tiny_replay
 from test_explorer_browser import CHROMIUM, CHROMIUM_ARGS, requests_during
 
@@ -50,14 +49,8 @@ def explorer_url(replays):
     with gr.Blocks() as demo:
         harness(translators, SENTENCE, replays)
         AttentionExplorer(None, model="lstm_attention", lang="en", replay={"missing": True}, elem_id="ax-missing")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    demo.queue().launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        demo.close()
+    with serve_blocks(demo) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
