@@ -6,8 +6,7 @@
     DAWN_CHECKPOINTS=/elsewhere python app.py                     # other checkpoints (default: ./checkpoints)
 
 On start the story's sentence is translated by every model at the decoding chosen on validation
-once; the page shows it on load without a click (its clause-by-clause cuts for the slider are
-translated the first time section ① is opened). The
+(and cut clause by clause for the slider) once; the page shows it on load without a click. The
 sections ① - ④ open on demand and are drawn when opened: nothing of them is sent before (their
 maps are made the first time a visitor opens one). A missing model folder gets a message in its
 column, never a traceback.

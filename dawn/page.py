@@ -172,58 +172,39 @@ class ClauseRow:
     outputs: dict[str, ModelOutput] = field(default_factory=dict)  # model name -> translation and scores
 
 
+@dataclass
 class Story:
-    """The story sentence by every model (`result`, at start-up) and its clause prefixes for the slider
-    (`clauses`, translated the first time they are asked for: section ① is closed on load, so the page's
-    start does not wait for them)."""
-
-    def __init__(self, models: Models, result: PageResult, beam_size: int):
-        self.result = result         # STORY_SENTENCE against STORY_REFERENCE, at `decoding`, by every model
-        self._models, self._beam_size = models, beam_size
-        self._clauses: list[ClauseRow] | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def clauses(self) -> list[ClauseRow]:
-        """One row per prefix in STORY_CLAUSES; the last row is `result` itself. Computed once, then kept."""
-        with self._lock:
-            if self._clauses is None:
-                self._clauses = _clause_rows(self._models, self.result, self._beam_size)
-            return self._clauses
+    result: PageResult           # STORY_SENTENCE against STORY_REFERENCE, at `decoding`, by every model
+    clauses: list[ClauseRow]     # one row per prefix in STORY_CLAUSES; the last row is `result` itself
 
 
 def story(models: Models, decoding: str = BEST_DECODING) -> Story:
-    """The story sentence by every model, computed once at start-up; its clause prefixes when first asked for.
+    """The story sentence by every model, and the same for every clause prefix (the slider), computed once.
 
-    Every model first translates the story's first clause at the same decoding: that warms it up, so that
-    the story's own times are warm ones (what a visitor's request takes), not the first call's set-up.
+    Prefixes are translated as one batch per model, at the same decoding; the full sentence is the page's own
+    result, so the slider's last step and the translations shown on load are the same text. The prefixes go
+    first: they warm every model up, so that the story's own times are warm ones (what a visitor's request
+    takes), not the first call's one-off set-up.
     """
     beam_size = check_decoding(decoding)
-    for translator in models.translators.values():
-        try:
-            translator.translate_batch([STORY_CLAUSES[0][0]], beam_size=beam_size)   # warm-up only
-        except Exception:  # noqa: BLE001 — translate_page below reports this model's problem
-            pass
-    return Story(models, translate_page(models, STORY_SENTENCE, STORY_REFERENCE, decoding), beam_size)
-
-
-def _clause_rows(models: Models, result: PageResult, beam_size: int) -> list[ClauseRow]:
-    """The slider's rows: every clause prefix translated as one batch per model at the story's decoding;
-    the full sentence is the page's own result, so the slider's last step is the text shown on load."""
     rows = [ClauseRow(src, ref) for src, ref in STORY_CLAUSES]
     prefixes = [row.source for row in rows[:-1]]
+    batches: dict[str, list[str | None]] = {}
     for name in models.names:
-        translator, texts = models.translators.get(name), [None] * len(prefixes)
+        translator = models.translators.get(name)
+        batches[name] = [None] * len(prefixes)
         if translator is not None:
             try:
-                texts = translator.translate_batch(prefixes, beam_size=beam_size)
+                batches[name] = translator.translate_batch(prefixes, beam_size=beam_size)
             except Exception:  # noqa: BLE001 — the slider shows "no translation" for this model instead
                 pass
-        for row, text in zip(rows, texts):
+    result = translate_page(models, STORY_SENTENCE, STORY_REFERENCE, decoding)
+    for name in models.names:
+        for row, text in zip(rows, batches[name]):
             missing = result.outputs[name].problem or "failed"
             row.outputs[name] = ModelOutput(problem=missing) if text is None else _score(ModelOutput(text=text), row.reference)
         rows[-1].outputs[name] = result.outputs[name]
-    return rows
+    return Story(result, rows)
 
 
 # ----------------------------------------------------------------------------- the maps, made when asked for
