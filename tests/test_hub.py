@@ -75,13 +75,18 @@ def test_a_checkpoint_folder_loads_with_from_pretrained(kind, tmp_path, make_mod
 @pytest.fixture(scope="module")
 def trained_transformer(tmp_path_factory, datasets_cache):
     """A tiny Transformer trained for a few epochs by training.train, so that its outputs end in </s>."""
+    return train_tiny(tmp_path_factory, "transformer", "--epochs", "6", "--lr", "0.01")
+
+
+def train_tiny(tmp_path_factory, kind: str, *extra: str) -> Path:
+    """A tiny `kind` model written by training.train on the test corpus: its checkpoint folder."""
     from training.train import main
 
-    d = tmp_path_factory.mktemp("hub_transformer")
+    d = tmp_path_factory.mktemp(f"hub_{kind}")
     corpus = write_tsv(d / "corpus.tsv", make_pairs())
     write_test_set(d / "tests" / "t", ["他有鱼。"], ["A sentence that is not in the corpus."])
-    out = d / "transformer"
-    assert main(train_args("transformer", corpus, d / "tests", out, "--epochs", "6", "--lr", "0.01")) == 0
+    out = d / kind
+    assert main(train_args(kind, corpus, d / "tests", out, *extra)) == 0
     return out
 
 
@@ -165,13 +170,7 @@ def test_card_data_for_every_model(kind):
 @pytest.fixture(scope="module")
 def trained_attention(tmp_path_factory, datasets_cache):
     """A tiny LSTM with attention written by training.train (training.json, log, card)."""
-    from training.train import main
-
-    d = tmp_path_factory.mktemp("hub_attention")
-    corpus = write_tsv(d / "corpus.tsv", make_pairs())
-    write_test_set(d / "tests" / "t", ["他有鱼。"], ["A sentence that is not in the corpus."])
-    out = d / "lstm_attention"
-    assert main(train_args("lstm_attention", corpus, d / "tests", out, "--epochs", "2")) == 0
+    out = train_tiny(tmp_path_factory, "lstm_attention", "--epochs", "2")
     write_metrics(out)
     write_model_card(out)
     return out
