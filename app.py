@@ -6,7 +6,8 @@
     DAWN_CHECKPOINTS=/elsewhere python app.py                     # other checkpoints (default: ./checkpoints)
 
 On start the story's sentence is translated by every model at the decoding chosen on validation
-(and cut clause by clause for the slider) once; the page shows it on load without a click. The
+once; the page shows it on load without a click (its clause-by-clause cuts for the slider of section
+① are translated in the background once the page is built, so the start does not wait for them). The
 sections ① - ④ open on demand and are drawn when opened: nothing of them is sent before (their
 maps are made the first time a visitor opens one). A missing model folder gets a message in its
 column, never a traceback.
@@ -34,6 +35,10 @@ from __future__ import annotations
 import html
 import os
 from pathlib import Path
+
+from dawn.memory import limit_heap_growth
+
+limit_heap_growth()   # before any thread starts: memory stays flat over many requests (dawn/memory.py says why)
 
 import gradio as gr
 import torch
@@ -68,7 +73,7 @@ EXAMPLES = [  # short to long: [source, reference]
 # ----------------------------------------------------------------------------- computed once, at start
 
 MODELS = load_models(CHECKPOINTS)                       # every model of dawn/registry.py (missing ones noted)
-STORY = story(MODELS)                                   # the story by every model at BEST_DECODING + its clause table
+STORY = story(MODELS)                                   # the story by every model at BEST_DECODING (+ clauses, later)
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
 whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
@@ -243,6 +248,8 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                  *WHITEBOARD.outputs],
                 js="(lang, ...rest) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, ...rest]; }",
                 queue=False, api_visibility="private")
+
+STORY.prepare_clauses()    # the slider's clause prefixes, translated in the background while the server starts
 
 
 if __name__ == "__main__":

@@ -48,6 +48,7 @@ WEIGHTS = "model.safetensors"
 WEIGHTS_INDEX = "model.safetensors.index.json"
 CONFIG = "config.json"
 TRAINING = "training.json"
+REPLAY_FILE = "replay.json"  # the training replay (dawn/replay.py): a document beside the weights, not sealed
 MAX_SHARD_BYTES = 9_000_000  # every weight file stays under Spaces' 10 MB limit for files without LFS
 # What decides the outputs, and so what the manifest seals: weights, the model's and the generation
 # config, the tokenizers (tokenizer.json, tokenizer_config.json, target_tokenizer/ and the

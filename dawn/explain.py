@@ -87,7 +87,7 @@ def quantize_rows(weights: torch.Tensor, scale: int = ATTENTION_SCALE) -> torch.
     return (floor + (rank < missing).double()).long()
 
 
-def _round(x: torch.Tensor, digits: int) -> list:
+def round_floats(x: torch.Tensor, digits: int) -> list:
     """Tensor -> nested lists of floats rounded to `digits` decimals (-0.0 becomes 0.0)."""
     return (x.double().mul(10 ** digits).round().div(10 ** digits) + 0.0).tolist()
 
@@ -317,15 +317,15 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
                     bf16=translator.model_type in BF16_INFLUENCE and bf16_cpu())
     t2 = time.perf_counter()
     drop = influence(f["token_logp"])                                            # (T, S)
-    payload["influence"] = _round(drop, DIGITS)
+    payload["influence"] = round_floats(drop, DIGITS)
     groups = word_groups([tok.tok.id_to_token(i) for i in out_ids])
     tokens = payload["target_tokens"]
     payload["words"] = {"tokens": ["".join(tokens[i] for i in g) for g in groups], "groups": groups,
-                        "influence": _round(merge_rows(drop, groups, "sum"), DIGITS),              # (W, S)
+                        "influence": round_floats(merge_rows(drop, groups, "sum"), DIGITS),              # (W, S)
                         "cross_attention": None if tr.cross_attentions is None else
                         [quantize_rows(merge_rows(a.float(), groups, "mean")).tolist()
                          for a in tr.cross_attentions]}                                # [L] (H, W, S)
-    payload["token_logprob"] = _round(f["token_logp"][0], DIGITS + 1)           # (T,)
+    payload["token_logprob"] = round_floats(f["token_logp"][0], DIGITS + 1)           # (T,)
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
                                for pr, ix in zip(probs.tolist(), ids.tolist())]
@@ -337,8 +337,8 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     if f["whiteboard"] is not None:
         wb = f["whiteboard"]
         payload["whiteboard"] = {"d_k": wb["d_k"], "dims": WHITEBOARD_DIMS,
-                                 "scores": [_round(s, SCORE_DIGITS) for s in wb["scores"]],
-                                 "values": [_round(v, 3) for v in wb["values"]]}
+                                 "scores": [round_floats(s, SCORE_DIGITS) for s in wb["scores"]],
+                                 "values": [round_floats(v, 3) for v in wb["values"]]}
     if tr.beam_trace is not None:
         payload["beam"] = beam_payload(tok, tr.beam_trace, out_ids)
     _timed(timings, t0, t1, t2)

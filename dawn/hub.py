@@ -23,10 +23,10 @@ from huggingface_hub import PyTorchModelHubMixin, load_torch_model, snapshot_dow
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 
 from dawn.card import default_code_url, write_model_card
-from dawn.checkpoint import TRAINING, CheckpointError, is_sealed, save_checkpoint
+from dawn.checkpoint import REPLAY_FILE, TRAINING, CheckpointError, is_sealed, save_checkpoint
 from dawn.tokenizer import TOKENIZER_FILE, PairTokenizer
 
-DOCUMENTS = (TRAINING, "train_log.json", "metrics.json")  # carried from the folder loaded to the folder saved
+DOCUMENTS = (TRAINING, "train_log.json", "metrics.json", REPLAY_FILE)  # carried from the folder loaded to the folder saved
 
 
 def local_folder(name_or_path: str | Path) -> Path:

@@ -28,7 +28,7 @@ from pathlib import Path
 from sacrebleu import sentence_chrf
 
 from dawn.checkpoint import CheckpointError
-from dawn.explain import explain
+from dawn.explain import explain, round_floats
 from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
 from dawn.registry import MODEL_NAMES, MODELS  # historical order: 2014, 2014 + attention, 2017
@@ -172,39 +172,65 @@ class ClauseRow:
     outputs: dict[str, ModelOutput] = field(default_factory=dict)  # model name -> translation and scores
 
 
-@dataclass
 class Story:
-    result: PageResult           # STORY_SENTENCE against STORY_REFERENCE, at `decoding`, by every model
-    clauses: list[ClauseRow]     # one row per prefix in STORY_CLAUSES; the last row is `result` itself
+    """The story sentence by every model (`result`, computed at start-up: the page shows it on load) and its
+    clause prefixes for section ①'s slider (`clauses`). The prefixes are not waited for at start-up: section ①
+    is closed on load, so `prepare_clauses()` translates them in a background thread once the page is up, and
+    `clauses` waits for that thread (or computes them itself, when nobody started it)."""
+
+    def __init__(self, models: Models, result: PageResult, beam_size: int):
+        self.result = result         # STORY_SENTENCE against STORY_REFERENCE, at `decoding`, by every model
+        self._models, self._beam_size = models, beam_size
+        self._clauses: list[ClauseRow] | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def clauses(self) -> list[ClauseRow]:
+        """One row per prefix in STORY_CLAUSES; the last row is `result` itself. Computed once, then kept."""
+        with self._lock:
+            if self._clauses is None:
+                self._clauses = _clause_rows(self._models, self.result, self._beam_size)
+            return self._clauses
+
+    def prepare_clauses(self) -> threading.Thread:
+        """Start translating the clause prefixes in the background (a daemon thread); returns the thread."""
+        thread = threading.Thread(target=lambda: self.clauses, name="story-clauses", daemon=True)
+        thread.start()
+        return thread
 
 
 def story(models: Models, decoding: str = BEST_DECODING) -> Story:
-    """The story sentence by every model, and the same for every clause prefix (the slider), computed once.
+    """The story sentence by every model, computed once at start-up; its clause prefixes later (Story.clauses).
 
-    Prefixes are translated as one batch per model, at the same decoding; the full sentence is the page's own
-    result, so the slider's last step and the translations shown on load are the same text. The prefixes go
-    first: they warm every model up, so that the story's own times are warm ones (what a visitor's request
-    takes), not the first call's one-off set-up.
+    Every model first translates the story's first clause at the same decoding: that warms it up, so that
+    the story's own times are warm ones (what a visitor's request takes), not the first call's set-up.
     """
     beam_size = check_decoding(decoding)
+    for translator in models.translators.values():
+        try:
+            translator.translate_batch([STORY_CLAUSES[0][0]], beam_size=beam_size)   # warm-up only
+        except Exception:  # noqa: BLE001 — translate_page below reports this model's problem
+            pass
+    return Story(models, translate_page(models, STORY_SENTENCE, STORY_REFERENCE, decoding), beam_size)
+
+
+def _clause_rows(models: Models, result: PageResult, beam_size: int) -> list[ClauseRow]:
+    """The slider's rows: every clause prefix translated as one batch per model at the story's decoding;
+    the full sentence is the page's own result, so the slider's last step is the text shown on load."""
     rows = [ClauseRow(src, ref) for src, ref in STORY_CLAUSES]
     prefixes = [row.source for row in rows[:-1]]
-    batches: dict[str, list[str | None]] = {}
     for name in models.names:
-        translator = models.translators.get(name)
-        batches[name] = [None] * len(prefixes)
+        translator, texts = models.translators.get(name), [None] * len(prefixes)
         if translator is not None:
             try:
-                batches[name] = translator.translate_batch(prefixes, beam_size=beam_size)
+                texts = translator.translate_batch(prefixes, beam_size=beam_size)
             except Exception:  # noqa: BLE001 — the slider shows "no translation" for this model instead
                 pass
-    result = translate_page(models, STORY_SENTENCE, STORY_REFERENCE, decoding)
-    for name in models.names:
-        for row, text in zip(rows, batches[name]):
+        for row, text in zip(rows, texts):
             missing = result.outputs[name].problem or "failed"
             row.outputs[name] = ModelOutput(problem=missing) if text is None else _score(ModelOutput(text=text), row.reference)
         rows[-1].outputs[name] = result.outputs[name]
-    return Story(result, rows)
+    return rows
 
 
 # ----------------------------------------------------------------------------- the maps, made when asked for
@@ -319,17 +345,13 @@ def clause_reports(r: PageResult, clauses: list[str] | None = None) -> dict:
 
 # ----------------------------------------------------------------------------- JSON for the browser
 
-def _round(values, digits: int = 3):
-    return [_round(v, digits) for v in values] if isinstance(values, list) else round(float(values), digits)
-
-
 def output_json(out: ModelOutput) -> dict:
     """One model's result as plain JSON: text, scores, time, problem; the LSTM's final state when it has one."""
     tr = out.translation
     state = tr.final_state if tr is not None else None   # (n_layers, d), LSTM only
     return {"text": out.text, "bleu": out.bleu, "chrf": out.chrf, "ms": out.ms, "problem": out.problem,
             "source_tokens": list(tr.source_tokens) if tr else [], "target_tokens": list(tr.target_tokens) if tr else [],
-            "final_state": _round(state.float().tolist(), 2) if state is not None else None}
+            "final_state": round_floats(state.float(), 2) if state is not None else None}
 
 
 def result_json(r: PageResult) -> dict:

@@ -37,13 +37,13 @@ import json
 
 import torch
 
+from dawn.checkpoint import REPLAY_FILE  # checkpoints/NAME/replay.json; not in its manifest
 from dawn.decoding import greedy_decode, pad_batch
-from dawn.explain import ATTENTION_SCALE, DIGITS, _round, forced_pass, influence, quantize_rows
+from dawn.explain import ATTENTION_SCALE, DIGITS, round_floats, forced_pass, influence, quantize_rows
 from dawn.story import STORY_SENTENCE, WHITEBOARD_SENTENCE
 from dawn.translator import Translation, add_maps
 
 FORMAT = 1
-REPLAY_FILE = "replay.json"    # in a checkpoint folder (checkpoints/NAME/replay.json); not in its manifest
 SENTENCES = [STORY_SENTENCE, WHITEBOARD_SENTENCE]  # recorded at every snapshot: shown only, never trained on
 DEFAULT_SNAPSHOTS = 8
 MAX_SNAPSHOTS = 12             # with MAX_TARGET_TOKENS this keeps replay.json under MAX_REPLAY_BYTES
@@ -75,7 +75,7 @@ def sentence_record(translator, sentence: str) -> dict:
             record["cross_attention"] = []
         return record
     f = forced_pass(model, src_ids, out_ids)
-    record["influence"] = _round(influence(f["token_logp"]), DIGITS)                    # (T, S)
+    record["influence"] = round_floats(influence(f["token_logp"]), DIGITS)                    # (T, S)
     maps = Translation(text=record["translation"], source_tokens=record["source_tokens"],
                        target_tokens=record["target_tokens"], log_prob=log_prob, ids=list(out_ids))
     add_maps(model, maps, src, mask)                                 # the attention the decoder used, as translate() maps it

@@ -31,8 +31,10 @@ def _open_everything(page) -> None:
         if not page.evaluate(OPEN_ALL_JS):
             break
         page.wait_for_timeout(300)
-    expect(page.locator("#whiteboard .katex").first).to_be_visible(timeout=WAIT_MS)
-    expect(page.locator("#explorer-transformer .ax svg").first).to_be_visible(timeout=WAIT_MS)
+    # every section has drawn before axe looks (① waits for the clause prefixes the first time it opens)
+    for drawn in ("#dawn-report .dawn-report-model, #dawn-report .dawn-caption", "#explorer-lstm_attention .ax-map",
+                  "#explorer-transformer .ax svg", "#whiteboard .katex"):
+        expect(page.locator(drawn).first).to_be_visible(timeout=WAIT_MS)
 
 
 def _violations(page) -> list:

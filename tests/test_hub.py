@@ -181,13 +181,15 @@ def test_from_pretrained_then_save_pretrained_is_a_self_contained_folder(trained
     from dawn.page import load_models
 
     model = LSTMAttentionSeq2Seq.from_pretrained(trained_attention)
-    assert model.tokenizer is not None and set(model.hub_documents) == {"training.json", "train_log.json", "metrics.json"}
+    assert model.tokenizer is not None and set(model.hub_documents) == {"training.json", "train_log.json", "metrics.json",
+                                                                  "replay.json"}  # training writes the replay
     saved = tmp_path / "lstm_attention"
     model.save_pretrained(saved)
 
     names = {p.relative_to(saved).as_posix() for p in saved.rglob("*") if p.is_file()}
     assert {"tokenizer.json", "tokenizer_config.json", "target_tokenizer/tokenizer.json", "manifest.json",
-            "training.json", "train_log.json", "metrics.json", "README.md"} <= names
+            "training.json", "train_log.json", "metrics.json", "replay.json", "README.md"} <= names
+    assert (saved / "replay.json").read_bytes() == (trained_attention / "replay.json").read_bytes()
     card = (saved / "README.md").read_text()
     assert card == (trained_attention / "README.md").read_text()      # the full card, not the mixin's generic one
     for section in ("## Data", "## Training", "## Test scores", "## Intended use", "## Limitations",

@@ -314,3 +314,42 @@ def test_additive_attention_is_the_formula_and_the_models_attend_calls_it(make_m
             c = sum(a[j] * state.annotations[b, j] for j in range(n))
             torch.testing.assert_close(context[b], c, atol=1e-5, rtol=0)
     assert torch.equal(context, c2) and torch.equal(alpha, a2)
+
+
+# --- loading without initialisation (dawn.translator.model_from_config(..., init_weights=False)) -------------
+
+@pytest.mark.parametrize("n_pos, dim", [(512, 256), (100, 64), (37, 255), (1, 2)])
+def test_sinusoidal_positions_are_marians_own_bit_for_bit(n_pos, dim):
+    from transformers.models.marian.modeling_marian import MarianSinusoidalPositionalEmbedding
+
+    from dawn.transformer import sinusoidal_positions
+
+    assert torch.equal(sinusoidal_positions(n_pos, dim), MarianSinusoidalPositionalEmbedding(n_pos, dim).create_weight())
+
+
+@pytest.mark.parametrize("kind", MODEL_NAMES)
+def test_a_checkpoint_loads_the_same_without_initialisation(kind, make_model, tmp_path):
+    """The app builds models without random initialisation, since the stored weights overwrite it: every tensor
+    (tied output layer and unstored position tables included) must equal an initialised model's after loading."""
+    from dawn.checkpoint import load_weights, weights_to_store
+    from dawn.translator import model_from_config
+
+    trained = make_model(kind, seed=3)
+    config = {"model_type": kind, **trained.config.to_dict()} if kind != "transformer" else trained.hub_config()
+    stored = weights_to_store(trained.hub_module)
+    models, ties = [], []
+    for init in (True, False):
+        torch.manual_seed(99 if init else 7)             # different seeds: only the stored weights may decide
+        _, model = model_from_config(config, init_weights=init)
+        load_weights(model.hub_module, stored, "tiny")
+        state = model.hub_module.state_dict()
+        models.append(state)
+        shared = {}                                      # tied tensors: the names that share one storage
+        for name, t in state.items():
+            shared.setdefault(t.data_ptr(), []).append(name)
+        ties.append(sorted(group for group in shared.values() if len(group) > 1))
+    initialised, bare = models
+    assert set(bare) == set(initialised) and ties[0] == ties[1]
+    assert ties[0] or kind != "transformer"             # its output layer is the decoder embedding
+    for name, tensor in initialised.items():
+        assert torch.equal(bare[name], tensor), name

@@ -119,7 +119,7 @@ def test_a_trained_checkpoint_passes_the_dry_run(tmp_path, train_argv, run_train
     capsys.readouterr()
     assert main(["--model", str(out), "--repo", "someone/t", "--dry-run"]) == 0
     plan = _plan(capsys.readouterr().out)
-    assert {"generation_config.json", "metrics.json", "training.json"} <= set(plan)
+    assert {"generation_config.json", "metrics.json", "training.json", "replay.json"} <= set(plan)  # replay: a document
     assert not [p for p in plan if p.startswith(".")]                 # never the resumable state
 
 

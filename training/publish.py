@@ -2,7 +2,7 @@
 or re-seal a model folder after a deliberate change.
 
     # a model: the sealed files of its manifest (weights, config, tokenizers), the manifest, and its
-    # documents (card, metrics, logs); the card's snippets then load the repo id and install the code
+    # documents (card, metrics, logs, training replay); the card's snippets then load the repo id and install the code
     # from the Space (--code-url to name another place)
     python -m training.publish --model checkpoints/transformer --repo USER/code-dawn-2014-transformer --dry-run
     python -m training.publish --model checkpoints/transformer --repo USER/code-dawn-2014-transformer
@@ -121,7 +121,7 @@ def check_model_card(folder: Path, files: dict[str, bytes]) -> None:
 
 def model_upload(folder: Path, repo_id: str | None = None, code_url: str | None = None) -> Upload:
     """A verified checkpoint folder: its sealed files, the manifest and the documents that are there
-    (README.md, metrics.json, training.json, train_log.json). With repo_id, the card's snippets load
+    (README.md, metrics.json, training.json, train_log.json, replay.json). With repo_id, the card's snippets load
     repo_id and install the code from code_url (the rest of the card, hand edits included, unchanged)."""
     if not folder.is_dir():
         raise PublishError(f"{folder}: no such model folder")
