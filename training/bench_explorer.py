@@ -4,14 +4,15 @@
     python -m training.bench_explorer --browser          # also time hover / head switch / scrubbers / beam in Chromium
     python -m training.bench_explorer --repeats 5 --out /tmp/bench.json
     python -m training.bench_explorer --whatif-only       # re-time what-if alone; the file's other sections stay
+    python -m training.bench_explorer --browser --replay transformer=runs/quick   # scrub a run's replay.json
 
 Influence is timed as dawn.explain.explain does it: one batched teacher-forced pass over the sentence
 and its S masked copies (attention and alternatives come from the same pass). Payload bytes are the
 compact UTF-8 JSON that /attention returns (and gzip, for a server that compresses).
 What if is timed as /whatif does it (dawn.whatif.whatif: forced prefix, greedy continuation of the rest of
 the sentence, its maps): "choose" forces the model's first token and its second choice at step 2, "typed"
-forces the beginning TYPED_PREFIX. In the browser, replay scrubbing (where a checkpoint has replay.json)
-and beam browsing are timed like the other local interactions, and "whatif_roundtrip" from the click on
+forces the beginning TYPED_PREFIX. In the browser, replay scrubbing (where a checkpoint has replay.json, or
+--replay NAME=DIR names a training run's folder for it: the report says which) and beam browsing are timed like the other local interactions, and "whatif_roundtrip" from the click on
 "choose" to the answer drawn.
 """
 
@@ -175,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "checkpoints" / "explorer_benchmark.json")
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--browser", action="store_true", help="also time interactions in Chromium (/usr/bin/chromium)")
+    ap.add_argument("--replay", action="append", default=[], metavar="NAME=DIR",
+                    help="scrub DIR/replay.json as model NAME's training replay (e.g. a --preset quick run's)")
     ap.add_argument("--whatif-only", action="store_true",
                     help="time what-if alone and replace only the 'whatif' section of --out")
     args = ap.parse_args(argv)
@@ -208,8 +211,16 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.browser:
         from ui.attention_explorer import replay_prop
-        replays = {n: replay_prop(args.checkpoints / n) for n in translators}
+        folders = {n: args.checkpoints / n for n in translators}
+        for item in args.replay:
+            name, _, folder = item.partition("=")
+            if name not in folders or not folder:
+                ap.error(f"--replay {item!r}: expected NAME=DIR with NAME one of {sorted(folders)}")
+            folders[name] = Path(folder)
+        replays = {n: replay_prop(folder) for n, folder in folders.items()}
         report["browser"] = bench_browser(translators, args.repeats, replays)
+        report["browser"]["replay_files"] = {n: str(f / "replay.json") for n, f in folders.items()
+                                             if "snapshots" in replays[n]}
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report["total"], indent=2))
     print(json.dumps(report["whatif"], indent=2))

@@ -104,6 +104,14 @@ DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
 DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
 CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
 TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
+TRAIN_ONLY_PREFIX = "bt_"         # synthetic pairs (training/back_translate.py, bt_*.tsv): train-only as well
+
+
+def train_only(name: str) -> bool:
+    """A corpus that gets no valid split (and loses every valid sentence): dictionaries and synthetic pairs."""
+    return name in TRAIN_ONLY_CORPORA or name.startswith(TRAIN_ONLY_PREFIX)
+
+
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
 # "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
 # was tried); each model's default is the join its committed checkpoint was trained with.
@@ -276,7 +284,7 @@ def prepare_data(args, log):
         too_long = sum(len(zh) > MAX_ZH_CHARS for zh, _ in pairs)
         pairs = [(zh, en) for zh, en in pairs if len(zh) <= MAX_ZH_CHARS]
         fraction = args.valid_fraction if name in CONCAT_CORPORA else min(args.valid_fraction, args.valid_per_corpus / max(len(pairs), 1))
-        train, val = (pairs, []) if name in TRAIN_ONLY_CORPORA else split_by_english(pairs, fraction, args.seed)
+        train, val = (pairs, []) if train_only(name) else split_by_english(pairs, fraction, args.seed)
         train_by[name] = train
         valid += [(zh, en, name) for zh, en in val]
         stats["corpora"][name] = {"loaded": n_loaded, "dropped_test_overlap": overlap, "dropped_story": story_n,
@@ -284,11 +292,10 @@ def prepare_data(args, log):
         log(f"{name}: {n_loaded:,} pairs; dropped {overlap:,} (test overlap), {story_n:,} (story sentences), "
             f"{too_long:,} (> {MAX_ZH_CHARS} characters); {len(train):,} train / {len(val):,} valid")
     valid_zh, valid_en = {zh for zh, _, _ in valid}, {en for _, en, _ in valid}
-    for name in TRAIN_ONLY_CORPORA:  # no valid sentence as a training pair, on either side
-        if name in train_by:
-            kept = [(zh, en) for zh, en in train_by[name] if zh not in valid_zh and en not in valid_en]
-            stats["corpora"][name].update(dropped_valid_overlap=len(train_by[name]) - len(kept), train=len(kept))
-            train_by[name] = kept
+    for name in [n for n in train_by if train_only(n)]:  # no valid sentence as a training pair, on either side
+        kept = [(zh, en) for zh, en in train_by[name] if zh not in valid_zh and en not in valid_en]
+        stats["corpora"][name].update(dropped_valid_overlap=len(train_by[name]) - len(kept), train=len(kept))
+        train_by[name] = kept
     if args.max_train_pairs:  # a seeded random share of every corpus
         total = sum(len(t) for t in train_by.values())
         rng = random.Random(args.seed)
