@@ -116,8 +116,31 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
     assert (mix["note"], mix["runs"]) == (old["note"], old["runs"])   # the earlier experiment is kept as it was
     ds = mix["dictionary_screening"]
-    assert "SCREENING" in ds["note"] and ds["cpu_shared"] is True and ds["cpu"]
-    assert [(r["cedict_weight"], r["cedict_train_pairs"], r["valid_bleu"], r["valid_bleu_narrative"])
-            for r in ds["runs"]] == [(0, 5000, 4.0, 3.0), (0.2, 5000, 4.5, 3.9)]
+    assert "screening" in ds["note"] and ds["cpu"] and len(ds["load_average_when_recorded"]) == 3
+    assert [(r["cedict_weight"], r["cedict_train_pairs"], r["valid_bleu"], r["valid_bleu_narrative"], r["choosing_score"])
+            for r in ds["runs"]] == [(0, 5000, 4.0, 3.0, 3.5), (0.2, 5000, 4.5, 3.9, 4.2)]
+    assert (ds["chosen_weight"], ds["kept"]) == (0.2, True)           # 4.2 - 3.5 = 0.7: beyond the 0.5 of noise
     readme = (tmp_path / "README.md").read_text()
-    assert "| mix-cedict-0.2 | 0.2 | 5,000 | 470 | 10.0 / 5.0 | 4.5 | 20.0 | 9.0 | 3.90 | 21.00 |" in readme
+    assert "| mix-cedict-0.2 | 0.2 | 5,000 | 470 | 10.0 / 5.0 | 4.5 | 20.0 | 9.0 | 3.90 | 21.00 | 4.20 |" in readme
+    assert "weight 0.2 chosen" in readme
+
+    # the back-translation trial: the baseline first; +0.3 in the choosing score is noise, so not kept
+    bt_run = tmp_path / "mix-bt"
+    bt_run.mkdir()
+    tr = json.loads((tmp_path / "mix-cedict-0.2" / "training.json").read_text())
+    (bt_run / "training.json").write_text(json.dumps({**tr, "mix": {"cedict": 0.2, "bt_commonvoice": 0.5}}))
+    log = json.loads((tmp_path / "mix-cedict-0.2" / "train_log.json").read_text())
+    log["history"][0].update(valid_bleu=4.9, valid_bleu_narrative=4.1)
+    (bt_run / "train_log.json").write_text(json.dumps(log))
+    (tmp_path / "bt").mkdir()
+    (tmp_path / "bt" / "back_translation.json").write_text(json.dumps({
+        "reverse_model": {"parameters": 1234, "steps": 9, "history": [{"epoch": 1, "valid_chrf": 12.5}]},
+        "mono": {"translated": 40}, "synthetic_pairs": 31, "dropped": {"empty": 9}, "tag": "<bt>", "minutes": 3.0}))
+    assert main(["--bt-runs", "mix-cedict-0.2", "mix-bt", "--bt-folder", "bt"]) == 0
+    mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
+    assert mix["dictionary_screening"] == ds                            # kept beside it
+    bt = mix["back_translation"]
+    assert [(r["bt_weight"], r["choosing_score"]) for r in bt["runs"]] == [(0.0, 4.2), (0.5, 4.5)]
+    assert (bt["kept"], bt["chosen_weight"], bt["synthetic_pairs"]) == (False, 0.0, 31)
+    readme = (tmp_path / "README.md").read_text()
+    assert "turned 40 English sentences into 31 tagged pairs `<bt>`" in readme and "not kept" in readme

@@ -4,6 +4,8 @@
     python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
     python -m training.report --dictionary-runs runs/mix-cedict-0 runs/mix-cedict-0.05 runs/mix-cedict-0.2
                                               # the CC-CEDICT weight screening, added to checkpoints/mix_experiments.json
+    python -m training.report --bt-runs runs/mix-cedict-0.2 runs/mix-bt-0.5 --bt-folder runs/bt
+                                              # the back-translation trial (baseline first), added there too
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
 checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes}.json, and
@@ -73,23 +75,62 @@ def cpu_description() -> str:
     return f"{cpu_model()} ({platform.machine()}, {os.cpu_count()} cores)"
 
 
+NOISE_BLEU = 0.5   # one quick run per setting: a change in the choosing score smaller than this is noise
+
+
+def choosing_score(row: dict) -> float:
+    """What a screening chooses by: the mean of the valid BLEU (all corpora) and the narrative slice's BLEU."""
+    return round((row["valid_bleu"] + (row.get("valid_bleu_narrative") or 0.0)) / 2, 2)
+
+
+def _screening_note(rows: list[dict], what: str) -> str:
+    cfg, epochs = rows[0]["model_config"], sorted({r["epochs"] for r in rows})
+    size = (f"d_model {cfg['d_model']}, {cfg['encoder_layers']}+{cfg['decoder_layers']} layers, "
+            if {"d_model", "encoder_layers", "decoder_layers"} <= set(cfg) else "")
+    return (f"a quick-preset screening of {what}, not a final recipe: Transformers ({size}"
+            f"{'/'.join(map(str, epochs))} epochs), the same "
+            "seed, tokenizer and valid sets otherwise; one run per setting. Scored greedily on the same seeded sample "
+            "of the validation split and on the narrative slice (children's stories, word problems, grammar examples "
+            "and comma chains of valid Tatoeba pairs); the choice is by the mean of the two BLEU scores, and a change "
+            f"below {NOISE_BLEU} BLEU in it counts as noise. Minutes are wall-clock where the runs trained.")
+
+
 def dictionary_screening(runs: list[Path]) -> dict:
     """Quick-preset Transformer runs that differ only in the CC-CEDICT weight (--mix cedict=W, the same
     --data with `cedict` and the same --tags in every run, so that their tokenizers and valid sets are the
-    same): valid scores overall, on the Tatoeba part and on the narrative slice."""
+    same): valid scores overall, on the Tatoeba part and on the narrative slice; the weight chosen."""
     rows = mix_experiments(runs)["runs"]
     for row, run in zip(rows, runs):
         corpora = _load(run / "training.json")["corpora"]
         row["cedict_weight"] = row["mix"].get("cedict", 1.0)
         row["cedict_train_pairs"] = corpora.get("cedict", {}).get("train", 0)
-    return {"note": "a quick-preset SCREENING of the dictionary's weight, not the final recipe choice: small Transformers "
-                    "(quick preset, d_model 128, one epoch), same seed and data otherwise, weight 0 = the dictionary "
-                    "loaded (same tokenizer) but never drawn; one run per weight, so differences within about one BLEU "
-                    "are noise. Scored greedily on the same seeded sample of the validation split and on the narrative "
-                    "slice (children's stories, word problems, grammar examples and comma chains of valid Tatoeba "
-                    "pairs). Minutes are wall-clock on a CPU shared with other jobs, so they overstate the compute.",
-            "cpu": cpu_description(), "cpu_shared": True,
-            "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()], "runs": rows}
+        row["choosing_score"] = choosing_score(row)
+    base = next((r for r in rows if r["cedict_weight"] == 0), None)
+    best = max(rows, key=lambda r: r["choosing_score"])
+    kept = base is None or best["choosing_score"] - base["choosing_score"] >= NOISE_BLEU
+    chosen = best["cedict_weight"] if kept else 0.0
+    return {"note": _screening_note(rows, "the dictionary's weight (weight 0: loaded, same tokenizer, never drawn)"),
+            "cpu": cpu_description(), "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()],
+            "chosen_weight": chosen, "kept": chosen > 0, "runs": rows}
+
+
+def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
+    """Quick-preset runs without and with the synthetic pairs (training/back_translate.py): the first run is
+    the baseline, the others add the bt_* corpus (tagged) at a weight; kept only if validation says so."""
+    rows = mix_experiments(runs)["runs"]
+    for row in rows:
+        row["bt_weight"] = next((w for k, w in row["mix"].items() if k.startswith("bt_")), 0.0)
+        row["choosing_score"] = choosing_score(row)
+    base, trials = rows[0], rows[1:]
+    best = max(trials, key=lambda r: r["choosing_score"]) if trials else None
+    kept = best is not None and best["choosing_score"] - base["choosing_score"] >= NOISE_BLEU
+    bt = _load(bt_folder / "back_translation.json") or {}
+    return {"note": _screening_note(rows, "back-translated pairs (the first run without them)"),
+            "cpu": cpu_description(), "reverse_model": bt.get("reverse_model"), "mono": bt.get("mono"),
+            "synthetic_pairs": bt.get("synthetic_pairs"), "dropped": bt.get("dropped"), "tag": bt.get("tag"),
+            "back_translation_minutes": bt.get("minutes"), "back_translation_command": bt.get("command"),
+            "examples": bt.get("examples"), "kept": kept, "chosen_weight": best["bt_weight"] if kept else 0.0,
+            "runs": rows}
 
 
 def recipe_runs(runs: list[Path]) -> dict:
@@ -287,14 +328,33 @@ def render(root: Path) -> str:
                                   r["valid_bleu_tatoeba"], r["valid_chrf_tatoeba"]] for r in mix["runs"]]), ""]
     if mix and mix.get("dictionary_screening"):
         ds = mix["dictionary_screening"]
+        verdict = (f"weight {ds['chosen_weight']} chosen" if ds.get("kept") else "not kept: no weight beat 0 beyond noise")
         out += ["The CC-CEDICT dictionary's weight (`--data ... cedict --mix cedict=W`; `dictionary_screening` in "
-                f"`checkpoints/mix_experiments.json`; {ds['cpu']}; {ds['note']}):", "",
+                f"`checkpoints/mix_experiments.json`; {ds['cpu']}; {ds['note']}) — {verdict}:", "",
                 *markdown_table(["run", "cedict weight", "dictionary pairs", "steps", "minutes (wall / CPU)", "valid BLEU",
-                                 "valid chrF", "Tatoeba-part BLEU", "narrative BLEU", "narrative chrF"],
+                                 "valid chrF", "Tatoeba-part BLEU", "narrative BLEU", "narrative chrF", "choosing score"],
                                 [[r["run"], r["cedict_weight"], f"{r['cedict_train_pairs']:,}", f"{r['steps']:,}",
                                   f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_chrf"],
                                   r["valid_bleu_tatoeba"], _fmt(r.get("valid_bleu_narrative"), 2),
-                                  _fmt(r.get("valid_chrf_narrative"), 2)] for r in ds["runs"]]), ""]
+                                  _fmt(r.get("valid_chrf_narrative"), 2), _fmt(r.get("choosing_score"), 2)]
+                                 for r in ds["runs"]]), ""]
+    if mix and mix.get("back_translation"):
+        bt = mix["back_translation"]
+        rev = bt.get("reverse_model") or {}
+        last = (rev.get("history") or [{}])[-1]
+        verdict = f"kept at weight {bt['chosen_weight']}" if bt["kept"] else "not kept: validation did not rise beyond noise"
+        out += [f"Back-translation (`python -m training.back_translate`; `back_translation` in "
+                f"`checkpoints/mix_experiments.json`; {bt['cpu']}): a reverse Transformer "
+                f"({_fmt(rev.get('parameters'))} parameters, {rev.get('steps', '?')} steps, valid chrF "
+                f"{last.get('valid_chrf', '?')} into Chinese) turned {(bt.get('mono') or {}).get('translated', 0):,} "
+                f"English sentences into {bt.get('synthetic_pairs') or 0:,} tagged pairs `{bt.get('tag')}` in "
+                f"{bt.get('back_translation_minutes')} minutes — {verdict} ({bt['note']}):", "",
+                *markdown_table(["run", "bt weight", "steps", "minutes (wall / CPU)", "valid BLEU", "valid chrF",
+                                 "Tatoeba-part BLEU", "narrative BLEU", "choosing score"],
+                                [[r["run"], r["bt_weight"], f"{r['steps']:,}", f"{r['minutes']} / {r['cpu_minutes']}",
+                                  r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"],
+                                  _fmt(r.get("valid_bleu_narrative"), 2), _fmt(r.get("choosing_score"), 2)]
+                                 for r in bt["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
     if quick:
         last = quick["history"][-1]
@@ -368,6 +428,9 @@ def main(argv=None) -> int:
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
     p.add_argument("--dictionary-runs", nargs="*", help="quick runs that differ in --mix cedict=W -> the "
                                                          "'dictionary_screening' of checkpoints/mix_experiments.json")
+    p.add_argument("--bt-runs", nargs="*", help="quick runs, the first without back-translated pairs, the others with "
+                                                 "them -> the 'back_translation' of checkpoints/mix_experiments.json")
+    p.add_argument("--bt-folder", default="runs/bt", help="training/back_translate.py's --out (its report is read)")
     p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints of one model trained with different recipes "
                                                      "-> checkpoints/MODEL_recipes.json")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
@@ -395,6 +458,11 @@ def main(argv=None) -> int:
         path = Path("checkpoints/mix_experiments.json")
         mix = _load(path) or {}
         mix["dictionary_screening"] = dictionary_screening([Path(r) for r in args.dictionary_runs])
+        path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
+    if args.bt_runs:
+        path = Path("checkpoints/mix_experiments.json")
+        mix = _load(path) or {}
+        mix["back_translation"] = back_translation_trial([Path(r) for r in args.bt_runs], Path(args.bt_folder))
         path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
     readme = Path("README.md")
     text = readme.read_text()
