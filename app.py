@@ -40,12 +40,17 @@ from dawn.memory import limit_heap_growth
 
 limit_heap_growth()   # before any thread starts: memory stays flat over many requests (dawn/memory.py says why)
 
+from dawn.page import Startup  # torch, transformers and the models' code, imported first
+
+CHECKPOINTS = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parent / "checkpoints"))  # NAME/ per model
+STARTUP = Startup(CHECKPOINTS)  # the models load and translate the story in a thread, while gradio is imported below
+
 import gradio as gr
 import torch
 
 from dawn.inputs import InputError
-from dawn.page import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json, load_models,
-                       output_json, story, translate_page)
+from dawn.page import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json,
+                       output_json, translate_page)
 from dawn.registry import MODEL_NAMES
 from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
@@ -55,7 +60,6 @@ from ui.render import api_outputs, error_text
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
 
-CHECKPOINTS = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parent / "checkpoints"))  # NAME/ per model
 CONCURRENCY = 2    # two CPU cores: at most two translations run at once (torch already uses the cores)
 QUEUE_MAX = 64     # requests waiting beyond this are refused at once ("queue is full") instead of waiting minutes
 STATE_TTL_S = 900  # a visitor's last result is dropped after 15 minutes
@@ -72,8 +76,8 @@ EXAMPLES = [  # short to long: [source, reference]
 
 # ----------------------------------------------------------------------------- computed once, at start
 
-MODELS = load_models(CHECKPOINTS)                       # every model of dawn/registry.py (missing ones noted)
-STORY = story(MODELS)                                   # the story by every model at BEST_DECODING (+ clauses, later)
+MODELS, STORY = STARTUP.result()  # every model of dawn/registry.py (missing ones noted); the story by each at
+                                  # BEST_DECODING (its clause prefixes: STORY.prepare_clauses() below)
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
 whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued

@@ -233,6 +233,31 @@ def _clause_rows(models: Models, result: PageResult, beam_size: int) -> list[Cla
     return rows
 
 
+class Startup:
+    """load_models and story in a background thread, started as early as possible: the app imports gradio
+    (pure Python, seconds) meanwhile, while the models load and decode (mostly in torch, which releases the
+    GIL). `result()` waits for both and re-raises what went wrong, as if they had run in line."""
+
+    def __init__(self, checkpoint_root: str | Path, decoding: str = BEST_DECODING):
+        self._done: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(checkpoint_root, decoding), name="startup",
+                                        daemon=True)
+        self._thread.start()
+
+    def _run(self, checkpoint_root, decoding) -> None:
+        try:
+            models = load_models(checkpoint_root)
+            self._done["value"] = (models, story(models, decoding))
+        except BaseException as e:  # noqa: BLE001 — handed to result(), raised there
+            self._done["error"] = e
+
+    def result(self) -> tuple[Models, Story]:
+        self._thread.join()
+        if "error" in self._done:
+            raise self._done["error"]
+        return self._done["value"]
+
+
 # ----------------------------------------------------------------------------- the maps, made when asked for
 
 class MapCache:

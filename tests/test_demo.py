@@ -147,6 +147,39 @@ def test_clause_table_grows_to_the_page_result(cached_story, models):
     json.dumps(rows)  # plain JSON for the browser
 
 
+def test_clause_prefixes_prepared_in_the_background_are_the_same(cached_story, models):
+    """The app starts translating the prefixes in a thread after start-up; asking for them waits for it."""
+    fresh = story(models)
+    assert fresh._clauses is None                                        # not computed at start-up
+    fresh.prepare_clauses().join(timeout=600)
+    assert clauses_json(fresh._clauses) == clauses_json(cached_story.clauses)
+
+
+def test_startup_in_a_thread_gives_what_loading_in_line_gives(cached_story, tmp_path):
+    from app_fixtures import CHECKPOINTS
+    from dawn.page import Startup
+
+    models, started = Startup(CHECKPOINTS).result()
+    assert not models.problems
+    assert {n: o.text for n, o in started.result.outputs.items()} == {n: o.text for n, o in cached_story.result.outputs.items()}
+    (tmp_path / "lstm").mkdir()                                          # a bad folder: noted, as in line
+    (tmp_path / "lstm" / "config.json").write_text("{")
+    models, started = Startup(tmp_path).result()
+    assert models.problems == {"lstm": "unreadable", "lstm_attention": "missing", "transformer": "missing"}
+    assert started.result.outputs["lstm"].problem == "unreadable"
+
+
+def test_startup_errors_are_raised_where_the_result_is_asked_for(monkeypatch):
+    import dawn.page
+    from dawn.page import Startup
+
+    def broken(root):
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(dawn.page, "load_models", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        Startup("nowhere").result()
+
+
 def test_result_json_carries_the_lstm_state(cached_story):
     data = result_json(cached_story.result)
     assert set(data["models"]) == set(MODEL_NAMES)
