@@ -219,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             folders[name] = Path(folder)
         replays = {n: replay_prop(folder) for n, folder in folders.items()}
         report["browser"] = bench_browser(translators, args.repeats, replays)
-        report["browser"]["replay_files"] = {n: str(f / "replay.json") for n, f in folders.items()
+        where = lambda f: str(f.resolve().relative_to(ROOT) if f.resolve().is_relative_to(ROOT) else f)  # noqa: E731
+        report["browser"]["replay_files"] = {n: f"{where(f)}/replay.json" for n, f in folders.items()
                                              if "snapshots" in replays[n]}
     args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(report["total"], indent=2))

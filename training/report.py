@@ -227,7 +227,9 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
     """The page in Chromium (training.bench_page) and the explorer (training.bench_explorer), with targets."""
     out = []
     if page:
-        names = {"cold_start_s": ("`python app.py` started → page answers", "s"),
+        runs = page.get("cold_start_runs_s")
+        names = {"cold_start_s": ("`python app.py` started → page answers, story translated"
+                                  + (f" (median of {len(runs)}: {', '.join(map(str, runs))} s)" if runs else ""), "s"),
                  "story_visible_s": ("page load → the story translated by every model (app warm)", "s"),
                  "translate_text_s": ("Translate clicked → the new sentence's translations shown", "s"),
                  "section_open_s": ("③ opened → its attention map made, sent and drawn", "s"),
@@ -235,7 +237,10 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                  "explorer_switch_ms": ("an explorer's head switch, in the browser", "ms"),
                  "phone_story_screens": ("390×844: the story's three translations end within", "screens"),
                  "phone_screens": ("390×844: the page, nothing opened", "screens"),
-                 "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB")}
+                 "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB"),
+                 "paragraph_max_s": ("the longest paragraph accepted"
+                                     + (" ({chars:,} characters, {sentences} sentences, {decoding}), app warm"
+                                        .format(**page["paragraph_max"]) if page.get("paragraph_max") else ""), "s")}
         load = page.get("machine", {})
         cpu = f"{load['cpu']}, " if load.get("cpu") else ""
         out += [f"The page in Chromium (`python -m training.bench_page`; medians; {cpu}{load.get('cpus', '?')} CPUs, "
@@ -262,8 +267,12 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
         b = explorer.get("browser")
         if b:
             out += ["", "Interactions in Chromium, no server round trip (median / max, target ≤ 100 ms): " + ", ".join(
-                f"{k} {b[f'{k}_ms']} / {b[f'{k}_max_ms']} ms" for k in ("hover", "head", "layer", "link", "scrub")
-                if f"{k}_ms" in b) + "."]
+                f"{k} {b[f'{k}_ms']} / {b[f'{k}_max_ms']} ms" for k in ("hover", "head", "layer", "link", "scrub",
+                                                                         "replay", "beam") if f"{k}_ms" in b) + "."]
+            borrowed = [f for f in (b.get("replay_files") or {}).values() if not f.startswith("checkpoints/")]
+            if borrowed:
+                out += ["", "Replay scrubbing was timed on " + ", ".join(f"`{f}`" for f in borrowed)
+                        + " (a training run's snapshots, named with --replay: a committed checkpoint without replay.json)."]
         out.append("")
     return out
 
