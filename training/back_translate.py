@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     epochs = [epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), targs.batch_tokens, args.seed, e)
               for e in range(args.epochs)]
     total, step = sum(len(b) for b in epochs), 0
-    log(f"reverse model: {sum(p.numel() for p in model.parameters()):,} parameters, {tokenizer.tgt_vocab_size:,} "
+    log(f"reverse model: {sum(p.numel() for p in model.parameters()):,} parameters, {len(tokenizer.chars):,} "
         f"Chinese characters out, {total:,} steps")
     bf16 = use_bf16(targs.precision, torch.device("cpu"))
     history = []
