@@ -45,6 +45,10 @@ from dawn.page import Startup  # torch, transformers and the models' code, impor
 CHECKPOINTS = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parent / "checkpoints"))  # NAME/ per model
 STARTUP = Startup(CHECKPOINTS)  # the models load and translate the story in a thread, while gradio is imported below
 
+from ui.gradio_import import skip_component_stubs
+
+skip_component_stubs()  # gradio without its type-stub writing: 1.1-1.6 s less start (ui/gradio_import.py says why)
+
 import gradio as gr
 import torch
 
