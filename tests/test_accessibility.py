@@ -14,12 +14,14 @@ from dawn.page import MODEL_NAMES
 SERIOUS = ("serious", "critical")
 
 # Open every closed section: accordions (Gradio's label-wrap buttons), <details>; returns how many were opened.
+# Each toggle is clicked once only (marked): on a slow machine an accordion may not show itself open by the next
+# pass, and a second click would close it again.
 OPEN_ALL_JS = """() => {
   let opened = 0;
   document.querySelectorAll('details:not([open])').forEach((d) => { d.open = true; opened++; });
   document.querySelectorAll('.gradio-container button.label-wrap:not(.open), '
                             + '.gradio-container button[aria-expanded="false"]').forEach((b) => {
-    if (!b.closest('[role="tablist"]')) { b.click(); opened++; } });
+    if (!b.closest('[role="tablist"]') && !b.dataset.axeOpened) { b.dataset.axeOpened = '1'; b.click(); opened++; } });
   return opened;
 }"""
 
