@@ -798,17 +798,25 @@ function drawReplay() {
   const maps = el("div", "ax-replay-maps");
   ui.replay.append(controls, label, text, maps);
   ui.replayRange = range;
-  const drawn = new Map();  // snapshot index -> its figures, built on first view: a later move only swaps them in
+  // snapshot index -> its figures: built on first view, or before it while the page is idle, so that a move only
+  // swaps built figures in (building one is the slow part: a few thousand SVG cells)
+  const drawn = new Map();
+  const figures = (i) => {
+    if (!drawn.has(i)) {
+      const s = snaps[i];
+      drawn.set(i, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+    }
+    return drawn.get(i);
+  };
+  const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+  const prebuild = (i) => { if (i < N && ui.replayRange === range) { figures(i); whenIdle(() => prebuild(i + 1)); } };
   const show = () => {
     const s = snaps[replayAt];
     label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
       bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
       loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
     text.textContent = s.translation;
-    if (!drawn.has(replayAt)) {
-      drawn.set(replayAt, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
-    }
-    maps.replaceChildren(...drawn.get(replayAt));
+    maps.replaceChildren(...figures(replayAt));
   };
   ui.replayShow = show;
   range.addEventListener("input", () => {
@@ -817,6 +825,7 @@ function drawReplay() {
     if (replayTogether) document.dispatchEvent(new CustomEvent(REPLAY_EVENT, { detail: { from: instance, fraction: N > 1 ? replayAt / (N - 1) : 1 } }));
   });
   show();
+  whenIdle(() => prebuild(0));   // the other snapshots, one per idle moment (stops if the replay is redrawn)
 }
 // One snapshot's map: the last layer's attention (heads averaged), or the influence for a model without attention.
 function replayFigure(rec, sentence, scale, short) {
