@@ -83,13 +83,12 @@ def choosing_score(row: dict) -> float:
     return round((row["valid_bleu"] + (row.get("valid_bleu_narrative") or 0.0)) / 2, 2)
 
 
-def _screening_note(rows: list[dict], what: str) -> str:
+def _screening_note(rows: list[dict], what: str, same: str = "seed, tokenizer and valid sets") -> str:
     cfg, epochs = rows[0]["model_config"], sorted({r["epochs"] for r in rows})
     size = (f"d_model {cfg['d_model']}, {cfg['encoder_layers']}+{cfg['decoder_layers']} layers, "
             if {"d_model", "encoder_layers", "decoder_layers"} <= set(cfg) else "")
     return (f"a quick-preset screening of {what}, not a final recipe: Transformers ({size}"
-            f"{'/'.join(map(str, epochs))} epochs), the same "
-            "seed, tokenizer and valid sets otherwise; one run per setting. Scored greedily on the same seeded sample "
+            f"{'/'.join(map(str, epochs))} epochs), the same {same} otherwise; one run per setting. Scored greedily on the same seeded sample "
             "of the validation split and on the narrative slice (children's stories, word problems, grammar examples "
             "and comma chains of valid Tatoeba pairs); the choice is by the mean of the two BLEU scores, and a change "
             f"below {NOISE_BLEU} BLEU in it counts as noise. Minutes are wall-clock where the runs trained.")
@@ -125,7 +124,10 @@ def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
     best = max(trials, key=lambda r: r["choosing_score"]) if trials else None
     kept = best is not None and best["choosing_score"] - base["choosing_score"] >= NOISE_BLEU
     bt = _load(bt_folder / "back_translation.json") or {}
-    return {"note": _screening_note(rows, "back-translated pairs (the first run without them)"),
+    for row in rows:                       # the same epochs hold more pairs: not the same compute
+        row["steps_vs_baseline"] = round(row["steps"] / base["steps"], 2)
+    return {"note": _screening_note(rows, "back-translated pairs (the first run without them)",
+                                    "seed and valid sets (the tokenizer also saw the synthetic Chinese)"),
             "cpu": cpu_description(), "reverse_model": bt.get("reverse_model"), "mono": bt.get("mono"),
             "synthetic_pairs": bt.get("synthetic_pairs"), "dropped": bt.get("dropped"), "tag": bt.get("tag"),
             "back_translation_minutes": bt.get("minutes"), "back_translation_command": bt.get("command"),
@@ -352,6 +354,10 @@ def render(root: Path) -> str:
         rev = bt.get("reverse_model") or {}
         last = (rev.get("history") or [{}])[-1]
         verdict = f"kept at weight {bt['chosen_weight']}" if bt["kept"] else "not kept: validation did not rise beyond noise"
+        more = max((r.get("steps_vs_baseline", 1.0) for r in bt["runs"]), default=1.0)
+        if more > 1:
+            verdict += (f"; its epochs hold the synthetic pairs too, so it took up to {more:g}× the baseline's optimizer "
+                        "steps: part of the gain may be the extra training (an equal-steps baseline was not run)")
         out += [f"Back-translation (`python -m training.back_translate`; `back_translation` in "
                 f"`checkpoints/mix_experiments.json`; {bt['cpu']}): a reverse Transformer "
                 f"({_fmt(rev.get('parameters'))} parameters, {rev.get('steps', '?')} steps, valid chrF "
