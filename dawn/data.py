@@ -41,6 +41,18 @@ class DataError(ValueError):
     """A corpus or test file that cannot be used; the message names the file (and line)."""
 
 
+def tsv_columns(line: str, path, lineno: int) -> tuple[str, str] | None:
+    """One English<TAB>Chinese[<TAB>attribution] line -> (English, Chinese) as written; None for a blank line.
+    Raises DataError naming the file and line for any other number of columns."""
+    if not line.strip():
+        return None
+    cols = line.rstrip("\r\n").split("\t")
+    if len(cols) not in (2, 3):
+        raise DataError(f"{path}:{lineno}: expected 2 or 3 tab-separated columns "
+                        f"(English, Chinese, attribution), found {len(cols)}: {line[:80]!r}")
+    return cols[0], cols[1]
+
+
 def load_pairs(source: str | Path) -> list[Pair]:
     """Read (Chinese, English) pairs from a local TSV file or a hub dataset id.
 
@@ -72,12 +84,9 @@ def load_pairs(source: str | Path) -> list[Pair]:
             raise DataError(f"{path}: cannot read the corpus as UTF-8 text ({e.__cause__ or e})") from e
         pairs = []
         for lineno, line in enumerate(rows, start=1):
-            if not line.strip():
+            cols = tsv_columns(line, path, lineno)
+            if cols is None:
                 continue
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) not in (2, 3):
-                raise DataError(f"{path}:{lineno}: expected 2 or 3 tab-separated columns "
-                                f"(English, Chinese, attribution), found {len(cols)}: {line[:80]!r}")
             en, zh = normalize_en(cols[0]), normalize_zh(cols[1])
             if not en or not zh:
                 raise DataError(f"{path}:{lineno}: empty {'English' if not en else 'Chinese'} side")

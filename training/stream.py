@@ -29,7 +29,7 @@ from itertools import count
 from pathlib import Path
 from typing import Iterator
 
-from dawn.data import DataError, held_out_sentences, remove_story_sentences, story_texts
+from dawn.data import DataError, held_out_sentences, remove_story_sentences, story_texts, tsv_columns
 from dawn.text import normalize_en, normalize_zh
 from dawn.tokenizer import PairTokenizer
 from training.engine import Example, make_batches
@@ -57,13 +57,9 @@ def _tsv_rows(path: str):
     """English<TAB>Chinese[<TAB>attribution] lines, read one at a time (blank lines skipped)."""
     with open(path, encoding="utf-8") as f:
         for lineno, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            cols = line.rstrip("\r\n").split("\t")
-            if len(cols) not in (2, 3):
-                raise DataError(f"{path}:{lineno}: expected 2 or 3 tab-separated columns (English, Chinese, "
-                                f"attribution), found {len(cols)}: {line[:80]!r}")
-            yield {"zh": cols[1], "en": cols[0]}
+            cols = tsv_columns(line, path, lineno)
+            if cols is not None:
+                yield {"zh": cols[1], "en": cols[0]}
 
 
 def _column_rows(batch: dict) -> dict:
