@@ -47,7 +47,7 @@ STARTUP = Startup(CHECKPOINTS)  # the models load and translate the story in a t
 
 from ui.gradio_import import skip_component_stubs
 
-skip_component_stubs()  # gradio without its type-stub writing: 1.1-1.6 s less start (ui/gradio_import.py says why)
+skip_component_stubs()  # gradio without its type-stub writing: a faster start (ui/gradio_import.py says why)
 
 import gradio as gr
 import torch

@@ -321,11 +321,11 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
     groups = word_groups([tok.tok.id_to_token(i) for i in out_ids])
     tokens = payload["target_tokens"]
     payload["words"] = {"tokens": ["".join(tokens[i] for i in g) for g in groups], "groups": groups,
-                        "influence": round_floats(merge_rows(drop, groups, "sum"), DIGITS),              # (W, S)
+                        "influence": round_floats(merge_rows(drop, groups, "sum"), DIGITS),        # (W, S)
                         "cross_attention": None if tr.cross_attentions is None else
                         [quantize_rows(merge_rows(a.float(), groups, "mean")).tolist()
                          for a in tr.cross_attentions]}                                # [L] (H, W, S)
-    payload["token_logprob"] = round_floats(f["token_logp"][0], DIGITS + 1)           # (T,)
+    payload["token_logprob"] = round_floats(f["token_logp"][0], DIGITS + 1)     # (T,)
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
                                for pr, ix in zip(probs.tolist(), ids.tolist())]

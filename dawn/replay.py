@@ -75,7 +75,7 @@ def sentence_record(translator, sentence: str) -> dict:
             record["cross_attention"] = []
         return record
     f = forced_pass(model, src_ids, out_ids)
-    record["influence"] = round_floats(influence(f["token_logp"]), DIGITS)                    # (T, S)
+    record["influence"] = round_floats(influence(f["token_logp"]), DIGITS)              # (T, S)
     maps = Translation(text=record["translation"], source_tokens=record["source_tokens"],
                        target_tokens=record["target_tokens"], log_prob=log_prob, ids=list(out_ids))
     add_maps(model, maps, src, mask)                                 # the attention the decoder used, as translate() maps it

@@ -90,7 +90,7 @@ class TransformerState:
 
 def sinusoidal_positions(n_pos: int, dim: int) -> torch.Tensor:
     """(n_pos, dim) position table, bit for bit Marian's own (MarianSinusoidalPositionalEmbedding.create_weight),
-    without its n_pos * dim Python loop (0.4 s at 512 x 256):
+    without its Python loop over every one of the n_pos * dim entries:
 
         angle[pos, j] = pos / 10000^(2 * (j // 2) / dim),   table = [sin(angle[:, 0::2]) | cos(angle[:, 1::2])]
 

@@ -50,7 +50,7 @@ def model_from_config(config: dict, init_weights: bool = True) -> tuple[str, tor
     """config.json -> (model type, freshly initialised model).
 
     init_weights=False, for a model whose stored weights are loaded next: the random initialisation is
-    skipped (transformers' no_init_weights; 1.2 s of the app's start) and only what is not stored (the
+    skipped (transformers' no_init_weights: most of the Transformer's load time) and only what is not stored (the
     Transformer's tied output layer and position tables) is made."""
     if not init_weights:
         with no_init_weights():

@@ -173,15 +173,14 @@ def main(argv: list[str] | None = None) -> int:
                                                       args.valid_sentences)
     model = build_model("transformer", model_config_for(targs, tokenizer))
     optimizer = make_optimizer(model, targs.lr)
-    epochs = [epoch_batches(epoch_examples(train_ex_by, weights, args.seed, e), targs.batch_tokens, args.seed, e)
-              for e in range(args.epochs)]
+    examples_by_epoch = [epoch_examples(train_ex_by, weights, args.seed, e) for e in range(args.epochs)]
+    epochs = [epoch_batches(ex, targs.batch_tokens, args.seed, e) for e, ex in enumerate(examples_by_epoch)]
     total, step = sum(len(b) for b in epochs), 0
     log(f"reverse model: {sum(p.numel() for p in model.parameters()):,} parameters, {len(tokenizer.chars):,} "
         f"Chinese characters out, {total:,} steps")
     bf16 = use_bf16(targs.precision, torch.device("cpu"))
     history = []
-    for e, batches in enumerate(epochs):
-        examples = epoch_examples(train_ex_by, weights, args.seed, e)
+    for e, (examples, batches) in enumerate(zip(examples_by_epoch, epochs)):
         model.train()
         losses = []
         for batch in batches:

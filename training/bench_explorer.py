@@ -12,7 +12,8 @@ compact UTF-8 JSON that /attention returns (and gzip, for a server that compress
 What if is timed as /whatif does it (dawn.whatif.whatif: forced prefix, greedy continuation of the rest of
 the sentence, its maps): "choose" forces the model's first token and its second choice at step 2, "typed"
 forces the beginning TYPED_PREFIX. In the browser, replay scrubbing (where a checkpoint has replay.json, or
---replay NAME=DIR names a training run's folder for it: the report says which) and beam browsing are timed like the other local interactions, and "whatif_roundtrip" from the click on
+--replay NAME=DIR names a training run's folder for it: the report says which) and beam browsing are timed
+like the other local interactions, and "whatif_roundtrip" from the click on
 "choose" to the answer drawn.
 """
 

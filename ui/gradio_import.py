@@ -1,4 +1,4 @@
-"""Import gradio without writing type stubs: 1.1-1.6 s less cold start on the 2-core CPU.
+"""Import gradio without writing type stubs: a second or more off the app's cold start on the 2-core CPU.
 
     from ui.gradio_import import skip_component_stubs
     skip_component_stubs()        # before the first `import gradio`
@@ -8,8 +8,9 @@ Every time gradio is imported, its component metaclass (gradio/component_meta.py
 create_or_modify_pyi) reads the source file of each component class, parses it and rewrites a `.pyi` type
 stub beside it: for about 80 built-in components, and for ours (ui/attention_explorer.pyi). The stubs are for
 editors and type checkers (gradio generates them this way on purpose: gradio-app/gradio#13799); a running
-app never reads them. Measured on the 2-core AMD EPYC, `import gradio` after torch: 2.7-3.4 s with them,
-1.6-1.7 s without.
+app never reads them. To see the cost: `python -X importtime -c "import gradio"` lists gradio.components
+and gradio._simple_templates (where the component classes are defined) as the slow part; the app's whole
+start is timed by training/bench_page.py (cold_start_s).
 
 How: a one-shot import hook. When gradio.component_meta is first executed, its create_or_modify_pyi is
 replaced by a function that does nothing, before any component class is defined; the hook then removes
