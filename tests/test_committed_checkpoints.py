@@ -12,7 +12,8 @@ import torch
 
 from dawn import load_translator
 from dawn.card import BUDGET_MIN, scores_on
-from dawn.checkpoint import WEIGHTS_INDEX, verify_checkpoint
+from dawn.checkpoint import REPLAY_FILE, WEIGHTS_INDEX, verify_checkpoint
+from dawn.replay import MAX_REPLAY_BYTES
 from dawn.metrics import BUCKETS, LONG_BUCKETS
 from dawn.registry import MODEL_NAMES as MODELS
 from dawn.registry import MODELS as SPECS
@@ -51,11 +52,11 @@ def test_checkpoint_verifies_and_every_weight_file_fits_spaces(name):
     # sealed: what decides the outputs; beside them, the documents (editable without re-sealing)
     assert {"config.json", "tokenizer.json", "tokenizer_config.json", "target_tokenizer/tokenizer.json",
             "target_tokenizer/tokenizer_config.json"} <= set(files)
-    documents = {"training.json", "train_log.json", "README.md", "metrics.json"}
-    assert not documents & set(files)
-    assert not any(f.endswith((".pt", ".pth", ".bin", ".pkl")) for f in files)
     d = CHECKPOINTS / name
     on_disk = {p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file() and not p.name.startswith(".")}
+    documents = {"training.json", "train_log.json", "README.md", "metrics.json"} | ({REPLAY_FILE} & on_disk)
+    assert not documents & set(files)
+    assert not any(f.endswith((".pt", ".pth", ".bin", ".pkl")) for f in files)
     assert on_disk == set(files) | {"manifest.json"} | documents  # nothing else lies beside them
 
 
@@ -108,6 +109,21 @@ def test_metrics_file_has_the_promised_fields(name):
     assert sum(b["n"] for b in f["by_length"]) == f["n"]
     assert m["signature"]["bleu"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
     assert m["unk"]["story_sentence"] == 0.0 and m["unk"]["flores200"] <= 0.005
+
+
+@pytest.mark.parametrize("name", [n for n in MODELS if (CHECKPOINTS / n / REPLAY_FILE).is_file()])
+def test_committed_replay_spans_the_run_that_made_the_weights(name, committed):
+    """A checkpoint's training replay: 8+ snapshots from step 0 to the run's last step, within 1 MB, and the
+    last snapshot's greedy translations are the committed weights' own (best epoch = last epoch)."""
+    path = CHECKPOINTS / name / REPLAY_FILE
+    assert path.stat().st_size <= MAX_REPLAY_BYTES
+    replay, log = json.loads(path.read_text()), json.loads((CHECKPOINTS / name / "train_log.json").read_text())
+    steps = [s["step"] for s in replay["snapshots"]]
+    assert len(steps) >= 8 and steps[0] == 0 and steps == sorted(set(steps))
+    assert steps[-1] == log["history"][-1]["step"]
+    assert [s["valid_bleu"] for s in replay["snapshots"][1:] if s.get("valid_bleu") is not None]
+    if max(log["history"], key=lambda h: h["valid_bleu"]) is log["history"][-1]:
+        assert replay["snapshots"][-1]["translation"] == committed[name].translate(replay["sentence"]).text
 
 
 @pytest.mark.parametrize("name", MODELS)

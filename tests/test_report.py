@@ -144,3 +144,23 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     assert (bt["kept"], bt["chosen_weight"], bt["synthetic_pairs"]) == (False, 0.0, 31)
     readme = (tmp_path / "README.md").read_text()
     assert "turned 40 English sentences into 31 tagged pairs `<bt>`" in readme and "not kept" in readme
+
+    # a second baseline trained for more steps: the pairs must beat it too, and the README says it was there
+    log["history"][0].update(valid_bleu=5.5, valid_bleu_narrative=5.0, step=log["history"][0]["step"] + 100)
+    (bt_run / "train_log.json").write_text(json.dumps(log))        # the trial now beats the first baseline by 1.05
+    long_base = tmp_path / "mix-base-long"
+    long_base.mkdir()
+    (long_base / "training.json").write_text(json.dumps(tr))
+    base_log = json.loads((tmp_path / "mix-cedict-0.2" / "train_log.json").read_text())
+    base_log["history"][0].update(step=base_log["history"][0]["step"] + 200, valid_bleu=5.2, valid_bleu_narrative=4.9)
+    (long_base / "train_log.json").write_text(json.dumps(base_log))
+    assert main(["--bt-runs", "mix-cedict-0.2", "mix-base-long", "mix-bt", "--bt-folder", "bt"]) == 0
+    bt = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())["back_translation"]
+    assert [r["choosing_score"] for r in bt["runs"]] == [4.2, 5.05, 5.25]
+    assert (bt["kept"], bt["baseline_with_as_many_steps"]) == (False, True)  # 5.25 - 5.05 = 0.2 over the longer baseline
+    assert "at least as many steps" in (tmp_path / "README.md").read_text()
+    base_log["history"][0].update(valid_bleu=4.4, valid_bleu_narrative=3.9)      # the longer baseline scores 4.15
+    (long_base / "train_log.json").write_text(json.dumps(base_log))
+    assert main(["--bt-runs", "mix-cedict-0.2", "mix-base-long", "mix-bt", "--bt-folder", "bt"]) == 0
+    bt = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())["back_translation"]
+    assert (bt["kept"], bt["chosen_weight"]) == (True, 0.5)

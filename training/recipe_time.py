@@ -38,6 +38,7 @@ from dawn.tokenizer import PAD
 from dawn.translator import build_model, load_translator
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, make_ema,
                              make_optimizer, train_step, use_bf16, valid_translations)
+from training.machine import cpu_model
 from training.train import mix_and_tags, parse_args, prepare_data
 
 
@@ -88,7 +89,7 @@ def measure(checkpoint: Path, steps: int) -> dict:
 
     tok_per_s = n_tok / train_wall
     estimate_s = sum(tokens_per_epoch) / tok_per_s + epochs * valid_wall
-    out = {"command": tr["command"], "epochs": epochs, "batch_tokens": args.batch_tokens,
+    out = {"command": tr["command"], "measured_on": f"{cpu_model()}, {os.cpu_count()} CPUs", "epochs": epochs, "batch_tokens": args.batch_tokens,
            "target_tokens_per_epoch": tokens_per_epoch, "timed_steps": len(timed), "timed_target_tokens": n_tok,
            "target_tokens_per_s": round(tok_per_s), "target_tokens_per_cpu_s": round(n_tok / train_cpu),
            "validation_s": round(valid_wall, 1), "estimated_wall_min": round(estimate_s / 60, 1),
@@ -109,7 +110,7 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     path = Path(args.out)
     report = json.loads(path.read_text()) if path.exists() else {}
-    report.update(threads=args.threads, machine=f"{platform.machine()}, {os.cpu_count()} CPUs",
+    report.update(threads=args.threads, machine=f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs",
                   torch=torch.__version__)
     report.setdefault("models", {})
     for ckpt in map(Path, args.checkpoint):

@@ -77,6 +77,7 @@ from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
                              global_sums, lr_at, make_ema, make_optimizer, rng_states, set_lr, set_seed, shard,
                              shard_weight, train_step, use_bf16, valid_translations)
+from training.machine import cpu_model
 from training.stream import (Cleaner, cleaned, mixed, open_corpora, process_stream, stream_stats, stream_steps,
                              tokenizer_sample, valid_split)
 
@@ -607,7 +608,7 @@ def write_logs(run: Run, improved: bool) -> None:
                 "cpu_time_s": round(time.process_time() - run.clock["cpu"], 1),
                 "threads": torch.get_num_threads(),
                 "precision": "bf16 autocast" if run.use_bf16 else "fp32", "device": str(run.device),
-                "machine": f"{os.cpu_count()}-core CPU" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
+                "machine": f"{cpu_model()} ({os.cpu_count()} cores)" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
                 "valid_bleu_sentences": len(run.bleu_idx), "narrative_valid": run.training_info["narrative_valid"],
                 **run.data_stats}
     log_bytes = json.dumps(log_json, indent=2).encode()
