@@ -174,6 +174,15 @@ def held_out_sentences(test_dirs: str | Path | list) -> tuple[set[str], set[str]
     return test_zh, test_en
 
 
+TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
+TRAIN_ONLY_PREFIX = "bt_"         # synthetic pairs (training/back_translate.py, bt_*.tsv): train-only as well
+
+
+def train_only(name: str) -> bool:
+    """A corpus that gets no valid split (and loses every valid sentence): dictionaries and synthetic pairs."""
+    return name in TRAIN_ONLY_CORPORA or name.startswith(TRAIN_ONLY_PREFIX)
+
+
 def split_by_english(pairs: list[Pair], valid_fraction: float, seed: int) -> tuple[list[Pair], list[Pair]]:
     """Split so that all translations of one English sentence land on the same side."""
     english = sorted({en for _, en in pairs})

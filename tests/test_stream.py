@@ -14,7 +14,7 @@ from tiny_corpus import ROOT
 
 from dawn.tokenizer import PairTokenizer
 from dawn.translator import load_translator
-from training.stream import Cleaner, is_valid_pair, open_corpora, process_stream, stream_steps
+from training.stream import Cleaner, cleaned, is_valid_pair, open_corpora, process_stream, stream_steps, valid_split
 from training.train import MAX_ZH_CHARS
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
@@ -41,6 +41,21 @@ def _peak_rss_mb(argv: list[str], env: dict) -> tuple[int, float, str]:
         err = proc.stderr.read()
         _, status, usage = os.wait4(proc.pid, 0)
     return os.waitstatus_to_exitcode(status), usage.ru_maxrss / 1024, err
+
+
+def test_a_streamed_dictionary_or_synthetic_corpus_is_train_only(tmp_path, corpus_file, test_dir, pairs):
+    """As in the in-memory path (prepare_data): a bt_* or cedict corpus gives no valid pair, all of it trains,
+    less any pair sharing a side with the valid set."""
+    valid_zh, valid_en = next((z, e) for z, e in pairs if is_valid_pair(e, 0.3))   # a real pair on the valid side
+    bt = tmp_path / "bt_mine.tsv"
+    bt.write_text("".join(f"Cat number {i}.\t猫{i}。\n" for i in range(40)) + f"{valid_en}\t{valid_zh}\n", encoding="utf-8")
+    corpora = open_corpora([str(corpus_file), str(bt)])
+    valid = valid_split(corpora, Cleaner(test_dir, MAX_ZH_CHARS, 0.3), per_corpus=100)
+    assert {c for _, _, c in valid} == {"corpus"} and (valid_zh, valid_en, "corpus") in valid
+    cleaner = Cleaner(test_dir, MAX_ZH_CHARS, 0.3, valid=valid)
+    trained = list(cleaned(corpora, cleaner, valid=False)["bt_mine"])
+    assert len(trained) == 40 and valid_en not in {row["en"] for row in trained}
+    assert (cleaner.counts["bt_mine"]["train"], cleaner.counts["bt_mine"]["dropped_valid_overlap"]) == (40, 1)
 
 
 def test_a_million_line_corpus_trains_in_bounded_memory(tmp_path, test_dir, subprocess_env):

@@ -50,7 +50,7 @@ from training.machine import cpu_model
 from training.train import mix_and_tags, model_config_for, parse_args, prepare_data
 
 TAG = "<bt>"                 # the source tag of the synthetic pairs in the forward runs
-CORPUS = "bt_commonvoice"    # their corpus name (the TSV's file name): train-only (training.train.train_only)
+CORPUS = "bt_commonvoice"    # their corpus name (the TSV's file name): train-only (dawn.data.train_only)
 LOOP = re.compile(r"(.)\1{3,}")  # one character four times in a row: a decoding loop, not Chinese
 
 

@@ -29,14 +29,15 @@ from itertools import count
 from pathlib import Path
 from typing import Iterator
 
-from dawn.data import DataError, held_out_sentences, remove_story_sentences, story_texts, tsv_columns
+from dawn.data import DataError, held_out_sentences, remove_story_sentences, story_texts, train_only, tsv_columns
 from dawn.text import normalize_en, normalize_zh
 from dawn.tokenizer import PairTokenizer
 from training.engine import Example, make_batches
 
 HUB_ID = re.compile(r"(?P<id>[\w.-]+/[\w.-]+)(:(?P<config>[\w.-]*))?(:(?P<split>[\w.\[\]%:-]+))?")
 VALID_BUCKETS = 10_000
-COUNTS = ("loaded", "dropped_test_overlap", "dropped_story", "dropped_over_120_chars", "train", "valid")
+COUNTS = ("loaded", "dropped_test_overlap", "dropped_story", "dropped_over_120_chars", "dropped_valid_overlap", "train",
+          "valid")
 
 
 def is_valid_pair(en: str, fraction: float) -> bool:
@@ -128,12 +129,15 @@ def open_corpora(sources: list[str]) -> dict:
 class Cleaner:
     """The filters of training.train.prepare_data, one batch of rows at a time, counting what they drop:
     normalise both sides; drop empty pairs, pairs over max_zh_chars, pairs with a side in a test set, pairs
-    containing a story sentence; keep the valid side (`valid=True`) or the training side of the split."""
+    containing a story sentence; keep the valid side (`valid=True`) or the training side of the split.
+    A train-only corpus (dawn.data.train_only: a dictionary, synthetic pairs) has no valid side: all of it
+    trains, less the pairs that share a side with the valid set (`valid`: its (zh, en, corpus) triples)."""
 
-    def __init__(self, test_dirs, max_zh_chars: int, valid_fraction: float):
+    def __init__(self, test_dirs, max_zh_chars: int, valid_fraction: float, valid: list | None = None):
         self.test_zh, self.test_en = held_out_sentences(test_dirs)
         self.story = story_texts()
         self.max_zh_chars, self.valid_fraction = max_zh_chars, valid_fraction
+        self.valid_zh, self.valid_en = {z for z, _, _ in valid or []}, {e for _, e, _ in valid or []}
         self.counts: dict[str, Counter] = {}
 
     def __call__(self, batch: dict, corpus: str, valid: bool) -> dict:
@@ -147,7 +151,11 @@ class Cleaner:
         c["dropped_story"] += n_story
         short = [(z, e) for z, e in kept if len(z) <= self.max_zh_chars]
         c["dropped_over_120_chars"] += len(kept) - len(short)
-        side = [(z, e) for z, e in short if is_valid_pair(e, self.valid_fraction) == valid]
+        if train_only(corpus):
+            side = [] if valid else [(z, e) for z, e in short if z not in self.valid_zh and e not in self.valid_en]
+            c["dropped_valid_overlap"] += 0 if valid else len(short) - len(side)
+        else:
+            side = [(z, e) for z, e in short if is_valid_pair(e, self.valid_fraction) == valid]
         c["valid" if valid else "train"] += len(side)
         return {"zh": [z for z, _ in side], "en": [e for _, e in side], "corpus": [corpus] * len(side)}
 

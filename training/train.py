@@ -67,7 +67,7 @@ from dawn.card import write_model_card
 from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
 from dawn.data import (add_concatenations, load_corpora, narrative_slice, remove_story_sentences, remove_test_overlap,
-                       split_by_english)
+                       split_by_english, train_only)
 from dawn.metrics import corpus_scores
 from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, REPLAY_FILE as REPLAY, SENTENCES as REPLAY_SENTENCES
 from dawn.replay import replay_json, snapshot, snapshot_steps
@@ -104,13 +104,7 @@ DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 300
 DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
 DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
 CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
-TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
-TRAIN_ONLY_PREFIX = "bt_"         # synthetic pairs (training/back_translate.py, bt_*.tsv): train-only as well
-
-
-def train_only(name: str) -> bool:
-    """A corpus that gets no valid split (and loses every valid sentence): dictionaries and synthetic pairs."""
-    return name in TRAIN_ONLY_CORPORA or name.startswith(TRAIN_ONLY_PREFIX)
+# Train-only corpora (dictionaries, synthetic pairs): dawn.data.train_only, shared with the --stream path.
 
 
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
@@ -322,7 +316,7 @@ def prepare_stream(args, log):
     corpora = open_corpora(args.data)
     valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
     log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
-    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction)
+    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction, valid=valid)
 
 
 def narrative_counts(narrative: list) -> dict:

@@ -798,25 +798,33 @@ function drawReplay() {
   const maps = el("div", "ax-replay-maps");
   ui.replay.append(controls, label, text, maps);
   ui.replayRange = range;
-  // snapshot index -> its figures: built on first view, or before it while the page is idle, so that a move only
-  // swaps built figures in (building one is the slow part: a few thousand SVG cells)
+  // snapshot index -> its figures, in one wrapper: built on first view, or before it while the page is idle
+  // (building one is the slow part: a few thousand SVG cells). Every built wrapper stays in the page, all in one
+  // grid cell, the others `visibility: hidden` (.ax-off): laid out once, so a move only repaints, and the box
+  // keeps the height of the tallest snapshot instead of jumping as the slider moves.
   const drawn = new Map();
-  const figures = (i) => {
+  const wrapper = (i) => {
     if (!drawn.has(i)) {
-      const s = snaps[i];
-      drawn.set(i, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+      const s = snaps[i], snap = el("div", "ax-replay-snap ax-off");
+      snap.append(replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : []));
+      maps.appendChild(snap);
+      drawn.set(i, snap);
     }
     return drawn.get(i);
   };
   const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-  const prebuild = (i) => { if (i < N && ui.replayRange === range) { figures(i); whenIdle(() => prebuild(i + 1)); } };
+  const prebuild = (i) => { if (i < N && ui.replayRange === range) { wrapper(i); whenIdle(() => prebuild(i + 1)); } };
+  let shown = null;
   const show = () => {
     const s = snaps[replayAt];
     label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
       bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
       loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
     text.textContent = s.translation;
-    maps.replaceChildren(...figures(replayAt));
+    const next = wrapper(replayAt);
+    if (shown && shown !== next) shown.classList.add("ax-off");
+    next.classList.remove("ax-off");
+    shown = next;
   };
   ui.replayShow = show;
   range.addEventListener("input", () => {
