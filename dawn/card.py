@@ -198,6 +198,11 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
         lines.append(f"- The recipe on the 2-core CPU ({recipe['epochs']} epochs): **{recipe['estimated_wall_min']} min**, "
                      f"estimated by `python -m training.recipe_time` from {recipe['timed_steps']} timed steps on its "
                      f"real batches ({recipe['target_tokens_per_s']:,} target tokens/s) and one timed validation.")
+        for o in recipe.get("on_other_cpus", []):
+            over = o["estimated_wall_min"] > BUDGET_MIN
+            lines.append(f"- On {o['measured_on']} ({o['precision']}): **{o['estimated_wall_min']} min** estimated the "
+                         f"same way, {'over' if over else 'within'} the 2-hour budget"
+                         + (": retraining within it needs a CPU with AVX-512 bf16, or fewer epochs." if over else "."))
     ran = len(log["history"])
     if ran < tr["epochs"]:
         lines.append(f"- **Stopped after {ran} of {tr['epochs']} epochs** (interrupted, not resumed): the weights "

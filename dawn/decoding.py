@@ -61,14 +61,31 @@ def greedy_decode(model, src: torch.Tensor, src_mask: torch.Tensor) -> list[tupl
     return list(zip(out, score))
 
 
+def repeated_ngram_tokens(ids: list[int], n: int) -> list[int]:
+    """The tokens that would make `ids` contain one n-gram twice: every token that followed an earlier
+    occurrence of its last n-1 tokens.  ids = [a b c a b], n = 3 -> [c] (a b c would repeat)."""
+    if n < 1 or len(ids) < n - 1:
+        return []
+    tail = ids[len(ids) - n + 1:] if n > 1 else []
+    return [ids[i + n - 1] for i in range(len(ids) - n + 1) if ids[i:i + n - 1] == tail]
+
+
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int = 4,
-                length_penalty: float = 1.0, trace: list | None = None) -> list[tuple[list[int], float]]:
+                length_penalty: float = 1.0, trace: list | None = None,
+                no_repeat_ngram: int = 0) -> list[tuple[list[int], float]]:
     """Keep the beam_size best partial translations at every step.
 
     A finished hypothesis is ranked by  log p(y|x) / |y|^length_penalty  (|y| counts </s> when there is one).
     A sentence stops once it has beam_size finished hypotheses or reaches its length limit.
     Returns per sentence (ids of the best hypothesis without </s>, its log-prob).
+
+    no_repeat_ngram = n > 0: no hypothesis contains the same n target tokens twice; at every step
+
+        log p(v | y_<t, x) = -inf   for each v in repeated_ngram_tokens(y_<t, n)
+
+    (transformers' no_repeat_ngram_size). A loop ("of the sunset of the sunset") cannot form; the
+    log-probabilities of the tokens that remain are the model's own. 0 = off.
 
     trace: pass an empty list to record the search (off by default, nothing else changes). After the call,
     trace[b][t] lists the candidates of sentence b at step t as (parent, token, log-prob, status): parent is
@@ -91,6 +108,11 @@ def beam_search(model, src: torch.Tensor, src_mask: torch.Tensor, beam_size: int
     for t in range(max(limits)):
         logp, state = model.step(prev, state)                       # (B*K, V)
         V = logp.size(-1)
+        if no_repeat_ngram > 0 and t + 1 >= no_repeat_ngram:
+            for row, ids in enumerate(hyps):
+                banned = repeated_ngram_tokens(ids, no_repeat_ngram)
+                if banned:
+                    logp[row, banned] = float("-inf")
         cand = (scores.view(B * K, 1) + logp).view(B, K * V)        # (B, K*V) total log-prob of each extension
         top_lp, top_idx = cand.topk(2 * K, dim=-1)                  # (B, 2K): enough to refill K after </s>
         rows, new_hyps, new_prev = [], [], []

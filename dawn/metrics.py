@@ -7,6 +7,7 @@ tokenizer (13a), so they are comparable with published Tatoeba numbers.
 from __future__ import annotations
 
 import random
+import re
 
 import sacrebleu
 
@@ -43,6 +44,25 @@ def bucket_of(num_chars: int, buckets=BUCKETS) -> str:
 
 def source_length(zh: str) -> int:
     return len("".join(zh.split()))
+
+
+LOOP_WORDS = 8   # a loop: a run of 1..LOOP_WORDS words said again right after itself
+
+
+def repeated_phrase(text: str, max_words: int = LOOP_WORDS) -> str | None:
+    """The first phrase of 1..max_words words that `text` says twice in a row ("pretty pretty", "of the
+    sunset of the sunset"), lower-cased, or None. Words are runs of letters, digits and apostrophes."""
+    words = re.findall(r"[\w']+", text.lower())
+    for i in range(len(words)):
+        for n in range(1, min(max_words, (len(words) - i) // 2) + 1):
+            if words[i:i + n] == words[i + n:i + 2 * n]:
+                return " ".join(words[i:i + n])
+    return None
+
+
+def loop_rate(hypotheses: list[str]) -> float:
+    """The share of hypotheses that repeat a phrase right after itself (repeated_phrase)."""
+    return round(sum(repeated_phrase(h) is not None for h in hypotheses) / max(len(hypotheses), 1), 4)
 
 
 def paired_bootstrap(hyps_a: list[str], hyps_b: list[str], references: list[str],

@@ -116,13 +116,15 @@ class Translator:
         return ids
 
     @torch.inference_mode()
-    def translate_batch(self, sentences: list[str], beam_size: int = 1, length_penalty: float = 1.0) -> list[str]:
-        """Translate many sentences (no attention maps); beam_size=1 is greedy (length_penalty: beam only)."""
+    def translate_batch(self, sentences: list[str], beam_size: int = 1, length_penalty: float = 1.0,
+                        no_repeat_ngram: int = 0) -> list[str]:
+        """Translate many sentences (no attention maps); beam_size=1 is greedy (length_penalty and
+        no_repeat_ngram: beam only, see dawn.decoding.beam_search)."""
         if not sentences:
             return []
         src, mask = pad_batch([self._encode(s) for s in sentences])
         decode = greedy_decode if beam_size == 1 else \
-            lambda m, s, k: beam_search(m, s, k, beam_size, length_penalty=length_penalty)
+            lambda m, s, k: beam_search(m, s, k, beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()

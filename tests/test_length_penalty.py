@@ -1,4 +1,5 @@
-"""The length-penalty sweep (training/length_penalty.py) and the penalty's way into beam search."""
+"""The decoding-only sweeps on validation: the length penalty (training/length_penalty.py) and repeated
+n-grams forbidden (training/no_repeat.py), and their way into beam search."""
 
 from __future__ import annotations
 
@@ -17,16 +18,18 @@ def test_translate_batch_hands_the_length_penalty_to_beam_search(make_model, tok
     seen = []
     real = dawn.translator.beam_search
 
-    def spy(model, src, mask, beam_size, length_penalty=1.0, trace=None):
-        seen.append((beam_size, length_penalty))
-        return real(model, src, mask, beam_size, length_penalty=length_penalty, trace=trace)
+    def spy(model, src, mask, beam_size, length_penalty=1.0, trace=None, no_repeat_ngram=0):
+        seen.append((beam_size, length_penalty, no_repeat_ngram))
+        return real(model, src, mask, beam_size, length_penalty=length_penalty, trace=trace,
+                    no_repeat_ngram=no_repeat_ngram)
 
     monkeypatch.setattr(dawn.translator, "beam_search", spy)
     t = Translator(make_model("transformer"), tokenizer, "transformer", {})
     t.translate_batch(["我喜欢猫。"], beam_size=3, length_penalty=2.5)
     t.translate_batch(["我喜欢猫。"], beam_size=3)
-    t.translate_batch(["我喜欢猫。"], beam_size=1, length_penalty=2.5)  # greedy: no beam search at all
-    assert seen == [(3, 2.5), (3, 1.0)]
+    t.translate_batch(["我喜欢猫。"], beam_size=3, no_repeat_ngram=3)
+    t.translate_batch(["我喜欢猫。"], beam_size=1, length_penalty=2.5, no_repeat_ngram=3)  # greedy: no beam search
+    assert seen == [(3, 2.5, 0), (3, 1.0, 0), (3, 1.0, 3)]
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +55,9 @@ def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, 
     penalties_seen = set()
     real = Translator.translate_batch
 
-    def spy(self, sentences, beam_size=1, length_penalty=1.0):
+    def spy(self, sentences, beam_size=1, length_penalty=1.0, no_repeat_ngram=0):
         penalties_seen.add((beam_size, length_penalty))
-        return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty)
+        return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
 
     monkeypatch.setattr(Translator, "translate_batch", spy)
     assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--penalties", "0.0", "1.0", "4.0",
@@ -89,3 +92,37 @@ def test_sweep_refuses_bad_input_with_a_message(trained, tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         main(["--checkpoint", str(ckpt), "--beam-size", "1", "--out", str(out)])
     assert e.value.code == 2 and "only changes beam search" in capsys.readouterr().err
+
+
+def test_no_repeat_sweep_scores_each_size_on_validation_then_flores(trained, tmp_path, monkeypatch):
+    from training.evaluate import translate_sentences, valid_sample
+    from training.no_repeat import main
+    ckpt, flores = trained
+    out = tmp_path / "nr.json"
+    seen = []
+    real = Translator.translate_batch
+
+    def spy(self, sentences, beam_size=1, length_penalty=1.0, no_repeat_ngram=0):
+        seen.append((tuple(sorted(sentences)), beam_size, no_repeat_ngram))
+        return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
+
+    monkeypatch.setattr(Translator, "translate_batch", spy)
+    assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--sizes", "0", "1", "3",
+                 "--beam-size", "3", "--threads", "1", "--out", str(out)]) == 0
+    monkeypatch.undo()
+    r = json.loads(out.read_text())["models"]["transformer"]
+    assert [row["no_repeat_ngram"] for row in r["rows"]] == [0, 1, 3]
+    assert {n for _, beam, n in seen} == {0, 1, 3} and {beam for _, beam, _ in seen} == {3}
+    # n = 0 is exactly training.evaluate's beam decoding of the same validation sample
+    t = load_translator(ckpt)
+    pairs = valid_sample(t)
+    hyps = translate_sentences(t, [z for z, _ in pairs], 3, 64, "test")
+    assert r["rows"][0]["valid"]["bleu"] == round(sacrebleu.corpus_bleu(hyps, [[e for _, e in pairs]]).score, 2)
+    assert all(0 <= row["valid"]["loop_rate"] <= 1 for row in r["rows"])
+    best = max(row["valid"]["bleu"] for row in r["rows"])
+    assert next(row for row in r["rows"] if row["no_repeat_ngram"] == r["best_on_valid"])["valid"]["bleu"] == best
+    # FLORES only after the choice, with off and the chosen size: 3 sentences each
+    assert sorted(r["flores200"]) == sorted({"0", str(r["best_on_valid"])})
+    flores_zh = tuple(sorted((flores / "zho_Hans.devtest").read_text(encoding="utf-8").split()))
+    assert sorted(n for k, _, n in seen if k == flores_zh) == sorted({0, r["best_on_valid"]})
+    assert ("best_vs_off_on_valid" in r) == (r["best_on_valid"] != 0)

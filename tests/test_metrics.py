@@ -7,7 +7,8 @@ import math
 import pytest
 import sacrebleu
 
-from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired_bootstrap, sentence_scores, source_length
+from dawn.metrics import (BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, loop_rate, paired_bootstrap, repeated_phrase,
+                          sentence_scores, source_length)
 
 REFS = ["The cat is chasing the mouse.", "We decided to climb the mountain.", "It is raining today."]
 
@@ -107,3 +108,12 @@ def test_paired_bootstrap_of_a_system_with_itself_is_zero():
 def test_paired_bootstrap_bad_input(a, b, refs):
     with pytest.raises(ValueError, match="two equally long, non-empty hypothesis lists"):
         paired_bootstrap(a, b, refs)
+
+
+def test_a_loop_is_a_phrase_said_again_right_after_itself():
+    assert repeated_phrase("The end of the sunset of the sunset.") == "of the sunset"
+    assert repeated_phrase("The result is really pretty pretty scenery.") == "pretty"
+    assert repeated_phrase("It's going to rain, and it's going to rain.") is None   # said again, not right after
+    assert repeated_phrase("I love you.") is None and repeated_phrase("") is None
+    assert repeated_phrase("a b c d e f g h i a b c d e f g h i") is None            # 9 words: longer than a loop
+    assert loop_rate(["pretty pretty", "I love you.", "Go go!", "Hi."]) == 0.5

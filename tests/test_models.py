@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from dawn.decoding import beam_search, greedy_decode, max_output_len, pad_batch
+from dawn.decoding import beam_search, greedy_decode, max_output_len, pad_batch, repeated_ngram_tokens
 from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, EOS, PAD
 from dawn.translator import Translator
@@ -150,6 +150,33 @@ def test_output_length_is_bounded(kind, cap, make_model, tokenizer):
     for decoded in (greedy_decode(model, src, mask), beam_search(model, src, mask, beam_size=3)):
         assert [len(ids) for ids, _ in decoded] == limits
         assert all(EOS not in ids and PAD not in ids and BOS not in ids for ids, _ in decoded)
+
+
+def test_repeated_ngram_tokens_are_those_that_would_complete_an_earlier_ngram():
+    assert repeated_ngram_tokens([1, 2, 3, 1, 2], 3) == [3]            # 1 2 3 would come again
+    assert repeated_ngram_tokens([1, 2, 1, 3, 1], 2) == [2, 3]         # after 1: 2 and 3 were both seen
+    assert repeated_ngram_tokens([5, 5], 2) == [5]
+    assert repeated_ngram_tokens([4, 5, 6], 1) == [4, 5, 6]             # n = 1: no token twice
+    assert repeated_ngram_tokens([1, 2], 4) == [] and repeated_ngram_tokens([1, 2, 3], 0) == []
+
+
+def _ngrams(ids: list[int], n: int) -> list[tuple]:
+    return [tuple(ids[i:i + n]) for i in range(len(ids) - n + 1)]
+
+
+@pytest.mark.parametrize("kind", MODELS)
+def test_beam_search_with_no_repeat_ngram_never_repeats_one(kind, make_model, tokenizer):
+    """Untrained models run to the length limit and repeat themselves; with no_repeat_ngram = 2 no output
+    holds a bigram twice, and each score is still the model's own log-probability of its output."""
+    model = make_model(kind, seed=2)
+    _never_eos(model)
+    src, mask = _batch(tokenizer)
+    free = beam_search(model, src, mask, beam_size=3)
+    assert any(len(set(_ngrams(ids, 2))) < len(_ngrams(ids, 2)) for ids, _ in free)   # they do loop
+    for b, (ids, logp) in enumerate(beam_search(model, src, mask, beam_size=3, no_repeat_ngram=2)):
+        assert len(set(_ngrams(ids, 2))) == len(_ngrams(ids, 2)), ids
+        n = int(mask[b].sum())
+        assert logp == pytest.approx(_sequence_logprob(model, src[b:b + 1, :n], mask[b:b + 1, :n], ids, False), abs=1e-3)
 
 
 def test_beam_size_must_be_positive(make_model, tokenizer):

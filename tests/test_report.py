@@ -35,6 +35,29 @@ def test_a_gpu_or_partial_run_is_judged_on_the_estimate():
     assert "| **no** |" in row(recipe(125.0, "cpu", 5, 50.0))  # stopped early: its minutes say nothing
 
 
+def test_a_cpu_without_the_trained_precision_is_recorded_beside_the_trained_on_estimate():
+    """recipe_time on a CPU that runs the recipe in fp32 when the weights trained with bf16 autocast: its
+    estimate goes beside the trained-on one (both kept, one per CPU), and the README shows it with its verdict."""
+    from training.recipe_time import file_as
+
+    trained = {**recipe(91.4, "cpu", 12, 110.0), "precision": "bf16 autocast"}
+    trained["trained_on"]["precision"] = "bf16 autocast"
+    models = {"transformer": trained}
+    epyc = {**recipe(183.5, "cpu", 12, 110.0), "measured_on": "AMD EPYC, 2 CPUs", "precision": "fp32",
+            "target_tokens_per_cpu_s": 500, "trained_on": trained["trained_on"]}
+    assert file_as(models, "transformer", epyc) == "other"
+    assert file_as(models, "transformer", {**epyc, "estimated_wall_min": 180.0}) == "other"  # the same CPU: replaced
+    assert models["transformer"]["estimated_wall_min"] == 91.4                              # the trained-on one stays
+    assert [(o["measured_on"], o["estimated_wall_min"]) for o in models["transformer"]["on_other_cpus"]] == \
+        [("AMD EPYC, 2 CPUs", 180.0)]
+    table = recipe_rows({"machine": "x86_64, 2 CPUs", "torch": "2", "threads": 2, "models": models})
+    assert "| transformer | AMD EPYC, 2 CPUs | fp32 | 60 | 2,500 | 15.0 s | 180.0 min | **no** |" in table
+    # a CPU with the trained precision replaces the main entry, and the other CPUs' estimates travel with it
+    again = {**epyc, "precision": "bf16 autocast", "measured_on": "Intel Xeon, 2 CPUs", "estimated_wall_min": 95.0}
+    assert file_as(models, "transformer", again) == "main"
+    assert models["transformer"]["estimated_wall_min"] == 95.0 and len(models["transformer"]["on_other_cpus"]) == 1
+
+
 def test_recipe_runs_read_each_checkpoints_best_epoch_and_test_scores(tmp_path):
     run = tmp_path / "11ep_comma"
     run.mkdir()

@@ -50,7 +50,7 @@ ORDER = MODEL_NAMES  # historical order, for comparisons
 
 
 def translate_sentences(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
-                  length_penalty: float = 1.0) -> list[str]:
+                        length_penalty: float = 1.0, no_repeat_ngram: int = 0) -> list[str]:
     """Batched decoding, longest sentences first (less padding), results in input order."""
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
     out = [""] * len(sentences)
@@ -58,7 +58,7 @@ def translate_sentences(translator, sentences: list[str], beam_size: int, batch_
         for i in range(0, len(order), batch_size):
             idx = order[i: i + batch_size]
             batch = translator.translate_batch([sentences[j] for j in idx], beam_size=beam_size,
-                                               length_penalty=length_penalty)
+                                               length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
             for j, hyp in zip(idx, batch):
                 out[j] = hyp
             bar.update(len(idx))

@@ -19,6 +19,11 @@ batch size) and --threads:
 
 Where the checkpoint was itself trained on this CPU, its measured time stands beside the
 estimate: the check of the method. Writes checkpoints/recipe_time.json.
+
+A CPU that cannot run the recipe as it trained (the committed weights trained with bf16 autocast,
+which needs AVX-512 bf16; elsewhere the recipe runs in fp32) gets its estimate recorded beside the
+trained-on one (`on_other_cpus`, with the CPU model and precision), not in its place: the same recipe
+takes about twice as long there.
 """
 
 from __future__ import annotations
@@ -89,15 +94,36 @@ def measure(checkpoint: Path, steps: int) -> dict:
 
     tok_per_s = n_tok / train_wall
     estimate_s = sum(tokens_per_epoch) / tok_per_s + epochs * valid_wall
-    out = {"command": tr["command"], "measured_on": f"{cpu_model()}, {os.cpu_count()} CPUs", "epochs": epochs, "batch_tokens": args.batch_tokens,
+    out = {"command": tr["command"], "measured_on": f"{cpu_model()}, {os.cpu_count()} CPUs",
+           "precision": "bf16 autocast" if bf16 else "fp32", "epochs": epochs, "batch_tokens": args.batch_tokens,
            "target_tokens_per_epoch": tokens_per_epoch, "timed_steps": len(timed), "timed_target_tokens": n_tok,
            "target_tokens_per_s": round(tok_per_s), "target_tokens_per_cpu_s": round(n_tok / train_cpu),
            "validation_s": round(valid_wall, 1), "estimated_wall_min": round(estimate_s / 60, 1),
-           "trained_on": {"device": log["device"], "machine": log.get("machine"),
+           "trained_on": {"device": log["device"], "machine": log.get("machine"), "precision": log.get("precision"),
                           "epochs_run": len(log["history"]), "wall_min": round(log["training_time_s"] / 60, 1)}}
     if log["device"] == "cpu":
         out["trained_on"]["threads"] = log["threads"]
     return out
+
+
+OTHER_CPU_KEYS = ("measured_on", "precision", "target_tokens_per_s", "target_tokens_per_cpu_s", "timed_steps",
+                  "validation_s", "estimated_wall_min")
+
+
+def file_as(models: dict, name: str, r: dict) -> str:
+    """Put measurement `r` of model `name` into recipe_time.json's models: in place of the entry for the same
+    command ("main"), unless this CPU ran the recipe in another precision than the committed run trained in;
+    then beside it, in `on_other_cpus` (one entry per CPU model and precision: "other")."""
+    old = models.get(name)
+    trained_precision = (old or {}).get("trained_on", {}).get("precision")
+    if old and old["command"] == r["command"] and trained_precision and trained_precision != r["precision"]:
+        others = [o for o in old.get("on_other_cpus", []) if (o["measured_on"], o["precision"]) != (r["measured_on"], r["precision"])]
+        old["on_other_cpus"] = others + [{k: r[k] for k in OTHER_CPU_KEYS}]
+        return "other"
+    if old and old["command"] == r["command"] and old.get("on_other_cpus"):
+        r["on_other_cpus"] = old["on_other_cpus"]
+    models[name] = r
+    return "main"
 
 
 def main(argv=None) -> int:
@@ -110,12 +136,13 @@ def main(argv=None) -> int:
     torch.set_num_threads(args.threads)
     path = Path(args.out)
     report = json.loads(path.read_text()) if path.exists() else {}
-    report.update(threads=args.threads, machine=f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs",
-                  torch=torch.__version__)
     report.setdefault("models", {})
     for ckpt in map(Path, args.checkpoint):
         print(f"{ckpt.name}: rebuilding the recipe's data and timing it…", file=sys.stderr, flush=True)
-        report["models"][ckpt.name] = r = measure(ckpt, args.steps)
+        r = measure(ckpt, args.steps)
+        if file_as(report["models"], ckpt.name, r) == "main":   # the file's header describes its main entries
+            report.update(threads=args.threads, machine=f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs",
+                          torch=torch.__version__)
         print(f"{ckpt.name}: {r['target_tokens_per_s']:,} target tokens/s, validation {r['validation_s']} s, "
               f"estimated {r['estimated_wall_min']} min for {r['epochs']} epochs", file=sys.stderr, flush=True)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -223,9 +223,19 @@ def recipe_rows(recipe: dict | None) -> list[str]:
         rows.append([m, r["epochs"], f"{sum(r['target_tokens_per_epoch']):,}", r["timed_steps"],
                      f"{r['target_tokens_per_s']:,}", f"{r['validation_s']} s", f"{r['estimated_wall_min']} min",
                      verdict, how])
-    return out + markdown_table(["model", "epochs", "target tokens (all epochs)", "timed steps", "target tokens/s",
-                                 "validation", "estimated wall time", "≤ 2 h?", "how the committed weights were trained"],
-                                rows) + [""]
+    out += markdown_table(["model", "epochs", "target tokens (all epochs)", "timed steps", "target tokens/s",
+                           "validation", "estimated wall time", "≤ 2 h?", "how the committed weights were trained"],
+                          rows) + [""]
+    other = [(m, o) for m in MODELS for o in recipe["models"].get(m, {}).get("on_other_cpus", [])]
+    if other:  # CPUs that run the recipe in another precision than it trained in (no AVX-512 bf16: fp32)
+        out += ["The same recipes on a CPU that runs them in another precision than the committed weights trained in "
+                "(`on_other_cpus` in `checkpoints/recipe_time.json`; without AVX-512 bf16 the recipe runs in fp32):", "",
+                *markdown_table(["model", "CPU", "precision", "timed steps", "target tokens/s", "validation",
+                                 "estimated wall time", "≤ 2 h?"],
+                                [[m, o["measured_on"], o["precision"], o["timed_steps"], f"{o['target_tokens_per_s']:,}",
+                                  f"{o['validation_s']} s", f"{o['estimated_wall_min']} min",
+                                  "yes" if o["estimated_wall_min"] <= BUDGET_MIN else "**no**"] for m, o in other]), ""]
+    return out
 
 
 def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
