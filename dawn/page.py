@@ -31,7 +31,7 @@ from dawn.checkpoint import CheckpointError
 from dawn.explain import explain, round_floats
 from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
-from dawn.registry import MODEL_NAMES, MODELS  # historical order: 2014, 2014 + attention, 2017
+from dawn.registry import MODEL_NAMES, MODELS, with_chosen_decoding  # historical order: 2014, 2014 + attention, 2017
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
 from dawn.translator import Translation, Translator, load_translator
 
@@ -60,7 +60,7 @@ def load_models(checkpoint_root: str | Path, names: tuple[str, ...] = MODEL_NAME
             models.problems[name] = "missing"
             continue
         try:
-            models.translators[name] = load_translator(root / name)
+            models.translators[name] = with_chosen_decoding(load_translator(root / name), name)
         except (CheckpointError, OSError, ValueError, KeyError, TypeError, RuntimeError):
             models.problems[name] = "unreadable"  # e.g. half-copied, or written by a newer version of the code
     return models

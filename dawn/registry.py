@@ -32,6 +32,8 @@ class ModelSpec:
     class_name: str              # its nn.Module (the hub-loadable one)
     beam_size: int = 4           # beam chosen on validation (beam 1 vs 4): checkpoints/NAME/metrics.json
                                  # "decoding_selected_on_valid"; 4 won for every model
+    no_repeat_ngram: int = 0     # beam search says no n target tokens twice (dawn.decoding.beam_search; 0 = off),
+                                 # n chosen on validation: checkpoints/no_repeat.json "best_on_valid"
 
     def __post_init__(self):
         if self.attention not in ATTENTION_KINDS:
@@ -52,12 +54,12 @@ class ModelSpec:
 
 MODELS: tuple[ModelSpec, ...] = (  # historical order: 2014 without attention, 2014 with attention, 2017
     ModelSpec("lstm", 2014, {"en": "LSTM (no attention)", "zh": "LSTM（无注意力）"}, {"en": "LSTM", "zh": "LSTM"},
-              attention="none", module="lstm", class_name="LSTMSeq2Seq"),
+              attention="none", module="lstm", class_name="LSTMSeq2Seq", no_repeat_ngram=2),
     ModelSpec("lstm_attention", 2014, {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
               {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
-              attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq"),
+              attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq", no_repeat_ngram=4),
     ModelSpec("transformer", 2017, {"en": "Transformer", "zh": "Transformer"}, {"en": "Transformer", "zh": "Transformer"},
-              attention="self", module="transformer", class_name="TransformerSeq2Seq"),
+              attention="self", module="transformer", class_name="TransformerSeq2Seq", no_repeat_ngram=4),
 )
 MODEL_NAMES: tuple[str, ...] = tuple(m.name for m in MODELS)
 _BY_NAME = {m.name: m for m in MODELS}
@@ -75,3 +77,11 @@ def spec(name: str) -> ModelSpec:
         return _BY_NAME[name]
     except (KeyError, TypeError):
         raise ValueError(f"unknown model {name!r}; expected one of {', '.join(MODEL_NAMES)}") from None
+
+
+def with_chosen_decoding(translator, name: str):
+    """The translator of model `name`, given the beam rule chosen on validation for it (no_repeat_ngram; beam
+    search as the app, training.evaluate and the benchmarks run it). A name outside the registry is left as is."""
+    if name in _BY_NAME:
+        translator.no_repeat_ngram = _BY_NAME[name].no_repeat_ngram
+    return translator

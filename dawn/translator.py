@@ -103,6 +103,8 @@ class Translator:
                  verified: bool = True):
         self.model, self.tokenizer, self.model_type, self.config = model.eval(), tokenizer, model_type, config
         self.verified = verified  # False: the folder had no manifest.json, so its files were not checked
+        self.no_repeat_ngram = 0  # beam search's default (dawn.decoding.beam_search); the app and training.evaluate
+                                  # set the one chosen on validation (dawn.registry: ModelSpec.no_repeat_ngram)
 
     @property
     def num_parameters(self) -> int:
@@ -117,14 +119,15 @@ class Translator:
 
     @torch.inference_mode()
     def translate_batch(self, sentences: list[str], beam_size: int = 1, length_penalty: float = 1.0,
-                        no_repeat_ngram: int = 0) -> list[str]:
+                        no_repeat_ngram: int | None = None) -> list[str]:
         """Translate many sentences (no attention maps); beam_size=1 is greedy (length_penalty and
-        no_repeat_ngram: beam only, see dawn.decoding.beam_search)."""
+        no_repeat_ngram: beam only, see dawn.decoding.beam_search; None: self.no_repeat_ngram)."""
         if not sentences:
             return []
         src, mask = pad_batch([self._encode(s) for s in sentences])
+        n = self.no_repeat_ngram if no_repeat_ngram is None else no_repeat_ngram
         decode = greedy_decode if beam_size == 1 else \
-            lambda m, s, k: beam_search(m, s, k, beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
+            lambda m, s, k: beam_search(m, s, k, beam_size, length_penalty=length_penalty, no_repeat_ngram=n)
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()
@@ -141,7 +144,7 @@ class Translator:
             ids, logp = greedy_decode(self.model, src, mask)[0]
         else:
             trace = []                                                      # kept for the explorer's beam view
-            ids, logp = beam_search(self.model, src, mask, beam_size, trace=trace)[0]
+            ids, logp = beam_search(self.model, src, mask, beam_size, trace=trace, no_repeat_ngram=self.no_repeat_ngram)[0]
             trace = trace[0]
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),

@@ -30,6 +30,11 @@ def test_translate_batch_hands_the_length_penalty_to_beam_search(make_model, tok
     t.translate_batch(["我喜欢猫。"], beam_size=3, no_repeat_ngram=3)
     t.translate_batch(["我喜欢猫。"], beam_size=1, length_penalty=2.5, no_repeat_ngram=3)  # greedy: no beam search
     assert seen == [(3, 2.5, 0), (3, 1.0, 0), (3, 1.0, 3)]
+    t.no_repeat_ngram = 2                       # the translator's own rule (the app sets the registry's)
+    t.translate_batch(["我喜欢猫。"], beam_size=3)
+    t.translate("我喜欢猫。", beam_size=3)
+    t.translate_batch(["我喜欢猫。"], beam_size=3, no_repeat_ngram=0)     # an explicit argument wins
+    assert seen[3:] == [(3, 1.0, 2), (3, 1.0, 2), (3, 1.0, 0)]
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +131,26 @@ def test_no_repeat_sweep_scores_each_size_on_validation_then_flores(trained, tmp
     flores_zh = tuple(sorted((flores / "zho_Hans.devtest").read_text(encoding="utf-8").split()))
     assert sorted(n for k, _, n in seen if k == flores_zh) == sorted({0, r["best_on_valid"]})
     assert ("best_vs_off_on_valid" in r) == (r["best_on_valid"] != 0)
+
+
+def test_evaluate_decodes_with_the_rule_chosen_for_the_model(trained, tmp_path, monkeypatch):
+    """training.evaluate scores what the app shows: a folder named like a registry model decodes its beam
+    with that model's no_repeat_ngram, and metrics.json says so."""
+    from dawn.registry import spec
+    from training.evaluate import main
+    ckpt, flores = trained                                    # a folder called "transformer"
+    used = []
+    real = dawn.translator.beam_search
+
+    def spy(model, src, mask, beam_size, length_penalty=1.0, trace=None, no_repeat_ngram=0):
+        used.append(no_repeat_ngram)
+        return real(model, src, mask, beam_size, length_penalty=length_penalty, trace=trace,
+                    no_repeat_ngram=no_repeat_ngram)
+
+    monkeypatch.setattr(dawn.translator, "beam_search", spy)
+    assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--beam-size", "3", "--threads", "1",
+                 "--hyp-dir", str(tmp_path)]) == 0
+    n = spec("transformer").no_repeat_ngram
+    assert n > 0 and used and set(used) == {n}
+    metrics = json.loads((ckpt / "metrics.json").read_text())
+    assert metrics["no_repeat_ngram"] == n and metrics["decoding"] == f"beam 3, no {n}-gram twice"

@@ -56,6 +56,21 @@ def test_the_beam_size_is_the_one_chosen_on_validation(m):
     assert training["model_type"] == m.name  # the folder, the model_type and the registry name agree
 
 
+@pytest.mark.parametrize("m", MODELS, ids=MODEL_NAMES)
+def test_the_repeated_ngram_rule_is_the_one_chosen_on_validation(m):
+    """checkpoints/no_repeat.json chose n on each model's validation sample; the registry, the committed
+    metrics.json (what the test scores were decoded with) and the page's loaded models say the same."""
+    chosen = json.loads((CHECKPOINTS / "no_repeat.json").read_text())["models"][m.name]["best_on_valid"]
+    metrics = json.loads((CHECKPOINTS / m.name / "metrics.json").read_text())
+    assert m.no_repeat_ngram == chosen == metrics["no_repeat_ngram"]
+
+
+def test_the_page_loads_each_model_with_its_chosen_beam_rule(tmp_path):
+    from dawn.page import load_models
+    models = load_models(CHECKPOINTS)
+    assert {n: t.no_repeat_ngram for n, t in models.translators.items()} == {m.name: m.no_repeat_ngram for m in MODELS}
+
+
 def test_the_page_the_explorer_and_the_report_use_the_same_labels():
     from training.report import LABELS
     from ui.attention_explorer import STRINGS as EXPLORER

@@ -187,3 +187,17 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     assert main(["--bt-runs", "mix-cedict-0.2", "mix-base-long", "mix-bt", "--bt-folder", "bt"]) == 0
     bt = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())["back_translation"]
     assert (bt["kept"], bt["chosen_weight"]) == (True, 0.5)
+
+
+def test_no_repeat_rows_show_every_size_the_choice_and_flores_after_it():
+    from training.report import no_repeat_rows
+    row = lambda n, bleu, loops: {"no_repeat_ngram": n, "valid": {"bleu": bleu, "chrf": 20.0, "length_ratio": 1.0,
+                                                                 "loop_rate": loops}}
+    nr = {"rule": "the rule", "chosen_on": "validation", "models": {"lstm": {
+        "rows": [row(0, 4.0, 0.2), row(2, 5.0, 0.02)], "best_on_valid": 2,
+        "best_vs_off_on_valid": {"delta": 1.0, "ci95": [0.4, 1.5]},
+        "flores200": {"0": {"bleu": 0.5, "loop_rate": 0.5}, "2": {"bleu": 0.8, "loop_rate": 0.04}}}}}
+    text = "\n".join(no_repeat_rows(nr))
+    assert "| lstm | off | 4.0 | 20.0 | 1.0 | 20.0% |  | 0.5 / 50.0% |" in text
+    assert "| lstm | 2 | 5.0 | 20.0 | 1.0 | 2.0% | **chosen** | 0.8 / 4.0% |" in text
+    assert "lstm +1.0 [+0.4, +1.5]" in text and no_repeat_rows(None) == []

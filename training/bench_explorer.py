@@ -31,6 +31,7 @@ import torch
 
 from dawn import load_translator
 from dawn import registry
+from dawn.registry import with_chosen_decoding
 from dawn.explain import explain
 from dawn.story import STORY_SENTENCE
 from dawn.whatif import whatif
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--whatif-only", action="store_true",
                     help="time what-if alone and replace only the 'whatif' section of --out")
     args = ap.parse_args(argv)
-    translators = {n: load_translator(args.checkpoints / n) for n in MODELS
+    translators = {n: with_chosen_decoding(load_translator(args.checkpoints / n), n) for n in MODELS
                    if (args.checkpoints / n / "manifest.json").exists()}
     machine = f"{cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
     load_before = os.getloadavg()[0]

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
-from dawn.registry import MODEL_NAMES
+from dawn.registry import MODEL_NAMES, with_chosen_decoding
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
@@ -260,7 +260,7 @@ def main(argv=None) -> int:
     report = {"machine": f"{cpu_model()}, {os.cpu_count()} CPUs",
               "torch": torch.__version__, "threads": args.threads, "runs": args.runs, "targets": TARGETS}
     for name in MODEL_NAMES:
-        t = load_translator(Path(args.checkpoints) / name)
+        t = with_chosen_decoding(load_translator(Path(args.checkpoints) / name), name)
         with torch.inference_mode():
             report[f"{name}_greedy_ms"] = median_ms(lambda: t.translate(STORY, beam_size=1), args.runs)
             report[f"{name}_beam4_ms"] = median_ms(lambda: t.translate(STORY, beam_size=4), args.runs)

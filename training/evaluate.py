@@ -42,7 +42,7 @@ from dawn.checkpoint import CheckpointError, update_file
 from dawn.data import DataError, TestSet, load_test_set
 from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired_bootstrap, source_length
 from dawn.plots import length_curve
-from dawn.registry import MODEL_NAMES
+from dawn.registry import MODEL_NAMES, with_chosen_decoding
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 
 BEAM_CHOICES = (1, 4)
@@ -50,8 +50,9 @@ ORDER = MODEL_NAMES  # historical order, for comparisons
 
 
 def translate_sentences(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
-                        length_penalty: float = 1.0, no_repeat_ngram: int = 0) -> list[str]:
-    """Batched decoding, longest sentences first (less padding), results in input order."""
+                        length_penalty: float = 1.0, no_repeat_ngram: int | None = None) -> list[str]:
+    """Batched decoding, longest sentences first (less padding), results in input order
+    (no_repeat_ngram None: the translator's own, see dawn.registry.with_chosen_decoding)."""
     order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
     out = [""] * len(sentences)
     with tqdm(total=len(sentences), desc=desc, unit="sent", file=sys.stderr, dynamic_ncols=True) as bar:
@@ -153,7 +154,8 @@ def main(argv=None) -> int:
             tests["tatoeba"] = (load_test_set(args.tatoeba), BUCKETS, Path(args.tatoeba).name)
         if args.flores:
             tests["flores200"] = (load_flores(args.flores), LONG_BUCKETS, "flores200-devtest zho_Hans-eng_Latn")
-        translators = {Path(c).name: (Path(c), load_translator(c)) for c in args.checkpoint}
+        translators = {Path(c).name: (Path(c), with_chosen_decoding(load_translator(c), Path(c).name))  # as the app
+                       for c in args.checkpoint}
     except (DataError, CheckpointError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -175,7 +177,9 @@ def main(argv=None) -> int:
         else:
             beam, selection = choose_decoding(translator, valid_sample(translator), args.batch_size)
             print(f"{name}: valid BLEU {selection} -> beam {beam}", file=sys.stderr)
-        metrics = {"model": name, "decoding": "greedy" if beam == 1 else f"beam {beam}", "beam_size": beam,
+        blocked = translator.no_repeat_ngram if beam > 1 else 0
+        metrics = {"model": name, "decoding": "greedy" if beam == 1 else f"beam {beam}"
+                   + (f", no {blocked}-gram twice" if blocked else ""), "beam_size": beam, "no_repeat_ngram": blocked,
                    "decoding_selected_on_valid": selection, "threads": torch.get_num_threads(),
                    "num_parameters": translator.num_parameters}
         for key, (test, buckets, test_name) in tests.items():

@@ -238,6 +238,33 @@ def recipe_rows(recipe: dict | None) -> list[str]:
     return out
 
 
+def no_repeat_rows(nr: dict | None) -> list[str]:
+    """Beam search with repeated n-grams forbidden (checkpoints/no_repeat.json), as README lines: every n tried
+    on each model's validation sample, the choice, and FLORES after it."""
+    if not nr or not nr.get("models"):
+        return []
+    rows = []
+    for m in MODELS:
+        r = nr["models"].get(m)
+        if not r:
+            continue
+        for row in r["rows"]:
+            n, v = row["no_repeat_ngram"], row["valid"]
+            fl = (r.get("flores200") or {}).get(str(n))
+            rows.append([m, n or "off", v["bleu"], v["chrf"], v["length_ratio"], f"{v['loop_rate']:.1%}",
+                         "**chosen**" if n == r["best_on_valid"] else "",
+                         f"{fl['bleu']} / {fl['loop_rate']:.1%}" if fl else "–"])
+    gains = [f"{m} +{r['best_vs_off_on_valid']['delta']} [{r['best_vs_off_on_valid']['ci95'][0]:+}, "
+             f"{r['best_vs_off_on_valid']['ci95'][1]:+}]" for m in MODELS
+             if (r := nr["models"].get(m)) and r.get("best_vs_off_on_valid")]
+    return [f"Beam search with repeated n-grams forbidden (`python -m training.no_repeat`, `checkpoints/no_repeat.json`; "
+            f"{nr['rule']}; chosen on {nr['chosen_on']}). Loop rate: outputs that say a phrase of 1-8 words twice "
+            "in a row. The chosen n's valid BLEU minus off, with its 95% paired-bootstrap interval: "
+            f"{'; '.join(gains) or '–'}:", "",
+            *markdown_table(["model", "no n-gram twice", "valid BLEU", "valid chrF", "length ratio", "valid loop rate",
+                             "", "FLORES BLEU / loop rate (after the choice)"], rows), ""]
+
+
 def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
     """The page in Chromium (training.bench_page) and the explorer (training.bench_explorer), with targets."""
     out = []
@@ -340,6 +367,7 @@ def render(root: Path) -> str:
             if m in met and "story" in met[m]:
                 out += [f"- {LABELS[m]}, {k}: *{v}*" for k, v in met[m]["story"].items()]
         out.append("")
+        out += no_repeat_rows(_load(root / "no_repeat.json"))
     else:
         out += ["Not evaluated yet: run `python -m training.evaluate` (see below).", ""]
     if mix:

@@ -36,7 +36,7 @@ import gradio as gr
 import torch
 
 from dawn.explain import PAYLOAD, explain_all
-from dawn.registry import MODEL_NAMES
+from dawn.registry import MODEL_NAMES, with_chosen_decoding
 from dawn.replay import REPLAY_FILE
 from dawn.text import MAX_SOURCE_CHARS
 from dawn.translator import Translator
@@ -241,6 +241,6 @@ if __name__ == "__main__":
     from dawn.story import STORY_SENTENCE
 
     root = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parents[1] / "checkpoints"))
-    found = {n: load_translator(root / n) for n in MODEL_NAMES if (root / n).exists()}
+    found = {n: with_chosen_decoding(load_translator(root / n), n) for n in MODEL_NAMES if (root / n).exists()}
     harness(found, STORY_SENTENCE, {n: replay_prop(root / n) for n in found}).queue(
         default_concurrency_limit=1, max_size=16).launch()
