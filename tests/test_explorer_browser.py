@@ -73,8 +73,9 @@ def page(explorer_url):
 
 
 def requests_during(page, action) -> list[str]:
+    """The URLs the page fetched from a server while `action` ran (blob: URLs are the page's own memory)."""
     seen: list[str] = []
-    listener = lambda r: seen.append(r.url)  # noqa: E731
+    listener = lambda r: None if r.url.startswith("blob:") else seen.append(r.url)  # noqa: E731
     page.on("request", listener)
     try:
         action()

@@ -24,6 +24,7 @@ let data = null;     // this model's payload
 let st = freshState(props.view);
 let replayAt = null;        // the replay slider's snapshot index (kept across translations)
 let replayTogether = true;  // the three models' sliders move in step
+let replayURLs = [];        // the replay maps' blob URLs (replayImage), freed when the replay is redrawn
 
 function freshState(view) {
   return {
@@ -771,6 +772,8 @@ function drawWhiteboard() {
 function drawReplay() {
   if (!ui.replay) return;
   ui.replay.replaceChildren();
+  replayURLs.forEach(u => URL.revokeObjectURL(u));
+  replayURLs = [];
   const r = props.replay;
   if (!r || typeof r !== "object" || props.view === "encoder") return;
   const head = el("div", "ax-caption");
@@ -798,33 +801,26 @@ function drawReplay() {
   const maps = el("div", "ax-replay-maps");
   ui.replay.append(controls, label, text, maps);
   ui.replayRange = range;
-  // snapshot index -> its figures, in one wrapper: built on first view, or before it while the page is idle
-  // (building one is the slow part: a few thousand SVG cells). Every built wrapper stays in the page, all in one
-  // grid cell, the others `visibility: hidden` (.ax-off): laid out once, so a move only repaints, and the box
-  // keeps the height of the tallest snapshot instead of jumping as the slider moves.
+  // snapshot index -> its figures: built on first view, or before it while the page is idle, so that a move only
+  // swaps built figures in. Building one is the slow part; its maps are images (replayImage), so a swap lays
+  // out a few elements instead of a few thousand SVG cells.
   const drawn = new Map();
-  const wrapper = (i) => {
+  const figures = (i) => {
     if (!drawn.has(i)) {
-      const s = snaps[i], snap = el("div", "ax-replay-snap ax-off");
-      snap.append(replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : []));
-      maps.appendChild(snap);
-      drawn.set(i, snap);
+      const s = snaps[i];
+      drawn.set(i, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
     }
     return drawn.get(i);
   };
   const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-  const prebuild = (i) => { if (i < N && ui.replayRange === range) { wrapper(i); whenIdle(() => prebuild(i + 1)); } };
-  let shown = null;
+  const prebuild = (i) => { if (i < N && ui.replayRange === range) { figures(i); whenIdle(() => prebuild(i + 1)); } };
   const show = () => {
     const s = snaps[replayAt];
     label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
       bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
       loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
     text.textContent = s.translation;
-    const next = wrapper(replayAt);
-    if (shown && shown !== next) shown.classList.add("ax-off");
-    next.classList.remove("ax-off");
-    shown = next;
+    maps.replaceChildren(...figures(replayAt));
   };
   ui.replayShow = show;
   range.addEventListener("input", () => {
@@ -845,12 +841,26 @@ function replayFigure(rec, sentence, scale, short) {
   const scroll = el("div", "ax-scroll");
   if (rec.target_tokens && rec.target_tokens.length) {
     const values = att ? att.map(row => row.map(v => v / scale)) : rec.influence;
-    scroll.appendChild(heatmap(rec.target_tokens, rec.source_tokens, values, COLORS.attention, att ? "attention" : "influence").svg);
+    const map = heatmap(rec.target_tokens, rec.source_tokens, values, COLORS.attention, att ? "attention" : "influence").svg;
+    scroll.appendChild(replayImage(map, t(att ? "replay.map.attention" : "replay.map.influence") + " " + rec.translation,
+                                   rec.target_tokens.length * rec.source_tokens.length));
   } else {
     scroll.appendChild(el("p", "ax-hint", t("nothing")));
   }
   fig.appendChild(scroll);
   return fig;
+}
+// A replay map never changes once drawn: it is shown as an image of its SVG (one element to lay out and paint
+// instead of thousands of cells; the page's CSS does not reach inside it, so the SVG carries its own colours).
+// The images' blob URLs are freed when the replay is drawn again (replayURLs).
+function replayImage(map, alt, cells) {
+  map.setAttribute("xmlns", SVG_NS);
+  const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(map)], { type: "image/svg+xml" }));
+  replayURLs.push(url);
+  const img = el("img", "ax-map ax-replay-img");
+  Object.assign(img, { src: url, alt, width: +map.getAttribute("width"), height: +map.getAttribute("height") });
+  img.dataset.cells = String(cells);
+  return img;
 }
 document.addEventListener(REPLAY_EVENT, e => {
   const d = e.detail || {};
