@@ -66,7 +66,7 @@ def repeated_ngram_tokens(ids: list[int], n: int) -> list[int]:
     occurrence of its last n-1 tokens.  ids = [a b c a b], n = 3 -> [c] (a b c would repeat)."""
     if n < 1 or len(ids) < n - 1:
         return []
-    tail = ids[len(ids) - n + 1:] if n > 1 else []
+    tail = ids[len(ids) - n + 1:]                                   # the last n-1 tokens ([] for n = 1)
     return [ids[i + n - 1] for i in range(len(ids) - n + 1) if ids[i:i + n - 1] == tail]
 
 

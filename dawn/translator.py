@@ -144,7 +144,8 @@ class Translator:
             ids, logp = greedy_decode(self.model, src, mask)[0]
         else:
             trace = []                                                      # kept for the explorer's beam view
-            ids, logp = beam_search(self.model, src, mask, beam_size, trace=trace, no_repeat_ngram=self.no_repeat_ngram)[0]
+            ids, logp = beam_search(self.model, src, mask, beam_size, trace=trace,
+                                    no_repeat_ngram=self.no_repeat_ngram)[0]
             trace = trace[0]
         result = Translation(text=self.tokenizer.decode_target(ids),
                              source_tokens=self.tokenizer.source_tokens(src_ids),

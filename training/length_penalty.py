@@ -77,6 +77,17 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if args.beam_size < 2:
         p.error("a length penalty only changes beam search: give --beam-size 2 or more")
+    return run_sweeps(args, {"formula": "score(y) = log p(y|x) / |y|^length_penalty",
+                             "chosen_on": "each model's validation sample; FLORES-200 devtest read after the choice, "
+                                          "never to choose"},
+                      lambda t, valid, flores: sweep(t, valid, flores, args.penalties, args.beam_size, args.batch_size))
+
+
+def run_sweeps(args, header: dict, sweep_one) -> int:
+    """What a decoding-only sweep (this one, training/no_repeat.py) does around its sweep: load --flores, the
+    --checkpoint translators and their validation samples (a clear error, exit 2, for unreadable input), then
+    sweep_one(translator, valid_pairs, flores) per model into --out (header at the top, models kept from earlier
+    runs), written after each model."""
     torch.set_num_threads(args.threads)
     try:
         flores = load_flores(args.flores) if args.flores else None
@@ -87,12 +98,10 @@ def main(argv=None) -> int:
         return 2
     path = Path(args.out)
     report = json.loads(path.read_text()) if path.exists() else {}
-    report.update(formula="score(y) = log p(y|x) / |y|^length_penalty",
-                  chosen_on="each model's validation sample; FLORES-200 devtest read after the choice, never to choose")
+    report.update(header)
     report.setdefault("models", {})
     for name, translator in translators.items():
-        report["models"][name] = sweep(translator, samples[name], flores, args.penalties, args.beam_size,
-                                       args.batch_size)
+        report["models"][name] = sweep_one(translator, samples[name], flores)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return 0
 

@@ -23,19 +23,14 @@ decoding is not changed by this script.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
-from pathlib import Path
 
 import torch
 
-from dawn import load_translator
-from dawn.checkpoint import CheckpointError
-from dawn.data import DataError
 from dawn.metrics import corpus_scores, loop_rate, paired_bootstrap
-from training.evaluate import load_flores, translate_sentences, valid_sample
-from training.length_penalty import bleu_and_ratio
+from training.evaluate import translate_sentences
+from training.length_penalty import bleu_and_ratio, run_sweeps
 
 
 def scores(hyps: list[str], refs: list[str]) -> dict:
@@ -78,25 +73,11 @@ def main(argv=None) -> int:
         p.error("no_repeat_ngram only changes beam search: give --beam-size 2 or more")
     if any(n < 0 for n in args.sizes):
         p.error("--sizes are 0 (off) or positive n-gram sizes")
-    torch.set_num_threads(args.threads)
-    try:
-        flores = load_flores(args.flores) if args.flores else None
-        translators = {Path(c).name: load_translator(c) for c in args.checkpoint}
-        samples = {name: valid_sample(t) for name, t in translators.items()}
-    except (DataError, CheckpointError, OSError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    path = Path(args.out)
-    report = json.loads(path.read_text()) if path.exists() else {}
-    report.update(rule="log p(v | y_<t, x) = -inf for every v that would complete an n-gram already in y_<t (beam only)",
-                  chosen_on="each model's validation sample: best BLEU, ties to the fewest loops; FLORES-200 devtest "
-                            "decoded after the choice, never to choose; the story's sentences never read")
-    report.setdefault("models", {})
-    for name, translator in translators.items():
-        report["models"][name] = sweep(translator, samples[name], flores, args.sizes, args.beam_size, args.batch_size)
-        path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    return 0
-
+    return run_sweeps(args, {"rule": "log p(v | y_<t, x) = -inf for every v that would complete an n-gram already in "
+                                     "y_<t (beam only)",
+                             "chosen_on": "each model's validation sample: best BLEU, ties to the fewest loops; FLORES-200 "
+                                          "devtest decoded after the choice, never to choose; the story's sentences never read"},
+                      lambda t, valid, flores: sweep(t, valid, flores, args.sizes, args.beam_size, args.batch_size))
 
 if __name__ == "__main__":
     sys.exit(main())

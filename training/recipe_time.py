@@ -117,8 +117,9 @@ def file_as(models: dict, name: str, r: dict) -> str:
     old = models.get(name)
     trained_precision = (old or {}).get("trained_on", {}).get("precision")
     if old and old["command"] == r["command"] and trained_precision and trained_precision != r["precision"]:
-        others = [o for o in old.get("on_other_cpus", []) if (o["measured_on"], o["precision"]) != (r["measured_on"], r["precision"])]
-        old["on_other_cpus"] = others + [{k: r[k] for k in OTHER_CPU_KEYS}]
+        same_cpu = lambda o: (o["measured_on"], o["precision"]) == (r["measured_on"], r["precision"])  # noqa: E731
+        old["on_other_cpus"] = [o for o in old.get("on_other_cpus", []) if not same_cpu(o)] + \
+                               [{k: r[k] for k in OTHER_CPU_KEYS}]
         return "other"
     if old and old["command"] == r["command"] and old.get("on_other_cpus"):
         r["on_other_cpus"] = old["on_other_cpus"]

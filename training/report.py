@@ -114,6 +114,12 @@ def dictionary_screening(runs: list[Path]) -> dict:
             "chosen_weight": chosen, "kept": chosen > 0, "runs": rows}
 
 
+def best_trial_and_baseline(rows: list[dict]) -> tuple[dict | None, dict | None]:
+    """The back-translation runs (bt_weight > 0) and the baselines (without): the best of each by choosing score."""
+    best = lambda group: max(group, key=lambda r: r["choosing_score"]) if group else None  # noqa: E731
+    return best([r for r in rows if r["bt_weight"]]), best([r for r in rows if not r["bt_weight"]])
+
+
 def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
     """Quick-preset runs without and with the synthetic pairs (training/back_translate.py). The runs without a
     bt_* corpus are the baselines (the first one also counts the steps, since the same epochs hold more pairs
@@ -124,11 +130,9 @@ def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
         row["bt_weight"] = next((w for k, w in row["mix"].items() if k.startswith("bt_")), 0.0)
         row["choosing_score"] = choosing_score(row)
         row["steps_vs_baseline"] = round(row["steps"] / rows[0]["steps"], 2)
-    baselines, trials = [r for r in rows if not r["bt_weight"]], [r for r in rows if r["bt_weight"]]
-    best = max(trials, key=lambda r: r["choosing_score"]) if trials else None
-    best_base = max(baselines, key=lambda r: r["choosing_score"]) if baselines else None
+    best, best_base = best_trial_and_baseline(rows)
     kept = best is not None and (best_base is None or best["choosing_score"] - best_base["choosing_score"] >= NOISE_BLEU)
-    equal_steps = best is not None and any(b["steps"] >= best["steps"] for b in baselines)
+    equal_steps = best is not None and any(b["steps"] >= best["steps"] for b in rows if not b["bt_weight"])
     bt = _load(bt_folder / "back_translation.json") or {}
     return {"note": _screening_note(rows, "back-translated pairs (the runs without them are the baselines)",
                                     "seed and valid sets (the tokenizer also saw the synthetic Chinese)"),
@@ -404,10 +408,7 @@ def render(root: Path) -> str:
         bt = mix["back_translation"]
         rev = bt.get("reverse_model") or {}
         last = (rev.get("history") or [{}])[-1]
-        trials = [r for r in bt["runs"] if r["bt_weight"]]
-        bases = [r for r in bt["runs"] if not r["bt_weight"]]
-        top = max(trials, key=lambda r: r["choosing_score"]) if trials else None
-        top_base = max(bases, key=lambda r: r["choosing_score"]) if bases else None
+        top, top_base = best_trial_and_baseline(bt["runs"])
         verdict = f"kept at weight {bt['chosen_weight']}" if bt["kept"] else "not kept"
         if top and top_base:
             verdict += (f": choosing score {top['choosing_score']:.2f} ({top['run']}, {top['steps']:,} steps) against the "

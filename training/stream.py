@@ -151,9 +151,11 @@ class Cleaner:
         c["dropped_story"] += n_story
         short = [(z, e) for z, e in kept if len(z) <= self.max_zh_chars]
         c["dropped_over_120_chars"] += len(kept) - len(short)
-        if train_only(corpus):
-            side = [] if valid else [(z, e) for z, e in short if z not in self.valid_zh and e not in self.valid_en]
-            c["dropped_valid_overlap"] += 0 if valid else len(short) - len(side)
+        if train_only(corpus) and valid:
+            side = []                                               # no valid side
+        elif train_only(corpus):                                    # all of it trains, less the valid sentences
+            side = [(z, e) for z, e in short if z not in self.valid_zh and e not in self.valid_en]
+            c["dropped_valid_overlap"] += len(short) - len(side)
         else:
             side = [(z, e) for z, e in short if is_valid_pair(e, self.valid_fraction) == valid]
         c["valid" if valid else "train"] += len(side)
