@@ -201,3 +201,29 @@ def test_no_repeat_rows_show_every_size_the_choice_and_flores_after_it():
     assert "| lstm | off | 4.0 | 20.0 | 1.0 | 20.0% |  | 0.5 / 50.0% |" in text
     assert "| lstm | 2 | 5.0 | 20.0 | 1.0 | 2.0% | **chosen** | 0.8 / 4.0% |" in text
     assert "lstm +1.0 [+0.4, +1.5]" in text and no_repeat_rows(None) == []
+
+
+def test_recipe_runs_are_added_beside_the_earlier_rows_under_the_names_given(tmp_path, monkeypatch):
+    from training.report import main
+    run = tmp_path / "runs" / "lstm"
+    run.mkdir(parents=True)
+    (run / "training.json").write_text(json.dumps({"model_type": "lstm", "command": "…", "epochs": 7,
+                                                   "long_examples": "… as one comma chain …"}))
+    (run / "train_log.json").write_text(json.dumps({
+        "history": [{"epoch": 1, "valid_loss": 4.0, "valid_bleu": 5.0, "valid_chrf": 20.0, "valid_bleu_tatoeba": 9.0,
+                     "valid_bleu_narrative": 3.0}],
+        "best_epoch": 1, "training_time_s": 60.0, "machine": "AMD EPYC (2 cores)", "precision": "fp32"}))
+    (tmp_path / "checkpoints").mkdir()
+    path = tmp_path / "checkpoints" / "lstm_recipes.json"
+    earlier = {"run": "12ep_cpu", "epochs": 12, "long_examples": "… directly …", "training_min": 94.3, "best_epoch": 8,
+               "valid_bleu": 4.87, "valid_chrf": 18.8, "tatoeba_bleu": 10.86, "tatoeba_mandarin_bleu": 12.08,
+               "flores200_bleu": 0.8, "flores200_chrf": 15.2}
+    path.write_text(json.dumps({"note": "…", "runs": [earlier, {**earlier, "run": "7ep_comma", "valid_bleu": 0.0}]}))
+    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--recipe-runs", "7ep_comma=runs/lstm"]) == 0
+    old, new = json.loads(path.read_text())["runs"]
+    assert old == earlier                                                # its folder is gone: the row stays as it was
+    assert (new["run"], new["valid_bleu"], new["precision"]) == ("7ep_comma", 5.0, "fp32")  # replaced, not doubled
+    assert (new["valid_bleu_narrative"], new["choosing_score"]) == (3.0, 4.0)
+    assert "| 7ep_comma | 7 | comma chain | off | AMD EPYC (2 cores) (fp32) |" in (tmp_path / "README.md").read_text()

@@ -97,12 +97,9 @@ def score_test(test: TestSet, hyps: list[str], buckets=BUCKETS) -> dict:
 
 def valid_sample(translator, n: int = 400) -> list[tuple[str, str]]:
     """A seeded sample of the model's own validation split, rebuilt from its training.json."""
-    from training.train import parse_args, prepare_data  # the same code that made the split
+    from training.train import valid_split_of  # the same code that made the split
     tr = translator.config["training"]
-    args = parse_args(["--model", tr["model_type"], "--out", "/nonexistent", "--data", *tr["data"],
-                       "--test-dir", *tr["test_dirs"], "--seed", str(tr["seed"]),
-                       "--valid-fraction", str(tr["valid_fraction"]), "--valid-per-corpus", str(tr["valid_per_corpus"])])
-    _, valid, _ = prepare_data(args, log=lambda _msg: None)
+    valid = valid_split_of(tr)
     rng = random.Random(tr["seed"])
     return [(z, e) for z, e, _ in rng.sample(valid, min(n, len(valid)))]
 

@@ -143,23 +143,27 @@ def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
             "baseline_with_as_many_steps": equal_steps, "runs": rows}
 
 
-def recipe_runs(runs: list[Path]) -> dict:
+def recipe_runs(runs: list[Path], names: list[str] | None = None) -> dict:
     """Summarise finished checkpoints of one model trained with different recipes: what each recipe
-    changed, where it ran and its measured minutes there, its best valid epoch and, for runs that were
-    kept and evaluated (a metrics.json), their test scores and story translations. A run that was not
-    committed is never read on the test sets: its test fields are None."""
+    changed, where it ran and its measured minutes there, its best valid epoch (with the narrative slice
+    and the choosing score where the run recorded them) and, for runs that were kept and evaluated (a
+    metrics.json), their test scores and story translations. A run that was not committed is never read
+    on the test sets: its test fields are None. Rows are named by `names`, else by their folders."""
     rows = []
-    for run in runs:
+    for run, name in zip(runs, names or [r.name for r in runs]):
         tr, log, m = _load(run / "training.json"), _load(run / "train_log.json"), _load(run / "metrics.json")
         m = m or {"decoding": None, "bleu": None, "bleu_mandarin": None, "flores200": {"bleu": None, "chrf": None},
                   "story": None}
         best = next(h for h in log["history"] if h["epoch"] == log["best_epoch"])
-        rows.append({"run": run.name, "model": tr.get("model_type"), "trained_on": log.get("machine"),
+        rows.append({"run": name, "model": tr.get("model_type"), "trained_on": log.get("machine"),
+                     "precision": log.get("precision"),
                      "command": tr["command"], "epochs": tr["epochs"], "long_examples": tr["long_examples"],
                      "ema": tr.get("ema", 0.0),
                      "training_min": round(log["training_time_s"] / 60, 1), "best_epoch": log["best_epoch"],
                      "valid_bleu": best["valid_bleu"], "valid_chrf": best["valid_chrf"],
                      "valid_bleu_tatoeba": best["valid_bleu_tatoeba"],
+                     **({"valid_bleu_narrative": best["valid_bleu_narrative"], "choosing_score": choosing_score(best)}
+                        if best.get("valid_bleu_narrative") is not None else {}),
                      "valid_by_epoch": [{k: h[k] for k in ("epoch", "valid_loss", "valid_loss_raw", "valid_bleu") if k in h}
                                         for h in log["history"]],
                      "decoding": m["decoding"],
@@ -445,10 +449,14 @@ def render(root: Path) -> str:
             continue
         out += [f"Recipes of the {LABELS[model]} (`checkpoints/{model}_recipes.json`; " + recipes["note"] + "):", "",
                 *markdown_table(["run", "epochs", "long examples", "weight EMA", "trained on", "minutes", "best epoch",
-                                 "valid BLEU / chrF", "Tatoeba BLEU", "Mandarin BLEU", "FLORES BLEU / chrF"],
+                                 "valid BLEU / chrF", "narrative BLEU", "choosing score", "Tatoeba BLEU", "Mandarin BLEU",
+                                 "FLORES BLEU / chrF"],
                                 [[r["run"], r["epochs"], "comma chain" if "comma chain" in r["long_examples"] else "plain",
-                                  r.get("ema") or "off", r.get("trained_on") or "–", r["training_min"], r["best_epoch"],
-                                  f"{r['valid_bleu']} / {r['valid_chrf']}", _fmt(r["tatoeba_bleu"], 2),
+                                  r.get("ema") or "off",
+                                  " ".join(filter(None, [r.get("trained_on") or "–", r.get("precision") and f"({r['precision']})"])),
+                                  r["training_min"], r["best_epoch"],
+                                  f"{r['valid_bleu']} / {r['valid_chrf']}", _fmt(r.get("valid_bleu_narrative"), 2),
+                                  _fmt(r.get("choosing_score"), 2), _fmt(r["tatoeba_bleu"], 2),
                                   _fmt(r["tatoeba_mandarin_bleu"], 2),
                                   f"{_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)}"]
                                  for r in recipes["runs"]]), ""]
@@ -508,8 +516,9 @@ def main(argv=None) -> int:
     p.add_argument("--bt-runs", nargs="*", help="quick runs, the first without back-translated pairs, the others with "
                                                  "them -> the 'back_translation' of checkpoints/mix_experiments.json")
     p.add_argument("--bt-folder", default="runs/bt", help="training/back_translate.py's --out (its report is read)")
-    p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints of one model trained with different recipes "
-                                                     "-> checkpoints/MODEL_recipes.json")
+    p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints ([NAME=]FOLDER) of one model trained with "
+                                                     "different recipes -> rows of checkpoints/MODEL_recipes.json "
+                                                     "(rows of other names stay)")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
     args = p.parse_args(argv)
     if args.quick_run:
@@ -522,12 +531,16 @@ def main(argv=None) -> int:
                                                 "valid_chrf_tatoeba")} for h in log["history"]],
         }, indent=2) + "\n")
     if args.recipe_runs:
-        recipes = recipe_runs([Path(r) for r in args.recipe_runs])
+        named = [item.rpartition("=")[::-2] for item in args.recipe_runs]       # "NAME=PATH" or "PATH"
+        recipes = recipe_runs([Path(path) for path, _ in named], [name or Path(path).name for path, name in named])
         models = {r["model"] for r in recipes["runs"]}
         if len(models) != 1 or None in models:  # one model, named in each run's training.json
             print(f"--recipe-runs compares runs of one model, got {sorted(map(str, models))}", file=sys.stderr)
             return 2
-        Path(f"checkpoints/{models.pop()}_recipes.json").write_text(json.dumps(recipes, indent=2, ensure_ascii=False) + "\n")
+        path = Path(f"checkpoints/{models.pop()}_recipes.json")
+        new_names = {r["run"] for r in recipes["runs"]}  # earlier rows stay (their folders may be gone); same names replaced
+        recipes["runs"] = [r for r in (_load(path) or {"runs": []})["runs"] if r["run"] not in new_names] + recipes["runs"]
+        path.write_text(json.dumps(recipes, indent=2, ensure_ascii=False) + "\n")
     if args.mix_runs:
         Path("checkpoints/mix_experiments.json").write_text(
             json.dumps(mix_experiments([Path(r) for r in args.mix_runs]), indent=2, ensure_ascii=False) + "\n")

@@ -310,6 +310,16 @@ def prepare_data(args, log):
     return train_by, valid, stats
 
 
+def valid_split_of(training: dict) -> list:
+    """The valid (zh, en, corpus) triples of the run that wrote this training.json, rebuilt by prepare_data
+    from the same corpora, test folders, seed and fractions."""
+    args = parse_args(["--model", training["model_type"], "--out", "/nonexistent", "--data", *training["data"],
+                       "--test-dir", *training["test_dirs"], "--seed", str(training["seed"]),
+                       "--valid-fraction", str(training["valid_fraction"]),
+                       "--valid-per-corpus", str(training["valid_per_corpus"])])
+    return prepare_data(args, log=lambda _msg: None)[1]
+
+
 def prepare_stream(args, log):
     """--stream: -> each corpus as a stream of raw pairs, the valid (zh, en, corpus) triples (the first
     valid-side pairs of each corpus), and the training side's Cleaner (what it reads goes to training.json)."""
@@ -453,7 +463,7 @@ def describe_run(args, argv, device, world_size: int, epochs: int, weights: dict
             **({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer",
                                                           "tokenizer_pairs")}} if args.stream else {}),
             **{k: getattr(args, k) for k in ("batch_tokens", "lr", "warmup", "label_smoothing", "precision",
-                                             "valid_fraction", "valid_per_corpus", "concat_fraction",
+                                             "valid_fraction", "valid_per_corpus", "valid_bleu_sentences", "concat_fraction",
                                              "zh_coverage", "en_vocab", "max_train_pairs", "ema")},
             "mix": weights, "tags": tags, "num_parameters": n_params, "model_config": model_config,
             "vocab": {"english_subwords": tokenizer.tgt_vocab_size,
@@ -515,24 +525,38 @@ def save_resumable(run: Run) -> None:
         save_state(run.state_dir, run.model, run.optimizer, run.progress, run.tokenizer, run.ema, rng)
 
 
-def valid_scores(run: Run, with_narrative: bool = True) -> dict:
-    """Valid loss and greedy BLEU / chrF of the weights that are saved: the seeded sample of the whole valid
-    split, its Tatoeba part and (with_narrative) the narrative slice (dawn.data.narrative_slice)."""
-    args, model = run.args, run.best_model
-    scores = {"valid_loss": round(evaluate_loss(model, run.valid_ex, args.batch_tokens, run.device), 4)}
-    if run.ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
-        scores["valid_loss_raw"] = round(evaluate_loss(run.model, run.valid_ex, args.batch_tokens, run.device), 4)
-    hyps = valid_translations(model, run.tokenizer, [run.valid_ex[i][0] for i in run.bleu_idx], run.device)
-    refs = [run.valid[i][1] for i in run.bleu_idx]
+def score_valid(model, tokenizer: PairTokenizer, valid: list, valid_ex: list, bleu_idx: list[int],
+                narrative: list | None, batch_tokens: int, device=torch.device("cpu")) -> dict:
+    """Valid loss and greedy BLEU / chrF of `model`: the seeded sample `bleu_idx` of the valid split, its
+    Tatoeba part and (unless narrative is None) the narrative slice, as (source ids, English) pairs.
+    training.valid_score scores a saved checkpoint with the same function."""
+    scores = {"valid_loss": round(evaluate_loss(model, valid_ex, batch_tokens, device), 4)}
+    hyps = valid_translations(model, tokenizer, [valid_ex[i][0] for i in bleu_idx], device)
+    refs = [valid[i][1] for i in bleu_idx]
     overall = corpus_scores(hyps, refs)
-    cmn = [i for i, j in enumerate(run.bleu_idx) if run.valid[j][2] in CONCAT_CORPORA]
+    cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
     cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
     scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
                   valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
-    if with_narrative:
-        nar = (corpus_scores(valid_translations(model, run.tokenizer, [ids for ids, _ in run.narrative], run.device),
-                             [en for _, en in run.narrative]) if run.narrative else {"bleu": None, "chrf": None})
+    if narrative is not None:
+        nar = (corpus_scores(valid_translations(model, tokenizer, [ids for ids, _ in narrative], device),
+                             [en for _, en in narrative]) if narrative else {"bleu": None, "chrf": None})
         scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
+    return scores
+
+
+def encode_narrative(tokenizer: PairTokenizer, valid: list, tags: dict, seed: int) -> list:
+    """The narrative slice of the valid split (dawn.data.narrative_slice) as (source ids, English) pairs."""
+    return [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en)
+            for zh, en, c in narrative_slice(valid, seed)]
+
+
+def valid_scores(run: Run, with_narrative: bool = True) -> dict:
+    """score_valid for the weights that are saved (with EMA, the raw weights' loss beside them)."""
+    scores = score_valid(run.best_model, run.tokenizer, run.valid, run.valid_ex, run.bleu_idx,
+                         run.narrative if with_narrative else None, run.args.batch_tokens, run.device)
+    if run.ema is not None:  # with EMA the valid scores are the averaged weights'; the raw weights' loss beside them
+        scores["valid_loss_raw"] = round(evaluate_loss(run.model, run.valid_ex, run.args.batch_tokens, run.device), 4)
     return scores
 
 
@@ -707,9 +731,8 @@ def main(argv=None) -> int:
               if args.stream else None,
               snapshot_at=set(snapshot_steps(total_steps, args.snapshots)) if args.snapshots else set(),
               epoch_ends=list(accumulate(epoch_steps)))
-    narrative = narrative_slice(valid, args.seed)  # story-like valid sentences, scored beside the whole split
-    run.narrative = [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en) for zh, en, c in narrative]
-    run.training_info["narrative_valid"] = narrative_counts(narrative)
+    run.narrative = encode_narrative(tokenizer, valid, tags, args.seed)  # story-like valid sentences, scored beside the split
+    run.training_info["narrative_valid"] = narrative_counts(narrative_slice(valid, args.seed))
     if run.tracking:
         accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
                                                     if isinstance(v, (int, float, str, bool))})
