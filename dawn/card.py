@@ -195,7 +195,9 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
                      "(the same command uses CUDA when present).")
     recipe = (_load(d.parent / "recipe_time.json") or {}).get("models", {}).get(d.name)
     if recipe and recipe.get("command") == tr["command"]:
-        lines.append(f"- The recipe on the 2-core CPU ({recipe['epochs']} epochs): **{recipe['estimated_wall_min']} min**, "
+        where = ", ".join(filter(None, [recipe.get("measured_on"), recipe.get("precision")]))
+        lines.append(f"- The recipe on the 2-core CPU ({recipe['epochs']} epochs{'; ' + where if where else ''}): "
+                     f"**{recipe['estimated_wall_min']} min**, "
                      f"estimated by `python -m training.recipe_time` from {recipe['timed_steps']} timed steps on its "
                      f"real batches ({recipe['target_tokens_per_s']:,} target tokens/s) and one timed validation.")
         for o in recipe.get("on_other_cpus", []):
@@ -209,6 +211,18 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
                      f"are the epoch-{log['best_epoch']} checkpoint of the {tr['epochs']}-epoch schedule, whose "
                      "learning rate had not finished decaying. The command above runs the whole schedule.")
     return lines
+
+
+def _replay_lines(d: Path) -> list[str]:
+    """The training replay (replay.json, written during training), if the folder has one."""
+    replay = _load(d / "replay.json")
+    if not replay or not replay.get("snapshots"):
+        return []
+    steps = [s["step"] for s in replay["snapshots"]]
+    return [f"- Training replay: `replay.json`, {len(steps)} snapshots from step {steps[0]} to step {steps[-1]} of "
+            f"{replay['total_steps']}: the story sentence's and {replay['short_sentence']}'s greedy translations and "
+            "maps, and the valid loss and BLEU so far, as the explorer replays them (translated for display only: "
+            "never trained on, never used to choose)."]
 
 
 def _model_type(config: dict) -> str:
@@ -287,12 +301,17 @@ def write_model_card(directory: str | Path, repo_id: str | None = None, code_url
            "after every step); validated and saved are the averaged weights."] if tr.get("ema") else []),
         *_time_lines(d, tr, log),
         f"- Kept: epoch {log['best_epoch']} (best valid BLEU, greedy, on {log.get('valid_bleu_sentences', 'the')} "
-        f"valid sentences from all corpora): valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}.", "",
-        "| epoch | train loss | valid loss | valid BLEU | valid BLEU (Tatoeba part) | target tok/s |",
-        "|---|---|---|---|---|---|",
+        f"valid sentences from all corpora): valid BLEU **{best['valid_bleu']}**, valid loss {best['valid_loss']}"
+        + (f", narrative slice BLEU {best['valid_bleu_narrative']} ({sum(log['narrative_valid'].values())} story-like "
+           "valid sentences)" if best.get("valid_bleu_narrative") is not None and log.get("narrative_valid") else "")
+        + ".",
+        *_replay_lines(d), "",
+        "| epoch | train loss | valid loss | valid BLEU | valid BLEU (Tatoeba part) | narrative BLEU | target tok/s |",
+        "|---|---|---|---|---|---|---|",
         *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']}"
           + (f" (raw weights {h['valid_loss_raw']})" if "valid_loss_raw" in h else "") + f" | {h['valid_bleu']} | "
-          f"{h.get('valid_bleu_tatoeba', '–')} | {h['train_tokens_per_s']:,} |" for h in log["history"]], "",
+          f"{h.get('valid_bleu_tatoeba', '–')} | {h.get('valid_bleu_narrative') or '–'} | {h['train_tokens_per_s']:,} |"
+          for h in log["history"]], "",
     ]
     if metrics:
         lines += ["## Test scores (each test set read once)", ""]

@@ -54,7 +54,7 @@ class ModelSpec:
 
 MODELS: tuple[ModelSpec, ...] = (  # historical order: 2014 without attention, 2014 with attention, 2017
     ModelSpec("lstm", 2014, {"en": "LSTM (no attention)", "zh": "LSTM（无注意力）"}, {"en": "LSTM", "zh": "LSTM"},
-              attention="none", module="lstm", class_name="LSTMSeq2Seq", no_repeat_ngram=2),
+              attention="none", module="lstm", class_name="LSTMSeq2Seq", no_repeat_ngram=4),
     ModelSpec("lstm_attention", 2014, {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
               {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
               attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq", no_repeat_ngram=4),

@@ -25,8 +25,8 @@ CHECKPOINTS = ROOT / "checkpoints"  # the committed ones, whatever DAWN_CHECKPOI
 # Greedy outputs recorded from the committed checkpoints. Regenerate after retraining with
 #   python -c "from dawn import load_translator as L; t=L('checkpoints/NAME'); print(t.translate('…').text)"
 GOLDEN = {
-    "lstm": {"我们决定去爬山。": "We've decided to go to the concert.", "猫追老鼠。": "The cat is a picnic.",
-             "我爱你。": "I love you.", "今天天气很好。": "It's very hot today.", "我們明天見。": "We'll see it tomorrow."},
+    "lstm": {"我们决定去爬山。": "We decided to go to the hospital.", "猫追老鼠。": "The cat is too old to go.",
+             "我爱你。": "I love you.", "今天天气很好。": "Today is very good.", "我們明天見。": "We'll see you tomorrow."},
     "lstm_attention": {"我们决定去爬山。": "We decided to climb climbed the mountain.", "猫追老鼠。": "The cat is rats.",
                        "我爱你。": "I love you.", "今天天气很好。": "It's very nice today.",
                        "我們明天見。": "We'll see tomorrow."},

@@ -25,6 +25,14 @@ def row(model_recipe: dict) -> str:
     return next(line for line in table if line.startswith("| transformer |"))
 
 
+def test_each_recipe_row_names_the_cpu_and_precision_it_was_measured_with():
+    measured = {**recipe(104.5, "cpu", 7, 97.2), "measured_on": "AMD EPYC, 2 CPUs", "precision": "fp32"}
+    assert row(measured).startswith("| transformer | AMD EPYC, 2 CPUs (fp32) | 12 |")
+    older = recipe(99.1, "cpu", 12, 111.5)                   # no precision of its own: the one it trained in
+    older["trained_on"]["precision"] = "bf16 autocast"
+    assert row({**older, "measured_on": "x86_64, 2 CPUs"}).startswith("| transformer | x86_64, 2 CPUs (bf16 autocast) |")
+
+
 def test_a_whole_cpu_run_is_judged_on_its_measured_time():
     assert "| **no** (measured) |" in row(recipe(111.2, "cpu", 12, 125.0))
     assert "| yes (measured) |" in row(recipe(130.0, "cpu", 12, 118.0))

@@ -333,9 +333,13 @@ def test_recipe_time_rebuilds_the_recipe_and_counts_its_tokens(tmp_path, train_a
     out = tmp_path / "lstm"
     assert run_train(train_argv("lstm", out, "--epochs", "2")) == 0
     monkeypatch.chdir(ROOT)  # the recorded command's paths are absolute here; the CLI runs from the repo root
-    report_path = tmp_path / "recipe_time.json"
+    report_path = tmp_path / "recipe_time.json"  # an older file: one machine for all its entries
+    report_path.write_text(json.dumps({"machine": "x86_64, 2 CPUs", "models": {"transformer": {"command": "…"}}}))
     assert recipe_time.main(["--checkpoint", str(out), "--threads", "1", "--steps", "3", "--out", str(report_path)]) == 0
-    r = json.loads(report_path.read_text())["models"]["lstm"]
+    report = json.loads(report_path.read_text())
+    r = report["models"]["lstm"]
+    assert "machine" not in report and report["models"]["transformer"]["measured_on"] == "x86_64, 2 CPUs"
+    assert r["measured_on"].endswith(" CPUs")                       # this CPU, named in its own entry
     log = json.loads((out / "train_log.json").read_text())
     assert r["target_tokens_per_epoch"] == [h["target_tokens"] for h in log["history"]]
     assert r["epochs"] == 2 and r["timed_steps"] == 3 and r["timed_target_tokens"] > 0

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shlex
 import sys
 import time
@@ -138,12 +137,14 @@ def main(argv=None) -> int:
     path = Path(args.out)
     report = json.loads(path.read_text()) if path.exists() else {}
     report.setdefault("models", {})
+    for entry in report["models"].values():  # files from before each entry named its CPU: the file's machine then
+        entry.setdefault("measured_on", report.get("machine"))
+    report.pop("machine", None)              # each entry names its own CPU (entries may come from different CPUs)
     for ckpt in map(Path, args.checkpoint):
         print(f"{ckpt.name}: rebuilding the recipe's data and timing it…", file=sys.stderr, flush=True)
         r = measure(ckpt, args.steps)
         if file_as(report["models"], ckpt.name, r) == "main":   # the file's header describes its main entries
-            report.update(threads=args.threads, machine=f"{cpu_model()} ({platform.machine()}), {os.cpu_count()} CPUs",
-                          torch=torch.__version__)
+            report.update(threads=args.threads, torch=torch.__version__)
         print(f"{ckpt.name}: {r['target_tokens_per_s']:,} target tokens/s, validation {r['validation_s']} s, "
               f"estimated {r['estimated_wall_min']} min for {r['epochs']} epochs", file=sys.stderr, flush=True)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")

@@ -223,8 +223,9 @@ def recipe_rows(recipe: dict | None) -> list[str]:
     """The final recipes' time on the 2-core CPU (checkpoints/recipe_time.json), as README lines."""
     if not recipe:
         return []
-    out = [f"Each final recipe on the 2-core CPU (`python -m training.recipe_time`, {recipe['machine']}, torch "
-           f"{recipe['torch']}, {recipe['threads']} threads): the recipe's own data and batches rebuilt, "
+    out = [f"Each final recipe on the 2-core CPU it trained on (`python -m training.recipe_time`, torch "
+           f"{recipe['torch']}, {recipe['threads']} threads; each row's CPU and precision beside it): the recipe's own "
+           "data and batches rebuilt, "
            "every target token of every epoch counted, training steps spread over an epoch and one validation "
            "timed; estimated wall time = tokens / (tokens per second) + epochs × validation.", ""]
     rows = []
@@ -238,10 +239,11 @@ def recipe_rows(recipe: dict | None) -> list[str]:
         measured = t["device"] == "cpu" and t["epochs_run"] == r["epochs"]
         minutes = t["wall_min"] if measured else r["estimated_wall_min"]
         verdict = ("yes" if minutes <= BUDGET_MIN else "**no**") + (" (measured)" if measured else "")
-        rows.append([m, r["epochs"], f"{sum(r['target_tokens_per_epoch']):,}", r["timed_steps"],
+        cpu = f"{r.get('measured_on') or recipe.get('machine', '–')} ({r.get('precision') or t.get('precision', '–')})"
+        rows.append([m, cpu, r["epochs"], f"{sum(r['target_tokens_per_epoch']):,}", r["timed_steps"],
                      f"{r['target_tokens_per_s']:,}", f"{r['validation_s']} s", f"{r['estimated_wall_min']} min",
                      verdict, how])
-    out += markdown_table(["model", "epochs", "target tokens (all epochs)", "timed steps", "target tokens/s",
+    out += markdown_table(["model", "measured on", "epochs", "target tokens (all epochs)", "timed steps", "target tokens/s",
                            "validation", "estimated wall time", "≤ 2 h?", "how the committed weights were trained"],
                           rows) + [""]
     other = [(m, o) for m in MODELS for o in recipe["models"].get(m, {}).get("on_other_cpus", [])]

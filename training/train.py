@@ -90,10 +90,13 @@ MODEL_DEFAULTS = {
     "lstm_attention": dict(d_embed=256, d_enc=256, d_dec=512, d_attn=256, enc_layers=2, dropout=0.2),
     "transformer": dict(d_model=256, n_heads=4, d_ff=1024, encoder_layers=3, decoder_layers=2, dropout=0.1),
 }
-# Epochs and batch sizes sized so that each final recipe fits in 2 hours on a 2-core CPU with the machine to
-# itself (2 threads, bf16 autocast): target tokens per second measured by `training.benchmark --throughput`.
+# Epochs and batch sizes sized so that each final recipe fits in 2 hours on the 2-core CPU that trains it, with
+# the machine to itself (2 threads): target tokens per second measured by `training.benchmark --throughput`.
+# The LSTM with attention and the Transformer trained with bf16 autocast (a CPU with AVX-512 bf16); the plain
+# LSTM trained in fp32 on a CPU without it (AMD EPYC), where 12 epochs would take about 175 min, so 7
+# (97.2 min; its 12-epoch bf16 run scored higher on validation: checkpoints/lstm_recipes.json).
 # The recurrent models run faster with bigger batches (fewer, larger matrix products per time step).
-DEFAULT_EPOCHS = {"lstm": 12, "lstm_attention": 8, "transformer": 11}
+DEFAULT_EPOCHS = {"lstm": 7, "lstm_attention": 8, "transformer": 11}
 DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 3000}
 
 # How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
@@ -108,9 +111,9 @@ CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
 
 
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
-# "plain" puts them side by side. The committed LSTMs were trained with "plain" (before the comma chain
-# was tried); each model's default is the join its committed checkpoint was trained with.
-LONG_EXAMPLES = {"lstm": "plain", "lstm_attention": "plain", "transformer": "comma"}
+# "plain" puts them side by side. The committed LSTM with attention was trained with "plain" (before the
+# comma chain was tried); each model's default is the join its committed checkpoint was trained with.
+LONG_EXAMPLES = {"lstm": "comma", "lstm_attention": "plain", "transformer": "comma"}
 # Exponential moving average of the weights (Polyak averaging): after every step
 #     ema <- decay * ema + (1 - decay) * weights
 # i.e. an average over roughly the last 1 / (1 - decay) steps, which smooths out the noise of the last
