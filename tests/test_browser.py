@@ -9,6 +9,7 @@ Screenshots go to DAWN_SCREENSHOT_DIR when it is set (training/bench_page.py sav
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,6 +18,8 @@ from pathlib import Path
 import pytest
 
 from dawn.registry import MODEL_NAMES
+
+CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -201,8 +204,13 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
             assert b["top"] >= title["bottom"] or b["bottom"] <= title["top"] or b["left"] >= title["right"], (title, b)
     # ① the plain LSTM's coverage talks about use, not looking (it has no attention)
     expect(page.locator("#explorer-lstm .ax-map").first).to_be_visible(timeout=WAIT_MS)
-    steps = page.locator("#explorer-lstm .ax-steplabel:not(.ax-beamlabel)").text_content()
+    steps = page.locator("#explorer-lstm .ax-steplabel:not(.ax-beamlabel):not(.ax-replaylabel)").text_content()
     assert ("looked" not in steps and "看" not in steps), steps
+    replay = CHECKPOINTS / "lstm" / "replay.json"
+    if replay.is_file():  # the committed training replay opens on its last snapshot, the run's last step
+        last = json.loads(replay.read_text())["snapshots"][-1]["step"]
+        label = page.locator("#explorer-lstm .ax-replaylabel").text_content()
+        assert f"{last:,}" in label or str(last) in label, label
     # ③ the Transformer: words by default (pieces merged), a switch to tokens; wide maps say so or fit
     open_section(page, 3)
     ax = page.locator("#explorer-transformer")
