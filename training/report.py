@@ -331,10 +331,12 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
             out += ["", "Interactions in Chromium, no server round trip (median / max, target ≤ 100 ms): " + ", ".join(
                 f"{k} {b[f'{k}_ms']} / {b[f'{k}_max_ms']} ms" for k in ("hover", "head", "layer", "link", "scrub",
                                                                          "replay", "beam") if f"{k}_ms" in b) + "."]
-            borrowed = [f for f in (b.get("replay_files") or {}).values() if not f.startswith("checkpoints/")]
+            files = list((b.get("replay_files") or {}).values())
+            borrowed = [f for f in files if not f.startswith("checkpoints/")]
             if borrowed:
-                out += ["", "Replay scrubbing was timed on " + ", ".join(f"`{f}`" for f in borrowed)
-                        + " (a training run's snapshots, named with --replay: a committed checkpoint without replay.json)."]
+                out += ["", "Replay scrubbing was timed on " + ", ".join(f"`{f}`" for f in files)
+                        + f" ({', '.join(f'`{f}`' for f in borrowed)}: a training run's snapshots, named with --replay "
+                        "for a committed checkpoint without replay.json)."]
         out.append("")
     return out
 
