@@ -310,7 +310,7 @@ def write_model_card(directory: str | Path, repo_id: str | None = None, code_url
         "|---|---|---|---|---|---|---|",
         *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']}"
           + (f" (raw weights {h['valid_loss_raw']})" if "valid_loss_raw" in h else "") + f" | {h['valid_bleu']} | "
-          f"{h.get('valid_bleu_tatoeba', '–')} | {h.get('valid_bleu_narrative') or '–'} | {h['train_tokens_per_s']:,} |"
+          f"{h.get('valid_bleu_tatoeba', '–')} | {'–' if h.get('valid_bleu_narrative') is None else h['valid_bleu_narrative']} | {h['train_tokens_per_s']:,} |"
           for h in log["history"]], "",
     ]
     if metrics:

@@ -535,8 +535,8 @@ def main(argv=None) -> int:
                                                 "valid_chrf_tatoeba")} for h in log["history"]],
         }, indent=2) + "\n")
     if args.recipe_runs:
-        named = [item.rpartition("=")[::-2] for item in args.recipe_runs]       # "NAME=PATH" or "PATH"
-        recipes = recipe_runs([Path(path) for path, _ in named], [name or Path(path).name for path, name in named])
+        named = [item.rpartition("=") for item in args.recipe_runs]             # "NAME=PATH" or "PATH"
+        recipes = recipe_runs([Path(path) for _, _, path in named], [name or Path(path).name for name, _, path in named])
         models = {r["model"] for r in recipes["runs"]}
         if len(models) != 1 or None in models:  # one model, named in each run's training.json
             print(f"--recipe-runs compares runs of one model, got {sorted(map(str, models))}", file=sys.stderr)

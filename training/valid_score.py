@@ -35,7 +35,7 @@ from training.report import choosing_score
 from training.train import encode_narrative, score_valid, valid_split_of
 
 
-def score_checkpoint(directory: str, batch_tokens: int = 6000) -> dict:
+def score_checkpoint(directory: str) -> dict:
     """-> the valid scores of the checkpoint in `directory` (see the module docstring)."""
     translator = load_translator(directory)
     tr = translator.config["training"]
@@ -44,9 +44,10 @@ def score_checkpoint(directory: str, batch_tokens: int = 6000) -> dict:
     _, valid_ex, bleu_idx = encode_examples(translator.tokenizer, {}, valid, tags, tr["seed"],
                                             tr.get("valid_bleu_sentences"))  # None: the default sample, as in training
     narrative = encode_narrative(translator.tokenizer, valid, tags, tr["seed"])
-    scores = score_valid(translator.model, translator.tokenizer, valid, valid_ex, bleu_idx, narrative, batch_tokens)
-    return {"checkpoint": str(directory), "model": translator.model_type, "valid_sentences": len(bleu_idx), "narrative_sentences": len(narrative),
-            **scores, "choosing_score": choosing_score(scores)}
+    scores = score_valid(translator.model, translator.tokenizer, valid, valid_ex, bleu_idx, narrative,
+                         tr["batch_tokens"])
+    return {"checkpoint": str(directory), "model": translator.model_type, "valid_sentences": len(bleu_idx),
+            "narrative_sentences": len(narrative), **scores, "choosing_score": choosing_score(scores)}
 
 
 def main(argv=None) -> int:
