@@ -235,3 +235,41 @@ def test_recipe_runs_are_added_beside_the_earlier_rows_under_the_names_given(tmp
     assert (new["run"], new["valid_bleu"], new["precision"]) == ("7ep_comma", 5.0, "fp32")  # replaced, not doubled
     assert (new["valid_bleu_narrative"], new["choosing_score"]) == (3.0, 4.0)
     assert "| 7ep_comma | 7 | comma chain | off | AMD EPYC (2 cores) (fp32) |" in (tmp_path / "README.md").read_text()
+
+
+def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, monkeypatch):
+    from training.report import main
+
+    joins = {"plain": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese directly, …)",
+             "comma": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese as one comma chain, …)"}
+    scores = {("lstm", "plain"): (3.0, 2.0), ("lstm", "comma"): (3.1, 2.3),            # +0.2: noise
+              ("lstm_attention", "plain"): (5.0, 4.0), ("lstm_attention", "comma"): (5.2, 5.0)}  # +0.6
+    for (model, join), (bleu, narr) in scores.items():
+        run = tmp_path / f"join-{model}-{join}"
+        run.mkdir()
+        (run / "training.json").write_text(json.dumps({
+            "command": f"python -m training.train --model {model} --long-examples {join} …", "mix": {}, "tags": {},
+            "model_type": model, "preset": "quick", "num_parameters": 1000, "model_config": {"d_model": 8},
+            "epochs": 3, "lr": 1e-3, "warmup": 200, "en_vocab": 4000, "batch_tokens": 6000,
+            "long_examples": joins[join]}))
+        (run / "train_log.json").write_text(json.dumps({
+            "history": [{"epoch": 3, "step": 90, "valid_loss": 4.5, "valid_bleu": bleu, "valid_chrf": 20.0,
+                         "valid_bleu_tatoeba": 9.0, "valid_chrf_tatoeba": 25.0, "valid_bleu_narrative": narr,
+                         "valid_chrf_narrative": 21.0}],
+            "best_epoch": 3, "training_time_s": 600.0, "cpu_time_s": 1200.0}))
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "mix_experiments.json").write_text(json.dumps({"note": "earlier", "runs": []}))
+    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--join-runs", *(f"join-{m}-{j}" for m, j in scores)]) == 0
+    mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
+    assert mix["note"] == "earlier"                                       # the earlier experiment stays
+    js = mix["join_screening"]
+    assert [(r["model"], r["join"], r["choosing_score"]) for r in js["runs"]] == [
+        ("lstm", "plain", 2.5), ("lstm", "comma", 2.7), ("lstm_attention", "plain", 4.5), ("lstm_attention", "comma", 5.1)]
+    assert js["verdicts"] == {"lstm": {"comma_minus_plain": 0.2, "preferred": None},
+                              "lstm_attention": {"comma_minus_plain": 0.6, "preferred": "comma"}}
+    assert "LSTM" in js["note"] and "Transformers" not in js["note"]
+    readme = (tmp_path / "README.md").read_text()
+    assert "lstm: comma − plain +0.20, within noise; lstm_attention: comma − plain +0.60, comma preferred" in readme
+    assert "| join-lstm_attention-comma | lstm_attention | comma | 1,000 | 90 | 10.0 / 20.0 | 5.2 | 4.5 | 9.0 | 5.00 | 5.10 |" in readme

@@ -6,6 +6,8 @@
                                               # the CC-CEDICT weight screening, added to checkpoints/mix_experiments.json
     python -m training.report --bt-runs runs/mix-cedict-0 runs/mix-base-5ep runs/mix-bt-0.5 --bt-folder runs/bt
                                               # the back-translation trial (baselines: the runs without it), added there too
+    python -m training.report --join-runs runs/join-lstm-plain runs/join-lstm-comma ...
+                                              # comma chains or not, for the LSTMs' long examples, added there too
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
 checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes}.json, and
@@ -88,7 +90,9 @@ def _screening_note(rows: list[dict], what: str, same: str = "seed, tokenizer an
     cfg, epochs = rows[0]["model_config"], sorted({r["epochs"] for r in rows})
     size = (f"d_model {cfg['d_model']}, {cfg['encoder_layers']}+{cfg['decoder_layers']} layers, "
             if {"d_model", "encoder_layers", "decoder_layers"} <= set(cfg) else "")
-    return (f"a quick-preset screening of {what}, not a final recipe: Transformers ({size}"
+    kinds = sorted({r["model"] for r in rows}, key=MODELS.index)
+    models = "Transformers" if kinds == ["transformer"] else " and ".join(LABELS[k].split(" ", 1)[1] for k in kinds)
+    return (f"a quick-preset screening of {what}, not a final recipe: {models} ({size}"
             f"{'/'.join(map(str, epochs))} epochs), the same {same} otherwise; one run per setting. Scored greedily on the same seeded sample "
             "of the validation split and on the narrative slice (children's stories, word problems, grammar examples "
             "and comma chains of valid Tatoeba pairs); the choice is by the mean of the two BLEU scores, and a change "
@@ -112,6 +116,34 @@ def dictionary_screening(runs: list[Path]) -> dict:
     return {"note": _screening_note(rows, "the dictionary's weight (weight 0: loaded, same tokenizer, never drawn)"),
             "cpu": cpu_description(), "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()],
             "chosen_weight": chosen, "kept": chosen > 0, "runs": rows}
+
+
+def join_of(row: dict) -> str:
+    """'comma' or 'plain': how a run joined its long examples' Chinese (training.json describes it in words)."""
+    return "comma" if "comma chain" in row["long_examples"] else "plain"
+
+
+def join_screening(runs: list[Path]) -> dict:
+    """Quick-preset runs of the recurrent models that differ only in --long-examples plain|comma (the long
+    examples' Chinese side by side, or as one comma chain like the story's): per model, the join validation
+    prefers. One join is preferred when its choosing score beats the other's by the noise margin; else the
+    two are within noise, and the screening says nothing either way."""
+    rows = mix_experiments(runs)["runs"]
+    for row, run in zip(rows, runs):
+        row["long_examples"] = _load(run / "training.json")["long_examples"]
+        row["join"] = join_of(row)
+        row["choosing_score"] = choosing_score(row)
+    verdicts = {}
+    for model in sorted({r["model"] for r in rows}, key=MODELS.index):
+        by_join = {r["join"]: r for r in rows if r["model"] == model}
+        if set(by_join) != {"plain", "comma"}:
+            continue
+        gain = round(by_join["comma"]["choosing_score"] - by_join["plain"]["choosing_score"], 2)
+        verdicts[model] = {"comma_minus_plain": gain,
+                           "preferred": "comma" if gain >= NOISE_BLEU else "plain" if -gain >= NOISE_BLEU else None}
+    return {"note": _screening_note(rows, "how long examples are joined (--long-examples plain or comma)"),
+            "cpu": cpu_description(), "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()],
+            "verdicts": verdicts, "runs": rows}
 
 
 def best_trial_and_baseline(rows: list[dict]) -> tuple[dict | None, dict | None]:
@@ -440,6 +472,19 @@ def render(root: Path) -> str:
                                   r["valid_bleu"], r["valid_chrf"], r["valid_bleu_tatoeba"],
                                   _fmt(r.get("valid_bleu_narrative"), 2), _fmt(r.get("choosing_score"), 2)]
                                  for r in bt["runs"]]), ""]
+    if mix and mix.get("join_screening"):
+        js = mix["join_screening"]
+        said = "; ".join(f"{m}: comma − plain {v['comma_minus_plain']:+.2f}, "
+                         + (f"{v['preferred']} preferred" if v["preferred"] else "within noise")
+                         for m, v in js["verdicts"].items())
+        out += ["How the recurrent models' long examples are joined (`--long-examples plain|comma`; `join_screening` in "
+                f"`checkpoints/mix_experiments.json`; {js['cpu']}; {js['note']}) — {said}:", "",
+                *markdown_table(["run", "model", "join", "parameters", "steps", "minutes (wall / CPU)", "valid BLEU",
+                                 "valid loss", "Tatoeba-part BLEU", "narrative BLEU", "choosing score"],
+                                [[r["run"], r["model"], r["join"], f"{r['num_parameters']:,}", f"{r['steps']:,}",
+                                  f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_loss"],
+                                  r["valid_bleu_tatoeba"], _fmt(r.get("valid_bleu_narrative"), 2),
+                                  _fmt(r.get("choosing_score"), 2)] for r in js["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
     if quick:
         last = quick["history"][-1]
@@ -519,6 +564,8 @@ def main(argv=None) -> int:
                                                          "'dictionary_screening' of checkpoints/mix_experiments.json")
     p.add_argument("--bt-runs", nargs="*", help="quick runs, the first without back-translated pairs, the others with "
                                                  "them -> the 'back_translation' of checkpoints/mix_experiments.json")
+    p.add_argument("--join-runs", nargs="*", help="quick runs of the LSTMs that differ in --long-examples -> the "
+                                                   "'join_screening' of checkpoints/mix_experiments.json")
     p.add_argument("--bt-folder", default="runs/bt", help="training/back_translate.py's --out (its report is read)")
     p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints ([NAME=]FOLDER) of one model trained with "
                                                      "different recipes -> rows of checkpoints/MODEL_recipes.json "
@@ -557,6 +604,11 @@ def main(argv=None) -> int:
         path = Path("checkpoints/mix_experiments.json")
         mix = _load(path) or {}
         mix["back_translation"] = back_translation_trial([Path(r) for r in args.bt_runs], Path(args.bt_folder))
+        path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
+    if args.join_runs:
+        path = Path("checkpoints/mix_experiments.json")
+        mix = _load(path) or {}
+        mix["join_screening"] = join_screening([Path(r) for r in args.join_runs])
         path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
     readme = Path("README.md")
     text = readme.read_text()
