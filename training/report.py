@@ -92,7 +92,8 @@ def _screening_note(rows: list[dict], what: str, same: str = "seed, tokenizer an
             if {"d_model", "encoder_layers", "decoder_layers"} <= set(cfg) else "")
     kinds = sorted({r["model"] for r in rows}, key=MODELS.index)
     models = "Transformers" if kinds == ["transformer"] else " and ".join(LABELS[k].split(" ", 1)[1] for k in kinds)
-    return (f"a quick-preset screening of {what}, not a final recipe: {models} ({size}"
+    preset = "quick-preset" if {r["preset"] for r in rows} == {"quick"} else "short"  # short: the final size, fewer epochs
+    return (f"a {preset} screening of {what}, not a final recipe: {models} ({size}"
             f"{'/'.join(map(str, epochs))} epochs), the same {same} otherwise; one run per setting. Scored greedily on the same seeded sample "
             "of the validation split and on the narrative slice (children's stories, word problems, grammar examples "
             "and comma chains of valid Tatoeba pairs); the choice is by the mean of the two BLEU scores, and a change "
@@ -124,10 +125,10 @@ def join_of(row: dict) -> str:
 
 
 def join_screening(runs: list[Path]) -> dict:
-    """Quick-preset runs of the recurrent models that differ only in --long-examples plain|comma (the long
-    examples' Chinese side by side, or as one comma chain like the story's): per model, the join validation
-    prefers. One join is preferred when its choosing score beats the other's by the noise margin; else the
-    two are within noise, and the screening says nothing either way."""
+    """Short runs of the recurrent models (the quick preset, or the final size for a few epochs) that differ
+    only in --long-examples plain|comma (the long examples' Chinese side by side, or as one comma chain like
+    the story's): per model, the join validation prefers. One join is preferred when its choosing score beats
+    the other's by the noise margin; else the two are within noise, and the screening says nothing either way."""
     rows = mix_experiments(runs)["runs"]
     for row, run in zip(rows, runs):
         row["long_examples"] = _load(run / "training.json")["long_examples"]
@@ -564,7 +565,7 @@ def main(argv=None) -> int:
                                                          "'dictionary_screening' of checkpoints/mix_experiments.json")
     p.add_argument("--bt-runs", nargs="*", help="quick runs, the first without back-translated pairs, the others with "
                                                  "them -> the 'back_translation' of checkpoints/mix_experiments.json")
-    p.add_argument("--join-runs", nargs="*", help="quick runs of the LSTMs that differ in --long-examples -> the "
+    p.add_argument("--join-runs", nargs="*", help="short runs of the LSTMs that differ in --long-examples -> the "
                                                    "'join_screening' of checkpoints/mix_experiments.json")
     p.add_argument("--bt-folder", default="runs/bt", help="training/back_translate.py's --out (its report is read)")
     p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints ([NAME=]FOLDER) of one model trained with "
