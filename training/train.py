@@ -112,7 +112,9 @@ CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
 
 # How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
 # "plain" puts them side by side. The committed LSTM with attention was trained with "plain" (before the
-# comma chain was tried); each model's default is the join its committed checkpoint was trained with.
+# comma chain was tried); each model's default is the join its committed checkpoint was trained with. A 2-epoch
+# screening of the LSTM with attention prefers "comma" (join_screening in checkpoints/mix_experiments.json):
+# its next retrain should pass --long-examples comma.
 LONG_EXAMPLES = {"lstm": "comma", "lstm_attention": "plain", "transformer": "comma"}
 # Exponential moving average of the weights (Polyak averaging): after every step
 #     ema <- decay * ema + (1 - decay) * weights
