@@ -269,7 +269,7 @@ def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, mon
         ("lstm", "plain", 2.5), ("lstm", "comma", 2.7), ("lstm_attention", "plain", 4.5), ("lstm_attention", "comma", 5.1)]
     assert js["verdicts"] == {"lstm": {"comma_minus_plain": 0.2, "preferred": None},
                               "lstm_attention": {"comma_minus_plain": 0.6, "preferred": "comma"}}
-    assert "LSTM" in js["note"] and "Transformers" not in js["note"]
+    assert "LSTM" in js["note"] and "Transformers" not in js["note"] and "own examples" in js["note"]
     readme = (tmp_path / "README.md").read_text()
     assert "lstm: comma − plain +0.20, within noise; lstm_attention: comma − plain +0.60, comma preferred" in readme
-    assert "| join-lstm_attention-comma | lstm_attention | comma | 1,000 | 90 | 10.0 / 20.0 | 5.2 | 4.5 | 9.0 | 5.00 | 5.10 |" in readme
+    assert "| join-lstm_attention-comma | lstm_attention | comma | 1,000 | 90 | 10.0 / 20.0 | 5.20 | 4.5 | 9.0 | 5.00 | 5.10 |" in readme

@@ -142,7 +142,8 @@ def join_screening(runs: list[Path]) -> dict:
         gain = round(by_join["comma"]["choosing_score"] - by_join["plain"]["choosing_score"], 2)
         verdicts[model] = {"comma_minus_plain": gain,
                            "preferred": "comma" if gain >= NOISE_BLEU else "plain" if -gain >= NOISE_BLEU else None}
-    return {"note": _screening_note(rows, "how long examples are joined (--long-examples plain or comma)"),
+    return {"note": _screening_note(rows, "how long examples are joined (--long-examples plain or comma)",
+                                    "seed and valid sets (each run trains its tokenizer on its own examples)"),
             "cpu": cpu_description(), "load_average_when_recorded": [round(x, 2) for x in os.getloadavg()],
             "verdicts": verdicts, "runs": rows}
 
@@ -483,7 +484,7 @@ def render(root: Path) -> str:
                 *markdown_table(["run", "model", "join", "parameters", "steps", "minutes (wall / CPU)", "valid BLEU",
                                  "valid loss", "Tatoeba-part BLEU", "narrative BLEU", "choosing score"],
                                 [[r["run"], r["model"], r["join"], f"{r['num_parameters']:,}", f"{r['steps']:,}",
-                                  f"{r['minutes']} / {r['cpu_minutes']}", r["valid_bleu"], r["valid_loss"],
+                                  f"{r['minutes']} / {r['cpu_minutes']}", _fmt(r["valid_bleu"], 2), r["valid_loss"],
                                   r["valid_bleu_tatoeba"], _fmt(r.get("valid_bleu_narrative"), 2),
                                   _fmt(r.get("choosing_score"), 2)] for r in js["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
