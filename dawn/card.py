@@ -225,6 +225,14 @@ def _replay_lines(d: Path) -> list[str]:
             "never trained on, never used to choose)."]
 
 
+def _epoch_row(h: dict) -> str:
+    """One epoch of train_log.json's history as a row of the card's table ('–': not recorded by that run)."""
+    dash = lambda x: "–" if x is None else x  # noqa: E731  (a score of 0 is shown, only a missing one is not)
+    raw = f" (raw weights {h['valid_loss_raw']})" if "valid_loss_raw" in h else ""
+    return (f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']}{raw} | {h['valid_bleu']} | "
+            f"{dash(h.get('valid_bleu_tatoeba'))} | {dash(h.get('valid_bleu_narrative'))} | {h['train_tokens_per_s']:,} |")
+
+
 def _model_type(config: dict) -> str:
     return "transformer" if config.get("model_type") == "marian" else config.get("model_type", "")
 
@@ -308,10 +316,7 @@ def write_model_card(directory: str | Path, repo_id: str | None = None, code_url
         *_replay_lines(d), "",
         "| epoch | train loss | valid loss | valid BLEU | valid BLEU (Tatoeba part) | narrative BLEU | target tok/s |",
         "|---|---|---|---|---|---|---|",
-        *[f"| {h['epoch']} | {h['train_loss']} | {h['valid_loss']}"
-          + (f" (raw weights {h['valid_loss_raw']})" if "valid_loss_raw" in h else "") + f" | {h['valid_bleu']} | "
-          f"{h.get('valid_bleu_tatoeba', '–')} | {'–' if h.get('valid_bleu_narrative') is None else h['valid_bleu_narrative']} | {h['train_tokens_per_s']:,} |"
-          for h in log["history"]], "",
+        *map(_epoch_row, log["history"]), "",
     ]
     if metrics:
         lines += ["## Test scores (each test set read once)", ""]

@@ -206,11 +206,10 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
     expect(page.locator("#explorer-lstm .ax-map").first).to_be_visible(timeout=WAIT_MS)
     steps = page.locator("#explorer-lstm .ax-steplabel:not(.ax-beamlabel):not(.ax-replaylabel)").text_content()
     assert ("looked" not in steps and "看" not in steps), steps
-    replay = CHECKPOINTS / "lstm" / "replay.json"
-    if replay.is_file():  # the committed training replay opens on its last snapshot, the run's last step
-        last = json.loads(replay.read_text())["snapshots"][-1]["step"]
-        label = page.locator("#explorer-lstm .ax-replaylabel").text_content()
-        assert f"{last:,}" in label or str(last) in label, label
+    # the committed training replay opens on its last snapshot, the run's last step
+    last = json.loads((CHECKPOINTS / "lstm" / "replay.json").read_text())["snapshots"][-1]["step"]
+    label = page.locator("#explorer-lstm .ax-replaylabel").text_content()
+    assert f"{last:,}" in label or str(last) in label, label
     # ③ the Transformer: words by default (pieces merged), a switch to tokens; wide maps say so or fit
     open_section(page, 3)
     ax = page.locator("#explorer-transformer")
