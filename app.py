@@ -5,8 +5,9 @@
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7861 python app.py
     DAWN_CHECKPOINTS=/elsewhere python app.py                     # other checkpoints (default: ./checkpoints)
 
-On start the story's sentence is translated by every model at the decoding chosen on validation
-once; the page shows it on load without a click (its clause-by-clause cuts for the slider of section
+The page reads in the story's order: what happens (two sentences), the long sentence and its three
+translations on the first screen, then "try your own sentence", then ① - ④. On start the story's sentence
+is translated by every model at the decoding chosen on validation once; the page shows it on load without a click (its clause-by-clause cuts for the slider of section
 ① are translated in the background once the page is built, so the start does not wait for them). The
 sections ① - ④ open on demand and are drawn when opened: nothing of them is sent before (their
 maps are made the first time a visitor opens one). A missing model folder gets a message in its
@@ -20,7 +21,7 @@ paragraph (up to 2,000 characters) is translated sentence by sentence (dawn/inpu
     client = Client("http://127.0.0.1:7860/")
     (lstm, lstm_attention, transformer, lstm_scores, lstm_attention_scores, transformer_scores,
      notes) = client.predict("猫追老鼠。", "The cat is chasing the mouse.", "beam", api_name="/translate")
-    # lstm_scores == "BLEU 35.1 · chrF 52.0 · 41 ms"; bad input (empty, too long, emoji only, markup,
+    # lstm_scores == "BLEU 35.1 · chrF 52.0"; bad input (empty, too long, emoji only, markup,
     # no Chinese) raises gradio_client.exceptions.AppError with a message that says what to type instead.
 
     client.predict("猫追老鼠。", "greedy", api_name="/attention")     # tokens, attention, influence: view_api() says
@@ -60,7 +61,8 @@ from dawn.results import benchmark
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
 from ui.attention_explorer import ATTENTION_API, attention_handler, replay_handler, replay_prop, whatif_handler
-from ui.render import api_outputs, error_text
+from ui.render import api_outputs, error_text, sentence_value
+from ui.serve import middleware
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
 
@@ -130,7 +132,14 @@ def translate_text(source: str, reference: str, decoding: str, sentence_no: floa
     except InputError as e:
         gr.Warning(html.escape(error_text(lang, e.note)), title=text(lang, "error.title"))  # a toast renders HTML
         r = PageResult("", "", "", [e.note], {name: ModelOutput() for name in MODEL_NAMES})
-    return (*api_outputs(lang, r), r, MapCache(MODELS.translators, r))
+    return (*api_outputs(lang, r), sentence_value(r), r, MapCache(MODELS.translators, r))
+
+
+def back_to_story(lang: str) -> tuple:
+    """The story again: its sentence and reference in the boxes, its translations (computed at start) shown."""
+    r = STORY.result
+    return (STORY_SENTENCE, STORY_REFERENCE, r.decoding, 1, *api_outputs(lang, r), sentence_value(r, story=STORY_SENTENCE),
+            None, None)
 
 
 def extras(name: str) -> dict:
@@ -148,9 +157,11 @@ def section_values(n: int, result: PageResult | None, cache: MapCache | None) ->
     payloads = maps.get(SECTION_MODELS[n])
     if n == 1:
         reports = clause_reports(r, STORY_CLAUSES_EN if result is None else None)
-        return [{"names": list(MODEL_NAMES), "reports": reports},
-                {"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses), **BENCHMARK},
-                output_json(r.outputs["lstm"]), payloads.get("lstm")]
+        return [{"names": list(MODEL_NAMES), **BENCHMARK},
+                output_json(r.outputs["lstm"]),
+                {"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses)},
+                {"names": list(MODEL_NAMES), "reports": reports},
+                payloads.get("lstm")]
     if n == 2:
         return [payloads.get("lstm_attention")]
     if n == 3:
@@ -182,21 +193,23 @@ def relabel(lang: str, result: PageResult | None, opened: list, *whiteboard_valu
     board = WHITEBOARD.fill(lang, *whiteboard_values) if 4 in opened else [gr.skip()] * len(WHITEBOARD.outputs)
     return [lang,
             gr.update(label=text(lang, "input.source")), gr.update(label=text(lang, "input.reference")),
-            gr.update(label=text(lang, "input.decoding"), choices=P.decoding_choices(lang)),
+            gr.update(label=text(lang, "input.decoding"), choices=P.decoding_choices(lang),
+                      info=text(lang, "input.decoding.info")),
             gr.update(label=text(lang, "input.sentence")),
-            gr.update(value=text(lang, "input.translate")),
+            gr.update(value=text(lang, "input.translate")), gr.update(value=text(lang, "input.story")),
             gr.update(label=text(lang, "input.note"), value=strings[-1]),
             *(gr.update(label=text(lang, f"model.{name}")) for name in MODEL_NAMES),
             *(gr.update(label=P.score_label(lang, name), value=line) for name, line in zip(MODEL_NAMES, strings[n:2 * n])),
             gr.Dataset(label=text(lang, "input.examples"),
                        headers=[text(lang, "input.source"), text(lang, "input.reference")]),
             *(gr.update(label=text(lang, f"step{k}.title")) for k in SECTION_MODELS),
+            gr.update(label=text(lang, "more.show")),
             *board]
 
 
 # ----------------------------------------------------------------------------- layout
 
-gr.set_static_paths([P.STATIC])
+gr.set_static_paths(P.static_paths())
 story_strings = api_outputs(DEFAULT_LANG, STORY.result)
 n = len(MODEL_NAMES)
 
@@ -207,16 +220,21 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     maps_state = gr.State(None, time_to_live=STATE_TTL_S)    # its maps, made as sections ask (MapCache)
     opened = gr.State([])                                    # the sections this visitor has opened (1-4)
 
-    # the story first: the sentence, the three translations, the decoding switch
-    inputs = P.inputs(STORY_SENTENCE, STORY_REFERENCE, decoding=STORY.result.decoding)
+    # the story first: the sentence and its three translations; then the visitor's own sentence
+    sentence_shown = P.sentence_view(sentence_value(STORY.result, story=STORY_SENTENCE))
     columns = P.result_columns(MODEL_NAMES, story_strings[:n], story_strings[n:2 * n])
-    examples = gr.Examples(EXAMPLES, [inputs.source, inputs.reference], cache_examples=False,
-                           label=text(DEFAULT_LANG, "input.examples"))
+    P.score_gloss()
+    with P.try_own():
+        inputs = P.inputs(STORY_SENTENCE, STORY_REFERENCE, decoding=STORY.result.decoding)
+        examples = gr.Examples(EXAMPLES, [inputs.source, inputs.reference], cache_examples=False,
+                               label=text(DEFAULT_LANG, "input.examples"))
 
     # ① - ④ open on demand, and are drawn when opened
     sections, SECTION_OUTPUTS = {}, {}
     with P.section(1, {"model": "lstm", "problem": MODELS.problems.get("lstm")}) as sections[1]:
-        SECTION_OUTPUTS[1] = [P.clause_report_view(), P.clause_view(), P.state_view(), P.explorer("lstm", "cross", **extras("lstm"))]
+        SECTION_OUTPUTS[1] = [P.curve_view(), P.state_view(), P.clause_view()]
+        with P.more() as more1:   # the rest of ①: which clauses share words, the LSTM's influence map and replay
+            SECTION_OUTPUTS[1] += [P.clause_report_view(), P.explorer("lstm", "cross", **extras("lstm"))]
     with P.section(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")}) as sections[2]:
         SECTION_OUTPUTS[2] = [P.explorer("lstm_attention", "cross", **extras("lstm_attention"))]
     with P.section(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")}) as sections[3]:
@@ -232,10 +250,23 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
     section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
-    inputs.button.click(translate_text, [*request[:3], inputs.sentence, lang_state], [*string_outputs, result_state, maps_state],
-                        api_visibility="private", concurrency_id="translate").success(
+    page_request = [*request[:3], inputs.sentence, lang_state]
+    page_outputs = [*string_outputs, sentence_shown, result_state, maps_state]
+    # Translate, or tap an example: the results (above the inputs) come into view, stale messages go
+    # (page.js: showResults), the text is translated, then the open sections redraw.
+    for trigger in (inputs.button.click, examples.load_input_event.then):
+        trigger(translate_text, page_request, page_outputs, js="(...values) => window.DawnPage.showResults(values)",
+                api_visibility="private", concurrency_id="translate").success(
+            refresh_sections, [result_state, maps_state, opened], section_outputs,
+            api_visibility="private", concurrency_id="translate", show_progress="hidden")
+    inputs.story.click(back_to_story, [lang_state],
+                       [inputs.source, inputs.reference, inputs.decoding, inputs.sentence, *string_outputs,
+                        sentence_shown, result_state, maps_state],
+                       js="(...values) => window.DawnPage.showResults(values)", api_visibility="private",
+                       queue=False).success(
         refresh_sections, [result_state, maps_state, opened], section_outputs,
         api_visibility="private", concurrency_id="translate", show_progress="hidden")
+    # a reference belongs to its sentence: typing in the source box clears it (page.js: referenceFollowsSource)
     for k in (1, 2, 3):
         sections[k].expand(lambda result, cache, was, k=k: open_section(k, result, cache, was),
                            [result_state, maps_state, opened], [opened, *SECTION_OUTPUTS[k]],
@@ -252,8 +283,8 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
-                 inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS),
-                 *WHITEBOARD.outputs],
+                 inputs.story, inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS),
+                 more1, *WHITEBOARD.outputs],
                 js="(lang, ...rest) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, ...rest]; }",
                 queue=False, api_visibility="private")
 
@@ -263,4 +294,6 @@ STORY.prepare_clauses()    # the slider's clause prefixes, translated in the bac
 if __name__ == "__main__":
     # server name and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (default 127.0.0.1:7860);
     # no footer: its links are Gradio's words, in the browser's language rather than the page's
-    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX).launch(css_paths=[P.PAGE_CSS], footer_links=[])
+    # the page's first HTML: the demo's own link preview first, compressed (ui/serve.py)
+    demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX).launch(
+        css_paths=[P.PAGE_CSS], footer_links=[], app_kwargs={"middleware": middleware(P.preview_image_url())})

@@ -371,12 +371,13 @@ def clause_reports(r: PageResult, clauses: list[str] | None = None) -> dict:
 # ----------------------------------------------------------------------------- JSON for the browser
 
 def output_json(out: ModelOutput) -> dict:
-    """One model's result as plain JSON: text, scores, time, problem; the LSTM's final state when it has one."""
+    """One model's result as plain JSON: text, scores, time, problem; the LSTM's final state (h and c) when it has one."""
     tr = out.translation
-    state = tr.final_state if tr is not None else None   # (n_layers, d), LSTM only
+    h, c = (tr.final_state, tr.final_cell) if tr is not None else (None, None)   # (n_layers, d) each, LSTM only
     return {"text": out.text, "bleu": out.bleu, "chrf": out.chrf, "ms": out.ms, "problem": out.problem,
             "source_tokens": list(tr.source_tokens) if tr else [], "target_tokens": list(tr.target_tokens) if tr else [],
-            "final_state": round_floats(state.float(), 2) if state is not None else None}
+            "final_state": round_floats(h.float(), 2) if h is not None else None,
+            "final_cell": round_floats(c.float(), 2) if c is not None else None}
 
 
 def result_json(r: PageResult) -> dict:

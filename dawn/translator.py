@@ -70,7 +70,8 @@ class Translation:
     log_prob: float               # log p(target | source) of the chosen output
     cross_attentions: list[torch.Tensor] | None = None    # per layer (H, T, S); None for the plain LSTM
     encoder_attentions: list[torch.Tensor] | None = None  # per layer (H, S, S); None for the LSTM
-    final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) — all the decoder ever sees of the source
+    final_state: torch.Tensor | None = None  # LSTM only: (n_layers, d) h — with final_cell, all the decoder ever
+    final_cell: torch.Tensor | None = None   # sees of the source: (n_layers, d) c, the memory cell
     ids: list[int] | None = None             # the output's token ids, without </s>
     source_ids: list[int] | None = None      # the encoder's input ids, ending in </s>
     beam_trace: list | None = None           # beam search only: every step's candidates (dawn.decoding.beam_search)
@@ -95,7 +96,9 @@ def add_maps(model: torch.nn.Module, result: Translation, src: torch.Tensor, mas
         if out.encoder_attentions:                                      # the Transformer's self-attention
             result.encoder_attentions = [a[0] for a in out.encoder_attentions]         # (H, S, S)
     else:
-        result.final_state = model.encode(src, mask).h[:, 0]            # (n_layers, d)
+        state = model.encode(src, mask)
+        result.final_state = state.h[:, 0]                              # (n_layers, d): the output h
+        result.final_cell = state.c[:, 0]                               # (n_layers, d): the memory cell c
 
 
 class Translator:

@@ -13,26 +13,24 @@ from dawn.page import MODEL_NAMES
 
 SERIOUS = ("serious", "critical")
 
-# Open every closed section: accordions (Gradio's label-wrap buttons), <details>; returns how many were opened.
-# Each toggle is clicked once only (marked): on a slow machine an accordion may not show itself open by the next
-# pass, and a second click would close it again.
-OPEN_ALL_JS = """() => {
+# The explorer's own toggles (its tables): each clicked once (marked), after the sections are open.
+OPEN_TOGGLES_JS = """() => {
   let opened = 0;
   document.querySelectorAll('details:not([open])').forEach((d) => { d.open = true; opened++; });
-  document.querySelectorAll('.gradio-container button.label-wrap:not(.open), '
-                            + '.gradio-container button[aria-expanded="false"]').forEach((b) => {
+  document.querySelectorAll('.gradio-container button[aria-expanded="false"]:not(.label-wrap)').forEach((b) => {
     if (!b.closest('[role="tablist"]') && !b.dataset.axeOpened) { b.dataset.axeOpened = '1'; b.click(); opened++; } });
   return opened;
 }"""
 
 
 def _open_everything(page) -> None:
-    """Open every section (so that what draws on opening is checked too); tabs are visited by _each_tab."""
+    """Open every section and the "more" inside ①, each by waiting for its control and checking its
+    aria-expanded (a click lost on a busy machine is tried again: see test_browser.expand), then the toggles;
+    tabs are visited by the test."""
     from playwright.sync_api import expect
-    for _ in range(3):                        # a section may hold another closed one
-        if not page.evaluate(OPEN_ALL_JS):
-            break
-        page.wait_for_timeout(300)
+    for n in (1, 2, 3, 4):
+        open_section(page, n)
+    page.evaluate(OPEN_TOGGLES_JS)
     # every section has drawn before axe looks (① waits for the clause prefixes the first time it opens)
     for drawn in ("#dawn-report .dawn-report-model, #dawn-report .dawn-caption", "#explorer-lstm_attention .ax-map",
                   "#explorer-transformer .ax svg", "#whiteboard .katex"):

@@ -11,7 +11,8 @@ import pytest
 
 from dawn.registry import MODEL_NAMES
 from dawn.translator import Translator
-from ui.attention_explorer import STATIC, STRINGS, AttentionExplorer, attention_handler, glyphs, per_model
+from ui.attention_explorer import (MOUNT, STATIC, STRINGS, AttentionExplorer, attention_handler, glyphs, per_model,
+                                   replay_prop, strings)
 from ui.glyphs import FONT_FILES, glyph_outlines
 
 JS = (STATIC / "attention_explorer.js").read_text(encoding="utf-8")
@@ -31,27 +32,68 @@ def test_every_string_the_script_asks_for_exists():
     dynamic |= {f"map.{m}" for m in ("cross", "encoder")} | {f"title.attention.{m}" for m in ("cross", "encoder")}
     dynamic |= {f"caption.attention.{m}" for m in ("cross", "encoder")} | {"caption.influence.alone", "title.influence"}
     dynamic |= {"replay.map.attention", "replay.map.influence"}
+    dynamic |= {"replay.title.attention", "replay.title.model", "replay.caption.attention", "replay.caption.influence"}
+    dynamic |= {"aria.attention.cross", "aria.attention.encoder", "aria.influence", "aria.words", "aria.tokens",
+                "aria.chars", "beam.word", "beam.token", "replay.broken", "replay.none"}
     missing = (literal | dynamic) - set(STRINGS["en"])
     assert not missing
 
 
-def test_assets_are_safe_inside_gradio_templates():
-    """css_template is a JS template string and a Handlebars template: no interpolation syntax may appear."""
-    for bad in ("${", "{{", "`", "\\"):
-        assert bad not in CSS, bad
+def test_the_script_writes_text_and_loads_nothing_from_elsewhere():
     assert "innerHTML" not in JS and "insertAdjacentHTML" not in JS and "outerHTML" not in JS
     assert "http://" not in JS.replace("http://www.w3.org/2000/svg", "") and "https://" not in JS  # no CDN
+    assert "@import" not in CSS and "url(" not in CSS
 
 
 def test_component_props_and_validation():
     with gr.Blocks():
-        ax = AttentionExplorer(None, model="transformer", lang="zh", view="encoder")
+        ax = AttentionExplorer(None, model="transformer", lang="zh", view="encoder", elem_classes="mine")
     assert (ax.model, ax.lang, ax.view) == ("transformer", "zh", "encoder")
-    assert ax.props["strings"] is STRINGS
+    assert "strings" not in ax.props and ax.elem_classes == ["mine", "ax-host"]   # the stylesheet's scope
+    assert strings() is STRINGS and [f.__name__ for f in ax.server_fns] == ["strings", "glyphs"]
     with pytest.raises(ValueError, match="view"):
         AttentionExplorer(view="sideways")
     with pytest.raises(ValueError, match="lang"):
         AttentionExplorer(lang="fr")
+    with pytest.raises(ValueError, match="sent with the page"):
+        AttentionExplorer(replay={"model": "lstm", "snapshots": [{"step": 0}]})
+
+
+def test_the_first_html_carries_no_script_no_strings_and_no_replay(tmp_path):
+    """Four explorers cost the page's config a stub, a <head> line and small props each; the script, the stylesheet
+    and replay.json are static files served once, and the words come from the `strings` server function."""
+    import httpx
+    from app_fixtures import serve_blocks
+
+    folder = tmp_path / "lstm"
+    folder.mkdir()
+    replay = {"model": "lstm", "scale": 255, "sentence": "猫。", "snapshots": [
+        {"step": 4, "translation": "Cat.", "cross_attention": None, "influence": [[0.5]]},
+        {"step": 0, "translation": "", "cross_attention": None, "influence": []}]}
+    (folder / "replay.json").write_text(json.dumps(replay, ensure_ascii=False), encoding="utf-8")
+    prop = replay_prop(folder)
+    assert set(prop) == {"url", "model", "snapshots", "map"} and prop["snapshots"] == 2 and prop["map"] == "influence"
+    with gr.Blocks() as demo:
+        explorers = [AttentionExplorer(None, model=n, replay=prop) for n in ("lstm", "lstm_attention", "transformer")]
+        explorers.append(AttentionExplorer(None, model="transformer", view="encoder"))
+    config = json.dumps(demo.get_config_file(), ensure_ascii=False)
+    assert "freshState" not in config and ".ax-numtable" not in config                  # no script, no stylesheet
+    assert STRINGS["en"]["replay.none"] not in config and STRINGS["zh"]["replay.none"] not in config   # no words
+    assert "Cat." not in config                                                          # no replay
+    mine = [c for c in demo.get_config_file()["components"] if c.get("props", {}).get("name") == "attentionexplorer"]
+    assert len(mine) == 4 and all(len(json.dumps(c, ensure_ascii=False)) < 3000 for c in mine)
+    assert all(c["props"]["js_on_load"] == MOUNT and c["props"]["css_template"] == "" for c in mine)
+    head = mine[0]["props"]["head"]
+    assert all(c["props"]["head"] == head for c in mine)                                # one URL each: loaded once
+    script, style = re.search(r'<script src="([^"]+)"', head)[1], re.search(r'<link rel="stylesheet" href="([^"]+)"', head)[1]
+    with serve_blocks(demo) as url:
+        for path, text in ((script, JS), (style, CSS)):
+            r = httpx.get(url.rstrip("/") + path, timeout=60)
+            assert r.status_code == 200 and r.text == text, path
+        got = httpx.get(url.rstrip("/") + prop["url"], timeout=60)
+        assert got.status_code == 200 and got.json() == replay
+        (folder / "other.json").write_text("{}", encoding="utf-8")                      # only replay.json is served
+        assert httpx.get(url.rstrip("/") + "/gradio_api/file=" + str(folder / "other.json"), timeout=60).status_code == 403
 
 
 @pytest.fixture

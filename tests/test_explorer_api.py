@@ -12,6 +12,23 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
+def test_the_first_html_carries_no_explorer_script_and_no_replay(app_url):
+    """The page's first HTML: each explorer is a stub and a <head> line; its script, stylesheet and replay.json
+    are static files the browser fetches when a section opens."""
+    import json
+    import re
+
+    import httpx
+    html = httpx.get(app_url, timeout=120).text
+    assert "freshState" not in html and ".ax-numtable" not in html          # attention_explorer.js and .css
+    assert not re.search(r'"snapshots":\s*\[', html)                         # replay.json
+    for name in ("lstm", "lstm_attention", "transformer"):
+        if (CHECKPOINTS / name / "replay.json").exists():
+            url = re.search(rf'"url":\s*"(/gradio_api/file=[^"]*/{name}/replay\.json\?v=\w+)"', html)[1]
+            got = httpx.get(app_url.rstrip("/") + url, timeout=120)
+            assert got.status_code == 200 and json.loads(got.text)["snapshots"]
+
+
 def test_the_endpoints_and_their_parameters(client):
     info = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
     assert [p["parameter_name"] for p in info["/whatif"]["parameters"]] == ["source", "model", "prefix"]

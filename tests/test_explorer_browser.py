@@ -1,7 +1,9 @@
 """The attention explorer in a real browser, on its own small page (ui.attention_explorer.harness).
 
 Hover a token and find its highlighted row; switch head, show all heads, pin, select across models and
-scrub with no network request; download the map as JSON; hostile tokens stay text.
+scrub with no network request; download the map as JSON; hostile tokens stay text. Every map is an image
+for a screen reader, labelled with its size, and its numbers are a table behind a button; one colour means
+one thing in every map; a payload's timings are shown in a details line.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ def hostile_payload() -> dict:
             "source_tokens": HOSTILE, "target_tokens": HOSTILE[:2], "log_prob": -1.0, "scale": 255,
             "cross_attention": [[[row] * T]], "encoder_attention": None,
             "influence": [[0.5] * S] * T, "token_logprob": [-0.5] * T,
-            "alternatives": [[[HOSTILE[1], 0.5]] * 5] * T, "whiteboard": None, "beam": None}
+            "alternatives": [[[HOSTILE[1], 0.5]] * 5] * T, "whiteboard": None, "beam": None,
+            "ms": 1234.4, "timings": {"decode_ms": 12.2, "influence_ms": 33.6}}
 
 
 @pytest.fixture(scope="module")
@@ -160,6 +163,70 @@ def test_hostile_tokens_stay_text(page):
     box.locator(".ax-tgt .ax-tok").nth(0).click()
     page.wait_for_timeout(200)
     assert page.dialogs == []
+
+
+def test_every_map_is_an_image_labelled_with_its_size(page):
+    from ui.attention_explorer import STRINGS
+    for name in MODEL_NAMES:
+        box = page.locator(f"#ax-{name}")
+        rows = box.locator(".ax-influence text.ax-row").count()
+        cols = box.locator(".ax-src .ax-tok").count()
+        labels = box.locator("svg.ax-map[role=img]").evaluate_all("l => l.map(s => s.getAttribute('aria-label'))")
+        assert len(labels) == (1 if name == "lstm" else 2), labels                # influence, and attention if any
+        for label in labels:
+            assert f": {rows} English words × {cols} characters." in label, label
+        model = STRINGS["en"][f"model.{name}"]
+        assert labels[-1].startswith(f"Influence of {model}:") and "Orange = needed" in labels[-1]
+        if name != "lstm":
+            assert labels[0].startswith(f"Attention of {model}:") and "Blue = attention weight" in labels[0]
+        # the rest (the small multiples inside their buttons) are hidden from screen readers, not unlabelled
+        assert box.locator("svg.ax-map:not([role=img])").evaluate_all(
+            "l => l.every(s => s.getAttribute('aria-hidden') === 'true')")
+        bars = box.locator("svg.ax-bars")
+        assert bars.get_attribute("role") == "img" and bars.get_attribute("aria-label").startswith("Coverage")
+
+
+def test_the_numbers_are_a_table_behind_the_map(page):
+    fig = page.locator("#ax-lstm_attention .ax-attention")
+    toggle = fig.locator(".ax-table-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false" and fig.locator("table").count() == 0
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    table = fig.locator("table.ax-numtable")
+    cols = page.locator("#ax-lstm_attention .ax-src .ax-tok").all_text_contents()
+    rows = fig.locator("text.ax-row").all_text_contents()
+    assert table.locator("th[scope=col]").all_text_contents() == ["⏎" if c == "</s>" else c for c in cols]
+    assert table.locator("th[scope=row]").all_text_contents() == rows
+    assert table.locator("td").count() == len(rows) * len(cols)
+    first = [float(x) for x in table.locator("tr").nth(1).locator("td").all_text_contents()]
+    assert abs(sum(first) - 1) < 0.05                                           # a row of attention sums to 1
+    assert table.locator("caption").text_content().startswith("Attention of ")
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "false" and table.is_hidden()
+
+
+def test_one_colour_means_one_thing(page):
+    """Blue is attention in every map; influence is orange (needed) and purple (better without), never blue; each
+    map's legend says so in words, and a model without attention shades its strips and bars in orange."""
+    tf = page.locator("#ax-transformer")
+    fills = lambda kind: set(tf.locator(f".ax-{kind} rect.ax-cell").evaluate_all("l => l.map(r => r.getAttribute('fill'))"))
+    assert fills("attention") == {"#2563eb"}
+    assert fills("influence") <= {"#ea580c", "#7c3aed"}
+    assert tf.locator(".ax-attention .ax-key").text_content().startswith("Blue = attention weight")
+    key = tf.locator(".ax-influence .ax-key").text_content()
+    assert "Orange = needed" in key and "purple = better without" in key and "blue" not in key.lower()
+    assert "blue" not in tf.locator(".ax-influence figcaption").text_content().lower()
+    lstm = page.locator("#ax-lstm")
+    lstm.locator(".ax-tgt .ax-tok").nth(0).hover()
+    shades = lstm.locator(".ax-src .ax-tok").evaluate_all("l => l.map(s => s.style.backgroundColor).filter(Boolean)")
+    assert shades and all(c.startswith("rgba(234, 88, 12") for c in shades), shades
+    bar = lstm.locator(".ax-bars rect.ax-bar").first
+    assert bar.evaluate("b => getComputedStyle(b).fill") == "rgb(234, 88, 12)"
+
+
+def test_timings_in_a_details_line(page):
+    assert page.locator("#ax-hostile .ax-details").text_content() == "translated in 1,234 ms · decoding 12 ms, influence 34 ms"
+    assert page.locator("#ax-transformer .ax-details").count() == 0            # a payload without timings: no line
 
 
 def test_no_script_errors(page):

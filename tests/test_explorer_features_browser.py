@@ -2,8 +2,9 @@
 1400×1000 (ui.attention_explorer.harness on the committed LSTM and Transformer, beam decoding).
 
 Replay and beam browsing are local (no request while scrubbing or clicking); what-if asks the server and shows
-its answer, errors and hostile prefixes as text. The replays are real ones from tiny models trained for a few
-steps (replay_fixture): the committed checkpoints have no replay.json, and the page must say so plainly.
+its answer, errors and hostile prefixes as text, and says why an empty box does nothing. The replays are real ones
+from tiny models trained for a few steps (replay_fixture), written where replay.json lives and fetched by the
+browser (the page carries only their URL); a model without one says so in words for readers.
 """
 
 from __future__ import annotations
@@ -23,10 +24,14 @@ pytestmark = [pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at 
 
 
 @pytest.fixture(scope="module")
-def replays(tokenizer, pairs):
-    """Real tiny replays: one with attention (shown in the Transformer's explorer), one without (the LSTM's)."""
+def replays(tokenizer, pairs, tmp_path_factory):
+    """Real tiny replays: one with attention (shown in the Transformer's explorer), one without (the LSTM's),
+    each written as a checkpoint folder's replay.json."""
+    import json
+
     import torch
 
+    from dawn.replay import REPLAY_FILE
     from dawn.translator import build_model
     from tiny_corpus import TINY
 
@@ -35,6 +40,9 @@ def replays(tokenizer, pairs):
         torch.manual_seed(0)
         config = {**TINY[kind], "src_vocab_size": tokenizer.src_vocab_size, "tgt_vocab_size": tokenizer.tgt_vocab_size}
         out[shown_in] = tiny_replay(build_model(kind, config), tokenizer, pairs, kind)
+        folder = tmp_path_factory.mktemp(kind)
+        (folder / REPLAY_FILE).write_text(json.dumps(out[shown_in], ensure_ascii=False), encoding="utf-8")
+        out[shown_in]["folder"] = folder
     return out
 
 
@@ -43,11 +51,11 @@ def explorer_url(replays):
     import gradio as gr
 
     from dawn import load_translator
-    from ui.attention_explorer import AttentionExplorer, harness
+    from ui.attention_explorer import AttentionExplorer, harness, replay_prop
 
     translators = {n: load_translator(CHECKPOINTS / n) for n in MODELS}
     with gr.Blocks() as demo:
-        harness(translators, SENTENCE, replays)
+        harness(translators, SENTENCE, {n: replay_prop(r["folder"]) for n, r in replays.items()})
         AttentionExplorer(None, model="lstm_attention", lang="en", replay={"missing": True}, elem_id="ax-missing")
     with serve_blocks(demo) as url:
         yield url
@@ -96,6 +104,8 @@ def set_range(locator, value: int) -> None:
 def test_replay_scrubs_locally_and_the_models_move_together(page, replays):
     tf, lstm = page.locator("#ax-transformer .ax-replay"), page.locator("#ax-lstm .ax-replay")
     snaps = replays["transformer"]["snapshots"]
+    tf.locator(".ax-replaylabel").wait_for(timeout=60_000)             # replay.json, fetched when first drawn
+    lstm.locator(".ax-replaylabel").wait_for(timeout=60_000)
     assert tf.locator(".ax-replaylabel").text_content().startswith(f"Snapshot {len(snaps)} of {len(snaps)}: step 8")
     assert tf.locator(".ax-replay-text").text_content() == snaps[-1]["translation"]
 
@@ -126,25 +136,82 @@ def test_replay_scrubs_locally_and_the_models_move_together(page, replays):
     assert fits(page, tf)
 
 
+def test_the_replay_says_what_its_maps_show_and_how_it_decodes(page):
+    """The plain LSTM's replay shows influence: its caption speaks of influence, never of attention; the
+    Transformer's (a replay with attention) does. Both say the snapshots decode greedily."""
+    tf, lstm = page.locator("#ax-transformer .ax-replay"), page.locator("#ax-lstm .ax-replay")
+    lstm.locator(".ax-replaylabel").wait_for(timeout=60_000)
+    plain = lstm.locator(".ax-caption").first.text_content()
+    assert "attention" not in plain.lower() and "influence" in plain and "diagonal" not in plain, plain
+    assert "attention" in tf.locator(".ax-caption").first.text_content()
+    for box in (tf, lstm):
+        assert "greedily" in box.locator(".ax-replay-greedy").text_content()
+        assert "beam search" in box.locator(".ax-replay-greedy").text_content()
+
+
 def test_a_model_without_replay_says_so_plainly(page):
     box = page.locator("#ax-missing .ax-replay")
-    assert "No training replay for this model yet" in box.locator(".ax-replay-none").text_content()
-    assert "checkpoints/lstm_attention/replay.json" in box.text_content()
+    said = box.locator(".ax-replay-none").text_content()
+    assert said == "This model's training was not recorded, so there is no replay to watch."
+    assert "python" not in box.text_content() and "replay.json" not in box.text_content()   # words for readers
     assert box.locator("input").count() == 0                            # no empty widget
+    assert box.locator(".ax-caption").text_content() == "Watching the model learn."   # no claim about its maps
 
 
 # ----------------------------------------------------------------------------- the beam
 
+def test_the_beam_counts_the_maps_words_and_stops_with_the_translation(page):
+    tf = page.locator("#ax-transformer")
+    beam = tf.locator(".ax-beamview")
+    set_range(beam.locator(".ax-beamrange"), 1)
+    rows = tf.locator(".ax-attention text.ax-row").all_text_contents()          # the map's word rows
+    assert beam.locator(".ax-beamlabel").text_content() == f"Word 1 of {len(rows)}: “{rows[0]}”"
+    assert beam.locator(".ax-beamrange").get_attribute("max") == str(len(rows) + 1)   # the words, then the end
+    set_range(beam.locator(".ax-beamrange"), len(rows))
+    assert beam.locator(".ax-beamlabel").text_content() == f"Word {len(rows)} of {len(rows)}: “{rows[-1]}”"
+    set_range(beam.locator(".ax-beamrange"), len(rows) + 1)
+    assert beam.locator(".ax-beamlabel").text_content().startswith("The end")
+    assert beam.locator("li.ax-path.ax-finished").count() == 1                # the returned translation, finished
+    tf.locator("[data-group='rows'] button[data-value='false']").click()     # tokens: the beam counts tokens
+    tokens = tf.locator(".ax-attention text.ax-row").count()
+    assert beam.locator(".ax-beamlabel").text_content().startswith(f"Token 1 of {tokens}:")
+    tf.locator("[data-group='rows'] button[data-value='true']").click()
+
+
+def test_the_beam_is_browsed_with_the_keyboard(page):
+    beam = page.locator("#ax-transformer .ax-beamview")
+    set_range(beam.locator(".ax-beamrange"), 1)
+    beam.locator(".ax-beamrange").focus()
+    for _ in range(2):                                                        # arrows keep working: focus stays
+        page.keyboard.press("ArrowRight")
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Word 3 of")
+    assert page.evaluate("document.activeElement.classList.contains('ax-beamrange')")
+    beam.locator("li").first.focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Word 1 of")
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.closest('.ax-beam') !== null && document.activeElement.dataset.c") == "1"
+    page.keyboard.press("ArrowRight")                                          # the next step, the same place
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Word 2 of")
+    assert page.evaluate("document.activeElement.dataset.c") == "1"
+    page.keyboard.press("Enter")
+    assert beam.locator("li.ax-picked").get_attribute("data-c") == "1"
+    assert page.evaluate("document.activeElement.dataset.c") == "1"
+    assert page.locator("#ax-transformer .ax").get_attribute("data-focus") == "row:1"
+
+
 def test_the_beam_step_by_step_links_to_the_map(page):
     beam = page.locator("#ax-transformer .ax-beamview")
-    assert beam.locator(".ax-beamlabel").text_content().startswith("Step 1 of")
+    set_range(beam.locator(".ax-beamrange"), 1)
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Word 1 of")
 
     def browse():
         set_range(beam.locator(".ax-beamrange"), 2)
         beam.locator("li.ax-kept").first.click()
 
     assert requests_during(page, browse) == []
-    assert beam.locator(".ax-beamlabel").text_content().startswith("Step 2 of")
+    assert beam.locator(".ax-beamlabel").text_content().startswith("Word 2 of")
     items = beam.locator("li")
     statuses = {items.nth(i).get_attribute("class").split()[0] for i in range(items.count())}
     assert statuses <= {"ax-kept", "ax-finished", "ax-dropped"} and "ax-kept" in statuses
@@ -182,6 +249,26 @@ def test_choose_another_token_and_the_model_continues(page):
     w.locator(".ax-wtgt .ax-tok").nth(2).click()
     assert w.locator(".ax-altlist li").count() == 5
     assert fits(page, w)
+
+
+def test_an_empty_beginning_says_why_nothing_happens(page):
+    tf = page.locator("#ax-transformer")
+    tf.locator(".ax-whatif-input").fill("   ")
+
+    def go():
+        tf.locator(".ax-whatif-go").click()
+
+    assert requests_during(page, go) == []                                   # nothing to ask the server
+    assert tf.locator(".ax-whatif-msg").text_content() == "Type an English beginning first."
+    tf.locator(".ax-whatif-input").fill("The")
+    assert tf.locator(".ax-whatif-msg").text_content() == ""                 # typing clears it
+    page.locator("#ax-lang label:has-text('zh')").click()                    # in the page's language
+    tf.locator(".ax-whatif-go:has-text('接着写')").wait_for(timeout=30_000)
+    tf.locator(".ax-whatif-input").fill("")
+    tf.locator(".ax-whatif-go").click()
+    assert tf.locator(".ax-whatif-msg").text_content() == "请先输入一个英文开头。"
+    page.locator("#ax-lang label:has-text('en')").click()
+    tf.locator(".ax-whatif-go:has-text('Continue')").wait_for(timeout=30_000)
 
 
 def test_type_a_beginning(page):

@@ -37,7 +37,8 @@ def test_what_a_training_run_writes_is_what_the_page_reads(tmp_path, train_argv,
     got = replay_handler({"lstm_attention": out})("lstm_attention")
     steps = [s["step"] for s in got["snapshots"]]
     assert got["model"] == "lstm_attention" and steps[0] == 0 and steps == sorted(set(steps)) and len(steps) >= 2
-    assert replay_prop(out) == got
+    assert replay_prop(out) == {"url": replay_prop(out)["url"], "model": "lstm_attention", "snapshots": len(steps),
+                                "map": "attention"}
     for s in got["snapshots"]:
         assert {"step", "epoch", "valid_bleu", "translation", "cross_attention", "influence", "short"} <= set(s)
 
@@ -57,7 +58,18 @@ def test_load_replay_returns_steps_increasing(tmp_path, replay):
     got = load_replay(tmp_path / "lstm_attention")
     assert [s["step"] for s in got["snapshots"]] == [0, 4, 8]
     assert got["model"] == "lstm_attention" and got["sentence"] == replay["sentence"]
-    assert replay_prop(tmp_path / "lstm_attention") == got
+
+
+def test_the_replay_prop_is_small_and_points_at_the_file(tmp_path, replay):
+    """The page's first HTML carries the URL of replay.json and a summary, never the snapshots (~230 KB)."""
+    write(tmp_path / "lstm_attention", replay)
+    prop = replay_prop(tmp_path / "lstm_attention")
+    assert len(json.dumps(prop)) < 300
+    assert prop["url"].startswith(f"/gradio_api/file={(tmp_path / 'lstm_attention' / REPLAY_FILE).resolve()}?v=")
+    assert (prop["model"], prop["snapshots"], prop["map"]) == ("lstm_attention", 3, "attention")
+    without = {**replay, "model": "lstm", "snapshots": [{**s, "cross_attention": None} for s in replay["snapshots"]]}
+    write(tmp_path / "lstm", without)
+    assert replay_prop(tmp_path / "lstm")["map"] == "influence"        # the plain LSTM's maps are influence maps
 
 
 @pytest.mark.parametrize("content, message", [

@@ -13,7 +13,12 @@ Measures, with the app started here from cold:
   maps_after_text_s   with ③ open: translations shown -> its map redrawn             (≤ 0.3 s)
   explorer_switch_ms  a layer/head switch in an explorer, measured in the browser     (≤ 100 ms, issue 11)
   phone_screens       at 390×844, nothing opened: the page's height in screens         (≤ 6)
-  phone_story_screens at 390×844: where the story's three translations end, in screens (≤ 2)
+  phone_story_screens at 390×844: where the story's three translations end, in screens (≤ 1: the first screen)
+  phone_open_screens  at 390×844, every section and "more" opened: the page's height   (≤ 12)
+  phone_profile       a mid-range phone (Chrome DevTools: CPU throttled 4×, 1.6 Mbps down, 750 kbps up,
+                      150 ms round trip), cold cache: navigation -> the Transformer's story translation
+                      on screen, median of --runs, beside a bare Gradio page (one text box with its
+                      text) measured the same way in the same run: the ratio               (≤ 1.5)
   rss_mb              the app's resident memory after --requests calls of /translate   (≤ 1 GB)
   paragraph_max_s     /translate of the longest paragraph the page takes (2,000 characters in at most
                       100 sentences), beam, app warm: what one request can cost          (measured; no target)
@@ -44,7 +49,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1400, "height": 1000}}
 TARGETS = {"cold_start_s": 10.0, "story_visible_s": 2.5, "translate_text_s": 0.8, "maps_after_text_s": 0.3,
-           "explorer_switch_ms": 100.0, "phone_screens": 6.0, "phone_story_screens": 2.0, "rss_mb": 1024.0}
+           "explorer_switch_ms": 100.0, "phone_screens": 6.0, "phone_story_screens": 1.0, "phone_open_screens": 12.0,
+           "phone_profile_ratio": 1.5, "rss_mb": 1024.0}
+# Chrome DevTools' mid-range phone: CPU 4× slower, "Fast 3G"-like network (bytes per second, milliseconds)
+PHONE_PROFILE = {"cpu_throttling": 4, "download_bps": 1_600_000 // 8, "upload_bps": 750_000 // 8, "latency_ms": 150}
 NEW_SENTENCES = [("如果你明天有时间的话，我们可以一起去公园散步。", "If you have time tomorrow, we can take a walk in the park."),
                  ("我明天要去图书馆看书。", "I'm going to the library to read tomorrow."),
                  ("虽然他很累，但是他还是把工作做完了。", "Although he was very tired, he still finished the work.")]
@@ -86,9 +94,74 @@ def phone_screens(page) -> dict:
 def open_section(page, n: int, drawn: str) -> float:
     """Open section n and return the seconds until `drawn` is visible (its data is made and sent only then)."""
     start = time.perf_counter()
-    page.locator(f"#step{n}").get_by_role("button").first.click()
+    page.locator(f"#step{n} > button.label-wrap").click()
     page.locator(drawn).first.wait_for(state="visible", timeout=WAIT_MS)
     return time.perf_counter() - start
+
+
+OPEN_ALL = [(1, "#dawn-curve .dawn-curve-svg"), (2, "#explorer-lstm_attention .ax-map"),
+            (3, "#explorer-transformer .ax-map"), (4, "#whiteboard-steps .katex")]
+
+
+def open_everything_screens(page) -> float:
+    """Every section opened, and ①'s "more" (its report and the LSTM's explorer): the phone page's height in screens."""
+    for n, drawn in OPEN_ALL:
+        open_section(page, n, drawn)
+    page.locator("#step1 .dawn-more > button.label-wrap").click()
+    page.locator("#dawn-report .dawn-report-model").first.wait_for(state="visible", timeout=WAIT_MS)
+    page.locator("#explorer-lstm .ax").first.wait_for(state="visible", timeout=WAIT_MS)
+    page.wait_for_timeout(1000)
+    return page.evaluate("document.scrollingElement.scrollHeight / innerHeight")
+
+
+def throttled_seconds(browser, url: str, shown_js: str) -> float:
+    """A fresh context (cold cache) at 390×844 under PHONE_PROFILE: seconds from navigation until shown_js is true."""
+    ctx = browser.new_context(viewport=VIEWPORTS["phone"], locale="en-US", is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": PHONE_PROFILE["latency_ms"],
+                                                  "downloadThroughput": PHONE_PROFILE["download_bps"],
+                                                  "uploadThroughput": PHONE_PROFILE["upload_bps"]})
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": PHONE_PROFILE["cpu_throttling"]})
+    start = time.perf_counter()
+    page.goto(url, wait_until="commit")
+    page.wait_for_function(shown_js, timeout=WAIT_MS, polling="raf")
+    seconds = time.perf_counter() - start
+    ctx.close()
+    return seconds
+
+
+# The story is readable when the Transformer's translation is on screen; the bare page when its text is.
+TRANSFORMER_SHOWN_JS = """() => { const b = document.querySelector('#out-transformer textarea');
+  return !!b && b.value.trim().length > 0 && b.getBoundingClientRect().height > 0; }"""
+BARE_SHOWN_JS = """() => { const b = document.querySelector('#bare textarea');
+  return !!b && b.value.length > 0 && b.getBoundingClientRect().height > 0; }"""
+
+
+def phone_profile(browser, url: str, runs: int) -> dict:
+    """The story under PHONE_PROFILE beside a bare Gradio 6 page (one text box holding a sentence) served by this
+    process on loopback: both measured here, alternately, --runs times each."""
+    import socket
+
+    import gradio as gr
+    with gr.Blocks() as bare:
+        gr.Textbox(STORY_REFERENCE, elem_id="bare", label="Text")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    bare.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
+    story, floor = [], []
+    try:
+        for _ in range(runs):
+            story.append(throttled_seconds(browser, url, TRANSFORMER_SHOWN_JS))
+            floor.append(throttled_seconds(browser, f"http://127.0.0.1:{port}/", BARE_SHOWN_JS))
+    finally:
+        bare.close()
+    med_story, med_floor = statistics.median(story), statistics.median(floor)
+    return {"profile": PHONE_PROFILE, "story_s": round(med_story, 2), "bare_gradio_s": round(med_floor, 2),
+            "ratio": round(med_story / med_floor, 2), "story_runs_s": [round(x, 2) for x in story],
+            "bare_gradio_runs_s": [round(x, 2) for x in floor]}
 
 
 def longest_paragraph() -> str:
@@ -236,6 +309,11 @@ def main(argv=None) -> int:
                 _, page, ctx = story_visible(browser, url, VIEWPORTS["phone"], "en-US")
                 phone.append(phone_screens(page))
                 ctx.close()
+            _, page, ctx = story_visible(browser, url, VIEWPORTS["phone"], "en-US")
+            report["phone_open_screens"] = round(open_everything_screens(page), 2)
+            ctx.close()
+            report["phone_profile"] = phone_profile(browser, url, args.runs)
+            report["phone_profile_ratio"] = report["phone_profile"]["ratio"]
             med = lambda xs: round(statistics.median(xs), 3) if xs else None
             report.update({"story_visible_s": med(visible), "translate_text_s": med(text_s),
                            "section_open_s": med(opened_s), "maps_after_text_s": med(maps_s),
@@ -261,7 +339,12 @@ def main(argv=None) -> int:
                     page.screenshot(path=str(path))
                     report["screenshots"][path.name] = small_png(path)
                     if size == "phone" and lang == "zh":   # ① opened: which clauses each model kept, the slider
-                        open_section(page, 1, "#dawn-report .dawn-report-model")
+                        open_section(page, 1, "#dawn-curve .dawn-curve-svg")
+                        path = shots / "curve-phone-zh.png"
+                        page.locator("#dawn-curve").screenshot(path=str(path))
+                        report["screenshots"][path.name] = small_png(path)
+                        page.locator("#step1 .dawn-more > button.label-wrap").click()
+                        page.locator("#dawn-report .dawn-report-model").first.wait_for(state="visible", timeout=WAIT_MS)
                         path = shots / "report-phone-zh.png"
                         page.locator("#dawn-report").screenshot(path=str(path))
                         report["screenshots"][path.name] = small_png(path)

@@ -333,6 +333,11 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                  "explorer_switch_ms": ("an explorer's head switch, in the browser", "ms"),
                  "phone_story_screens": ("390×844: the story's three translations end within", "screens"),
                  "phone_screens": ("390×844: the page, nothing opened", "screens"),
+                 "phone_open_screens": ("390×844: the page, every section and “more” opened", "screens"),
+                 "phone_profile_ratio": ("mid-range phone profile (CPU 4×, 1.6 Mbps, 150 ms): story readable ÷ a bare "
+                                         "Gradio page's text" + (" ({story_s} s ÷ {bare_gradio_s} s, medians)"
+                                                                .format(**page["phone_profile"])
+                                                                if page.get("phone_profile") else ""), "×"),
                  "rss_mb": (f"app memory after {page.get('api_requests', {}).get('requests', '?')} `/translate` calls", "MB"),
                  "paragraph_max_s": ("the longest paragraph accepted"
                                      + (" ({chars:,} characters, {sentences} sentences, {decoding}), app warm"
@@ -347,7 +352,8 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                               [[label, f"{page[key]} {unit}", target(key, unit), met(key)]
                                for key, (label, unit) in names.items() if page.get(key) is not None])
         shots = [("phone, 中文", "page-phone-zh.png"), ("phone, English", "page-phone-en.png"),
-                 ("desktop, English", "page-desktop-en.png"), ("① opened, phone, 中文", "report-phone-zh.png"),
+                 ("desktop, English", "page-desktop-en.png"), ("① opened, phone, 中文", "curve-phone-zh.png"),
+                 ("①'s more, phone, 中文", "report-phone-zh.png"),
                  ("③ opened, phone, English", "explorer-phone-en.png")]
         shots = [(title, name) for title, name in shots if name in page.get("screenshots", {name: 0})]
         out += [""] + markdown_table([title for title, _ in shots],

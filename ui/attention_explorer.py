@@ -13,20 +13,31 @@ attention, influence, alternatives, beam, whiteboard scores); the browser
 (static/attention_explorer.js, its CSS beside it) draws and links everything.
 Hover, pin, layer/head/average, small multiples, linked selection across
 explorers, the coverage scrubber, the whiteboard, the alternatives, the beam
-step by step, the training replay (replay.json, sent once as a prop) and the
-exports never call the server. "What if" does, on a click: with `whatif`, the
-component's server function continues a forced beginning (dawn/whatif.py).
+step by step, the training replay and the exports never call the server.
+"What if" does, on a click: with `whatif`, the component's server function
+continues a forced beginning (dawn/whatif.py).
+
+What the page's first HTML carries per explorer is small: a stub js_on_load, a
+<head> line and a few props. The script and the stylesheet are static files,
+loaded once for every explorer on the page (the <head> line is deduplicated by
+Gradio); the string table comes once, from the first explorer's `strings` server
+function; the training replay is replay.json itself, fetched as a static file
+when the explorer is first drawn (the prop is only its URL and a summary).
 
 A value may be one model's payload, or a whole /attention result from which
-the explorer shows `model`. `lang` is "en", "zh" or "auto" (the page's
-<html lang>, re-read when the page dispatches a "dawn-lang" event).
-`view="encoder"` opens on the Transformer's encoder self-attention.
+the explorer shows `model`. A payload may carry "ms" (the translation's time)
+and "timings" {"decode_ms", "influence_ms"}: the explorer shows them in a small
+details line. `lang` is "en", "zh" or "auto" (the page's <html lang>, re-read
+when the page dispatches a "dawn-lang" event). `view="encoder"` opens on the
+Transformer's encoder self-attention.
 
 Try it alone (no page needed):  python -m ui.attention_explorer
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -43,13 +54,32 @@ from dawn.translator import Translator
 from ui.strings import explorer_strings
 
 STATIC = Path(__file__).resolve().parent / "static"
+SCRIPT, STYLE = STATIC / "attention_explorer.js", STATIC / "attention_explorer.css"
 TEMPLATE = '<div class="ax" data-component="attention-explorer"></div>'  # the JS fills it; the template never changes
+MOUNT = "window.DawnExplorer.mount(element, props, { server, watch });"  # js_on_load: the static script does the rest
 
 STRINGS = explorer_strings()  # the explorer's words, from the page's one string table (ui/strings.py)
 
 
-def _asset(name: str) -> str:
-    return (STATIC / name).read_text(encoding="utf-8")
+@functools.cache
+def static_url(path: Path) -> str:
+    """The URL of a file Gradio serves as it is (gr.set_static_paths), with its content's hash as a version, so
+    that a browser never runs a stale copy after an update. Registers the file (only it) as static."""
+    path = path.resolve()
+    gr.set_static_paths([path])
+    return f"/gradio_api/file={path}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
+def head_html() -> str:
+    """The <head> addition of every explorer: its stylesheet and script, one file each. Gradio loads a <head>
+    script before the component's js_on_load, and deduplicates by URL: four explorers, one download."""
+    return f'<link rel="stylesheet" href="{static_url(STYLE)}"><script src="{static_url(SCRIPT)}"></script>'
+
+
+def strings(_: object = None) -> dict:
+    """The explorer's server function for its words: the string table, {lang: {key: text}}, asked for once
+    per page by the first explorer drawn (the others share its answer)."""
+    return STRINGS
 
 
 class AttentionExplorer(gr.HTML):
@@ -61,15 +91,19 @@ class AttentionExplorer(gr.HTML):
             raise ValueError(f"view must be 'cross' or 'encoder', got {view!r}")
         if lang not in ("auto", "en", "zh"):
             raise ValueError(f"lang must be 'auto', 'en' or 'zh', got {lang!r}")
+        if isinstance(replay, dict) and isinstance(replay.get("snapshots"), list):
+            raise ValueError("replay must be replay_prop(folder)'s small description (its URL), not the replay "
+                             "itself, which would be sent with the page")
         kwargs.setdefault("apply_default_css", False)
-        # server.glyphs(text) draws the exported SVG's text as outlines; server.whatif(source, model, prefix)
-        # (given /whatif's function) continues a forced beginning.
-        kwargs["server_functions"] = [glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
-        super().__init__(value=value, html_template=TEMPLATE, css_template=_asset("attention_explorer.css"),
-                         js_on_load=_asset("attention_explorer.js"), model=model, lang=lang, view=view,
-                         strings=STRINGS, replay=replay, **kwargs)
+        classes = kwargs.get("elem_classes") or []
+        kwargs["elem_classes"] = [*([classes] if isinstance(classes, str) else classes), "ax-host"]  # the CSS's scope
+        # server.strings() gives the words; server.glyphs(text) draws the exported SVG's text as outlines;
+        # server.whatif(source, model, prefix) (given /whatif's function) continues a forced beginning.
+        kwargs["server_functions"] = [strings, glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
+        super().__init__(value=value, html_template=TEMPLATE, js_on_load=MOUNT, head=head_html(),
+                         model=model, lang=lang, view=view, replay=replay, **kwargs)
         # props as plain attributes: Gradio reads them back when a handler returns gr.update(lang=...)
-        self.model, self.lang, self.view, self.strings, self.replay = model, lang, view, STRINGS, replay
+        self.model, self.lang, self.view, self.replay = model, lang, view, replay
 
     def api_info(self) -> dict:
         return {"type": "object", "description": "one model's payload from dawn.explain.explain"}
@@ -179,14 +213,19 @@ def load_replay(folder: Path) -> dict:
 
 
 def replay_prop(folder: Path) -> dict:
-    """What an explorer shows as its replay: the replay, or {"missing": True} (the page says so plainly),
-    or {"error": message} for a file that is not a replay."""
+    """What an explorer shows as its replay, small enough for the page's first HTML: {"url": replay.json served
+    as a static file (fetched when the explorer is drawn), "model", "snapshots": how many, "map": "attention" or
+    "influence" (what its maps show: the plain LSTM has no attention)}; {"missing": True} when the model has
+    none (the page says so plainly), or {"error": message} for a file that is not a replay. Read once, here."""
     if not (Path(folder) / REPLAY_FILE).is_file():
         return {"missing": True}
     try:
-        return load_replay(folder)
+        data = load_replay(folder)
     except ValueError as e:
         return {"error": str(e)}
+    snapshots = data["snapshots"]
+    return {"url": static_url(Path(folder) / REPLAY_FILE), "model": data.get("model"), "snapshots": len(snapshots),
+            "map": "attention" if any(s.get("cross_attention") for s in snapshots) else "influence"}
 
 
 def replay_handler(folders: dict[str, Path]) -> Callable[[str], dict]:

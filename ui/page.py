@@ -1,7 +1,8 @@
-"""The page's own sections, built inside app.py's Blocks: the masthead with the language switch,
-the three result columns, the guided steps ① - ④ (each an accordion, closed at first: its views are
-built empty and drawn when it opens), the clause report, the clause slider with the BLEU-by-length
-curve, and the LSTM's final-state strip.
+"""The page's own sections, built inside app.py's Blocks, in the story's order: the masthead (title, the
+story in two sentences, the language switch), the sentence and its three translations, "try your own
+sentence" (the inputs, the examples), then the guided steps ① - ④ (each an accordion, closed at first:
+its views are built empty and drawn when it opens): the BLEU-by-length curve, the LSTM's final state,
+the clause slider and report, the explorers, the whiteboard; and the footer with the links onward.
 
 Every section that is not a Gradio widget is a `gr.HTML` whose template is a fixed skeleton
 (no user text is ever interpolated in Python) and whose value is JSON; ui/static/page.js fills
@@ -16,12 +17,22 @@ from pathlib import Path
 
 import gradio as gr
 
+import os
+
+from dawn.registry import MODEL_NAMES
 from dawn.story import STORY_CREDIT
 from dawn.text import MAX_SENTENCES
 from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_JS, PAGE_CSS = STATIC / "page.js", STATIC / "page.css"
+ROOT = Path(__file__).resolve().parents[1]
+
+PAPERS = {  # the paper behind each model, in historical order
+    "lstm": "https://arxiv.org/abs/1409.3215",            # Sutskever, Vinyals, Le 2014
+    "lstm_attention": "https://arxiv.org/abs/1409.0473",  # Bahdanau, Cho, Bengio 2014
+    "transformer": "https://arxiv.org/abs/1706.03762",    # Vaswani et al. 2017
+}
 
 
 def _mount(kind: str) -> str:
@@ -43,15 +54,41 @@ def _view(kind: str, template: str, value=None, elem_id: str | None = None) -> g
 # ----------------------------------------------------------------------------- sections
 
 def masthead() -> gr.Radio:
-    """Title, one-line tagline and the 中文 / English switch. The view's value carries the string table."""
+    """Title, the story in two sentences and the 中文 / English switch. The view's value carries the string table."""
     with gr.Row(elem_id="dawn-top", equal_height=False):
         gr.HTML({"strings": STRINGS, "credit": STORY_CREDIT}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
-                '<p data-i18n="page.tagline"></p></header>',
+                '<p class="dawn-story" data-i18n="page.story"></p></header>',
                 js_on_load="window.DawnPage.start(element, props);", elem_id="dawn-masthead",
                 apply_default_css=False, padding=False, head=head_html())
-        lang = gr.Radio(LANG_CHOICES, value=DEFAULT_LANG, show_label=False, container=False, elem_id="lang",
-                        scale=0, min_width=160)
+        lang = gr.Radio(LANG_CHOICES, value=DEFAULT_LANG, label="Language / 语言", show_label=False, container=False,
+                        elem_id="lang", scale=0, min_width=160)
     return lang
+
+
+def sentence_view(value: dict) -> gr.HTML:
+    """The Chinese the three translations below are of: {"source", "kind": "story" | "own"}, drawn by page.js."""
+    return _view("sentence", '<section class="dawn-sentence" aria-live="polite"><h2 class="dawn-sentence-label"></h2>'
+                             '<p class="dawn-sentence-text" lang="zh-CN"></p></section>', value, elem_id="dawn-sentence")
+
+
+def score_gloss() -> gr.HTML:
+    """One line under the translations: what BLEU and chrF are."""
+    return _view("text", '<p class="dawn-gloss" data-i18n="score.gloss"></p>', elem_id="dawn-gloss")
+
+
+@contextmanager
+def try_own():
+    """"Try your own sentence": after the story, its heading and one line on how the reference is used."""
+    with gr.Group(elem_id="dawn-try", elem_classes=["dawn-try"]) as group:
+        _view("text", '<h2 data-i18n="try.title"></h2><p class="dawn-caption" data-i18n="try.hint"></p>', elem_id="dawn-try-head")
+        yield group
+
+
+@contextmanager
+def more(key: str = "more.show"):
+    """What a section keeps behind "more": an accordion inside it, closed at first."""
+    with gr.Accordion(text(DEFAULT_LANG, key), open=False, elem_classes=["dawn-more"]) as acc:
+        yield acc
 
 
 @contextmanager
@@ -66,9 +103,36 @@ def section(n: int, value: dict | None = None, lang: str = DEFAULT_LANG):
         yield acc
 
 
+def links() -> dict:
+    """Where the footer's links go: the papers, the code and each model's card. On a Space (SPACE_ID set) the
+    Space's own files; elsewhere the files of this checkout, served by the app (see static_paths())."""
+    space = os.environ.get("SPACE_ID")
+    if space:
+        base = f"https://huggingface.co/spaces/{space}"
+        code, card = f"{base}/tree/main", lambda name: f"{base}/blob/main/checkpoints/{name}/README.md"
+    else:
+        code, card = f"/gradio_api/file={ROOT / 'README.md'}", lambda name: f"/gradio_api/file={ROOT / 'checkpoints' / name / 'README.md'}"
+    return {"papers": PAPERS, "code": code, "cards": {name: card(name) for name in MODEL_NAMES}}
+
+
+PREVIEW_IMAGE = ROOT / "docs" / "screenshots" / "page-phone-en.png"   # a shared link's preview picture
+
+
+def preview_image_url() -> str | None:
+    """The preview picture's path on this server (ui/serve.py makes it absolute), None when the file is missing."""
+    return f"/gradio_api/file={PREVIEW_IMAGE}" if PREVIEW_IMAGE.exists() else None
+
+
+def static_paths() -> list[Path]:
+    """What the app serves as files: the browser's scripts and styles, the README and the model cards (linked from
+    the footer), the link preview's picture."""
+    return [STATIC, ROOT / "README.md", PREVIEW_IMAGE, *(ROOT / "checkpoints" / name / "README.md" for name in MODEL_NAMES)]
+
+
 def footer() -> gr.HTML:
-    return _view("text", '<footer class="dawn-footer"><p data-i18n="page.credit"></p><p data-i18n="page.data"></p>'
-                         '</footer>', elem_id="dawn-footer")
+    """The story's credit and the data's, and the links onward: the three papers, the code, the model cards."""
+    return _view("footer", '<footer class="dawn-footer"><p data-i18n="page.credit"></p><p data-i18n="page.data"></p>'
+                           '<nav class="dawn-links"></nav></footer>', links(), elem_id="dawn-footer")
 
 
 @dataclass
@@ -78,6 +142,7 @@ class Inputs:
     decoding: gr.Radio
     sentence: gr.Number   # which sentence of a paragraph the maps explain, counting from 1
     button: gr.Button
+    story: gr.Button      # back to the story's sentence and reference
     note: gr.Textbox
 
 
@@ -89,12 +154,16 @@ def inputs(source: str, reference: str, lang: str = DEFAULT_LANG, decoding: str 
                          min_width=260)
     with gr.Row(elem_classes="dawn-controls", equal_height=True):
         decoding = gr.Radio(decoding_choices(lang), value=decoding, label=text(lang, "input.decoding"),
-                            elem_id="decoding", min_width=220)
+                            info=text(lang, "input.decoding.info"), elem_id="decoding", min_width=220)
         sentence = gr.Number(1, precision=0, minimum=1, maximum=MAX_SENTENCES, step=1, elem_id="sentence",
                              label=text(lang, "input.sentence"), min_width=160)
+    with gr.Row(elem_classes="dawn-buttons"):
         button = gr.Button(text(lang, "input.translate"), variant="primary", elem_id="translate-button", min_width=140)
-    note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note")
-    return Inputs(src, ref, decoding, sentence, button, note)
+        story = gr.Button(text(lang, "input.story"), variant="secondary", elem_id="story-button", min_width=140)
+    # the notes: hidden by page.css while empty (the placeholder shows), so no empty box is ever on screen
+    note = gr.Textbox("", label=text(lang, "input.note"), interactive=False, lines=1, max_lines=4, elem_id="note",
+                      placeholder=" ")
+    return Inputs(src, ref, decoding, sentence, button, story, note)
 
 
 def decoding_choices(lang: str) -> list[tuple[str, str]]:
@@ -114,7 +183,7 @@ def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], 
         for name, value, score in zip(names, texts, scores):
             with gr.Column(min_width=240, elem_classes="dawn-result"):
                 columns[name] = Column(
-                    gr.Textbox(value, label=text(lang, f"model.{name}"), lines=3, max_lines=12, interactive=False,
+                    gr.Textbox(value, label=text(lang, f"model.{name}"), lines=1, max_lines=12, interactive=False,
                                elem_id=f"out-{name}"),
                     gr.Textbox(score, label=score_label(lang, name), show_label=False, container=False,
                                interactive=False, lines=1, max_lines=3, elem_id=f"score-{name}",
@@ -131,11 +200,14 @@ def score_label(lang: str, name: str) -> str:
     return text(lang, "score.label", model=text(lang, f"model.{name}"))
 
 
+def curve_view(value: dict | None = None) -> gr.HTML:
+    """①'s picture: BLEU by sentence length for all models (Tatoeba first, FLORES-200 a tap away); page.js draws it."""
+    return _view("curve", '<section class="dawn-curve"></section>', value, elem_id="dawn-curve")
+
+
 def clause_view(value: dict | None = None) -> gr.HTML:
-    """The clause slider (left) and the BLEU-by-length curve of all models (right); page.js draws both."""
-    template = ('<div class="dawn-clauses-grid"><section class="dawn-slider" aria-live="polite"></section>'
-                '<section class="dawn-curve"></section></div>')
-    return _view("clauses", template, value, elem_id="dawn-clauses")
+    """The clause slider: the story's sentence cut after 1, 2, … clauses, each model's translation; page.js draws it."""
+    return _view("clauses", '<section class="dawn-slider" aria-live="polite"></section>', value, elem_id="dawn-clauses")
 
 
 def state_view(value: dict | None = None) -> gr.HTML:

@@ -15,15 +15,22 @@ def _num(v: float | None) -> str:
 
 
 def score_line(lang: str, out: ModelOutput) -> str:
-    """'BLEU 12.3 · chrF 45.6 · 120 ms', or why there is no translation."""
+    """'BLEU 12.3 · chrF 45.6', or why there is no translation (the time it took is the explorer's detail)."""
     if out.problem:
         return text(lang, f"problem.{out.problem}") + (f" ({out.detail})" if out.detail else "")
     if out.ms is None:
         return ""
-    ms = f"{out.ms:,.0f}"
-    line = (text(lang, "score.line", bleu=_num(out.bleu), chrf=_num(out.chrf), ms=ms) if out.bleu is not None
-            else text(lang, "score.noref", ms=ms))
+    line = (text(lang, "score.line", bleu=_num(out.bleu), chrf=_num(out.chrf)) if out.bleu is not None
+            else text(lang, "score.noref"))
     return ("" if out.text else text(lang, "score.empty")) + line
+
+
+def sentence_value(r: PageResult, story: str | None = None) -> dict:
+    """What the sentence view above the translations shows: the Chinese translated (the story's sentence as the
+    story writes it, when `story` gives it; otherwise the text as the models received it), and whose it is."""
+    if story is not None:
+        return {"source": story, "kind": "story"}
+    return {"source": r.source, "kind": "paragraph" if len(r.sentences) > 1 else "own"}
 
 
 def note_text(lang: str, notes: list[Note]) -> str:

@@ -1,1031 +1,1246 @@
 // The attention explorer: one model's translation, explained, drawn in the browser.
 //
-// Runs as the js_on_load of ui/attention_explorer.py's gr.HTML subclass, which provides
-//   element  the component's root;  props  {value, lang, model, view, strings};  watch(prop, callback)
+// Loaded once per page (ui/attention_explorer.py puts it in the <head>, beside attention_explorer.css); every
+// explorer's js_on_load is one line: DawnExplorer.mount(element, props, {server, watch}), where
+//   element  the component's root;  props  {value, lang, model, view, replay};  watch(prop, callback);
+//   server   the component's server functions: strings(), glyphs(text), and whatif(source, model, prefix)
+// The string table comes once per page (server.strings, shared by every explorer); the training replay once
+// per model (props.replay.url: replay.json as a static file), when the explorer is first drawn.
 // The payload (dawn/explain.py) arrives once per translation; every interaction below is local:
 // hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
-// the whiteboard, the alternatives, the beam, the training replay (props.replay, sent once with the
-// page) and the exports. One thing asks the server, on a click: "what if" (server.whatif, when the
-// component was given /whatif's function) forces a beginning and lets the model continue.
+// the whiteboard, the alternatives, the beam, the training replay and the exports. One thing asks the
+// server, on a click: "what if" (server.whatif) forces a beginning and lets the model continue.
 // Every token reaches the page through textContent, never as markup.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-const FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
-const COLORS = { attention: "#2563eb", positive: "#ea580c", negative: "#0891b2" };
-const NEVER = 0.2;  // coverage below this: a character not (yet) looked at
-const AGAIN = 1.5;  // coverage above this: a character looked at again (a repetition)
-const LINK_EVENT = "dawn-attention-select";  // linked selection between every explorer on the page
-const REPLAY_EVENT = "dawn-replay-step";     // replay sliders that move together (fraction of training)
-const CLAUSE_END = new Set(["，", "。", "；", "：", "！", "？", ",", ".", ";", ":", "!", "?", "</s>"]);
+(function () {
+  "use strict";
+  if (window.DawnExplorer) return;
 
-const root = element.querySelector(".ax") || element;
-const instance = Math.random().toString(36).slice(2);
-let data = null;     // this model's payload
-let st = freshState(props.view);
-let replayAt = null;        // the replay slider's snapshot index (kept across translations)
-let replayTogether = true;  // the three models' sliders move in step
-let replayURLs = [];        // the replay maps' blob URLs (replayImage), freed when the replay is redrawn
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const FONT = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif';
+  // One meaning per colour, in every map, strip, bar and legend: blue is attention (where the decoder looked);
+  // orange is what the output needed (influence above 0), purple what it was better without (below 0).
+  const COLORS = { attention: "#2563eb", needed: "#ea580c", without: "#7c3aed" };
+  const NEVER = 0.2;  // coverage below this: a character not (yet) looked at
+  const AGAIN = 1.5;  // coverage above this: a character looked at again (a repetition)
+  const LINK_EVENT = "dawn-attention-select";  // linked selection between every explorer on the page
+  const REPLAY_EVENT = "dawn-replay-step";     // replay sliders that move together (fraction of training)
+  const CLAUSE_END = new Set(["，", "。", "；", "：", "！", "？", ",", ".", ";", ":", "!", "?", "</s>"]);
 
-function freshState(view) {
-  return {
-    map: view === "encoder" ? "encoder" : "cross",  // which attention: decoder cross- or encoder self-attention
-    layer: -1, head: -1,                            // -1: last layer / average of heads
-    hover: null, pin: null,                         // {axis: "row" | "col", idx: [..]}
-    linked: null,                                   // source columns selected in any explorer
-    step: null, cell: null, token: null, multiples: false,
-    words: true,                                    // rows of the cross maps: English words (pieces merged) or tokens
-    fit: false,                                     // maps drawn to the box's width instead of scrolling
-    whatif: null, wtoken: null, busy: false,         // the last what-if answer, its picked token, a call under way
-    beamStep: null, beamPick: null,                 // the beam view's step and clicked hypothesis
-  };
-}
+  // ----------------------------------------------------------------------------- shared by every explorer on the page
 
-// ----------------------------------------------------------------------------- strings and small helpers
-
-function lang() {
-  const l = props.lang === "auto" || !props.lang ? (document.documentElement.lang || navigator.language || "en") : props.lang;
-  return String(l).toLowerCase().startsWith("zh") ? "zh" : "en";
-}
-function t(key, params) {
-  const table = (props.strings || {})[lang()] || {};
-  let s = table[key] !== undefined ? table[key] : ((props.strings || {}).en || {})[key] || key;
-  for (const [k, v] of Object.entries(params || {})) s = s.split("{" + k + "}").join(String(v));
-  return s;
-}
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-function svg(tag, attrs) {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
-  return e;
-}
-function button(label, onClick, cls) {
-  const b = el("button", "ax-btn" + (cls ? " " + cls : ""), label);
-  b.type = "button";
-  b.addEventListener("click", onClick);
-  return b;
-}
-const fmt = (x, d) => (Math.abs(x) < 0.5 * Math.pow(10, -d) ? 0 : x).toFixed(d);
-
-// ----------------------------------------------------------------------------- the numbers
-
-function payload() {
-  const v = props.value;
-  if (!v || typeof v !== "object") return null;
-  if (v.models) return v.models[props.model] || Object.values(v.models)[0] || null;  // a whole /attention result
-  return v.source_tokens ? v : null;
-}
-function hasMap(kind) {
-  const m = kind === "encoder" ? data.encoder_attention : data.cross_attention;
-  return Array.isArray(m) && m.length > 0;
-}
-// Words: the cross maps' rows with each word's BPE pieces merged (dawn/explain.py merge_rows: attention rows
-// averaged, influence rows summed), sent by the server; the switch picks which rows to draw.
-function inWords() { return st.words && st.map === "cross" && !!data.words; }
-function layers() {
-  if (!hasMap(st.map)) return [];
-  if (st.map === "encoder") return data.encoder_attention;
-  return inWords() && data.words.cross_attention ? data.words.cross_attention : data.cross_attention;
-}
-function layerIndex() { const n = layers().length; return st.layer < 0 || st.layer >= n ? n - 1 : st.layer; }
-function rowsTokens() { return st.map === "encoder" ? data.source_tokens : inWords() ? data.words.tokens : data.target_tokens; }
-// The output token a row stands for (a word: its first piece), for the alternatives, the beam and the whiteboard.
-function tokenOf(r) { return inWords() ? data.words.groups[r][0] : r; }
-
-const cache = new Map();
-// Attention of the selected layer and head (or the average of heads) as floats: rows x source columns.
-function attention(head) {
-  if (!hasMap(st.map)) return null;
-  const l = layerIndex(), h = head === undefined ? st.head : head;
-  const key = st.map + (inWords() ? "w" : "t") + l + ":" + h;
-  if (!cache.has(key)) {
-    const heads = layers()[l], scale = data.scale;
-    const pick = h < 0 ? heads : [heads[h]];
-    cache.set(key, pick[0].map((row, r) => row.map((_, c) => {
-      let s = 0;
-      for (const m of pick) s += m[r][c];
-      return s / (scale * pick.length);
-    })));
-  }
-  return cache.get(key);
-}
-function influence() { return st.map === "encoder" ? null : inWords() ? data.words.influence : data.influence; }
-function influenceMax() {
-  let m = 0;
-  for (const row of influence() || data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
-  return m || 1;
-}
-// What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
-function guide() {
-  const a = attention();
-  if (a) return a;
-  return (influence() || data.influence).map(row => {
-    const pos = row.map(v => Math.max(v, 0));
-    const s = pos.reduce((x, y) => x + y, 0);
-    return pos.map(v => (s > 0 ? v / s : 0));
-  });
-}
-
-// ----------------------------------------------------------------------------- layout, rebuilt per payload / language
-
-let ui = {};
-function build() {
-  cache.clear();
-  root.replaceChildren();
-  ui = {};
-  data = payload();
-  if (!data) {
-    root.appendChild(el("p", "ax-empty", t("empty")));
-    ui.replay = el("div", "ax-replay");
-    root.appendChild(ui.replay);
-    drawReplay();
-    return;
-  }
-  if (!hasMap(st.map)) st.map = hasMap("cross") ? "cross" : hasMap("encoder") ? "encoder" : "cross";
-  const head = el("div", "ax-head");
-  head.appendChild(el("span", "ax-title", t("model." + data.kind)));
-  head.appendChild(el("span", "ax-text", data.text));
-  root.appendChild(head);
-
-  ui.controls = el("div", "ax-controls");
-  root.appendChild(ui.controls);
-  drawControls();
-
-  ui.tgt = strip(inWords() ? data.words.tokens : data.target_tokens, "row", "ax-tgt", t("strip.target"));
-  ui.src = strip(data.source_tokens, "col", "ax-src", t("strip.source"));
-  ui.tgt.box.hidden = st.map === "encoder";   // self-attention: Chinese asks Chinese, no English involved
-  root.append(ui.tgt.box, ui.src.box);
-  root.classList.toggle("ax-fit", st.fit);
-
-  ui.maps = el("div", "ax-maps");
-  root.appendChild(ui.maps);
-  ui.multiples = el("div", "ax-multiples");
-  root.appendChild(ui.multiples);
-  ui.scrub = el("div", "ax-scrub");
-  root.appendChild(ui.scrub);
-  ui.detail = el("div", "ax-detail");
-  ui.alts = el("div", "ax-alts");
-  ui.wb = el("div", "ax-wb");
-  ui.detail.append(ui.alts, ui.wb);
-  root.appendChild(ui.detail);
-  ui.whatif = el("div", "ax-whatif");
-  ui.beam = el("div", "ax-beamview");
-  ui.replay = el("div", "ax-replay");
-  root.append(ui.whatif, ui.beam, ui.replay);
-  drawMaps();
-  drawWhatif();
-  drawBeamView();
-  drawReplay();
-}
-
-function drawControls() {
-  const c = ui.controls;
-  c.replaceChildren();
-  const group = (label, items, active, onPick, name) => {
-    const g = el("div", "ax-group");
-    g.setAttribute("role", "group");
-    g.dataset.group = name;
-    g.appendChild(el("span", "ax-label", label));
-    items.forEach(([text, v]) => {
-      const b = button(text, () => onPick(v));
-      b.dataset.value = String(v);
-      b.setAttribute("aria-pressed", String(v === active));
-      g.appendChild(b);
-    });
-    c.appendChild(g);
-  };
-  if (data.words && st.map === "cross")
-    group(t("control.rows"), [[t("rows.words"), true], [t("rows.tokens"), false]], st.words,
-          v => { st.words = v; st.pin = st.hover = st.cell = null; st.token = null; st.step = null; build(); }, "rows");
-  const maps = [["cross", t("map.cross")], ["encoder", t("map.encoder")]].filter(([k]) => hasMap(k));
-  if (maps.length > 1) group(t("control.map"), maps.map(([k, s]) => [s, k]), st.map, v => { st.map = v; st.pin = st.hover = st.cell = null; st.step = null; build(); }, "map");
-  const L = layers();
-  if (L.length) {
-    if (L.length > 1) group(t("control.layer"), L.map((_, i) => [String(i + 1), i]), layerIndex(), v => { st.layer = v; drawControls(); repaint(); }, "layer");
-    const H = L[0].length;
-    if (H > 1) {
-      group(t("control.head"), [[t("control.average"), -1]].concat(L[0].map((_, i) => [String(i + 1), i])), st.head, v => { st.head = v; drawControls(); repaint(); }, "head");
-      const b = button(t("control.multiples"), () => { st.multiples = !st.multiples; drawControls(); drawMultiples(); }, "ax-toggle");
-      b.dataset.group = "multiples";
-      b.setAttribute("aria-pressed", String(st.multiples));
-      c.appendChild(b);
+  let STRINGS = null;     // {lang: {key: text}}: ui/strings.py's "ax." keys (without "ax."), and the model labels
+  let asking = null;      // the one server.strings() call under way
+  function loadStrings(server) {
+    if (STRINGS) return Promise.resolve(STRINGS);
+    if (!asking) {
+      asking = Promise.resolve(server && typeof server.strings === "function" ? server.strings() : null).then(s => {
+        if (!s || !s.en) throw new Error("the explorer's strings did not arrive");
+        STRINGS = s;
+        return s;
+      }).catch(e => { asking = null; console.warn("attention explorer:", e); return null; });  // the next one asks again
     }
+    return asking;
   }
-}
-
-// A line of tokens whose background shows a weight; hover lights it, click pins it.
-function strip(tokens, axis, cls, label) {
-  const box = el("div", "ax-strip " + cls);
-  box.appendChild(el("span", "ax-label", label));
-  const spans = tokens.map((tok, i) => {
-    const s = el("span", "ax-tok", tok);
-    s.dataset.i = i;
-    s.tabIndex = 0;
-    box.appendChild(s);
-    return s;
-  });
-  box.addEventListener("mouseover", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
-  box.addEventListener("mouseleave", () => setHover(null));
-  box.addEventListener("focusin", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
-  box.addEventListener("focusout", () => setHover(null));
-  box.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
-  box.addEventListener("click", e => {
-    const i = e.target.dataset && e.target.dataset.i;
-    if (i === undefined) return;
-    if (axis === "col") selectColumns([+i], e.detail === 2);  // a double click selects the clause
-    else if (st.map === "encoder") pin("col", [+i]);
-    else { pin("row", [+i]); st.token = tokenOf(+i); drawDetail(); }
-  });
-  return { box, spans };
-}
-
-// ----------------------------------------------------------------------------- heatmaps (SVG)
-
-function geometry(rows, cols) {
-  const cell = Math.max(10, Math.min(18, Math.floor(720 / Math.max(cols.length, 1))));
-  const left = Math.min(120, 12 + 7 * Math.max(...rows.map(s => s.length), 2));
-  const top = 22;
-  return { cell, left, top, width: left + cols.length * cell + 4, height: top + rows.length * cell + 4 };
-}
-
-// Draws one map: rows x cols cells whose opacity is the value. Returns {svg, rects[r][c]}.
-function heatmap(rows, cols, values, color, kind, small) {
-  const g = geometry(small ? [] : rows, cols);
-  if (small) { g.cell = 3; g.left = 2; g.top = 2; g.width = 4 + cols.length * 3; g.height = 4 + rows.length * 3; }
-  const s = svg("svg", { width: g.width, height: g.height, viewBox: `0 0 ${g.width} ${g.height}`, class: "ax-map", "font-family": FONT });
-  s.appendChild(svg("rect", { x: 0, y: 0, width: g.width, height: g.height, fill: "#ffffff" }));
-  const rects = [], top = kind === "attention" ? maxOf(values) : maxAbs(values);
-  if (!small) {
-    cols.forEach((tok, c) => {
-      const x = svg("text", { x: g.left + c * g.cell + g.cell / 2, y: g.top - 6, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2), class: "ax-col", "data-c": c });
-      x.textContent = tokLabel(tok);
-      s.appendChild(x);
-    });
-    rows.forEach((tok, r) => {
-      const y = svg("text", { x: g.left - 4, y: g.top + r * g.cell + g.cell * 0.75, "text-anchor": "end", "font-size": Math.min(12, g.cell - 2), class: "ax-row", "data-r": r });
-      y.textContent = tok.length > 14 ? tok.slice(0, 13) + "…" : tok;
-      s.appendChild(y);
-    });
+  // The <link> the <head> line added: Gradio does not wait for it, so the first drawing does (it measures widths).
+  function stylesheet() {
+    const link = [...document.querySelectorAll('link[rel="stylesheet"]')].find(l => l.href.includes("attention_explorer.css"));
+    if (!link || link.sheet) return Promise.resolve();
+    return new Promise(done => { link.addEventListener("load", done, { once: true }); link.addEventListener("error", done, { once: true }); });
   }
-  values.forEach((row, r) => {
-    const line = [];
-    row.forEach((v, c) => {
-      const rect = svg("rect", { x: g.left + c * g.cell, y: g.top + r * g.cell, width: g.cell - (small ? 0 : 1), height: g.cell - (small ? 0 : 1), class: "ax-cell", "data-r": r, "data-c": c });
-      paintCell(rect, v, color, kind, top);
-      s.appendChild(rect);
-      line.push(rect);
-    });
-    rects.push(line);
-  });
-  return { svg: s, rects, g };
-}
-
-// Opacity is the value over the map's largest value (stated in the caption), so faint maps stay readable.
-function paintCell(rect, v, color, kind, top) {
-  if (kind === "influence") {
-    rect.setAttribute("fill", v >= 0 ? COLORS.positive : COLORS.negative);
-    rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / (top || 1)).toFixed(3));
-  } else {
-    rect.setAttribute("fill", color);
-    rect.setAttribute("fill-opacity", Math.min(1, v / (top || 1)).toFixed(3));
-  }
-}
-function maxOf(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, v); return x || 1; }
-function maxAbs(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, Math.abs(v)); return x || 1; }
-const tokLabel = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
-
-function figure(kind) {
-  const fig = el("figure", "ax-fig ax-" + kind);
-  fig.dataset.map = kind;
-  const cap = el("figcaption", "ax-caption");
-  const title = el("strong", null, t("title." + kind + (kind === "attention" ? "." + st.map : "")));
-  cap.append(title, el("span", null, " " + captionText(kind)));
-  fig.appendChild(cap);
-  const scroll = el("div", "ax-scroll");
-  fig.appendChild(scroll);
-  const hint = el("p", "ax-scroll-hint", t("scroll.hint", { n: data.source_tokens.length }));
-  hint.hidden = true;                                  // shown by showScrollHints() when the map is wider than its box
-  fig.appendChild(hint);
-  const tools = el("div", "ax-tools");
-  tools.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
-  tools.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
-  const fit = button(t("control.fit"), () => { st.fit = !st.fit; root.classList.toggle("ax-fit", st.fit);
-                                               root.querySelectorAll(".ax-fit-toggle").forEach(b => b.setAttribute("aria-pressed", String(st.fit)));
-                                               showScrollHints(); }, "ax-toggle ax-fit-toggle");
-  fit.setAttribute("aria-pressed", String(st.fit));
-  tools.appendChild(fit);
-  fig.appendChild(tools);
-  return { fig, scroll };
-}
-
-function captionText(kind) {
-  if (kind === "attention") return t("caption.attention." + st.map, { max: fmt(maxOf(attention()), 2) });
-  return t("caption.influence" + (data.cross_attention ? "" : ".alone"), { max: fmt(influenceMax(), 2) });
-}
-
-function drawMaps() {
-  ui.maps.replaceChildren();
-  ui.figs = {};
-  const rows = rowsTokens(), cols = data.source_tokens;
-  const a = attention();
-  if (a) {
-    const f = figure("attention");
-    const m = heatmap(rows, cols, a, COLORS.attention, "attention");
-    f.scroll.appendChild(m.svg);
-    ui.maps.appendChild(f.fig);
-    ui.figs.attention = { ...f, ...m };
-    wireMap(m.svg, "attention");
-  }
-  const inf = influence();
-  if (inf && inf.length) {
-    const f = figure("influence");
-    const m = heatmap(rows, cols, inf, null, "influence");
-    f.scroll.appendChild(m.svg);
-    ui.maps.appendChild(f.fig);
-    ui.figs.influence = { ...f, ...m };
-    wireMap(m.svg, "influence");
-  }
-  if (!a && !(inf && inf.length)) ui.maps.appendChild(el("p", "ax-empty", t("nothing")));
-  drawScrubber();
-  drawMultiples();
-  drawDetail();
-  focus();
-  requestAnimationFrame(showScrollHints);
-}
-
-// A map wider than its box scrolls sideways; say so in words where it does (and not where it fits).
-function showScrollHints() {
-  root.querySelectorAll(".ax-fig").forEach(fig => {
-    const box = fig.querySelector(".ax-scroll"), hint = fig.querySelector(".ax-scroll-hint");
-    if (box && hint) hint.hidden = st.fit || box.scrollWidth <= box.clientWidth + 1;
-  });
-}
-
-// Layer / head switch: same cells, new opacities.
-function repaint() {
-  const a = attention();
-  if (ui.figs.attention && a) {
-    const top = maxOf(a);
-    a.forEach((row, r) => row.forEach((v, c) => paintCell(ui.figs.attention.rects[r][c], v, COLORS.attention, "attention", top)));
-    ui.figs.attention.fig.querySelector(".ax-caption span").textContent = " " + captionText("attention");
-  }
-  drawScrubber();
-  drawMultiples();
-  drawDetail();
-  focus();
-}
-
-function wireMap(s, kind) {
-  s.addEventListener("mouseover", e => {
-    const d = e.target.dataset || {};
-    if (d.r !== undefined) setHover("row", [+d.r]);
-    else if (d.c !== undefined) setHover("col", [+d.c]);
-  });
-  s.addEventListener("mouseleave", () => setHover(null));
-  s.addEventListener("click", e => {
-    const d = e.target.dataset || {};
-    if (d.r !== undefined && d.c !== undefined && kind === "attention" && st.map === "cross") {
-      st.cell = [tokenOf(+d.r), +d.c];   // the whiteboard works on the model's own token rows
-      st.cellRow = +d.r;                 // ... the map outlines the row it drew
-      st.token = tokenOf(+d.r);
-      pin("row", [+d.r], true);
-      drawDetail();
-    } else if (d.r !== undefined) {
-      pin("row", [+d.r]);
-      if (st.map === "cross") { st.token = tokenOf(+d.r); drawDetail(); }
-    } else if (d.c !== undefined) selectColumns([+d.c], false);
-  });
-}
-
-// ----------------------------------------------------------------------------- small multiples: every head of the layer
-
-function drawMultiples() {
-  ui.multiples.replaceChildren();
-  if (!st.multiples || !layers().length) return;
-  const H = layers()[0].length;
-  const rows = rowsTokens(), cols = data.source_tokens;
-  for (let h = -1; h < H; h++) {
-    const box = el("button", "ax-small");
-    box.type = "button";
-    box.dataset.head = h;
-    box.setAttribute("aria-pressed", String(h === st.head));
-    box.appendChild(heatmap(rows, cols, attention(h), COLORS.attention, "attention", true).svg);
-    box.appendChild(el("span", null, h < 0 ? t("control.average") : t("control.head") + " " + (h + 1)));
-    box.addEventListener("click", () => { st.head = h; drawControls(); repaint(); });
-    ui.multiples.appendChild(box);
-  }
-}
-
-// ----------------------------------------------------------------------------- focus: hover, pin, linked selection
-
-function setHover(axis, idx) { st.hover = axis ? { axis, idx } : null; focus(); }
-function pin(axis, idx, keep) {
-  const same = st.pin && st.pin.axis === axis && String(st.pin.idx) === String(idx);
-  st.pin = same && !keep ? null : { axis, idx };
-  if (!st.pin) { st.cell = null; }
-  focus();
-}
-function selectColumns(cols, clause) {
-  if (clause) cols = clauseOf(cols[0]);
-  const same = st.linked && String(st.linked) === String(cols);
-  st.linked = same ? null : cols;
-  st.pin = st.linked ? { axis: "col", idx: cols } : null;
-  focus();
-  document.dispatchEvent(new CustomEvent(LINK_EVENT, { detail: { from: instance, key: linkKey(), cols: st.linked } }));
-}
-// Every model reads Chinese one character per token, so position j is the same character in every panel
-// (a character one model lacks is its <unk>): same sentence, same length -> same columns.
-function linkKey() { return (data.source || "") + "|" + data.source_tokens.length; }
-function clauseOf(j) {
-  const toks = data.source_tokens;
-  let a = j, b = j;
-  while (a > 0 && !CLAUSE_END.has(toks[a - 1])) a--;
-  while (b < toks.length - 1 && !CLAUSE_END.has(toks[b])) b++;
-  return Array.from({ length: b - a + 1 }, (_, k) => a + k);
-}
-function onLinked(e) {
-  const d = e.detail || {};
-  if (!data || d.from === instance || d.key !== linkKey()) return;
-  st.linked = d.cols;
-  st.pin = d.cols ? { axis: "col", idx: d.cols } : null;
-  focus();
-}
-document.addEventListener(LINK_EVENT, onLinked);
-
-// Apply the current focus (hover wins over pin) to maps and strips: classes and opacities only.
-function focus() {
-  if (!data || !ui.src) return;
-  const f = st.hover || st.pin;
-  const rows = new Set(f && f.axis === "row" ? f.idx : []);
-  const cols = new Set(f && f.axis === "col" ? f.idx : []);
-  root.dataset.focus = f ? f.axis + ":" + f.idx.join(",") : "";
-  for (const fig of Object.values(ui.figs || {})) {
-    fig.svg.classList.toggle("ax-dim", !!f);
-    fig.rects.forEach((line, r) => line.forEach((rect, c) => {
-      const on = rows.has(r) || cols.has(c);
-      if (rect.classList.contains("ax-on") !== on) rect.classList.toggle("ax-on", on);
-    }));
-    fig.svg.querySelectorAll("text.ax-row").forEach(x => x.classList.toggle("ax-on", rows.has(+x.dataset.r)));
-    fig.svg.querySelectorAll("text.ax-col").forEach(x => x.classList.toggle("ax-on", cols.has(+x.dataset.c) || (st.linked || []).includes(+x.dataset.c)));
-    fig.svg.querySelectorAll(".ax-band").forEach(x => x.remove());
-    const g = fig.g, W = fig.rects[0] ? fig.rects[0].length : 0, H = fig.rects.length;
-    const band = (x, y, w, h, extra) => fig.svg.appendChild(svg("rect", { x: x - 0.5, y: y - 0.5, width: w, height: h, fill: "none", stroke: "#111827", "stroke-width": extra ? 2 : 1, class: "ax-band" }));
-    rows.forEach(r => { if (r < H) band(g.left, g.top + r * g.cell, W * g.cell, g.cell); });
-    cols.forEach(c => { if (c < W) band(g.left + c * g.cell, g.top, g.cell, H * g.cell); });
-    if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + (st.cellRow ?? st.cell[0]) * g.cell, g.cell, g.cell, true);
-  }
-  // The strips: the Distill way, each token's background is its weight for the focused token(s).
-  const w = guide();
-  const shade = (span, v, color) => { span.style.backgroundColor = v > 0.004 ? hexAlpha(color, Math.min(1, v)) : ""; };
-  const rowAxisIsSource = st.map === "encoder";
-  const srcSpans = ui.src.spans, tgtSpans = ui.tgt.spans;
-  srcSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", cols.has(+s.dataset.i) || (st.linked || []).includes(+s.dataset.i)); });
-  tgtSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", !rowAxisIsSource && rows.has(+s.dataset.i)); });
-  if (rows.size) {  // a row (an output token, or a source token in self-attention) -> its weights over the source
-    srcSpans.forEach((s, j) => { let v = 0; rows.forEach(r => { v += (w[r] || [])[j] || 0; }); shade(s, v / rows.size, COLORS.attention); });
-    if (rowAxisIsSource) rows.forEach(r => srcSpans[r] && srcSpans[r].classList.add("ax-on"));
-  } else if (cols.size && !rowAxisIsSource) {  // source characters -> which output tokens leaned on them
-    const col = w.map(row => { let v = 0; cols.forEach(c => { v += row[c] || 0; }); return v; });
-    const m = Math.max(...col, 1e-9);
-    tgtSpans.forEach((s, t) => shade(s, col[t] / m, COLORS.attention));
-  }
-}
-function hexAlpha(hex, a) {
-  const n = parseInt(hex.slice(1), 16);
-  return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${(0.85 * a).toFixed(3)})`;
-}
-
-// ----------------------------------------------------------------------------- coverage, step by step
-
-function drawScrubber() {
-  ui.scrub.replaceChildren();
-  if (st.map === "encoder" || !data.target_tokens.length) return;
-  const w = guide(), T = w.length, cols = data.source_tokens;
-  const step = st.step === null ? T : Math.min(st.step, T);
-  const head = el("div", "ax-caption");
-  head.append(el("strong", null, t("title.coverage")), el("span", null, " " + t(attention() ? "caption.coverage" : "caption.coverage.influence", { never: NEVER, again: AGAIN })));
-  const range = el("input", "ax-range");
-  Object.assign(range, { type: "range", min: 0, max: T, step: 1, value: step });
-  range.setAttribute("aria-label", t("title.coverage"));
-  const label = el("span", "ax-steplabel");
-  const bars = el("div", "ax-scroll");
-  ui.scrub.append(head, range, label, bars);
-  const g = geometry([], cols);
-  const beside = ui.figs.attention || ui.figs.influence;
-  if (beside) g.left = beside.g.left;                                  // bars line up with the map's columns
-  const H = 48;
-  const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, class: "ax-bars", "font-family": FONT,
-                         viewBox: `0 0 ${g.left + cols.length * g.cell + 4} ${H + 20}` });
-  const rects = cols.map((tok, j) => {
-    const r = svg("rect", { x: g.left + j * g.cell, width: g.cell - 1, class: "ax-bar" });
-    s.appendChild(r);
-    const x = svg("text", { x: g.left + j * g.cell + g.cell / 2, y: H + 14, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2) });
-    x.textContent = tokLabel(tok);
-    s.appendChild(x);
-    return r;
-  });
-  bars.appendChild(s);
-  const update = () => {
-    const n = +range.value;
-    st.step = n;
-    const cov = cols.map((_, j) => { let c = 0; for (let r = 0; r < n; r++) c += w[r][j] || 0; return c; });
-    let never = 0, again = 0;
-    cov.forEach((c, j) => {
-      const h = Math.min(H, (c / 2) * H);
-      rects[j].setAttribute("y", H - h);
-      rects[j].setAttribute("height", Math.max(h, 0.5));
-      const real = cols[j] !== "</s>";
-      const isNever = real && c < NEVER, isAgain = real && c > AGAIN;
-      never += isNever; again += isAgain;
-      rects[j].setAttribute("class", "ax-bar" + (isNever ? " ax-never" : isAgain ? " ax-again" : ""));
-    });
-    label.textContent = t(attention() ? "coverage.step" : "coverage.step.influence",
-                          { n, T, token: n > 0 ? rowsTokens()[n - 1] : "<s>", never, again });
-  };
-  range.addEventListener("input", update);
-  update();
-}
-
-// ----------------------------------------------------------------------------- what the model almost said, and the whiteboard
-
-function drawDetail() {
-  ui.alts.replaceChildren();
-  ui.wb.replaceChildren();
-  if (st.map === "encoder") return;
-  const tt = st.token;
-  if (tt === null || tt === undefined || !data.alternatives[tt]) {
-    ui.alts.appendChild(el("p", "ax-hint", t("hint.token")));
-  } else {
-    ui.alts.appendChild(el("h4", null, t("alts.title", { n: tt + 1, token: data.target_tokens[tt] })));
-    const ids = data.alternative_ids && data.alternative_ids[tt];
-    ui.alts.appendChild(altList(data.alternatives[tt], data.target_tokens[tt],
-      ids && data.target_ids ? k => data.target_ids.slice(0, tt).concat([ids[k]]) : null));
-    const listed = data.alternatives[tt].find(([tok]) => tok === data.target_tokens[tt]);  // the same number as in the list
-    const p = listed ? listed[1] : Math.exp(data.token_logprob[tt]);
-    ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(p * 100, 1) })));
-    if (data.beam && tt < data.beam.steps.length) { st.beamStep = tt; st.beamPick = null; drawBeamView(); }
-  }
-  drawWhiteboard();
-}
-
-// The top 5 at one step as bars; with prefixOf(k) (and /whatif), each other token gets a "choose" button.
-function altList(alts, chosen, prefixOf) {
-  const list = el("ol", "ax-altlist");
-  alts.forEach(([tok, p], k) => {
-    const li = el("li", tok === chosen ? "ax-chosen" : "");
-    const bar = el("span", "ax-pbar");
-    bar.style.width = Math.round(p * 100) + "%";
-    li.append(el("span", "ax-alt", tok), bar, el("span", "ax-p", fmt(p * 100, 1) + "%"));
-    if (prefixOf && canAsk() && tok !== chosen && tok !== "</s>") {
-      const b = button(t("whatif.choose"), () => askWhatif(prefixOf(k)), "ax-choose");
-      b.setAttribute("aria-label", t("whatif.choose.label", { token: tok }));
-      li.appendChild(b);
+  const replays = new Map();  // replay.json URL -> Promise of the replay, snapshots in increasing step order
+  function fetchReplay(url) {
+    if (!replays.has(url)) {
+      const got = fetch(url).then(r => {
+        if (!r.ok) throw new Error(`${url}: ${r.status} ${r.statusText}`);
+        return r.json();
+      }).then(d => ({ ...d, snapshots: [...d.snapshots].sort((a, b) => a.step - b.step) }));
+      got.catch(() => replays.delete(url));                 // a failed fetch is tried again next time
+      replays.set(url, got);
     }
-    list.appendChild(li);
-  });
-  return list;
-}
+    return replays.get(url);
+  }
 
-function beamSequences() {
-  if (data._seqs) return data._seqs;
-  const seqs = [];
-  let kept = [[]];
-  data.beam.steps.forEach(cands => {
-    const mine = cands.map(([parent, tok]) => (kept[parent] || []).concat([tok]));
-    seqs.push(mine);
-    const next = mine.filter((_, c) => cands[c][3] === "kept");
-    kept = next.length ? next : [[]];
-  });
-  Object.defineProperty(data, "_seqs", { value: seqs, enumerable: false });
-  return seqs;
-}
-// The beam, step by step: every candidate of a step (kept, finished, dropped) with its total log-prob.
-// A step slider and the hypotheses are all in the payload; a click lights the step's row in the map.
-function drawBeamView() {
-  if (!ui.beam) return;
-  ui.beam.replaceChildren();
-  if (!data || !data.beam || !data.beam.steps.length || st.map === "encoder") return;
-  const steps = data.beam.steps, N = steps.length;
-  const n = Math.min(st.beamStep === null ? 0 : st.beamStep, N - 1);
-  const head = el("div", "ax-caption");
-  head.append(el("strong", null, t("beam.view", { k: data.beam_size })), el("span", null, " " + t("beam.hint")));
-  const range = el("input", "ax-range ax-beamrange");
-  Object.assign(range, { type: "range", min: 1, max: N, step: 1, value: n + 1 });
-  range.setAttribute("aria-label", t("beam.view", { k: data.beam_size }));
-  range.addEventListener("input", () => { st.beamStep = +range.value - 1; st.beamPick = null; drawBeamView(); });
-  ui.beam.append(head, range, el("span", "ax-steplabel ax-beamlabel", t("beam.step", { n: n + 1, N })));
-  const seqs = beamSequences()[n];
-  const list = el("ul", "ax-beam");
-  steps[n].forEach(([, , lp, status], c) => {
-    const li = el("li", "ax-" + status + (data.beam.path[n] === c ? " ax-path" : "") + (st.beamPick === c ? " ax-picked" : ""));
-    li.dataset.c = c;
-    li.tabIndex = 0;
-    li.append(el("span", "ax-status", t("beam." + status)), el("span", "ax-hyp", seqs[c].join(" ")), el("span", "ax-p", fmt(lp, 2)));
-    const pick = () => {
-      st.beamPick = c;
-      if (n < data.target_tokens.length && ui.figs && (ui.figs.attention || ui.figs.influence)) pin("row", [n], true);
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function svg(tag, attrs) {
+    const e = document.createElementNS(SVG_NS, tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    return e;
+  }
+  function button(label, onClick, cls) {
+    const b = el("button", "ax-btn" + (cls ? " " + cls : ""), label);
+    b.type = "button";
+    b.addEventListener("click", onClick);
+    return b;
+  }
+  const fmt = (x, d) => (Math.abs(x) < 0.5 * Math.pow(10, -d) ? 0 : x).toFixed(d);
+
+  function mount(element, props, { server, watch }) {
+    Promise.all([loadStrings(server), stylesheet()]).then(() => explorer(element, props, server, watch));
+  }
+  window.DawnExplorer = { mount };
+
+  // ----------------------------------------------------------------------------- one explorer
+
+  function explorer(element, props, server, watch) {
+    const root = element.querySelector(".ax") || element;
+    const instance = Math.random().toString(36).slice(2);
+    let data = null;     // this model's payload
+    let st = freshState(props.view);
+    let replayAt = null;        // the replay slider's snapshot index (kept across translations)
+    let replayTogether = true;  // the three models' sliders move in step
+    let replayURLs = [];        // the replay maps' blob URLs (replayImage), freed when the replay is redrawn
+    let replayDrawn = 0;        // counts drawReplay() calls: a replay that arrives for an older one is dropped
+    // The colours, as CSS variables for the stylesheet's strips and bars (one place: COLORS).
+    for (const [k, v] of Object.entries(COLORS)) root.style.setProperty("--ax-" + k, v);
+
+    function freshState(view) {
+      return {
+        map: view === "encoder" ? "encoder" : "cross",  // which attention: decoder cross- or encoder self-attention
+        layer: -1, head: -1,                            // -1: last layer / average of heads
+        hover: null, pin: null,                         // {axis: "row" | "col", idx: [..]}
+        linked: null,                                   // source columns selected in any explorer
+        step: null, cell: null, token: null, multiples: false,
+        words: true,                                    // rows of the cross maps: English words (pieces merged) or tokens
+        fit: false,                                     // maps drawn to the box's width instead of scrolling
+        whatif: null, wtoken: null, busy: false,         // the last what-if answer, its picked token, a call under way
+        beamStep: null, beamPick: null,                 // the beam view's step (a row of the map, or the end) and pick
+        tables: {},                                     // the maps shown as tables too: {attention: true, ...}
+      };
+    }
+
+    // ----------------------------------------------------------------------------- strings and small helpers
+
+    function lang() {
+      const l = props.lang === "auto" || !props.lang ? (document.documentElement.lang || navigator.language || "en") : props.lang;
+      return String(l).toLowerCase().startsWith("zh") ? "zh" : "en";
+    }
+    function t(key, params) {
+      const all = STRINGS || {}, table = all[lang()] || {};
+      let s = table[key] !== undefined ? table[key] : (all.en || {})[key] || key;
+      for (const [k, v] of Object.entries(params || {})) s = s.split("{" + k + "}").join(String(v));
+      return s;
+    }
+
+    // ----------------------------------------------------------------------------- the numbers
+
+    function payload() {
+      const v = props.value;
+      if (!v || typeof v !== "object") return null;
+      if (v.models) return v.models[props.model] || Object.values(v.models)[0] || null;  // a whole /attention result
+      return v.source_tokens ? v : null;
+    }
+    // The details line: the times the payload carries ("ms": the translation; "timings": dawn/explain.py's), if any.
+    function timings() {
+      const parts = [], tm = data.timings || {};
+      if (typeof data.ms === "number") parts.push(t("details.ms", { ms: Math.round(data.ms).toLocaleString("en") }));
+      if (typeof tm.decode_ms === "number" && typeof tm.influence_ms === "number")
+        parts.push(t("details.timings", { decode: Math.round(tm.decode_ms).toLocaleString("en"),
+                                          influence: Math.round(tm.influence_ms).toLocaleString("en") }));
+      return parts.join(" · ");
+    }
+    function hasMap(kind) {
+      const m = kind === "encoder" ? data.encoder_attention : data.cross_attention;
+      return Array.isArray(m) && m.length > 0;
+    }
+    // Words: the cross maps' rows with each word's BPE pieces merged (dawn/explain.py merge_rows: attention rows
+    // averaged, influence rows summed), sent by the server; the switch picks which rows to draw.
+    function inWords() { return st.words && st.map === "cross" && !!data.words; }
+    function layers() {
+      if (!hasMap(st.map)) return [];
+      if (st.map === "encoder") return data.encoder_attention;
+      return inWords() && data.words.cross_attention ? data.words.cross_attention : data.cross_attention;
+    }
+    function layerIndex() { const n = layers().length; return st.layer < 0 || st.layer >= n ? n - 1 : st.layer; }
+    function rowsTokens() { return st.map === "encoder" ? data.source_tokens : inWords() ? data.words.tokens : data.target_tokens; }
+    // The output token a row stands for (a word: its first piece), for the alternatives, the beam and the whiteboard.
+    function tokenOf(r) { return inWords() ? data.words.groups[r][0] : r; }
+    // ... and back: the row that shows output token i (its word, or itself).
+    function rowOf(i) { return inWords() ? Math.max(0, data.words.groups.findIndex(g => g.includes(i))) : i; }
+
+    const cache = new Map();
+    // Attention of the selected layer and head (or the average of heads) as floats: rows x source columns.
+    function attention(head) {
+      if (!hasMap(st.map)) return null;
+      const l = layerIndex(), h = head === undefined ? st.head : head;
+      const key = st.map + (inWords() ? "w" : "t") + l + ":" + h;
+      if (!cache.has(key)) {
+        const heads = layers()[l], scale = data.scale;
+        const pick = h < 0 ? heads : [heads[h]];
+        cache.set(key, pick[0].map((row, r) => row.map((_, c) => {
+          let s = 0;
+          for (const m of pick) s += m[r][c];
+          return s / (scale * pick.length);
+        })));
+      }
+      return cache.get(key);
+    }
+    function influence() { return st.map === "encoder" ? null : inWords() ? data.words.influence : data.influence; }
+    function influenceMax() {
+      let m = 0;
+      for (const row of influence() || data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
+      return m || 1;
+    }
+    // What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
+    function guide() {
+      const a = attention();
+      if (a) return a;
+      return (influence() || data.influence).map(row => {
+        const pos = row.map(v => Math.max(v, 0));
+        const s = pos.reduce((x, y) => x + y, 0);
+        return pos.map(v => (s > 0 ? v / s : 0));
+      });
+    }
+
+    // ----------------------------------------------------------------------------- layout, rebuilt per payload / language
+
+    let ui = {};
+    function build() {
+      cache.clear();
+      root.replaceChildren();
+      ui = {};
+      data = payload();
+      if (!data) {
+        root.appendChild(el("p", "ax-empty", t("empty")));
+        ui.replay = el("div", "ax-replay");
+        root.appendChild(ui.replay);
+        drawReplay();
+        return;
+      }
+      if (!hasMap(st.map)) st.map = hasMap("cross") ? "cross" : hasMap("encoder") ? "encoder" : "cross";
+      const head = el("div", "ax-head");
+      head.appendChild(el("span", "ax-title", t("model." + data.kind)));
+      head.appendChild(el("span", "ax-text", data.text));
+      root.appendChild(head);
+      const times = timings();
+      if (times) root.appendChild(el("p", "ax-details", times));
+
+      ui.controls = el("div", "ax-controls");
+      root.appendChild(ui.controls);
+      drawControls();
+
+      ui.tgt = strip(inWords() ? data.words.tokens : data.target_tokens, "row", "ax-tgt", t("strip.target"));
+      ui.src = strip(data.source_tokens, "col", "ax-src", t("strip.source"));
+      ui.tgt.box.hidden = st.map === "encoder";   // self-attention: Chinese asks Chinese, no English involved
+      root.append(ui.tgt.box, ui.src.box);
+      root.classList.toggle("ax-fit", st.fit);
+
+      ui.maps = el("div", "ax-maps");
+      root.appendChild(ui.maps);
+      ui.multiples = el("div", "ax-multiples");
+      root.appendChild(ui.multiples);
+      ui.scrub = el("div", "ax-scrub");
+      root.appendChild(ui.scrub);
+      ui.detail = el("div", "ax-detail");
+      ui.alts = el("div", "ax-alts");
+      ui.wb = el("div", "ax-wb");
+      ui.detail.append(ui.alts, ui.wb);
+      root.appendChild(ui.detail);
+      ui.whatif = el("div", "ax-whatif");
+      ui.beam = el("div", "ax-beamview");
+      ui.replay = el("div", "ax-replay");
+      root.append(ui.whatif, ui.beam, ui.replay);
+      drawMaps();
+      drawWhatif();
       drawBeamView();
-    };
-    li.addEventListener("click", pick);
-    li.addEventListener("keydown", e => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
-    list.appendChild(li);
-  });
-  ui.beam.appendChild(list);
-}
-
-// ----------------------------------------------------------------------------- what if: force a beginning, the model continues
-
-function canAsk() { return typeof server !== "undefined" && server && typeof server.whatif === "function" && st.map !== "encoder"; }
-
-async function askWhatif(prefix) {
-  if (!canAsk() || st.busy) return;
-  st.busy = true;
-  st.whatif = null;
-  st.wtoken = null;
-  drawWhatif();
-  let answer;
-  try {
-    answer = await server.whatif(data.source, data.model, prefix);
-  } catch (e) {
-    answer = { error: String((e && e.message) || e) };
-  }
-  st.busy = false;
-  st.whatif = answer || { error: "no answer" };
-  drawWhatif();
-}
-
-function drawWhatif() {
-  if (!ui.whatif) return;
-  ui.whatif.replaceChildren();
-  if (!data || !canAsk() || !data.target_tokens.length) return;
-  const head = el("div", "ax-caption");
-  head.append(el("strong", null, t("whatif.title")), el("span", null, " " + t("whatif.hint")));
-  const form = el("form", "ax-whatif-form");
-  const input = el("input", "ax-whatif-input");
-  Object.assign(input, { type: "text", maxLength: 500, placeholder: t("whatif.placeholder") });
-  input.setAttribute("aria-label", t("whatif.placeholder"));
-  const go = button(t("whatif.go"), () => {}, "ax-whatif-go");
-  go.type = "submit";
-  go.disabled = st.busy;
-  form.append(input, go);
-  form.addEventListener("submit", e => { e.preventDefault(); if (input.value.trim()) askWhatif(input.value); });
-  ui.whatif.append(head, form);
-  const w = st.whatif;
-  if (st.busy) { ui.whatif.appendChild(el("p", "ax-hint ax-whatif-busy", t("whatif.busy"))); return; }
-  if (!w) return;
-  if (w.error) { ui.whatif.appendChild(el("p", "ax-whatif-error", w.error)); return; }
-  const out = el("div", "ax-whatif-out");
-  const text = el("p", "ax-whatif-text");
-  text.append(el("strong", null, t("whatif.result", { prefix: w.prefix })), el("span", null, " " + w.text));
-  out.appendChild(text);
-  out.appendChild(el("p", "ax-whatif-logp", t("whatif.logp", { new: fmt(w.log_prob, 2), own: fmt(data.log_prob, 2) })));
-  const strip = el("div", "ax-strip ax-wtgt");
-  w.tokens.forEach((tok, i) => {
-    const s = el("span", "ax-tok" + (i < w.n_forced ? " ax-forced" : "") + (i === st.wtoken ? " ax-on" : ""), tok);
-    s.dataset.i = i;
-    s.tabIndex = 0;
-    if (i < w.n_forced) s.title = t("whatif.forced");
-    strip.appendChild(s);
-  });
-  strip.addEventListener("click", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) { st.wtoken = +i; drawWhatif(); } });
-  strip.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
-  out.appendChild(strip);
-  if (w.cross_attention && w.cross_attention.length && w.tokens.length) {
-    const heads = w.cross_attention[w.cross_attention.length - 1];
-    const avg = heads[0].map((row, r) => row.map((_, c) => heads.reduce((a, h) => a + h[r][c], 0) / (w.scale * heads.length)));
-    const m = heatmap(w.tokens, w.source_tokens, avg, COLORS.attention, "attention");
-    if (st.wtoken !== null) m.rects[st.wtoken].forEach(r => r.classList.add("ax-on"));
-    m.svg.classList.toggle("ax-dim", st.wtoken !== null);
-    const fig = el("figure", "ax-fig ax-whatif-map");
-    const cap = el("figcaption", "ax-caption");
-    cap.append(el("strong", null, t("title.whatif")), el("span", null, " " + t("caption.whatif")));
-    const scroll = el("div", "ax-scroll");
-    scroll.appendChild(m.svg);
-    fig.append(cap, scroll);
-    out.appendChild(fig);
-  } else {
-    out.appendChild(el("p", "ax-hint", t("whatif.nomap")));
-  }
-  const i = st.wtoken;
-  if (i !== null && w.alternatives[i]) {
-    out.appendChild(el("h4", null, t("alts.title", { n: i + 1, token: w.tokens[i] })));
-    out.appendChild(altList(w.alternatives[i], w.tokens[i], k => w.ids.slice(0, i).concat([w.alternative_ids[i][k]])));
-  }
-  ui.whatif.appendChild(out);
-}
-
-function drawWhiteboard() {
-  const wb = data.whiteboard;
-  if (!st.cell || st.map !== "cross") {
-    if (data.cross_attention) ui.wb.appendChild(el("p", "ax-hint", t(wb ? "hint.cell" : "wb.additive")));
-    return;
-  }
-  if (!wb) { ui.wb.appendChild(el("p", "ax-hint", t("wb.additive"))); return; }
-  if (st.head < 0) { ui.wb.appendChild(el("p", "ax-hint", t("wb.pickhead"))); return; }
-  const [r, c] = st.cell, l = layerIndex(), h = st.head, dk = wb.d_k;
-  const scores = wb.scores[l][h][r], values = wb.values[l][h];
-  const scaled = scores.map(s => s / Math.sqrt(dk));
-  const top = Math.max(...scaled);
-  const e = scaled.map(s => Math.exp(s - top));
-  const sum = e.reduce((x, y) => x + y, 0);
-  const alpha = e.map(x => x / sum);
-  const y = values[0].map((_, d) => alpha.reduce((acc, a, j) => acc + a * values[j][d], 0));
-  const src = data.source_tokens, tok = data.target_tokens[r];
-  ui.wb.appendChild(el("h4", null, t("wb.title", { token: tok, char: src[c], layer: l + 1, head: h + 1, dk })));
-  const table = el("table", "ax-wbtable");
-  const headRow = el("tr");
-  headRow.appendChild(el("th", null, ""));
-  src.forEach((s, j) => headRow.appendChild(el("th", j === c ? "ax-on" : "", s)));
-  table.appendChild(headRow);
-  const line = (label, vals, d) => {
-    const tr = el("tr");
-    tr.appendChild(el("th", null, label));
-    vals.forEach((v, j) => tr.appendChild(el("td", j === c ? "ax-on" : "", fmt(v, d))));
-    table.appendChild(tr);
-  };
-  line(t("wb.step1"), scores, 1);
-  line(t("wb.step2", { sqrt: fmt(Math.sqrt(dk), 2) }), scaled, 2);
-  line(t("wb.step3"), alpha, 3);
-  const scroll = el("div", "ax-scroll");
-  scroll.appendChild(table);
-  ui.wb.appendChild(scroll);
-  const vec = v => "[" + v.map(x => fmt(x, 3)).join(", ") + ", …]";
-  ui.wb.appendChild(el("p", "ax-wbsum", t("wb.sum", { y: vec(y), dims: wb.dims, dk })));
-  ui.wb.appendChild(el("p", "ax-wbsum", t("wb.term", { a: fmt(alpha[c], 3), char: src[c], v: vec(values[c]), av: vec(values[c].map(x => alpha[c] * x)) })));
-  const own = data.cross_attention[l][h][r][c] / data.scale;   // the model's own weight for this token row
-  ui.wb.appendChild(el("p", "ax-hint", t("wb.check", { a: fmt(alpha[c], 3), own: fmt(own, 3) })));
-  // The page's whiteboard section (④) shows the same three steps: hand it the numbers, nothing to recompute.
-  document.dispatchEvent(new CustomEvent("dawn-cell", { detail: {
-    model: data.model, token: tok, char: src[c], column: c, layer: l + 1, head: h + 1, d_k: dk,
-    chars: src, scores, scaled, weights: alpha, output: y, dims: wb.dims } }));
-  ui.wb.appendChild(el("p", "ax-hint", t("wb.sent")));
-}
-
-// ----------------------------------------------------------------------------- training replay: the story sentence's map as the model learned
-
-// props.replay: replay.json (dawn/replay.py, read by ui/attention_explorer.py), {"missing": true} when the
-// model has none, or null where this explorer shows no replay. Every snapshot is in it: scrubbing is local.
-function drawReplay() {
-  if (!ui.replay) return;
-  ui.replay.replaceChildren();
-  replayURLs.forEach(u => URL.revokeObjectURL(u));
-  replayURLs = [];
-  const r = props.replay;
-  if (!r || typeof r !== "object" || props.view === "encoder") return;
-  const head = el("div", "ax-caption");
-  head.append(el("strong", null, t("replay.title")), el("span", null, " " + t("replay.caption")));
-  ui.replay.appendChild(head);
-  if (r.missing || r.error || !Array.isArray(r.snapshots) || !r.snapshots.length) {
-    ui.replay.appendChild(el("p", "ax-replay-none", r.error || t("replay.none", { model: props.model || "" })));
-    return;
-  }
-  const snaps = r.snapshots, N = snaps.length;
-  if (replayAt === null || replayAt >= N) replayAt = N - 1;
-  const controls = el("div", "ax-replay-controls");
-  const range = el("input", "ax-range ax-replayrange");
-  Object.assign(range, { type: "range", min: 0, max: N - 1, step: 1, value: replayAt });
-  range.setAttribute("aria-label", t("replay.title"));
-  const together = el("label", "ax-together");
-  const box = el("input");
-  box.type = "checkbox";
-  box.checked = replayTogether;
-  box.addEventListener("change", () => { replayTogether = box.checked; });
-  together.append(box, el("span", null, " " + t("replay.together")));
-  controls.append(range, together);
-  const label = el("p", "ax-steplabel ax-replaylabel");
-  const text = el("p", "ax-replay-text");
-  const maps = el("div", "ax-replay-maps");
-  ui.replay.append(controls, label, text, maps);
-  ui.replayRange = range;
-  // snapshot index -> its figures: built on first view, or before it while the page is idle, so that a move only
-  // swaps built figures in. Building one is the slow part; its maps are images (replayImage), so a swap lays
-  // out a few elements instead of a few thousand SVG cells.
-  const drawn = new Map();
-  const figures = (i) => {
-    if (!drawn.has(i)) {
-      const s = snaps[i];
-      drawn.set(i, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+      drawReplay();
     }
-    return drawn.get(i);
-  };
-  const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
-  const prebuild = (i) => { if (i < N && ui.replayRange === range) { figures(i); whenIdle(() => prebuild(i + 1)); } };
-  const show = () => {
-    const s = snaps[replayAt];
-    label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
-      bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
-      loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
-    text.textContent = s.translation;
-    maps.replaceChildren(...figures(replayAt));
-  };
-  ui.replayShow = show;
-  range.addEventListener("input", () => {
-    replayAt = +range.value;
-    show();
-    if (replayTogether) document.dispatchEvent(new CustomEvent(REPLAY_EVENT, { detail: { from: instance, fraction: N > 1 ? replayAt / (N - 1) : 1 } }));
-  });
-  show();
-  whenIdle(() => prebuild(0));   // the other snapshots, one per idle moment (stops if the replay is redrawn)
-}
-// One snapshot's map: the last layer's attention (heads averaged), or the influence for a model without attention.
-function replayFigure(rec, sentence, scale, short) {
-  const fig = el("figure", "ax-fig ax-replay-fig" + (short ? " ax-replay-short" : ""));
-  const cap = el("figcaption", "ax-caption");
-  const att = Array.isArray(rec.cross_attention) && rec.cross_attention.length ? rec.cross_attention[rec.cross_attention.length - 1] : null;
-  cap.append(el("strong", null, short ? sentence + " " : ""), el("span", null, short ? rec.translation : t(att ? "replay.map.attention" : "replay.map.influence")));
-  fig.appendChild(cap);
-  const scroll = el("div", "ax-scroll");
-  if (rec.target_tokens && rec.target_tokens.length) {
-    const values = att ? att.map(row => row.map(v => v / scale)) : rec.influence;
-    const map = heatmap(rec.target_tokens, rec.source_tokens, values, COLORS.attention, att ? "attention" : "influence").svg;
-    scroll.appendChild(replayImage(map, t(att ? "replay.map.attention" : "replay.map.influence") + " " + rec.translation,
-                                   rec.target_tokens.length * rec.source_tokens.length));
-  } else {
-    scroll.appendChild(el("p", "ax-hint", t("nothing")));
-  }
-  fig.appendChild(scroll);
-  return fig;
-}
-// A replay map never changes once drawn: it is shown as an image of its SVG (one element to lay out and paint
-// instead of thousands of cells; the page's CSS does not reach inside it, so the SVG carries its own colours).
-// The images' blob URLs are freed when the replay is drawn again (replayURLs).
-function replayImage(map, alt, cells) {
-  map.setAttribute("xmlns", SVG_NS);
-  const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(map)], { type: "image/svg+xml" }));
-  replayURLs.push(url);
-  const img = el("img", "ax-map ax-replay-img");
-  Object.assign(img, { src: url, alt, width: +map.getAttribute("width"), height: +map.getAttribute("height") });
-  img.dataset.cells = String(cells);
-  return img;
-}
-document.addEventListener(REPLAY_EVENT, e => {
-  const d = e.detail || {};
-  const r = props.replay;
-  if (d.from === instance || !replayTogether || !ui.replayShow || !r || !Array.isArray(r.snapshots)) return;
-  replayAt = Math.round(d.fraction * (r.snapshots.length - 1));
-  ui.replayRange.value = replayAt;
-  ui.replayShow();
-});
 
-// ----------------------------------------------------------------------------- export: SVG, PNG, JSON — each with a title and a colour legend
-// The exported SVG draws its text as glyph outlines (server.glyphs, ui/glyphs.py: Noto Sans CJK SC), so it shows
-// Chinese on a machine without a CJK font; where outlines are not available the text stays text.
-
-const EXPORT_STYLE = `.ax-dim .ax-cell:not(.ax-on){opacity:0.35} text{fill:#111827} text.ax-on{font-weight:700;fill:#b91c1c}`;
-const TEXT_FILL = "#111827", ON_FILL = "#b91c1c";
-const glyphCache = new Map();   // character -> {d, advance} (or null: the font lacks it), per page
-let unitsPerEm = 1000;
-function fileBase(kind) {
-  const f = st.hover || st.pin;
-  return `attention-${data.model}-${kind}${kind === "attention" ? "-" + st.map + "-L" + (layerIndex() + 1) + (st.head < 0 ? "-avg" : "-H" + (st.head + 1)) : ""}${f ? "-" + f.axis + f.idx.join("_") : ""}`;
-}
-function exportTitle(kind) {
-  const parts = [t("model." + data.kind), "·", t("title." + kind + (kind === "attention" ? "." + st.map : ""))];
-  if (kind === "attention" && layers().length) {
-    parts.push(t("export.where", { layer: layerIndex() + 1, head: st.head < 0 ? t("control.average") : t("control.head") + " " + (st.head + 1) }));
-  }
-  return parts.join(" ");
-}
-// The legend: what the colour means, from 0 (or −max) to the map's darkest value.
-function legendOf(kind) {
-  if (kind === "attention") return { stops: [[0, COLORS.attention, 0], [1, COLORS.attention, 1]], min: 0, max: maxOf(attention()), label: t("legend.attention") };
-  const m = maxAbs(data.influence);
-  return { stops: [[0, COLORS.negative, 1], [0.5, COLORS.negative, 0], [0.5, COLORS.positive, 0], [1, COLORS.positive, 1]], min: -m, max: m, label: t("legend.influence") };
-}
-const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
-
-function exportSVGNode(kind) {
-  const fig = ui.figs[kind], g = fig.g, legend = legendOf(kind);
-  const W = Math.max(g.width, 420), top = 44, bottom = 46, H = top + g.height + bottom;
-  const out = svg("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, "font-family": FONT });
-  const title = svg("title");
-  title.textContent = exportTitle(kind) + " — " + data.source + " → " + data.text;
-  const desc = svg("desc");
-  desc.textContent = legend.label + ": " + fmt(legend.min, 2) + " … " + fmt(legend.max, 2);
-  const style = svg("style");
-  style.textContent = EXPORT_STYLE;
-  out.append(title, desc, style, svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }));
-  const line = (x, y, size, text, attrs) => { const e = svg("text", { x, y, "font-size": size, ...(attrs || {}) }); e.textContent = text; out.appendChild(e); return e; };
-  line(6, 17, 13, clip(exportTitle(kind), Math.floor(W / 7.5)), { "font-weight": 700, class: "ax-export-title" });
-  line(6, 35, 11, clip(data.source + " → " + data.text, Math.floor(W / 7)));
-  const map = fig.svg.cloneNode(true);
-  map.setAttribute("x", 0);
-  map.setAttribute("y", top);
-  out.appendChild(map);
-  const y = top + g.height + 8, x = Math.max(6, g.left), w = 180;
-  const grad = svg("linearGradient", { id: "ax-legend-" + kind, x1: 0, x2: 1, y1: 0, y2: 0 });
-  legend.stops.forEach(([o, c, a]) => grad.appendChild(svg("stop", { offset: o, "stop-color": c, "stop-opacity": a })));
-  const defs = svg("defs");
-  defs.appendChild(grad);
-  out.appendChild(defs);
-  out.appendChild(svg("rect", { x, y, width: w, height: 10, fill: `url(#ax-legend-${kind})`, stroke: "#9ca3af", "stroke-width": 0.5, class: "ax-legend" }));
-  line(x, y + 22, 10, fmt(legend.min, 2), { "text-anchor": "start" });
-  if (legend.min < 0) line(x + w / 2, y + 22, 10, "0", { "text-anchor": "middle" });
-  line(x + w, y + 22, 10, fmt(legend.max, 2), { "text-anchor": "end" });
-  line(x + w + 8, y + 9, 10, clip(legend.label, Math.floor((W - x - w - 12) / 5.5)), { "text-anchor": "start" });
-  return { out, W, H };
-}
-
-// Ask the server once for the outlines of characters not seen yet.
-async function loadGlyphs(text) {
-  const missing = [...new Set(text)].filter(c => !glyphCache.has(c)).join("");
-  if (!missing) return true;
-  if (typeof server === "undefined" || !server || typeof server.glyphs !== "function") return false;
-  try {
-    const got = await server.glyphs(missing);
-    if (!got || got.error) return false;
-    unitsPerEm = got.units_per_em || unitsPerEm;
-    for (const c of missing) glyphCache.set(c, got.glyphs[c] || null);
-    return true;
-  } catch (e) {
-    return false;
-  }
-}
-// Every <text> whose characters all have outlines becomes a <g> of <path>s at the same place, size and anchor.
-function textToPaths(root) {
-  root.querySelectorAll("text").forEach(node => {
-    const s = node.textContent, chars = [...s];
-    if (!chars.length || chars.some(c => !glyphCache.get(c))) return;
-    const size = parseFloat(node.getAttribute("font-size") || "12"), k = size / unitsPerEm;
-    const width = chars.reduce((a, c) => a + glyphCache.get(c).advance, 0) * k;
-    const anchor = node.getAttribute("text-anchor") || "start";
-    let x = parseFloat(node.getAttribute("x") || "0") - (anchor === "middle" ? width / 2 : anchor === "end" ? width : 0);
-    const y = parseFloat(node.getAttribute("y") || "0");
-    const on = node.classList.contains("ax-on"), bold = on || node.getAttribute("font-weight") === "700";
-    const fill = on ? ON_FILL : TEXT_FILL;
-    const grp = svg("g", { fill, class: "ax-glyphs", "data-text": s });
-    if (bold) { grp.setAttribute("stroke", fill); grp.setAttribute("stroke-width", (0.03 * unitsPerEm).toFixed(0)); }
-    for (const c of chars) {
-      const gl = glyphCache.get(c);
-      if (gl.d) grp.appendChild(svg("path", { d: gl.d, transform: `translate(${x.toFixed(2)} ${y.toFixed(2)}) scale(${k.toFixed(5)} ${(-k).toFixed(5)})` }));
-      x += gl.advance * k;
+    function drawControls() {
+      const c = ui.controls;
+      c.replaceChildren();
+      const group = (label, items, active, onPick, name) => {
+        const g = el("div", "ax-group");
+        g.setAttribute("role", "group");
+        g.dataset.group = name;
+        g.appendChild(el("span", "ax-label", label));
+        items.forEach(([text, v]) => {
+          const b = button(text, () => onPick(v));
+          b.dataset.value = String(v);
+          b.setAttribute("aria-pressed", String(v === active));
+          g.appendChild(b);
+        });
+        c.appendChild(g);
+      };
+      if (data.words && st.map === "cross")
+        group(t("control.rows"), [[t("rows.words"), true], [t("rows.tokens"), false]], st.words,
+              v => { st.words = v; st.pin = st.hover = st.cell = null; st.token = null; st.step = st.beamStep = st.beamPick = null; build(); }, "rows");
+      const maps = [["cross", t("map.cross")], ["encoder", t("map.encoder")]].filter(([k]) => hasMap(k));
+      if (maps.length > 1) group(t("control.map"), maps.map(([k, s]) => [s, k]), st.map, v => { st.map = v; st.pin = st.hover = st.cell = null; st.step = null; build(); }, "map");
+      const L = layers();
+      if (L.length) {
+        if (L.length > 1) group(t("control.layer"), L.map((_, i) => [String(i + 1), i]), layerIndex(), v => { st.layer = v; drawControls(); repaint(); }, "layer");
+        const H = L[0].length;
+        if (H > 1) {
+          group(t("control.head"), [[t("control.average"), -1]].concat(L[0].map((_, i) => [String(i + 1), i])), st.head, v => { st.head = v; drawControls(); repaint(); }, "head");
+          const b = button(t("control.multiples"), () => { st.multiples = !st.multiples; drawControls(); drawMultiples(); }, "ax-toggle");
+          b.dataset.group = "multiples";
+          b.setAttribute("aria-pressed", String(st.multiples));
+          c.appendChild(b);
+        }
+      }
     }
-    node.replaceWith(grp);
-  });
-}
-async function svgText(kind) {
-  const { out } = exportSVGNode(kind);
-  const all = [...out.querySelectorAll("text")].map(n => n.textContent).join("");
-  if (await loadGlyphs(all)) textToPaths(out);
-  return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
-}
-function download(name, blob) {
-  const a = document.createElement("a");
-  a.href = URL.createObjectURL(blob);
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
-}
-async function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
-async function exportPNG(kind) {
-  const scale = 2, { W, H } = exportSVGNode(kind);
-  const img = new Image();
-  const url = URL.createObjectURL(new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
-  img.onload = () => {
-    const canvas = document.createElement("canvas");
-    canvas.width = W * scale;
-    canvas.height = H * scale;
-    const ctx = canvas.getContext("2d");
-    ctx.scale(scale, scale);
-    ctx.drawImage(img, 0, 0);
-    URL.revokeObjectURL(url);
-    canvas.toBlob(b => download(fileBase(kind) + ".png", b), "image/png");
-  };
-  img.src = url;
-}
-function mapState(kind) {
-  const f = st.hover || st.pin;
-  const legend = legendOf(kind);
-  const out = {
-    title: exportTitle(kind), legend: { label: legend.label, min: +legend.min.toFixed(4), max: +legend.max.toFixed(4),
-      colors: legend.min < 0 ? [COLORS.negative, COLORS.positive] : [COLORS.attention] },
-    model: data.model, kind: data.kind, text: data.text, decoding: data.decoding, map: kind,
-    source_tokens: data.source_tokens, rows: rowsTokens(),
-    focus: f ? { axis: f.axis, index: f.idx } : null, linked: st.linked, cell: st.cell,
-  };
-  if (kind === "attention") {
-    Object.assign(out, { attention: st.map, layer: layerIndex() + 1, head: st.head < 0 ? "average" : st.head + 1,
-      weights: attention().map(row => row.map(v => +v.toFixed(4))) });
-  } else {
-    Object.assign(out, { unit: "nats", influence: data.influence });
+
+    // A line of tokens whose background shows a weight; hover lights it, click pins it.
+    function strip(tokens, axis, cls, label) {
+      const box = el("div", "ax-strip " + cls);
+      box.appendChild(el("span", "ax-label", label));
+      const spans = tokens.map((tok, i) => {
+        const s = el("span", "ax-tok", tok);
+        s.dataset.i = i;
+        s.tabIndex = 0;
+        box.appendChild(s);
+        return s;
+      });
+      box.addEventListener("mouseover", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
+      box.addEventListener("mouseleave", () => setHover(null));
+      box.addEventListener("focusin", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) setHover(axis, [+i]); });
+      box.addEventListener("focusout", () => setHover(null));
+      box.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
+      box.addEventListener("click", e => {
+        const i = e.target.dataset && e.target.dataset.i;
+        if (i === undefined) return;
+        if (axis === "col") selectColumns([+i], e.detail === 2);  // a double click selects the clause
+        else if (st.map === "encoder") pin("col", [+i]);
+        else { pin("row", [+i]); st.token = tokenOf(+i); drawDetail(); }
+      });
+      return { box, spans };
+    }
+
+    // ----------------------------------------------------------------------------- heatmaps (SVG)
+
+    function geometry(rows, cols) {
+      const cell = Math.max(10, Math.min(18, Math.floor(720 / Math.max(cols.length, 1))));
+      const left = Math.min(120, 12 + 7 * Math.max(...rows.map(s => s.length), 2));
+      const top = 22;
+      return { cell, left, top, width: left + cols.length * cell + 4, height: top + rows.length * cell + 4 };
+    }
+
+    // Draws one map: rows x cols cells whose opacity is the value. Returns {svg, rects[r][c]}.
+    // label: what a screen reader hears for the whole map (role="img"); a small multiple is part of its button.
+    function heatmap(rows, cols, values, color, kind, small, label) {
+      const g = geometry(small ? [] : rows, cols);
+      if (small) { g.cell = 3; g.left = 2; g.top = 2; g.width = 4 + cols.length * 3; g.height = 4 + rows.length * 3; }
+      const s = svg("svg", { width: g.width, height: g.height, viewBox: `0 0 ${g.width} ${g.height}`, class: "ax-map", "font-family": FONT });
+      if (label) { s.setAttribute("role", "img"); s.setAttribute("aria-label", label); }
+      else s.setAttribute("aria-hidden", "true");
+      s.appendChild(svg("rect", { x: 0, y: 0, width: g.width, height: g.height, fill: "#ffffff" }));
+      const rects = [], top = kind === "attention" ? maxOf(values) : maxAbs(values);
+      if (!small) {
+        cols.forEach((tok, c) => {
+          const x = svg("text", { x: g.left + c * g.cell + g.cell / 2, y: g.top - 6, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2), class: "ax-col", "data-c": c });
+          x.textContent = tokLabel(tok);
+          s.appendChild(x);
+        });
+        rows.forEach((tok, r) => {
+          const y = svg("text", { x: g.left - 4, y: g.top + r * g.cell + g.cell * 0.75, "text-anchor": "end", "font-size": Math.min(12, g.cell - 2), class: "ax-row", "data-r": r });
+          y.textContent = tok.length > 14 ? tok.slice(0, 13) + "…" : tok;
+          s.appendChild(y);
+        });
+      }
+      values.forEach((row, r) => {
+        const line = [];
+        row.forEach((v, c) => {
+          const rect = svg("rect", { x: g.left + c * g.cell, y: g.top + r * g.cell, width: g.cell - (small ? 0 : 1), height: g.cell - (small ? 0 : 1), class: "ax-cell", "data-r": r, "data-c": c });
+          paintCell(rect, v, color, kind, top);
+          s.appendChild(rect);
+          line.push(rect);
+        });
+        rects.push(line);
+      });
+      return { svg: s, rects, g };
+    }
+
+    // Opacity is the value over the map's largest value (stated in the caption), so faint maps stay readable.
+    function paintCell(rect, v, color, kind, top) {
+      if (kind === "influence") {
+        rect.setAttribute("fill", v >= 0 ? COLORS.needed : COLORS.without);
+        rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / (top || 1)).toFixed(3));
+      } else {
+        rect.setAttribute("fill", color);
+        rect.setAttribute("fill-opacity", Math.min(1, v / (top || 1)).toFixed(3));
+      }
+    }
+    function maxOf(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, v); return x || 1; }
+    function maxAbs(m) { let x = 0; for (const row of m) for (const v of row) x = Math.max(x, Math.abs(v)); return x || 1; }
+    const tokLabel = tok => (tok === "</s>" ? "⏎" : tok === "<unk>" ? "?" : tok);
+
+    function figure(kind) {
+      const fig = el("figure", "ax-fig ax-" + kind);
+      fig.dataset.map = kind;
+      const cap = el("figcaption", "ax-caption");
+      const title = el("strong", null, t("title." + kind + (kind === "attention" ? "." + st.map : "")));
+      cap.append(title, el("span", null, " " + captionText(kind)));
+      fig.appendChild(cap);
+      const scroll = el("div", "ax-scroll");
+      fig.appendChild(scroll);
+      const hint = el("p", "ax-scroll-hint", t("scroll.hint", { n: data.source_tokens.length }));
+      hint.hidden = true;                                  // shown by showScrollHints() when the map is wider than its box
+      fig.appendChild(hint);
+      const key = el("p", "ax-key");                       // what the colour means, in words, under every map
+      fig.appendChild(key);
+      const tools = el("div", "ax-tools");
+      tools.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
+      tools.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
+      const table = button(t("control.table"), () => { st.tables[kind] = !st.tables[kind]; drawTable(kind); }, "ax-toggle ax-table-toggle");
+      table.setAttribute("aria-expanded", String(!!st.tables[kind]));
+      tools.appendChild(table);
+      const fit = button(t("control.fit"), () => { st.fit = !st.fit; root.classList.toggle("ax-fit", st.fit);
+                                                   root.querySelectorAll(".ax-fit-toggle").forEach(b => b.setAttribute("aria-pressed", String(st.fit)));
+                                                   showScrollHints(); }, "ax-toggle ax-fit-toggle");
+      fit.setAttribute("aria-pressed", String(st.fit));
+      tools.appendChild(fit);
+      fig.appendChild(tools);
+      const tableBox = el("div", "ax-scroll ax-tablebox");   // the map's numbers as a table, behind the Table button
+      tableBox.hidden = true;
+      fig.appendChild(tableBox);
+      return { fig, scroll, key, tableBox, tableToggle: table };
+    }
+
+    // The legend under a map: the colour's meaning and its range, as a swatch and in words.
+    function drawKey(kind) {
+      const f = ui.figs[kind], legend = legendOf(kind);
+      const swatch = el("span", "ax-swatch");
+      swatch.setAttribute("aria-hidden", "true");
+      swatch.style.background = `linear-gradient(to right, ${legend.stops.map(([o, c, a]) => hexAlpha(c, a, 1) + " " + (o * 100) + "%").join(", ")})`;
+      f.key.replaceChildren(swatch, el("span", null, legend.key));
+    }
+
+    // What a screen reader hears for a map: which map, whose, its size, and what its colour means.
+    function mapLabel(kind) {
+      const rows = rowsTokens().length, cols = data.source_tokens.length;
+      const unit = t(st.map === "encoder" ? "aria.chars" : inWords() ? "aria.words" : "aria.tokens");
+      const key = kind === "attention" ? "aria.attention." + st.map : "aria.influence";
+      return t(key, { model: t("model." + data.kind), rows, unit, cols }) + " " + legendOf(kind).key;
+    }
+
+    // A map's numbers as a table: rows as drawn (words or tokens), one column per character, with their labels.
+    function drawTable(kind) {
+      const f = ui.figs[kind];
+      if (!f) return;
+      const open = !!st.tables[kind];
+      f.tableToggle.setAttribute("aria-expanded", String(open));
+      f.tableBox.hidden = !open;
+      f.tableBox.replaceChildren();
+      if (!open) return;
+      const values = kind === "attention" ? attention() : influence(), rows = rowsTokens(), cols = data.source_tokens;
+      const table = el("table", "ax-numtable");
+      table.appendChild(el("caption", null, mapLabel(kind)));
+      const head = el("tr");
+      head.appendChild(el("th"));                           // the corner
+      cols.forEach(tok => { const th = el("th", null, tokLabel(tok)); th.scope = "col"; head.appendChild(th); });
+      table.appendChild(head);
+      values.forEach((row, r) => {
+        const tr = el("tr"), th = el("th", null, rows[r]);
+        th.scope = "row";
+        tr.appendChild(th);
+        row.forEach(v => tr.appendChild(el("td", null, fmt(v, 2))));
+        table.appendChild(tr);
+      });
+      f.tableBox.appendChild(table);
+    }
+
+    function captionText(kind) {
+      if (kind === "attention") return t("caption.attention." + st.map, { max: fmt(maxOf(attention()), 2) });
+      return t("caption.influence" + (data.cross_attention ? "" : ".alone"), { max: fmt(influenceMax(), 2) });
+    }
+
+    function drawMaps() {
+      ui.maps.replaceChildren();
+      ui.figs = {};
+      const rows = rowsTokens(), cols = data.source_tokens;
+      const a = attention();
+      if (a) {
+        const f = figure("attention");
+        const m = heatmap(rows, cols, a, COLORS.attention, "attention", false, mapLabel("attention"));
+        f.scroll.appendChild(m.svg);
+        ui.maps.appendChild(f.fig);
+        ui.figs.attention = { ...f, ...m };
+        wireMap(m.svg, "attention");
+      }
+      const inf = influence();
+      if (inf && inf.length) {
+        const f = figure("influence");
+        const m = heatmap(rows, cols, inf, null, "influence", false, mapLabel("influence"));
+        f.scroll.appendChild(m.svg);
+        ui.maps.appendChild(f.fig);
+        ui.figs.influence = { ...f, ...m };
+        wireMap(m.svg, "influence");
+      }
+      for (const kind of Object.keys(ui.figs)) describe(kind);
+      if (!a && !(inf && inf.length)) ui.maps.appendChild(el("p", "ax-empty", t("nothing")));
+      drawScrubber();
+      drawMultiples();
+      drawDetail();
+      focus();
+      requestAnimationFrame(showScrollHints);
+    }
+
+    // A map wider than its box scrolls sideways; say so in words where it does (and not where it fits).
+    function showScrollHints() {
+      root.querySelectorAll(".ax-fig").forEach(fig => {
+        const box = fig.querySelector(".ax-scroll"), hint = fig.querySelector(".ax-scroll-hint");
+        if (box && hint) hint.hidden = st.fit || box.scrollWidth <= box.clientWidth + 1;
+      });
+    }
+
+    // A map's words, for its current numbers: its legend, what a screen reader hears, and its table if open.
+    function describe(kind) {
+      drawKey(kind);
+      ui.figs[kind].svg.setAttribute("aria-label", mapLabel(kind));
+      drawTable(kind);
+    }
+
+    // Layer / head switch: same cells, new opacities.
+    function repaint() {
+      const a = attention();
+      if (ui.figs.attention && a) {
+        const top = maxOf(a);
+        a.forEach((row, r) => row.forEach((v, c) => paintCell(ui.figs.attention.rects[r][c], v, COLORS.attention, "attention", top)));
+        ui.figs.attention.fig.querySelector(".ax-caption span").textContent = " " + captionText("attention");
+        describe("attention");
+      }
+      drawScrubber();
+      drawMultiples();
+      drawDetail();
+      focus();
+    }
+
+    function wireMap(s, kind) {
+      s.addEventListener("mouseover", e => {
+        const d = e.target.dataset || {};
+        if (d.r !== undefined) setHover("row", [+d.r]);
+        else if (d.c !== undefined) setHover("col", [+d.c]);
+      });
+      s.addEventListener("mouseleave", () => setHover(null));
+      s.addEventListener("click", e => {
+        const d = e.target.dataset || {};
+        if (d.r !== undefined && d.c !== undefined && kind === "attention" && st.map === "cross") {
+          st.cell = [tokenOf(+d.r), +d.c];   // the whiteboard works on the model's own token rows
+          st.cellRow = +d.r;                 // ... the map outlines the row it drew
+          st.token = tokenOf(+d.r);
+          pin("row", [+d.r], true);
+          drawDetail();
+        } else if (d.r !== undefined) {
+          pin("row", [+d.r]);
+          if (st.map === "cross") { st.token = tokenOf(+d.r); drawDetail(); }
+        } else if (d.c !== undefined) selectColumns([+d.c], false);
+      });
+    }
+
+    // ----------------------------------------------------------------------------- small multiples: every head of the layer
+
+    function drawMultiples() {
+      ui.multiples.replaceChildren();
+      if (!st.multiples || !layers().length) return;
+      const H = layers()[0].length;
+      const rows = rowsTokens(), cols = data.source_tokens;
+      for (let h = -1; h < H; h++) {
+        const box = el("button", "ax-small");
+        box.type = "button";
+        box.dataset.head = h;
+        box.setAttribute("aria-pressed", String(h === st.head));
+        box.appendChild(heatmap(rows, cols, attention(h), COLORS.attention, "attention", true).svg);
+        box.appendChild(el("span", null, h < 0 ? t("control.average") : t("control.head") + " " + (h + 1)));
+        box.addEventListener("click", () => { st.head = h; drawControls(); repaint(); });
+        ui.multiples.appendChild(box);
+      }
+    }
+
+    // ----------------------------------------------------------------------------- focus: hover, pin, linked selection
+
+    function setHover(axis, idx) { st.hover = axis ? { axis, idx } : null; focus(); }
+    function pin(axis, idx, keep) {
+      const same = st.pin && st.pin.axis === axis && String(st.pin.idx) === String(idx);
+      st.pin = same && !keep ? null : { axis, idx };
+      if (!st.pin) { st.cell = null; }
+      focus();
+    }
+    function selectColumns(cols, clause) {
+      if (clause) cols = clauseOf(cols[0]);
+      const same = st.linked && String(st.linked) === String(cols);
+      st.linked = same ? null : cols;
+      st.pin = st.linked ? { axis: "col", idx: cols } : null;
+      focus();
+      document.dispatchEvent(new CustomEvent(LINK_EVENT, { detail: { from: instance, key: linkKey(), cols: st.linked } }));
+    }
+    // Every model reads Chinese one character per token, so position j is the same character in every panel
+    // (a character one model lacks is its <unk>): same sentence, same length -> same columns.
+    function linkKey() { return (data.source || "") + "|" + data.source_tokens.length; }
+    function clauseOf(j) {
+      const toks = data.source_tokens;
+      let a = j, b = j;
+      while (a > 0 && !CLAUSE_END.has(toks[a - 1])) a--;
+      while (b < toks.length - 1 && !CLAUSE_END.has(toks[b])) b++;
+      return Array.from({ length: b - a + 1 }, (_, k) => a + k);
+    }
+    function onLinked(e) {
+      const d = e.detail || {};
+      if (!data || d.from === instance || d.key !== linkKey()) return;
+      st.linked = d.cols;
+      st.pin = d.cols ? { axis: "col", idx: d.cols } : null;
+      focus();
+    }
+    document.addEventListener(LINK_EVENT, onLinked);
+
+    // Apply the current focus (hover wins over pin) to maps and strips: classes and opacities only.
+    function focus() {
+      if (!data || !ui.src) return;
+      const f = st.hover || st.pin;
+      const rows = new Set(f && f.axis === "row" ? f.idx : []);
+      const cols = new Set(f && f.axis === "col" ? f.idx : []);
+      root.dataset.focus = f ? f.axis + ":" + f.idx.join(",") : "";
+      for (const fig of Object.values(ui.figs || {})) {
+        fig.svg.classList.toggle("ax-dim", !!f);
+        fig.rects.forEach((line, r) => line.forEach((rect, c) => {
+          const on = rows.has(r) || cols.has(c);
+          if (rect.classList.contains("ax-on") !== on) rect.classList.toggle("ax-on", on);
+        }));
+        fig.svg.querySelectorAll("text.ax-row").forEach(x => x.classList.toggle("ax-on", rows.has(+x.dataset.r)));
+        fig.svg.querySelectorAll("text.ax-col").forEach(x => x.classList.toggle("ax-on", cols.has(+x.dataset.c) || (st.linked || []).includes(+x.dataset.c)));
+        fig.svg.querySelectorAll(".ax-band").forEach(x => x.remove());
+        const g = fig.g, W = fig.rects[0] ? fig.rects[0].length : 0, H = fig.rects.length;
+        const band = (x, y, w, h, extra) => fig.svg.appendChild(svg("rect", { x: x - 0.5, y: y - 0.5, width: w, height: h, fill: "none", stroke: "#111827", "stroke-width": extra ? 2 : 1, class: "ax-band" }));
+        rows.forEach(r => { if (r < H) band(g.left, g.top + r * g.cell, W * g.cell, g.cell); });
+        cols.forEach(c => { if (c < W) band(g.left + c * g.cell, g.top, g.cell, H * g.cell); });
+        if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + (st.cellRow ?? st.cell[0]) * g.cell, g.cell, g.cell, true);
+      }
+      // The strips: the Distill way, each token's background is its weight for the focused token(s).
+      const w = guide(), color = attention() ? COLORS.attention : COLORS.needed;   // the colour of what the strips show
+      const shade = (span, v) => { span.style.backgroundColor = v > 0.004 ? hexAlpha(color, Math.min(1, v)) : ""; };
+      const rowAxisIsSource = st.map === "encoder";
+      const srcSpans = ui.src.spans, tgtSpans = ui.tgt.spans;
+      srcSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", cols.has(+s.dataset.i) || (st.linked || []).includes(+s.dataset.i)); });
+      tgtSpans.forEach(s => { s.style.backgroundColor = ""; s.classList.toggle("ax-on", !rowAxisIsSource && rows.has(+s.dataset.i)); });
+      if (rows.size) {  // a row (an output token, or a source token in self-attention) -> its weights over the source
+        srcSpans.forEach((s, j) => { let v = 0; rows.forEach(r => { v += (w[r] || [])[j] || 0; }); shade(s, v / rows.size); });
+        if (rowAxisIsSource) rows.forEach(r => srcSpans[r] && srcSpans[r].classList.add("ax-on"));
+      } else if (cols.size && !rowAxisIsSource) {  // source characters -> which output tokens leaned on them
+        const col = w.map(row => { let v = 0; cols.forEach(c => { v += row[c] || 0; }); return v; });
+        const m = Math.max(...col, 1e-9);
+        tgtSpans.forEach((s, t) => shade(s, col[t] / m));
+      }
+    }
+    function hexAlpha(hex, a, k = 0.85) {
+      const n = parseInt(hex.slice(1), 16);
+      return `rgba(${(n >> 16) & 255}, ${(n >> 8) & 255}, ${n & 255}, ${(k * a).toFixed(3)})`;
+    }
+
+    // ----------------------------------------------------------------------------- coverage, step by step
+
+    function drawScrubber() {
+      ui.scrub.replaceChildren();
+      if (st.map === "encoder" || !data.target_tokens.length) return;
+      const w = guide(), T = w.length, cols = data.source_tokens;
+      const step = st.step === null ? T : Math.min(st.step, T);
+      const head = el("div", "ax-caption");
+      head.append(el("strong", null, t("title.coverage")), el("span", null, " " + t(attention() ? "caption.coverage" : "caption.coverage.influence", { never: NEVER, again: AGAIN })));
+      const range = el("input", "ax-range");
+      Object.assign(range, { type: "range", min: 0, max: T, step: 1, value: step });
+      range.setAttribute("aria-label", t("title.coverage"));
+      const label = el("span", "ax-steplabel");
+      const bars = el("div", "ax-scroll");
+      ui.scrub.append(head, range, label, bars);
+      const g = geometry([], cols);
+      const beside = ui.figs.attention || ui.figs.influence;
+      if (beside) g.left = beside.g.left;                                  // bars line up with the map's columns
+      const H = 48;
+      const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, "font-family": FONT, role: "img",
+                             class: "ax-bars" + (attention() ? "" : " ax-bars-influence"),   // orange: influence, not attention
+                             viewBox: `0 0 ${g.left + cols.length * g.cell + 4} ${H + 20}` });
+      const rects = cols.map((tok, j) => {
+        const r = svg("rect", { x: g.left + j * g.cell, width: g.cell - 1, class: "ax-bar" });
+        s.appendChild(r);
+        const x = svg("text", { x: g.left + j * g.cell + g.cell / 2, y: H + 14, "text-anchor": "middle", "font-size": Math.min(12, g.cell - 2) });
+        x.textContent = tokLabel(tok);
+        s.appendChild(x);
+        return r;
+      });
+      bars.appendChild(s);
+      const update = () => {
+        const n = +range.value;
+        st.step = n;
+        const cov = cols.map((_, j) => { let c = 0; for (let r = 0; r < n; r++) c += w[r][j] || 0; return c; });
+        let never = 0, again = 0;
+        cov.forEach((c, j) => {
+          const h = Math.min(H, (c / 2) * H);
+          rects[j].setAttribute("y", H - h);
+          rects[j].setAttribute("height", Math.max(h, 0.5));
+          const real = cols[j] !== "</s>";
+          const isNever = real && c < NEVER, isAgain = real && c > AGAIN;
+          never += isNever; again += isAgain;
+          rects[j].setAttribute("class", "ax-bar" + (isNever ? " ax-never" : isAgain ? " ax-again" : ""));
+        });
+        label.textContent = t(attention() ? "coverage.step" : "coverage.step.influence",
+                              { n, T, token: n > 0 ? rowsTokens()[n - 1] : "<s>", never, again });
+        s.setAttribute("aria-label", t("title.coverage") + " " + label.textContent);
+      };
+      range.addEventListener("input", update);
+      update();
+    }
+
+    // ----------------------------------------------------------------------------- what the model almost said, and the whiteboard
+
+    function drawDetail() {
+      ui.alts.replaceChildren();
+      ui.wb.replaceChildren();
+      if (st.map === "encoder") return;
+      const tt = st.token;
+      if (tt === null || tt === undefined || !data.alternatives[tt]) {
+        ui.alts.appendChild(el("p", "ax-hint", t("hint.token")));
+      } else {
+        ui.alts.appendChild(el("h4", null, t("alts.title", { n: tt + 1, token: data.target_tokens[tt] })));
+        const ids = data.alternative_ids && data.alternative_ids[tt];
+        ui.alts.appendChild(altList(data.alternatives[tt], data.target_tokens[tt],
+          ids && data.target_ids ? k => data.target_ids.slice(0, tt).concat([ids[k]]) : null));
+        const listed = data.alternatives[tt].find(([tok]) => tok === data.target_tokens[tt]);  // the same number as in the list
+        const p = listed ? listed[1] : Math.exp(data.token_logprob[tt]);
+        ui.alts.appendChild(el("p", "ax-hint", t("alts.chosen", { p: fmt(p * 100, 1) })));
+        if (data.beam) { st.beamStep = rowOf(tt); st.beamPick = null; drawBeamView(); }
+      }
+      drawWhiteboard();
+    }
+
+    // The top 5 at one step as bars; with prefixOf(k) (and /whatif), each other token gets a "choose" button.
+    function altList(alts, chosen, prefixOf) {
+      const list = el("ol", "ax-altlist");
+      alts.forEach(([tok, p], k) => {
+        const li = el("li", tok === chosen ? "ax-chosen" : "");
+        const bar = el("span", "ax-pbar");
+        bar.style.width = Math.round(p * 100) + "%";
+        li.append(el("span", "ax-alt", tok), bar, el("span", "ax-p", fmt(p * 100, 1) + "%"));
+        if (prefixOf && canAsk() && tok !== chosen && tok !== "</s>") {
+          const b = button(t("whatif.choose"), () => askWhatif(prefixOf(k)), "ax-choose");
+          b.setAttribute("aria-label", t("whatif.choose.label", { token: tok }));
+          li.appendChild(b);
+        }
+        list.appendChild(li);
+      });
+      return list;
+    }
+
+    function beamSequences() {
+      if (data._seqs) return data._seqs;
+      const seqs = [];
+      let kept = [[]];
+      data.beam.steps.forEach(cands => {
+        const mine = cands.map(([parent, tok]) => (kept[parent] || []).concat([tok]));
+        seqs.push(mine);
+        const next = mine.filter((_, c) => cands[c][3] === "kept");
+        kept = next.length ? next : [[]];
+      });
+      Object.defineProperty(data, "_seqs", { value: seqs, enumerable: false });
+      return seqs;
+    }
+    // The beam's steps, counted in the map's rows: one per word (at its last piece, when the word is complete) or per
+    // token, then the step where the returned translation ends (its </s>), and no further: later steps of the search
+    // only finish other hypotheses. [{row (null at the end), step (index into beam.steps), token}]
+    function beamUnits() {
+      const T = data.target_tokens.length, N = data.beam.steps.length;
+      const units = inWords()
+        ? data.words.groups.map((g, w) => ({ row: w, step: g[g.length - 1], token: data.words.tokens[w] }))
+        : data.target_tokens.map((tok, i) => ({ row: i, step: i, token: tok }));
+      if (T < N) units.push({ row: null, step: T, token: "</s>" });
+      return units.filter(u => u.step < N);
+    }
+    // The beam, step by step: every candidate of a step (kept, finished, dropped) with its total log-prob.
+    // A step slider and the hypotheses are all in the payload; a click lights the step's row in the map.
+    // Built once per payload and updated in place, so that keyboard focus stays where it was: the slider's arrow
+    // keys, and in the list ↑ ↓ (candidates), ← → (steps), Home / End, Enter (light the row).
+    function drawBeamView() {
+      if (!ui.beam) return;
+      if (!data || !data.beam || !data.beam.steps.length || st.map === "encoder") { ui.beam.replaceChildren(); ui.beamRange = null; return; }
+      const units = beamUnits(), N = units.length, W = units.filter(u => u.row !== null).length;
+      if (!N) return;
+      if (!ui.beamRange) {
+        const head = el("div", "ax-caption");
+        head.append(el("strong", null, t("beam.view", { k: data.beam_size })), el("span", null, " " + t("beam.hint")));
+        const range = el("input", "ax-range ax-beamrange");
+        Object.assign(range, { type: "range", min: 1, max: N, step: 1 });
+        range.setAttribute("aria-label", t("beam.view", { k: data.beam_size }));
+        range.addEventListener("input", () => setBeamStep(+range.value - 1));
+        const list = el("ul", "ax-beam");
+        list.setAttribute("aria-label", t("beam.list"));
+        list.addEventListener("keydown", beamKey);
+        ui.beam.append(head, range, el("span", "ax-steplabel ax-beamlabel"), list);
+        ui.beamRange = range;
+        ui.beamList = list;
+      }
+      const n = Math.max(0, Math.min(st.beamStep === null ? 0 : st.beamStep, N - 1)), u = units[n];
+      const label = u.row === null ? t("beam.end") : t(inWords() ? "beam.word" : "beam.token", { n: n + 1, N: W, token: u.token });
+      ui.beamRange.value = n + 1;
+      ui.beamRange.setAttribute("aria-valuetext", label);
+      ui.beam.querySelector(".ax-beamlabel").textContent = label;
+      const list = ui.beamList, had = list.contains(document.activeElement) ? +document.activeElement.dataset.c : null;
+      const seqs = beamSequences()[u.step];
+      list.replaceChildren();
+      data.beam.steps[u.step].forEach(([, , lp, status], c) => {
+        const li = el("li", "ax-" + status + (data.beam.path[u.step] === c ? " ax-path" : "") + (st.beamPick === c ? " ax-picked" : ""));
+        li.dataset.c = c;
+        li.tabIndex = 0;
+        li.append(el("span", "ax-status", t("beam." + status)), el("span", "ax-hyp", seqs[c].join(" ")), el("span", "ax-p", fmt(lp, 2)));
+        li.addEventListener("click", () => pickBeam(c));
+        list.appendChild(li);
+      });
+      if (had !== null && list.children.length) list.children[Math.min(had, list.children.length - 1)].focus();  // focus stays
+    }
+    function setBeamStep(n) { st.beamStep = n; st.beamPick = null; drawBeamView(); }
+    function pickBeam(c) {
+      const units = beamUnits(), u = units[Math.min(st.beamStep || 0, units.length - 1)];
+      st.beamPick = c;
+      if (u.row !== null && ui.figs && (ui.figs.attention || ui.figs.influence)) pin("row", [u.row], true);
+      drawBeamView();
+    }
+    function beamKey(e) {
+      const li = e.target.closest("li"), N = beamUnits().length, n = st.beamStep || 0;
+      if (!li) return;
+      const move = { ArrowRight: n + 1, ArrowLeft: n - 1, Home: 0, End: N - 1 }[e.key];
+      if (move !== undefined) {
+        e.preventDefault();
+        if (move >= 0 && move < N && move !== n) setBeamStep(move);
+      } else if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const next = e.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling;
+        if (next) next.focus();
+      } else if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        pickBeam(+li.dataset.c);
+      }
+    }
+
+    // ----------------------------------------------------------------------------- what if: force a beginning, the model continues
+
+    function canAsk() { return typeof server !== "undefined" && server && typeof server.whatif === "function" && st.map !== "encoder"; }
+
+    async function askWhatif(prefix) {
+      if (!canAsk() || st.busy) return;
+      st.busy = true;
+      st.whatif = null;
+      st.wtoken = null;
+      drawWhatif();
+      let answer;
+      try {
+        answer = await server.whatif(data.source, data.model, prefix);
+      } catch (e) {
+        answer = { error: String((e && e.message) || e) };
+      }
+      st.busy = false;
+      st.whatif = answer || { error: "no answer" };
+      drawWhatif();
+    }
+
+    function drawWhatif() {
+      if (!ui.whatif) return;
+      ui.whatif.replaceChildren();
+      if (!data || !canAsk() || !data.target_tokens.length) return;
+      const head = el("div", "ax-caption");
+      head.append(el("strong", null, t("whatif.title")), el("span", null, " " + t("whatif.hint")));
+      const form = el("form", "ax-whatif-form");
+      const input = el("input", "ax-whatif-input");
+      Object.assign(input, { type: "text", maxLength: 500, placeholder: t("whatif.placeholder") });
+      input.setAttribute("aria-label", t("whatif.placeholder"));
+      const go = button(t("whatif.go"), () => {}, "ax-whatif-go");
+      go.type = "submit";
+      go.disabled = st.busy;
+      form.append(input, go);
+      const say = el("p", "ax-hint ax-whatif-msg");          // why nothing happened (an empty box), read out when shown
+      say.setAttribute("role", "status");
+      form.addEventListener("submit", e => {
+        e.preventDefault();
+        if (input.value.trim()) askWhatif(input.value);
+        else { say.textContent = t("whatif.empty"); input.focus(); }
+      });
+      input.addEventListener("input", () => { say.textContent = ""; });
+      ui.whatif.append(head, form, say);
+      const w = st.whatif;
+      if (st.busy) { ui.whatif.appendChild(el("p", "ax-hint ax-whatif-busy", t("whatif.busy"))); return; }
+      if (!w) return;
+      if (w.error) { ui.whatif.appendChild(el("p", "ax-whatif-error", w.error)); return; }
+      const out = el("div", "ax-whatif-out");
+      const text = el("p", "ax-whatif-text");
+      text.append(el("strong", null, t("whatif.result", { prefix: w.prefix })), el("span", null, " " + w.text));
+      out.appendChild(text);
+      out.appendChild(el("p", "ax-whatif-logp", t("whatif.logp", { new: fmt(w.log_prob, 2), own: fmt(data.log_prob, 2) })));
+      const strip = el("div", "ax-strip ax-wtgt");
+      w.tokens.forEach((tok, i) => {
+        const s = el("span", "ax-tok" + (i < w.n_forced ? " ax-forced" : "") + (i === st.wtoken ? " ax-on" : ""), tok);
+        s.dataset.i = i;
+        s.tabIndex = 0;
+        if (i < w.n_forced) s.title = t("whatif.forced");
+        strip.appendChild(s);
+      });
+      strip.addEventListener("click", e => { const i = e.target.dataset && e.target.dataset.i; if (i !== undefined) { st.wtoken = +i; drawWhatif(); } });
+      strip.addEventListener("keydown", e => { if ((e.key === "Enter" || e.key === " ") && e.target.dataset.i !== undefined) { e.preventDefault(); e.target.click(); } });
+      out.appendChild(strip);
+      if (w.cross_attention && w.cross_attention.length && w.tokens.length) {
+        const heads = w.cross_attention[w.cross_attention.length - 1];
+        const avg = heads[0].map((row, r) => row.map((_, c) => heads.reduce((a, h) => a + h[r][c], 0) / (w.scale * heads.length)));
+        const m = heatmap(w.tokens, w.source_tokens, avg, COLORS.attention, "attention", false,
+                          t("aria.whatif", { rows: w.tokens.length, cols: w.source_tokens.length }) + " " +
+                          t("key.attention", { max: fmt(maxOf(avg), 2) }));
+        if (st.wtoken !== null) m.rects[st.wtoken].forEach(r => r.classList.add("ax-on"));
+        m.svg.classList.toggle("ax-dim", st.wtoken !== null);
+        const fig = el("figure", "ax-fig ax-whatif-map");
+        const cap = el("figcaption", "ax-caption");
+        cap.append(el("strong", null, t("title.whatif")), el("span", null, " " + t("caption.whatif")));
+        const scroll = el("div", "ax-scroll");
+        scroll.appendChild(m.svg);
+        fig.append(cap, scroll);
+        out.appendChild(fig);
+      } else {
+        out.appendChild(el("p", "ax-hint", t("whatif.nomap")));
+      }
+      const i = st.wtoken;
+      if (i !== null && w.alternatives[i]) {
+        out.appendChild(el("h4", null, t("alts.title", { n: i + 1, token: w.tokens[i] })));
+        out.appendChild(altList(w.alternatives[i], w.tokens[i], k => w.ids.slice(0, i).concat([w.alternative_ids[i][k]])));
+      }
+      ui.whatif.appendChild(out);
+    }
+
+    function drawWhiteboard() {
+      const wb = data.whiteboard;
+      if (!st.cell || st.map !== "cross") {
+        if (data.cross_attention) ui.wb.appendChild(el("p", "ax-hint", t(wb ? "hint.cell" : "wb.additive")));
+        return;
+      }
+      if (!wb) { ui.wb.appendChild(el("p", "ax-hint", t("wb.additive"))); return; }
+      if (st.head < 0) { ui.wb.appendChild(el("p", "ax-hint", t("wb.pickhead"))); return; }
+      const [r, c] = st.cell, l = layerIndex(), h = st.head, dk = wb.d_k;
+      const scores = wb.scores[l][h][r], values = wb.values[l][h];
+      const scaled = scores.map(s => s / Math.sqrt(dk));
+      const top = Math.max(...scaled);
+      const e = scaled.map(s => Math.exp(s - top));
+      const sum = e.reduce((x, y) => x + y, 0);
+      const alpha = e.map(x => x / sum);
+      const y = values[0].map((_, d) => alpha.reduce((acc, a, j) => acc + a * values[j][d], 0));
+      const src = data.source_tokens, tok = data.target_tokens[r];
+      ui.wb.appendChild(el("h4", null, t("wb.title", { token: tok, char: src[c], layer: l + 1, head: h + 1, dk })));
+      const table = el("table", "ax-wbtable");
+      const headRow = el("tr");
+      headRow.appendChild(el("th", null, ""));
+      src.forEach((s, j) => headRow.appendChild(el("th", j === c ? "ax-on" : "", s)));
+      table.appendChild(headRow);
+      const line = (label, vals, d) => {
+        const tr = el("tr");
+        tr.appendChild(el("th", null, label));
+        vals.forEach((v, j) => tr.appendChild(el("td", j === c ? "ax-on" : "", fmt(v, d))));
+        table.appendChild(tr);
+      };
+      line(t("wb.step1"), scores, 1);
+      line(t("wb.step2", { sqrt: fmt(Math.sqrt(dk), 2) }), scaled, 2);
+      line(t("wb.step3"), alpha, 3);
+      const scroll = el("div", "ax-scroll");
+      scroll.appendChild(table);
+      ui.wb.appendChild(scroll);
+      const vec = v => "[" + v.map(x => fmt(x, 3)).join(", ") + ", …]";
+      ui.wb.appendChild(el("p", "ax-wbsum", t("wb.sum", { y: vec(y), dims: wb.dims, dk })));
+      ui.wb.appendChild(el("p", "ax-wbsum", t("wb.term", { a: fmt(alpha[c], 3), char: src[c], v: vec(values[c]), av: vec(values[c].map(x => alpha[c] * x)) })));
+      const own = data.cross_attention[l][h][r][c] / data.scale;   // the model's own weight for this token row
+      ui.wb.appendChild(el("p", "ax-hint", t("wb.check", { a: fmt(alpha[c], 3), own: fmt(own, 3) })));
+      // The page's whiteboard section (④) shows the same three steps: hand it the numbers, nothing to recompute.
+      document.dispatchEvent(new CustomEvent("dawn-cell", { detail: {
+        model: data.model, token: tok, char: src[c], column: c, layer: l + 1, head: h + 1, d_k: dk,
+        chars: src, scores, scaled, weights: alpha, output: y, dims: wb.dims } }));
+      ui.wb.appendChild(el("p", "ax-hint", t("wb.sent")));
+    }
+
+    // ----------------------------------------------------------------------------- training replay: the story sentence's map as the model learned
+
+    // props.replay (ui/attention_explorer.py's replay_prop): {"url" of replay.json (dawn/replay.py), "map": "attention"
+    // | "influence", ...}, {"missing": true} when the model has none, {"error": ...} for a broken file, or null where
+    // this explorer shows no replay. The file is fetched once, when first drawn; every snapshot is in it: scrubbing
+    // is local. Its words follow what its maps show: a model without attention is not said to learn attention.
+    function drawReplay() {
+      if (!ui.replay) return;
+      ui.replay.replaceChildren();
+      replayURLs.forEach(u => URL.revokeObjectURL(u));
+      replayURLs = [];
+      ui.replayShow = ui.replayRange = null;
+      const drawn = ++replayDrawn, r = props.replay;
+      if (!r || typeof r !== "object" || props.view === "encoder") return;
+      const kind = r.map === "influence" ? "influence" : "attention";   // what its maps show, when there is one
+      const title = t(r.url && kind === "attention" ? "replay.title.attention" : "replay.title.model");
+      const head = el("div", "ax-caption");
+      head.append(el("strong", null, title));
+      if (r.url) head.append(el("span", null, " " + t("replay.caption." + kind)));
+      ui.replay.appendChild(head);
+      if (r.missing || r.error || !r.url) {
+        if (r.error) console.warn("attention explorer: replay:", r.error);    // the details are for the developer
+        ui.replay.appendChild(el("p", "ax-replay-none", t(r.error ? "replay.broken" : "replay.none")));
+        return;
+      }
+      const wait = el("p", "ax-hint ax-replay-wait", t("replay.loading"));
+      ui.replay.appendChild(wait);
+      fetchReplay(r.url).then(replay => {
+        if (drawn !== replayDrawn) return;                                   // redrawn meanwhile: that one shows it
+        wait.remove();
+        showReplay(replay, title);
+      }).catch(e => {
+        if (drawn !== replayDrawn) return;
+        console.warn("attention explorer: replay:", e);
+        wait.textContent = t("replay.failed");
+      });
+    }
+    function showReplay(r, title) {
+      const snaps = r.snapshots, N = snaps.length;
+      if (!N) { ui.replay.appendChild(el("p", "ax-replay-none", t("replay.broken"))); return; }
+      if (replayAt === null || replayAt >= N) replayAt = N - 1;
+      const controls = el("div", "ax-replay-controls");
+      const range = el("input", "ax-range ax-replayrange");
+      Object.assign(range, { type: "range", min: 0, max: N - 1, step: 1, value: replayAt });
+      range.setAttribute("aria-label", title);
+      const together = el("label", "ax-together");
+      const box = el("input");
+      box.type = "checkbox";
+      box.checked = replayTogether;
+      box.addEventListener("change", () => { replayTogether = box.checked; });
+      together.append(box, el("span", null, " " + t("replay.together")));
+      controls.append(range, together);
+      const label = el("p", "ax-steplabel ax-replaylabel");
+      const text = el("p", "ax-replay-text");
+      const maps = el("div", "ax-replay-maps");
+      ui.replay.append(controls, label, el("p", "ax-hint ax-replay-greedy", t("replay.greedy")), text, maps);
+      ui.replayRange = range;
+      // snapshot index -> its figures: built on first view, or before it while the page is idle, so that a move only
+      // swaps built figures in. Building one is the slow part; its maps are images (replayImage), so a swap lays
+      // out a few elements instead of a few thousand SVG cells.
+      const drawn = new Map();
+      const figures = (i) => {
+        if (!drawn.has(i)) {
+          const s = snaps[i];
+          drawn.set(i, [replayFigure(s, r.sentence, r.scale), ...(s.short ? [replayFigure(s.short, r.short_sentence, r.scale, true)] : [])]);
+        }
+        return drawn.get(i);
+      };
+      const whenIdle = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+      const prebuild = (i) => { if (i < N && ui.replayRange === range) { figures(i); whenIdle(() => prebuild(i + 1)); } };
+      const show = () => {
+        const s = snaps[replayAt];
+        label.textContent = t("replay.step", { n: replayAt + 1, N, step: s.step, epoch: fmt(s.epoch, 2),
+          bleu: s.valid_bleu === null || s.valid_bleu === undefined ? "–" : fmt(s.valid_bleu, 1),
+          loss: s.valid_loss === null || s.valid_loss === undefined ? "–" : fmt(s.valid_loss, 2) });
+        text.textContent = s.translation;
+        maps.replaceChildren(...figures(replayAt));
+      };
+      ui.replayShow = show;
+      ui.replayN = N;
+      range.addEventListener("input", () => {
+        replayAt = +range.value;
+        show();
+        if (replayTogether) document.dispatchEvent(new CustomEvent(REPLAY_EVENT, { detail: { from: instance, fraction: N > 1 ? replayAt / (N - 1) : 1 } }));
+      });
+      show();
+      whenIdle(() => prebuild(0));   // the other snapshots, one per idle moment (stops if the replay is redrawn)
+    }
+    // One snapshot's map: the last layer's attention (heads averaged), or the influence for a model without attention.
+    function replayFigure(rec, sentence, scale, short) {
+      const fig = el("figure", "ax-fig ax-replay-fig" + (short ? " ax-replay-short" : ""));
+      const cap = el("figcaption", "ax-caption");
+      const att = Array.isArray(rec.cross_attention) && rec.cross_attention.length ? rec.cross_attention[rec.cross_attention.length - 1] : null;
+      cap.append(el("strong", null, short ? sentence + " " : ""), el("span", null, short ? rec.translation : t(att ? "replay.map.attention" : "replay.map.influence")));
+      fig.appendChild(cap);
+      const scroll = el("div", "ax-scroll");
+      if (rec.target_tokens && rec.target_tokens.length) {
+        const values = att ? att.map(row => row.map(v => v / scale)) : rec.influence;
+        const map = heatmap(rec.target_tokens, rec.source_tokens, values, COLORS.attention, att ? "attention" : "influence").svg;
+        const alt = t(att ? "replay.map.attention" : "replay.map.influence") + " " + rec.translation + " — " +
+                    t("aria.replay", { rows: rec.target_tokens.length, cols: rec.source_tokens.length });
+        scroll.appendChild(replayImage(map, alt, rec.target_tokens.length * rec.source_tokens.length));
+      } else {
+        scroll.appendChild(el("p", "ax-hint", t("nothing")));
+      }
+      fig.appendChild(scroll);
+      return fig;
+    }
+    // A replay map never changes once drawn: it is shown as an image of its SVG (one element to lay out and paint
+    // instead of thousands of cells; the page's CSS does not reach inside it, so the SVG carries its own colours).
+    // The images' blob URLs are freed when the replay is drawn again (replayURLs).
+    function replayImage(map, alt, cells) {
+      map.setAttribute("xmlns", SVG_NS);
+      const url = URL.createObjectURL(new Blob([new XMLSerializer().serializeToString(map)], { type: "image/svg+xml" }));
+      replayURLs.push(url);
+      const img = el("img", "ax-map ax-replay-img");
+      Object.assign(img, { src: url, alt, width: +map.getAttribute("width"), height: +map.getAttribute("height") });
+      img.dataset.cells = String(cells);
+      return img;
+    }
+    document.addEventListener(REPLAY_EVENT, e => {
+      const d = e.detail || {};
+      if (d.from === instance || !replayTogether || !ui.replayShow) return;
+      replayAt = Math.round(d.fraction * (ui.replayN - 1));
+      ui.replayRange.value = replayAt;
+      ui.replayShow();
+    });
+
+    // ----------------------------------------------------------------------------- export: SVG, PNG, JSON — each with a title and a colour legend
+    // The exported SVG draws its text as glyph outlines (server.glyphs, ui/glyphs.py: Noto Sans CJK SC), so it shows
+    // Chinese on a machine without a CJK font; where outlines are not available the text stays text.
+
+    const EXPORT_STYLE = `.ax-dim .ax-cell:not(.ax-on){opacity:0.35} text{fill:#111827} text.ax-on{font-weight:700;fill:#b91c1c}`;
+    const TEXT_FILL = "#111827", ON_FILL = "#b91c1c";
+    const glyphCache = new Map();   // character -> {d, advance} (or null: the font lacks it), per page
+    let unitsPerEm = 1000;
+    function fileBase(kind) {
+      const f = st.hover || st.pin;
+      return `attention-${data.model}-${kind}${kind === "attention" ? "-" + st.map + "-L" + (layerIndex() + 1) + (st.head < 0 ? "-avg" : "-H" + (st.head + 1)) : ""}${f ? "-" + f.axis + f.idx.join("_") : ""}`;
+    }
+    function exportTitle(kind) {
+      const parts = [t("model." + data.kind), "·", t("title." + kind + (kind === "attention" ? "." + st.map : ""))];
+      if (kind === "attention" && layers().length) {
+        parts.push(t("export.where", { layer: layerIndex() + 1, head: st.head < 0 ? t("control.average") : t("control.head") + " " + (st.head + 1) }));
+      }
+      return parts.join(" ");
+    }
+    // The legend: what the colour means, from 0 (or −max) to the map's darkest value; label for the exports, key
+    // (the same in a sentence) under the map and for screen readers.
+    function legendOf(kind) {
+      if (kind === "attention") {
+        const max = maxOf(attention());
+        return { stops: [[0, COLORS.attention, 0], [1, COLORS.attention, 1]], min: 0, max, label: t("legend.attention"),
+                 key: t("key.attention", { max: fmt(max, 2) }) };
+      }
+      const m = influenceMax();
+      return { stops: [[0, COLORS.without, 1], [0.5, COLORS.without, 0], [0.5, COLORS.needed, 0], [1, COLORS.needed, 1]], min: -m, max: m,
+               label: t("legend.influence"), key: t("key.influence", { max: fmt(m, 2) }) };
+    }
+    const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
+
+    function exportSVGNode(kind) {
+      const fig = ui.figs[kind], g = fig.g, legend = legendOf(kind);
+      const W = Math.max(g.width, 420), top = 44, bottom = 46, H = top + g.height + bottom;
+      const out = svg("svg", { xmlns: SVG_NS, width: W, height: H, viewBox: `0 0 ${W} ${H}`, "font-family": FONT });
+      const title = svg("title");
+      title.textContent = exportTitle(kind) + " — " + data.source + " → " + data.text;
+      const desc = svg("desc");
+      desc.textContent = legend.label + ": " + fmt(legend.min, 2) + " … " + fmt(legend.max, 2);
+      const style = svg("style");
+      style.textContent = EXPORT_STYLE;
+      out.append(title, desc, style, svg("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }));
+      const line = (x, y, size, text, attrs) => { const e = svg("text", { x, y, "font-size": size, ...(attrs || {}) }); e.textContent = text; out.appendChild(e); return e; };
+      line(6, 17, 13, clip(exportTitle(kind), Math.floor(W / 7.5)), { "font-weight": 700, class: "ax-export-title" });
+      line(6, 35, 11, clip(data.source + " → " + data.text, Math.floor(W / 7)));
+      const map = fig.svg.cloneNode(true);
+      map.setAttribute("x", 0);
+      map.setAttribute("y", top);
+      out.appendChild(map);
+      const y = top + g.height + 8, x = Math.max(6, g.left), w = 180;
+      const grad = svg("linearGradient", { id: "ax-legend-" + kind, x1: 0, x2: 1, y1: 0, y2: 0 });
+      legend.stops.forEach(([o, c, a]) => grad.appendChild(svg("stop", { offset: o, "stop-color": c, "stop-opacity": a })));
+      const defs = svg("defs");
+      defs.appendChild(grad);
+      out.appendChild(defs);
+      out.appendChild(svg("rect", { x, y, width: w, height: 10, fill: `url(#ax-legend-${kind})`, stroke: "#9ca3af", "stroke-width": 0.5, class: "ax-legend" }));
+      line(x, y + 22, 10, fmt(legend.min, 2), { "text-anchor": "start" });
+      if (legend.min < 0) line(x + w / 2, y + 22, 10, "0", { "text-anchor": "middle" });
+      line(x + w, y + 22, 10, fmt(legend.max, 2), { "text-anchor": "end" });
+      line(x + w + 8, y + 9, 10, clip(legend.label, Math.floor((W - x - w - 12) / 5.5)), { "text-anchor": "start" });
+      return { out, W, H };
+    }
+
+    // Ask the server once for the outlines of characters not seen yet.
+    async function loadGlyphs(text) {
+      const missing = [...new Set(text)].filter(c => !glyphCache.has(c)).join("");
+      if (!missing) return true;
+      if (typeof server === "undefined" || !server || typeof server.glyphs !== "function") return false;
+      try {
+        const got = await server.glyphs(missing);
+        if (!got || got.error) return false;
+        unitsPerEm = got.units_per_em || unitsPerEm;
+        for (const c of missing) glyphCache.set(c, got.glyphs[c] || null);
+        return true;
+      } catch (e) {
+        return false;
+      }
+    }
+    // Every <text> whose characters all have outlines becomes a <g> of <path>s at the same place, size and anchor.
+    function textToPaths(root) {
+      root.querySelectorAll("text").forEach(node => {
+        const s = node.textContent, chars = [...s];
+        if (!chars.length || chars.some(c => !glyphCache.get(c))) return;
+        const size = parseFloat(node.getAttribute("font-size") || "12"), k = size / unitsPerEm;
+        const width = chars.reduce((a, c) => a + glyphCache.get(c).advance, 0) * k;
+        const anchor = node.getAttribute("text-anchor") || "start";
+        let x = parseFloat(node.getAttribute("x") || "0") - (anchor === "middle" ? width / 2 : anchor === "end" ? width : 0);
+        const y = parseFloat(node.getAttribute("y") || "0");
+        const on = node.classList.contains("ax-on"), bold = on || node.getAttribute("font-weight") === "700";
+        const fill = on ? ON_FILL : TEXT_FILL;
+        const grp = svg("g", { fill, class: "ax-glyphs", "data-text": s });
+        if (bold) { grp.setAttribute("stroke", fill); grp.setAttribute("stroke-width", (0.03 * unitsPerEm).toFixed(0)); }
+        for (const c of chars) {
+          const gl = glyphCache.get(c);
+          if (gl.d) grp.appendChild(svg("path", { d: gl.d, transform: `translate(${x.toFixed(2)} ${y.toFixed(2)}) scale(${k.toFixed(5)} ${(-k).toFixed(5)})` }));
+          x += gl.advance * k;
+        }
+        node.replaceWith(grp);
+      });
+    }
+    async function svgText(kind) {
+      const { out } = exportSVGNode(kind);
+      const all = [...out.querySelectorAll("text")].map(n => n.textContent).join("");
+      if (await loadGlyphs(all)) textToPaths(out);
+      return '<?xml version="1.0" encoding="UTF-8"?>\n' + new XMLSerializer().serializeToString(out);
+    }
+    function download(name, blob) {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = name;
+      document.body.appendChild(a);
+      a.click();
+      setTimeout(() => { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+    }
+    async function exportSVG(kind) { download(fileBase(kind) + ".svg", new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" })); }
+    async function exportPNG(kind) {
+      const scale = 2, { W, H } = exportSVGNode(kind);
+      const img = new Image();
+      const url = URL.createObjectURL(new Blob([await svgText(kind)], { type: "image/svg+xml;charset=utf-8" }));
+      img.onload = () => {
+        const canvas = document.createElement("canvas");
+        canvas.width = W * scale;
+        canvas.height = H * scale;
+        const ctx = canvas.getContext("2d");
+        ctx.scale(scale, scale);
+        ctx.drawImage(img, 0, 0);
+        URL.revokeObjectURL(url);
+        canvas.toBlob(b => download(fileBase(kind) + ".png", b), "image/png");
+      };
+      img.src = url;
+    }
+    function mapState(kind) {
+      const f = st.hover || st.pin;
+      const legend = legendOf(kind);
+      const out = {
+        title: exportTitle(kind), legend: { label: legend.label, min: +legend.min.toFixed(4), max: +legend.max.toFixed(4),
+          colors: legend.min < 0 ? [COLORS.without, COLORS.needed] : [COLORS.attention] },
+        model: data.model, kind: data.kind, text: data.text, decoding: data.decoding, map: kind,
+        source_tokens: data.source_tokens, rows: rowsTokens(),
+        focus: f ? { axis: f.axis, index: f.idx } : null, linked: st.linked, cell: st.cell,
+      };
+      if (kind === "attention") {
+        Object.assign(out, { attention: st.map, layer: layerIndex() + 1, head: st.head < 0 ? "average" : st.head + 1,
+          weights: attention().map(row => row.map(v => +v.toFixed(4))) });
+      } else {
+        Object.assign(out, { unit: "nats", influence: influence() });
+      }
+      return out;
+    }
+    function exportJSON(kind) {
+      download(fileBase(kind) + ".json", new Blob([JSON.stringify(mapState(kind), null, 1)], { type: "application/json" }));
+    }
+
+    // ----------------------------------------------------------------------------- life cycle
+
+    build();
+    watch("value", () => { st = freshState(props.view); build(); });
+    watch("lang", () => { build(); });
+    watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
+    watch("replay", () => { replayAt = null; drawReplay(); });
+    // Pages may switch the language in the browser without a server round trip.
+    document.addEventListener("dawn-lang", e => { if (props.lang === "auto" || !props.lang) build(); });
   }
-  return out;
-}
-function exportJSON(kind) {
-  download(fileBase(kind) + ".json", new Blob([JSON.stringify(mapState(kind), null, 1)], { type: "application/json" }));
-}
-
-// ----------------------------------------------------------------------------- life cycle
-
-build();
-watch("value", () => { st = freshState(props.view); build(); });
-watch("lang", () => { build(); });
-watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
-watch("replay", () => { replayAt = null; drawReplay(); });
-// Pages may switch the language in the browser without a server round trip.
-document.addEventListener("dawn-lang", e => { if (props.lang === "auto" || !props.lang) build(); });
+})();

@@ -1,9 +1,13 @@
 /* Code Dawn 2014 — the page's own views, drawn in the browser from JSON (see ui/page.py).
  *
  *   DawnPage.start(element, props)              the masthead: receives the string table, picks the language
- *   DawnPage.mount(kind, element, props, watch) every other view: "text" | "step" | "report" | "clauses" | "state"
+ *   DawnPage.mount(kind, element, props, watch) every other view: "text" | "sentence" | "step" | "report" |
+ *                                               "curve" | "clauses" | "state" | "cell" | "footer"
  *   DawnPage.setLang("zh" | "en")               called by the 中文 / English switch; re-renders every view,
- *                                               tells the explorers ("dawn-lang") and Gradio's own words
+ *                                               tells the explorers ("dawn-lang") and Gradio's own words,
+ *                                               and keeps ?lang= in the address (a reload keeps the language)
+ *   DawnPage.showResults(values)                before a translation: brings the translations into view and
+ *                                               clears stale messages; returns the event's input values
  *
  * Every piece of text reaches the page through textContent (never innerHTML), and nothing
  * here calls the server: the slider, the curve's read-out and the state strip are instant.
@@ -50,6 +54,7 @@
     lang = next;
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     document.documentElement.dataset.dawnLang = lang;
+    keepInAddress(lang);
     if (!strings) return;
     document.title = t("page.title");
     views.forEach(render);
@@ -66,6 +71,14 @@
     if (!core) return;
     import(core).then((m) => { if (typeof m.changeLocale === "function") m.changeLocale(next === "zh" ? "zh-CN" : "en"); })
       .catch(() => {});
+  }
+
+  /** ?lang= follows the switch, so that a reload or a shared link opens in the language on screen. */
+  function keepInAddress(next) {
+    const url = new URL(window.location.href);
+    if (url.searchParams.get("lang") === next) return;
+    url.searchParams.set("lang", next);
+    window.history.replaceState(window.history.state, "", url);
   }
 
   /** Make the Gradio switch agree with the language picked here (its change event relabels the widgets). */
@@ -109,11 +122,49 @@
     if (!strings) return;
     const value = view.props.value;
     if (view.kind === "step") renderStep(view.element, value);
+    else if (view.kind === "sentence") renderSentence(view.element, value);
     else if (view.kind === "report") renderReport(view.element, value);
     else if (view.kind === "cell") renderCell(view.element, lastCell);
+    else if (view.kind === "curve") renderCurve(view.element, value);
     else if (view.kind === "clauses") renderClauses(view.element, value);
     else if (view.kind === "state") renderState(view.element, value);
+    else if (view.kind === "footer") renderLinks(view.element, value);
     applyI18n(view.element);
+  }
+
+  /** The Chinese that the three translations below are of: the story's long sentence, or the visitor's own. */
+  function renderSentence(root, data) {
+    const label = root.querySelector(".dawn-sentence-label"), textBox = root.querySelector(".dawn-sentence-text");
+    if (!label || !textBox) return;
+    const source = data && data.source;
+    label.textContent = t(`page.sentence.${(data && data.kind) || "story"}`);
+    textBox.textContent = source || "–";
+  }
+
+  /** The footer's links onward: the three papers, the code, each model's card (URLs from ui/page.py's links()). */
+  function renderLinks(root, data) {
+    const nav = root.querySelector(".dawn-links");
+    if (!nav || !data) return;
+    nav.setAttribute("aria-label", t("page.read"));
+    const link = (href, label) => {
+      const a = el("a", "", label);
+      a.href = href;
+      if (/^https?:/.test(href)) { a.target = "_blank"; a.rel = "noopener"; }
+      return a;
+    };
+    const papers = el("p", "");
+    papers.append(el("span", "", t("page.read") + " "));
+    Object.entries(data.papers || {}).forEach(([name, href], i) => {
+      if (i) papers.append(" · ");
+      papers.append(link(href, t(`page.paper.${name}`)));
+    });
+    const code = el("p", "");
+    code.append(link(data.code, t("page.code")), " · " + t("page.cards") + " ");
+    Object.entries(data.cards || {}).forEach(([name, href], i) => {
+      if (i) code.append(" · ");
+      code.append(link(href, t(`model.${name}.short`)));
+    });
+    nav.replaceChildren(papers, code);
   }
 
   /** A step's heading and caption come from data-i18n; a model that is missing says so under them. */
@@ -247,15 +298,19 @@
     }
     range.addEventListener("input", () => show(Number(range.value)));
     show(state.k);
-    renderCurve(root.querySelector(".dawn-curve"), data.curves || {}, names, data.problems || {});
   }
 
-  /** BLEU by source length for every model with a curve: FLORES-200 when evaluated, else Tatoeba. */
-  function renderCurve(box, curves, names, problems) {
-    if (!box) return;
+  /** ①'s picture: BLEU by source length for every model with a curve. Tatoeba's everyday sentences first (the
+   *  collapse the story is about), FLORES-200's news sentences one tap away; the caption under it is computed
+   *  from the curve drawn (each model's first and last bucket). */
+  function renderCurve(root, data) {
+    const box = root.querySelector(".dawn-curve");
+    if (!box || !data) return;
+    const curves = data.curves || {}, names = data.names || [];
+    const sets = ["tatoeba", "flores200"].filter((s) => curves[s]);
+    const set = sets.includes(root.dawnCurveSet) ? root.dawnCurveSet : sets[0];
     box.replaceChildren();
-    const set = curves.flores200 ? "flores200" : curves.tatoeba ? "tatoeba" : null;
-    box.append(el("h3", "", t(set ? `curve.title.${set}` : "curve.title.flores200")));
+    box.append(el("h3", "", t(`curve.title.${set || "tatoeba"}`)));
     if (!set) { box.append(el("p", "dawn-caption", t("curve.none"))); return; }
     const curve = curves[set];
     const buckets = curve.buckets;
@@ -305,28 +360,48 @@
     const yLabel = svg("text", { x: 4, y: 14, class: "dawn-axis" });
     yLabel.textContent = t("curve.y");
     plot.append(yLabel);
-    box.append(plot, legend, readout);
+    const trend = el("ul", "dawn-trend");
+    for (const name of names) {
+      const rows = (curve.models[name] || []).filter((r) => typeof r.bleu === "number");
+      if (rows.length < 2) continue;
+      const first = rows[0], last = rows[rows.length - 1];
+      trend.append(el("li", "", t("curve.trend", { model: t(`model.${name}.short`), first: fmt(first.bleu), last: fmt(last.bleu),
+                                                     short: first.bucket, long: last.bucket })));
+    }
+    plot.setAttribute("aria-label", `${t(`curve.title.${set}`)}: ${[...trend.children].map((li) => li.textContent).join(" ")}`);
+    box.append(plot, legend, readout, trend);
+    const other = sets.find((s) => s !== set);
+    if (other) {
+      const button = el("button", "dawn-curve-switch", t(`curve.switch.${other}`));
+      button.type = "button";
+      button.addEventListener("click", () => { root.dawnCurveSet = other; renderCurve(root, data); root.querySelector(".dawn-curve-switch")?.focus(); });
+      box.append(button);
+    }
   }
 
-  /** The LSTM's final state: (layers × units) numbers in [-1, 1], the decoder's only view of the source. */
+  /** The LSTM's final state, h (its output) and c (its memory cell): 2 × layers × units numbers, the decoder's
+   *  only view of the source. h lies in [-1, 1]; c is not bounded, so its colour saturates at |c| = 1. */
   function renderState(root, data) {
     const box = root.querySelector(".dawn-state-box");
     if (!box) return;
     box.replaceChildren(el("h3", "", t("state.title")));
-    const state = data && data.final_state;
-    if (!Array.isArray(state) || !state.length) { box.append(el("p", "dawn-caption", t("state.none"))); return; }
-    const layers = state.length, d = state[0].length;
-    const strip = svg("svg", { viewBox: `0 0 ${d} ${layers * 10}`, preserveAspectRatio: "none", class: "dawn-state-svg",
-                               role: "img", "aria-label": t("state.title") });
+    const h = data && data.final_state, c = (data && data.final_cell) || [];
+    if (!Array.isArray(h) || !h.length) { box.append(el("p", "dawn-caption", t("state.none"))); return; }
+    const layers = h.length, d = h[0].length;
+    const rows = [...h.map((row, l) => [`h${l + 1}`, row]), ...c.map((row, l) => [`c${l + 1}`, row])];
+    const strip = svg("svg", { viewBox: `0 0 ${d} ${rows.length * 10}`, preserveAspectRatio: "none", class: "dawn-state-svg",
+                               role: "img", "aria-label": `${t("state.title")}: ${rows.map((r) => r[0]).join(", ")} × ${d}` });
+    strip.style.height = `${rows.length * 18}px`;
     const readout = el("p", "dawn-readout", "\u00a0");
-    state.forEach((row, l) => row.forEach((v, u) => {
+    rows.forEach(([name, row], r) => row.forEach((v, u) => {
       const a = Math.min(1, Math.abs(v));
-      const cell = svg("rect", { x: u, y: l * 10, width: 1, height: 9,
+      const cell = svg("rect", { x: u, y: r * 10, width: 1, height: 9,
                                  fill: v >= 0 ? `rgba(198,40,40,${a})` : `rgba(31,95,168,${a})` });
-      explain(cell, readout, () => `h${l + 1}[${u + 1}] = ${v.toFixed(2)}`);
+      explain(cell, readout, () => `${name}[${u + 1}] = ${v.toFixed(2)}`);
       strip.append(cell);
     }));
-    box.append(strip, readout,
+    const labels = el("p", "dawn-state-rows", rows.map((r) => r[0]).join(" · "));
+    box.append(strip, labels, readout,
                el("p", "dawn-caption", t("state.caption", { n: (data.source_tokens || []).length, layers: layers, d: d })));
   }
 
@@ -349,10 +424,58 @@
   }
 
   function watchScrollers() {   // at most every 300 ms while the page keeps changing
-    const later = () => { if (!scrollCheck) scrollCheck = setTimeout(focusScrollers, 300); };
+    const later = () => { dressSections(); if (!scrollCheck) scrollCheck = setTimeout(focusScrollers, 300); };
     new MutationObserver(later).observe(document.body, { childList: true, subtree: true });
     window.addEventListener("resize", later);
+    document.addEventListener("click", (e) => {   // a section opened or closed: its aria-expanded follows at once
+      if (e.target.closest && e.target.closest(".label-wrap")) requestAnimationFrame(dressSections);
+    });
     later();
+  }
+
+  // ------------------------------------------------------------------ sections: disclosure state and headings
+
+  /** Gradio's accordions are buttons without aria-expanded, and their titles are not headings. Each section's
+   *  button is given aria-expanded (kept in step with its open state) and wrapped in a heading: h2 for ① - ④,
+   *  h3 for a "more" inside one, so that the outline runs h1 → h2 → h3. */
+  function dressSections() {
+    document.querySelectorAll(".dawn-section, .dawn-more").forEach((section) => {
+      const button = section.querySelector(":scope > button.label-wrap, :scope > .label-wrap");
+      if (!button) return;
+      const open = button.classList.contains("open") || !!section.querySelector(":scope > .accordion-content:not([hidden])") &&
+                   getComputedStyle(section.querySelector(":scope > .accordion-content")).display !== "none";
+      if (button.getAttribute("aria-expanded") !== String(open)) button.setAttribute("aria-expanded", String(open));
+      if (!button.dataset.dawnHeading) {
+        button.dataset.dawnHeading = "1";
+        const title = button.querySelector("span");
+        if (title) {
+          title.setAttribute("role", "heading");
+          title.setAttribute("aria-level", section.classList.contains("dawn-more") ? "3" : "2");
+        }
+      }
+    });
+  }
+
+  /** Before a translation (Translate, an example, back to the story): the translations come into view (they sit
+   *  above the inputs) and Gradio's toasts from an earlier attempt go. Returns the event's input values as they are. */
+  function showResults(values) {
+    document.querySelectorAll('[data-testid="toast-close"]').forEach((b) => b.click());
+    const target = document.getElementById("dawn-sentence");
+    if (target) target.scrollIntoView({ behavior: "smooth", block: "start" });
+    return values;
+  }
+
+  /** A reference belongs to its sentence: when a visitor edits the Chinese, the reference box is emptied (the
+   *  translations are then shown without a score) rather than scoring a new sentence against the story's
+   *  reference. An example or "back to the story" sets both boxes from the server, which is not an edit. */
+  function referenceFollowsSource() {
+    document.addEventListener("input", (e) => {
+      if (!e.isTrusted || !e.target.closest || !e.target.closest("#source")) return;
+      const reference = document.querySelector("#reference textarea");
+      if (!reference || reference.value === "") return;
+      reference.value = "";
+      reference.dispatchEvent(new Event("input", { bubbles: true }));   // Gradio's textbox reads its value from this
+    });
   }
 
   // ------------------------------------------------------------------ entry points
@@ -371,7 +494,8 @@
     setLang(initialLang());
     syncSwitch(50);
     watchScrollers();
+    referenceFollowsSource();
   }
 
-  window.DawnPage = { start, mount, setLang, initialLang, t };
+  window.DawnPage = { start, mount, setLang, initialLang, t, showResults };
 })();
