@@ -359,3 +359,27 @@ def test_a_card_edited_by_hand_is_published_as_edited(model_dir, capsys):
     card.write_text(card.read_text() + "\n## Limitations\n\nWritten by hand.\n")
     assert main(["--model", str(model_dir), "--repo", "someone/x", "--dry-run"]) == 0
     assert _plan(capsys.readouterr().out)["README.md"] == card.stat().st_size
+
+
+def test_space_gets_the_cpu_build_of_torch_and_stage_writes_what_would_go(space_root, tmp_path, capsys):
+    """The Space's requirements take torch from PyTorch's CPU index, pinned to its "+cpu" build (the public index's
+    torch is the CUDA build, about 3 GB); --stage writes the exact files, everything else byte for byte."""
+    (space_root / "requirements.txt").write_text("# the app\ntorch==2.13.0   # the model code\ngradio==6.31.0\n")
+    staged = tmp_path / "staged"
+    assert main(["--space", "--root", str(space_root), "--repo", "someone/s", "--dry-run", "--stage", str(staged)]) == 0
+    assert "staged: " in capsys.readouterr().out
+    lines = (staged / "requirements.txt").read_text().splitlines()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in lines
+    assert "torch==2.13.0+cpu   # the model code" in lines and "gradio==6.31.0" in lines
+    assert not any(line.startswith("torch==2.13.0 ") or line == "torch==2.13.0" for line in lines)
+    for name in ("app.py", "packages.txt", "README.md", "dawn/model.py", "checkpoints/lstm/config.json"):
+        assert (staged / name).read_bytes() == (space_root / name).read_bytes(), name
+    # the repository's own requirements.txt is untouched (it still installs here and in CI)
+    assert (space_root / "requirements.txt").read_text().startswith("# the app\ntorch==2.13.0 ")
+
+
+def test_the_real_space_requirements_pin_the_cpu_wheel(tmp_path, capsys):
+    assert main(["--space", "--repo", "someone/code-dawn", "--dry-run", "--stage", str(tmp_path / "s")]) == 0
+    text = (tmp_path / "s" / "requirements.txt").read_text()
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in text
+    assert re.search(r"^torch==[\d.]+\+cpu\b", text, re.M), text

@@ -159,3 +159,21 @@ def test_rewrite_head_puts_the_demos_tags_first():
     assert 'twitter:card" content="summary"' in page and "og:image" not in page   # no image: no large card
     hostile = rewrite_head(gradio, 'https://x/"><script>alert(1)</script>', None)
     assert "<script>" not in hostile                                            # a host header stays text
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1400x1000"])
+def test_a_stale_error_goes_and_the_switch_is_named(open_page, viewport):
+    """A refused sentence's toast is gone once the next one is translated; the language switch is a radio group
+    named in both languages."""
+    from playwright.sync_api import expect
+    page = open_page(viewport)
+    assert page.get_by_role("radiogroup", name="Language / 语言").count() == 1
+    page.locator("#source textarea").fill("The cat chases the mouse.")          # no Chinese: refused, with a toast
+    page.locator("#translate-button").click()
+    toast = page.locator('[data-testid="toast-body"]')
+    expect(toast.first).to_be_visible(timeout=WAIT_MS)
+    page.locator("#source textarea").fill("猫追老鼠。")
+    page.locator("#translate-button").click()
+    expect(page.locator("#dawn-sentence .dawn-sentence-text")).to_have_text("猫追老鼠。", timeout=WAIT_MS)
+    expect(toast).to_have_count(0, timeout=WAIT_MS)

@@ -143,10 +143,12 @@ def bench_browser(translators: dict, repeats: int, replays: dict) -> dict:
             sel = "#ax-transformer"
             plan = [("hover", lambda i: i % 10), ("head", lambda i: i % 4), ("layer", lambda i: i % 2),
                     ("link", lambda i: i % 10), ("scrub", lambda i: 1 + i % 20)]
-            with_replay = [n for n, r in replays.items() if "snapshots" in r]
+            with_replay = [n for n, r in replays.items() if r.get("snapshots")]   # replay_prop: a count and a URL
             if with_replay:                                          # every slider moves: the models go together
-                plan.append(("replay", lambda i: i % len(replays[with_replay[0]]["snapshots"])))
+                plan.append(("replay", lambda i: i % replays[with_replay[0]]["snapshots"]))
                 sel_of = {"replay": f"#ax-{with_replay[0]}"}
+                # the replay is fetched when the explorer is drawn: wait for its slider before timing it
+                page.locator(f"#ax-{with_replay[0]} .ax-replayrange").first.wait_for(timeout=180_000)
             else:
                 results["replay"] = "not timed: no checkpoint has a replay.json yet"
                 sel_of = {}

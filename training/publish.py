@@ -10,6 +10,7 @@ or re-seal a model folder after a deliberate change.
     # the Space: app.py, dawn/, ui/, training/, the final checkpoints, every file its README shows
     # (figures, screenshots), requirements.txt, packages.txt, pyproject.toml, LICENSE, README.md
     python -m training.publish --space --repo USER/code-dawn-2014 --dry-run
+    python -m training.publish --space --repo USER/code-dawn-2014 --dry-run --stage /tmp/space   # the exact files, to read
     python -m training.publish --space --repo USER/code-dawn-2014
 
     # after a deliberate change to weights, config or tokenizer: a new manifest.json
@@ -67,6 +68,22 @@ CHECKPOINT_EXTRAS = (".json", ".png", ".svg", ".jpg")  # checkpoints/*: the figu
 README_LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)|<img[^>]+src=[\"']([^\"']+)[\"']")
 
 Upload = list[tuple[Path | bytes, str]]    # (local file, or the bytes to upload, path in the repo)
+
+# A Space runs on CPU: its requirements take torch from PyTorch's CPU wheel index. From the public package index,
+# a bare torch pin brings the CUDA build, 17 nvidia packages and triton (about 3 GB); the local "+cpu" version
+# exists only on the CPU index, so the pin below cannot resolve to anything else.
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+TORCH_PIN = re.compile(r"^(torch)==([0-9][0-9A-Za-z.]*?)(\+\w+)?(\s*(#.*)?)$", re.M)
+
+
+def space_requirements(text: str) -> bytes:
+    """The repository's requirements.txt as the Space receives it: the CPU wheel index first, torch pinned to its
+    "+cpu" build; every other line as it is. A torch line without an exact pin is left alone (and the index still
+    offers the CPU build first)."""
+    pinned = TORCH_PIN.sub(lambda m: f"{m[1]}=={m[2]}+cpu{m[4] or ''}", text)
+    header = (f"# The Space runs on CPU: torch from PyTorch's CPU wheel index (training.publish writes this file)\n"
+              f"--extra-index-url {CPU_INDEX}\n")
+    return (header + pinned).encode("utf-8")
 
 
 class PublishError(Exception):
@@ -165,7 +182,9 @@ def space_upload(root: Path, log) -> Upload:
     if not (root / front.app_file).is_file():
         raise PublishError(f"{root / CARD}: app_file {front.app_file!r} does not exist")
 
-    files: Upload = [(root / name, name) for name in SPACE_REQUIRED]
+    files: Upload = [(root / name, name) if name != "requirements.txt"
+                     else (space_requirements((root / name).read_text(encoding="utf-8")), name)
+                     for name in SPACE_REQUIRED]
     files += [(root / name, name) for name in SPACE_OPTIONAL if (root / name).is_file()]
     for folder in SPACE_FOLDERS:
         if (root / folder).is_dir():
@@ -220,6 +239,14 @@ def _source(source: Path | bytes) -> str:
     return "(card-with-repo-id)" if isinstance(source, bytes) else str(source)
 
 
+def stage(files: Upload, folder: Path) -> None:
+    """Write the exact files an upload would send into `folder` (for a person, or a test, to read)."""
+    for local, path_in_repo in files:
+        target = folder / path_in_repo
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(local if isinstance(local, bytes) else Path(local).read_bytes())
+
+
 def print_plan(repo_id: str, repo_type: str, files: Upload, dry_run: bool) -> None:
     url = f"https://huggingface.co/{'spaces/' if repo_type == 'space' else ''}{repo_id}"
     print(f"{'dry run — would upload' if dry_run else 'uploading'} {len(files)} files to the {repo_type} "
@@ -255,6 +282,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="where the model card says the code is (default: https://huggingface.co/spaces/USER/code-dawn-2014)")
     p.add_argument("--root", type=Path, default=ROOT, help="the app's folder, for --space (default: this repository)")
     p.add_argument("--dry-run", action="store_true", help="check and list everything, upload nothing (offline)")
+    p.add_argument("--stage", type=Path, metavar="DIR", default=None,
+                   help="also write the exact files that would be uploaded into DIR (with --dry-run: nothing is sent)")
     p.add_argument("--token", default=None, help="a write token (default: HF_TOKEN or the token of `hf auth login`)")
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument("--message", default=None, help="the commit message")
@@ -304,6 +333,9 @@ def main(argv=None) -> int:
         log(f"error: {e}")
         return 2
     print_plan(args.repo, repo_type, files, args.dry_run)
+    if args.stage:
+        stage(files, args.stage)
+        print(f"staged: {len(files)} files in {args.stage}")
     if args.dry_run:
         print("dry run: every check passed; nothing was uploaded")
         return 0

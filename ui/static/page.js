@@ -439,6 +439,11 @@
    *  button is given aria-expanded (kept in step with its open state) and wrapped in a heading: h2 for ① - ④,
    *  h3 for a "more" inside one, so that the outline runs h1 → h2 → h3. */
   function dressSections() {
+    const language = document.getElementById("lang");   // Gradio's fieldset has no legend: name it, in both languages
+    if (language && !language.hasAttribute("aria-label")) {
+      language.setAttribute("role", "radiogroup");
+      language.setAttribute("aria-label", "Language / 语言");
+    }
     document.querySelectorAll(".dawn-section, .dawn-more").forEach((section) => {
       const button = section.querySelector(":scope > button.label-wrap, :scope > .label-wrap");
       if (!button) return;
