@@ -13,7 +13,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file
-from tiny_corpus import ROOT, make_pairs
+from tiny_corpus import ROOT, make_pairs, train_args
 
 from dawn.checkpoint import MANIFEST, load_weights, verify_checkpoint
 from dawn.decoding import max_output_len
@@ -403,3 +403,20 @@ def test_cli_scores_the_narrative_slice_and_trains_on_the_dictionary(tmp_path, t
     assert tok.tok.token_to_id("<dict>") is not None                 # the dictionary's tag
     card = (out / "README.md").read_text()                           # credited on the model card
     assert "CC-CEDICT" in card and "CC BY-SA 4.0; CC-CEDICT, MDBG" in card
+
+
+def test_trains_without_any_test_set_from_another_folder(tmp_path, corpus_file, subprocess_env):
+    """A fresh clone has no ../shared: the quick recipe on a small TSV trains without test sets (nothing to drop
+    for overlap; a note says so), run from a folder that has no ../shared beside it."""
+    elsewhere = tmp_path / "clone" / "work"
+    elsewhere.mkdir(parents=True)
+    argv = train_args("lstm", corpus_file, tmp_path, tmp_path / "out", "--epochs", "1", "--snapshots", "0")
+    i = argv.index("--test-dir")
+    del argv[i:i + 2]                                                     # no --test-dir at all
+    done = subprocess.run([sys.executable, "-m", "training.train", "--preset", "quick", *argv], cwd=elsewhere,
+                          capture_output=True, text=True, env=subprocess_env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "no test sets" in done.stdout + done.stderr
+    training = json.loads((tmp_path / "out" / "training.json").read_text())
+    assert training["test_dirs"] == []
+    assert (tmp_path / "out" / "model.safetensors").is_file()

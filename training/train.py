@@ -155,8 +155,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--data", nargs="+", required=True,
                    help="corpora: TSV files (English<TAB>Chinese[<TAB>attribution]), NAME.zh/NAME.en pairs, "
                         "folders of such pairs, or hub dataset ids")
-    p.add_argument("--test-dir", nargs="+", default=DEFAULT_TEST_DIRS,
-                   help="every pair occurring in a test file here (*.zho/*.eng, zho_*/eng_*.devtest) is dropped")
+    p.add_argument("--test-dir", nargs="*", default=None,
+                   help="every pair occurring in a test file here (*.zho/*.eng, zho_*/eng_*.devtest) is dropped "
+                        f"(default: those of {', '.join(DEFAULT_TEST_DIRS)} that exist; none: nothing is dropped)")
     p.add_argument("--preset", choices=["final", "quick"], default="final",
                    help="quick: a smaller model, three short epochs of everyday sentences (about ten minutes on 2 CPU cores)")
     p.add_argument("--mix", default=None, help=f"per-corpus epoch weights NAME=W,... (default {DEFAULT_MIX}; others 1)")
@@ -208,6 +209,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
         p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
     args = p.parse_args(argv)
+    if args.test_dir is None:   # a fresh clone without ../shared trains too: test sets are optional
+        args.test_dir = [d for d in DEFAULT_TEST_DIRS if Path(d).is_dir()]
     args.batch_tokens = args.batch_tokens or DEFAULT_BATCH_TOKENS[args.model]
     args.long_examples = args.long_examples or LONG_EXAMPLES[args.model]
     if args.preset == "quick":  # explicit flags still win
@@ -276,6 +279,9 @@ def load_state(state_dir: Path, model, optimizer, ema=None, rank: int = 0) -> di
 def prepare_data(args, log):
     """-> training pairs per corpus, valid (zh, en, corpus) triples, and the counts for the log."""
     corpora = load_corpora(args.data)
+    if not args.test_dir:
+        log(f"note: no test sets (none of {', '.join(DEFAULT_TEST_DIRS)} exists, or --test-dir was given empty): "
+            "no pair is dropped for overlap with a test set; evaluate on test sets only after fetching them")
     train_by, valid, stats = {}, [], {"corpora": {}}
     for name, pairs in corpora.items():
         n_loaded = len(pairs)
