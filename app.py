@@ -99,23 +99,19 @@ STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, mad
 def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
     """The API: every model's translation and score line (plain strings), then the notes."""
     try:
-        return tuple(api_outputs(lang, translate_page(MODELS, source, reference, decoding)))
+        return tuple(api_outputs(lang, translate_page(MODELS, source, reference, decoding, maps=False)))  # strings only
     except InputError as e:  # a clean error for the caller, nothing in the server's log
         raise gr.Error(error_text(lang, e.note), print_exception=False) from None
 
 
 def _page_result(source: str, reference: str, decoding: str, sentence_no) -> PageResult:
-    """The page counts sentences from 1; a number past the last sentence shows the last one's maps."""
+    """The page counts sentences from 1; a number past the last sentence shows the last one's maps (clamped in
+    the one call). Decoded without maps: a section makes them when it is open (MapCache, Translator.ensure_maps)."""
     try:
         index = max(int(sentence_no), 1) - 1
     except (TypeError, ValueError, OverflowError):
         index = 0
-    try:
-        return translate_page(MODELS, source, reference, decoding, index)
-    except InputError as e:
-        if e.code != "sentence":
-            raise
-        return translate_page(MODELS, source, reference, decoding, e.note.params["last"])
+    return translate_page(MODELS, source, reference, decoding, index, maps=False, clamp=True)
 
 
 @torch.inference_mode()

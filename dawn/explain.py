@@ -296,6 +296,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         raise ValueError(f"beam_size must be >= 1, got {beam_size}")
     t0 = time.perf_counter()
     tr = decoded if reusable(decoded, beam_size) else translator.translate(sentence, beam_size, normalized=normalized)
+    translator.ensure_maps(tr)   # a translation decoded without maps (the page's, /translate's) gets them now, once
     t1 = time.perf_counter()
     src_ids, out_ids = tr.source_ids, tr.ids
     if len(src_ids) <= 1:

@@ -117,7 +117,7 @@ def _translate_rest(translator: Translator, sentences: list[str], beam_size: int
 
 
 def translate_page(models: Models, source: str | None, reference: str | None, decoding: str = "greedy",
-                  sentence: int | None = 0) -> PageResult:
+                  sentence: int | None = 0, maps: bool = True, clamp: bool = False) -> PageResult:
     """Translate a sentence, or a paragraph sentence by sentence, with every model; score each against the
     reference (if any) and time it.
 
@@ -126,9 +126,14 @@ def translate_page(models: Models, source: str | None, reference: str | None, de
     batches. Raises InputError for input that cannot be translated (see dawn/inputs.py). The text is checked
     and normalised once, here; the focus sentence's Translation (ids, attention, beam trace) is what the maps
     reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
+
+    maps=False: decode and score only (the maps are added when one is asked for: Translator.ensure_maps, which
+    explain calls); clamp=True: a sentence number past the last sentence means the last (the page's box).
     """
     beam_size = check_decoding(decoding)
     src = check_source(source)
+    if clamp and isinstance(sentence, int) and not isinstance(sentence, bool):
+        sentence = min(max(sentence, 0), len(src.sentences) - 1)
     focus = check_sentence(sentence, len(src.sentences))
     result = PageResult(src.text, check_reference(reference), decoding, list(src.notes), sentences=src.sentences,
                         sentence=focus)
@@ -141,7 +146,7 @@ def translate_page(models: Models, source: str | None, reference: str | None, de
             continue
         start = time.perf_counter()
         try:
-            tr = translator.translate(result.focus, beam_size=beam_size, normalized=True)  # checked above
+            tr = translator.translate(result.focus, beam_size=beam_size, normalized=True, maps=maps)  # checked above
             texts = _translate_rest(translator, others, beam_size)
             texts.insert(focus, tr.text)                                      # (n_sentences,) in source order
             out = ModelOutput(text=" ".join(t for t in texts if t), sentences=texts,

@@ -78,6 +78,7 @@ class Translation:
     token_log_probs: list[float] | None = None   # continue_prefix only: (T,) log p(y_t | y_<t, x)
     alternatives: list[list[tuple[int, float]]] | None = None  # continue_prefix only: (T, k) (id, log-prob)
     n_forced: int = 0                        # continue_prefix only: the first n_forced ids were the prefix
+    mapped: bool = False                     # whether add_maps has run (translate(maps=False) leaves it to later)
 
 
 def add_maps(model: torch.nn.Module, result: Translation, src: torch.Tensor, mask: torch.Tensor) -> None:
@@ -85,6 +86,7 @@ def add_maps(model: torch.nn.Module, result: Translation, src: torch.Tensor, mas
 
     src, mask: (1, S), the encoder's input of the sentence result translates.
     """
+    result.mapped = True
     ids = result.ids
     if model.has_attention:
         # One teacher-forced pass over the chosen output gives exactly the weights
@@ -134,11 +136,12 @@ class Translator:
         return [self.tokenizer.decode_target(ids) for ids, _ in decode(self.model, src, mask)]
 
     @torch.inference_mode()
-    def translate(self, sentence: str, beam_size: int = 1, normalized: bool = False) -> Translation:
+    def translate(self, sentence: str, beam_size: int = 1, normalized: bool = False, maps: bool = True) -> Translation:
         """Translate one sentence; beam_size=1 is greedy. Attention maps for the models that have attention.
 
         normalized=True: the sentence already went through dawn.text.normalize_zh (as dawn.inputs.check_source
-        does for the page), so it is not normalised again.
+        does for the page), so it is not normalised again. maps=False: decode only (what /translate returns);
+        ensure_maps(result) adds the maps later, when one is asked for, without decoding again.
         """
         src_ids = self._encode(sentence, normalized)
         src, mask = pad_batch([src_ids])                                    # (1, S)
@@ -154,7 +157,16 @@ class Translator:
                              source_tokens=self.tokenizer.source_tokens(src_ids),
                              target_tokens=self.tokenizer.target_tokens(ids), log_prob=logp,
                              ids=list(ids), source_ids=list(src_ids), beam_trace=trace)
-        add_maps(self.model, result, src, mask)
+        if maps:
+            add_maps(self.model, result, src, mask)
+        return result
+
+    @torch.inference_mode()
+    def ensure_maps(self, result: Translation) -> Translation:
+        """The maps of a translation decoded with maps=False (one teacher-forced pass over its ids); as is otherwise."""
+        if not result.mapped and result.ids is not None and result.source_ids is not None:
+            src, mask = pad_batch([result.source_ids])                      # (1, S)
+            add_maps(self.model, result, src, mask)
         return result
 
     def prefix_ids(self, prefix: str | list[int]) -> list[int]:

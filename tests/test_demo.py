@@ -105,7 +105,7 @@ def test_a_missing_or_broken_checkpoint_is_a_message(tmp_path, checkpoint_root):
 
 def test_a_model_that_raises_becomes_a_message(translators):
     class Broken:
-        def translate(self, text, beam_size=1, normalized=False):
+        def translate(self, text, beam_size=1, normalized=False, maps=True):
             raise RuntimeError("boom")
 
     models = Models({"lstm": Broken(), "transformer": translators["transformer"]}, {}, ("lstm", "transformer"))

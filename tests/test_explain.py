@@ -262,12 +262,15 @@ def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, toke
     assert explain(t, sentence, beam_size, decoded=greedy if beam_size > 1 else decoded) == again
 
 
+@pytest.mark.parametrize("maps", [True, False], ids=["maps", "maps-later"])
 @pytest.mark.parametrize("decoding", ["greedy", "beam"])
 def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(make_model, tokenizer, monkeypatch,
-                                                                                  decoding):
+                                                                                  decoding, maps):
     """What app.py does for one click: dawn.page.translate_page, then explain_all(decoded=...). The sentence is
     normalised once (by the input check), and each model tokenizes it once, decodes it once and computes its
-    attention once (one teacher-forced pass); the maps add only the influence batch, and show that attention."""
+    attention once (one teacher-forced pass); the maps add only the influence batch, and show that attention.
+    maps=False (the page and /translate): decoding does no teacher-forced pass at all; the maps, when asked for,
+    add the attention pass once."""
     import dawn.text
     import dawn.translator
     from dawn.page import Models, translate_page
@@ -287,7 +290,9 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
             (t.model.out_bias if hasattr(t.model, "out_bias") else t.model.marian.final_logits_bias[0])[EOS] = -1e4
         t.model.register_forward_hook(lambda m, i, o: forwards.append(m))  # teacher-forced passes (decoding steps)
 
-    r = translate_page(Models(translators), "我們喜歡猫。", "We like cats.", decoding)
+    r = translate_page(Models(translators), "我們喜歡猫。", "We like cats.", decoding, maps=maps)
+    if not maps:                                                           # /translate stops here: strings only
+        assert forwards == [] and all(o.translation.cross_attentions is None for o in r.outputs.values())
     maps = explain_all(translators, r.source, 1 if decoding == "greedy" else 4, decoded=r.translations())
 
     assert len(converted) == 1 and r.source == "我们喜欢猫。"                 # normalised once: the input check

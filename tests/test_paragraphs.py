@@ -86,8 +86,9 @@ class Counting:
     def source_tokens(self, ids):
         return ids
 
-    def translate(self, sentence, beam_size=1, normalized=False):
+    def translate(self, sentence, beam_size=1, normalized=False, maps=True):
         self.single.append(sentence)
+        self.maps = maps
         return Translation(text=f"s{len(sentence)}", source_tokens=list(sentence) + ["</s>"], target_tokens=["s"],
                            log_prob=0.0, ids=[5])
 
@@ -118,6 +119,15 @@ def test_one_sentence_is_decoded_as_before():
     r = translate_page(Models({"m": model}, {}, ("m",)), "猫追老鼠。", "", "greedy")
     assert model.single == ["猫追老鼠。"] and model.batches == [] and r.notes == []
     assert r.sentences == ["猫追老鼠。"] and r.focus == r.source
+
+
+def test_the_page_clamps_a_sentence_number_in_one_call_and_decodes_without_maps():
+    """The page's sentence box past the last sentence means the last one, decided before decoding (never a second
+    call); the page and /translate decode without maps (they are made when a map is asked for)."""
+    model = Counting()
+    r = translate_page(Models({"m": model}, {}, ("m",)), "猫追老鼠。老鼠跑了。", "", "greedy", sentence=7, maps=False,
+                       clamp=True)
+    assert r.sentence == 1 and model.single == ["老鼠跑了。"] and model.maps is False
 
 
 def test_a_sentence_index_out_of_range_is_refused():
