@@ -77,8 +77,7 @@ EXAMPLES = [  # short to long: [source, reference]
     ["我們明天見。", "See you tomorrow."],
     ["我明天要去图书馆看书。", "I'm going to the library to read tomorrow."],
     ["虽然他很累，但是他还是把工作做完了。", "Although he was very tired, he still finished the work."],
-    [STORY_SENTENCE, STORY_REFERENCE],
-]
+]  # the story's own sentence: the "back to the story" button
 
 # ----------------------------------------------------------------------------- computed once, at start
 

@@ -234,6 +234,11 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
     # ③ the Transformer: words by default (pieces merged), a switch to tokens; wide maps say so or fit
     open_section(page, 3)
     ax = page.locator("#explorer-transformer")
+    if viewport is PHONE:   # a phone opens on the lines view that fits 390 px; the full map and options a tap away
+        assert page.evaluate("""() => [...document.querySelectorAll('#explorer-transformer .ax-scroll')]
+            .every(b => b.scrollWidth <= b.clientWidth + 1)""")
+        ax.locator(".ax-options").first.click()
+        ax.locator(".ax-full-toggle").first.click()
     rows_words = ax.locator(".ax-attention text.ax-row").count()
     ax.locator("[data-group='rows'] button[data-value='false']").click()
     rows_tokens = ax.locator(".ax-attention text.ax-row").count()
@@ -251,6 +256,9 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
         assert fit
     # the encoder view: Chinese asks Chinese, no English strip
     enc = page.locator("#explorer-transformer-encoder")
+    if viewport is PHONE:                                                    # its lines view first, then its full map
+        expect(enc.locator(".ax-lines").first).to_be_visible(timeout=WAIT_MS)
+        enc.locator(".ax-full-toggle").first.click()
     expect(enc.locator(".ax-map").first).to_be_visible(timeout=WAIT_MS)
     assert enc.locator(".ax-tgt").is_hidden() and enc.locator(".ax-src").is_visible()
     # a cell of one head: the explorer's own whiteboard, and ④'s board, get the same numbers
@@ -265,7 +273,7 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
     # ④ once: the accordion's title is its only heading; W_K stays W_K
     wb_text = page.locator("#step4").inner_text()
     assert wb_text.count("④") == 1 and "whiteboard from the story" not in wb_text and "故事里的白板" not in wb_text
-    assert "W_K" in page.locator("#whiteboard").inner_text()
+    assert "W_K" in page.locator("#whiteboard").text_content()          # (on a phone behind its "more" button)
     # the chosen token's probability: the same number in the list and under it
     ax.locator(".ax-tgt .ax-tok").first.click()
     chosen = ax.locator(".ax-altlist li.ax-chosen .ax-p").text_content()

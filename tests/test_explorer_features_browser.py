@@ -83,8 +83,12 @@ def page(request, browser, explorer_url):
     page.goto(explorer_url, wait_until="domcontentloaded")
     page.locator("#ax-decoding label:has-text('beam')").click()
     page.locator("#ax-go").click()
-    page.locator("#ax-transformer .ax-beamview li").first.wait_for(timeout=180_000)
-    page.locator("#ax-lstm .ax-influence svg").wait_for(timeout=60_000)
+    page.locator("#ax-transformer .ax-beamview li").first.wait_for(state="attached", timeout=180_000)
+    page.locator("#ax-lstm .ax-influence svg").wait_for(state="attached", timeout=60_000)
+    if request.param == "phone":   # what these tests use waits behind "More", "Options" and "Full map": open them all
+        page.evaluate("""() => document.querySelectorAll('.ax-more-btn[aria-expanded="false"], .ax-full-toggle[aria-expanded="false"]')
+                                  .forEach(b => b.click())""")
+        page.locator("#ax-transformer .ax-beamview li").first.wait_for(timeout=30_000)
     yield page
     page.close()
 
@@ -322,6 +326,30 @@ def test_the_exported_svg_needs_no_cjk_font(page):
     import json
     data = json.loads(info.value.path().read_text(encoding="utf-8"))
     assert data["title"].startswith("2014 · LSTM (no attention)") and data["legend"]["min"] == -data["legend"]["max"]
+
+
+def test_on_a_phone_the_alternatives_open_under_the_tapped_word_and_choosing_opens_what_if(browser, explorer_url):
+    """A fresh phone page: "top characters" first, every panel closed; a tapped word shows its top 5 right under it,
+    on screen; choosing another token opens the what-if panel and shows the model's continuation."""
+    page = browser.new_page(viewport=VIEWPORTS["phone"], has_touch=True)
+    try:
+        page.goto(explorer_url, wait_until="domcontentloaded")
+        page.locator("#ax-go").click()
+        tf = page.locator("#ax-transformer")
+        chip = tf.locator(".ax-attention .ax-line").nth(1)
+        chip.wait_for(timeout=180_000)
+        assert tf.locator(".ax-whatif").is_hidden() and tf.locator(".ax-beamview").is_hidden()
+        assert tf.locator(".ax-more-btn[data-more='whatif']").get_attribute("aria-expanded") == "false"
+        chip.tap()
+        alts = tf.locator(".ax-altlist")
+        a, c = alts.bounding_box(), chip.bounding_box()
+        assert c["y"] + c["height"] <= a["y"] and a["y"] + a["height"] <= VIEWPORTS["phone"]["height"], (c, a)
+        alts.locator(".ax-choose").first.tap()
+        w = whatif_answer(tf)
+        assert w.is_visible() and tf.locator(".ax-more-btn[data-more='whatif']").get_attribute("aria-expanded") == "true"
+        assert w.locator(".ax-wtgt .ax-forced").count() == 2
+    finally:
+        page.close()
 
 
 def test_no_script_errors(page):

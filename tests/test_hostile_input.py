@@ -159,6 +159,9 @@ API_BAD = {  # endpoint -> argument tuples that must each be refused with a clea
                    ("猫" * (MAX_SENTENCE_CHARS + 1), "greedy")],
     "/whiteboard": [("a, b", "1", "1"), ("", "", ""), (None, None, None), ("1, 0", "0, 1", "1, 1", "yes"),
                     ("1, 0", "0, 1", "1, 1", False, "猫猫"), (1, 2, 3), ("1, 0", "0, 1", "1, 1", False, "猫追老鼠", 1)],
+    "/whatif": [("猫追老鼠。", "gpt", "The"), ("", "transformer", "The"), ("猫追老鼠。", "transformer", ["x"]),
+                ("猫追老鼠。", None, "The"), ("<b>猫</b>", "lstm", "A")],
+    "/replay": [("gpt",), (None,), (["lstm"],)],
 }
 
 

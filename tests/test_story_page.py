@@ -177,3 +177,15 @@ def test_a_stale_error_goes_and_the_switch_is_named(open_page, viewport):
     page.locator("#translate-button").click()
     expect(page.locator("#dawn-sentence .dawn-sentence-text")).to_have_text("猫追老鼠。", timeout=WAIT_MS)
     expect(toast).to_have_count(0, timeout=WAIT_MS)
+
+
+@needs_chromium
+def test_the_sentence_box_shows_for_a_paragraph_only(open_page):
+    """'Maps explain sentence no.' matters for a paragraph: hidden for the story's one sentence, shown once the
+    visitor types two sentences."""
+    from playwright.sync_api import expect
+    page = open_page(PHONE)
+    expect(page.locator("#sentence")).to_be_hidden(timeout=WAIT_MS)
+    page.locator("#source textarea").fill("")
+    page.locator("#source textarea").press_sequentially("猫追老鼠。老鼠跑了。")
+    expect(page.locator("#sentence")).to_be_visible(timeout=WAIT_MS)

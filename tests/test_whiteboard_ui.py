@@ -241,6 +241,20 @@ def test_in_the_browser(wb_url, width, height):
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(wb_url, wait_until="domcontentloaded")
             expect(page.locator("#whiteboard-steps .katex").first).to_be_visible(timeout=120_000)
+            more = page.locator("#wb-more .wb-more-btn")
+            if width <= 640:   # a phone: the board first; each panel after it behind a "More" button, closed
+                expect(more).to_have_count(5, timeout=60_000)
+                assert page.locator("#wb-panel-orders").is_hidden() and page.locator("#wb-panel-bill").is_hidden()
+                for i in range(more.count()):
+                    assert more.nth(i).get_attribute("aria-expanded") == "false"
+                    more.nth(i).click()
+                    expect(more.nth(i)).to_have_attribute("aria-expanded", "true")
+                bill = page.locator("#wb-bill table")   # the n² bill: wider than the phone, and it says so
+                assert bill.evaluate("t => t.scrollWidth > t.clientWidth")
+                expect(page.locator("#wb-bill-hint .wb-scroll-hint")).to_be_visible()
+            else:              # a desktop: every panel, no buttons
+                assert more.count() == 0 or more.first.is_hidden()
+                expect(page.locator("#wb-panel-bill")).to_be_visible()
             expect(page.locator("#wb-orders .wb-card")).to_have_count(2, timeout=60_000)
             page.screenshot(path=str(SHOTS / f"whiteboard-{width}.png"), full_page=True)
 

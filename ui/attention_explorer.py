@@ -16,6 +16,10 @@ explorers, the coverage scrubber, the whiteboard, the alternatives, the beam
 step by step, the training replay and the exports never call the server.
 "What if" does, on a click: with `whatif`, the component's server function
 continues a forced beginning (dawn/whatif.py).
+On a phone (at most 640 px wide) the picture comes first and fits: "top characters", each English word over the
+1–3 characters it looked at most (bars for weights), with the full map one tap away; a tapped word's alternatives
+open right under it; the controls, the second map, coverage, the beam, what if, the replay and the exports wait
+behind "Options" and "More" buttons (aria-expanded), closed. A wide screen shows the full map and everything.
 
 What the page's first HTML carries per explorer is small: a stub js_on_load, a
 <head> line and a few props. The script and the stylesheet are static files,
@@ -157,12 +161,12 @@ def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, st
         """Force the translation of `source` by `model` to begin with `prefix`, and let the model continue."""
         if not isinstance(model, str) or model not in translators:  # echoed only when plainly a name
             shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
-            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(translators)}")
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(translators)}", print_exception=False)
         try:
             text = check_source(source).text
             return continue_prefix(translators[model], text, prefix, name=model)
         except (InputError, ValueError) as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(str(e), print_exception=False) from None
 
     return whatif
 
@@ -184,7 +188,7 @@ def explorer_whatif(whatif: Callable) -> Callable:
     def whatif_call(args: list) -> dict:
         try:
             if not isinstance(args, list) or len(args) != 3:
-                raise gr.Error("what-if takes (source, model, prefix)")
+                raise gr.Error("what-if takes (source, model, prefix)", print_exception=False)
             return whatif(*args)
         except gr.Error as e:
             return {"error": e.message}
@@ -235,11 +239,11 @@ def replay_handler(folders: dict[str, Path]) -> Callable[[str], dict]:
         """The training replay of `model`: {"model", "sentence", "snapshots": [{"step", "epoch", ...}]}."""
         if not isinstance(model, str) or model not in folders:
             shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
-            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(folders)}")
+            raise gr.Error(f"unknown model{shown}; expected one of {', '.join(folders)}", print_exception=False)
         try:
             return load_replay(folders[model])
         except ValueError as e:
-            raise gr.Error(str(e)) from None
+            raise gr.Error(str(e), print_exception=False) from None
 
     return replay
 

@@ -148,10 +148,10 @@ class Inputs:
 
 def inputs(source: str, reference: str, lang: str = DEFAULT_LANG, decoding: str = "beam") -> Inputs:
     with gr.Row(elem_classes="dawn-inputs"):
-        src = gr.Textbox(source, lines=2, max_lines=6, label=text(lang, "input.source"), elem_id="source",
+        src = gr.Textbox(source, lines=2, max_lines=4, label=text(lang, "input.source"), elem_id="source",
                          min_width=260)
-        ref = gr.Textbox(reference, lines=2, max_lines=6, label=text(lang, "input.reference"), elem_id="reference",
-                         min_width=260)
+        ref = gr.Textbox(reference, lines=2, max_lines=3, label=text(lang, "input.reference"), elem_id="reference",
+                         min_width=260)   # a long reference scrolls in its box
     with gr.Row(elem_classes="dawn-controls", equal_height=True):
         decoding = gr.Radio(decoding_choices(lang), value=decoding, label=text(lang, "input.decoding"),
                             info=text(lang, "input.decoding.info"), elem_id="decoding", min_width=220)

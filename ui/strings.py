@@ -44,18 +44,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.source": "Chinese source",
         "input.reference": "Reference translation (editable, optional)",
         "input.decoding": "Decoding",
-        "input.decoding.info": "greedy: the likeliest next word every time · beam search: keeps the 4 likeliest "
-                               "partial translations and returns the best whole one",
+        "input.decoding.info": "greedy: the likeliest next word each time · beam search: the best whole translation "
+                               "among the 4 likeliest kept at every step",
         "input.greedy": "greedy",
         "input.beam": "beam search (4)",
         "input.translate": "Translate",
         "input.story": "↺ Back to the story's sentence",
-        "input.examples": "Examples, short to long (tap one: it is translated)",
+        "input.examples": "Examples, short to long: tap one to translate it",
         "input.note": "Notes",
         "input.sentence": "Maps explain sentence no. (of a paragraph)",
         "try.title": "Try your own sentence",
-        "try.hint": "Type Chinese, or tap an example. A reference translation is optional: with one, each translation is "
-                    "scored against it; editing the Chinese clears it, because a reference belongs to its sentence.",
+        "try.hint": "Type Chinese or tap an example. A reference is optional and belongs to its sentence: editing "
+                    "the Chinese clears it.",
 
         # model.NAME and model.NAME.short: dawn/registry.py's labels (added below)
 
@@ -73,33 +73,33 @@ STRINGS: dict[str, dict[str, str]] = {
         # error.* and note.*: dawn/inputs.py's ENGLISH messages (added below), so that no line is written twice
 
         "step1.title": "① The bottleneck: why the 2014 LSTM loses long sentences",
-        "step1.caption": "The LSTM's encoder squeezes the whole sentence into one fixed-size state, and the decoder writes "
-                         "every English word from that state alone. The curve shows what that costs as sentences grow longer.",
+        "step1.caption": "The LSTM squeezes the whole sentence into one fixed-size state; its decoder writes every English "
+                         "word from that state alone. The curve shows what that costs as sentences grow.",
         "step2.title": "② Attention lets the decoder look back",
         "step2.caption": "The same year, Bahdanau, Cho and Bengio let the decoder look back at every Chinese character "
-                         "before each English word it writes. The map shows where it looked: a row is the English word "
-                         "being written, a column a Chinese character, and darker cells carry more weight.",
+                         "before writing each English word. Below: where it looked for each word (in the full map, a row "
+                         "per English word, a column per character).",
         "step3.title": "③ Self-attention: every character holds a small meeting",
         "step3.caption": "The visitor from 2024 writes on the whiteboard: every character holds a small meeting with "
-                         "all the others. The 2017 Transformer does this inside the encoder, then its decoder looks "
-                         "back as in ②, with several heads at once.",
+                         "all the others. The 2017 Transformer does this in its encoder; its decoder then looks back as "
+                         "in ②, with several heads at once.",
         "step4.title": "④ The whiteboard",
 
         "slider.title": "The story's sentence, one clause at a time",
         "slider.label": "Clauses",
         "slider.status": "cut after clause {k} of {n} · {chars} characters",
         "slider.reference": "Reference",
-        "slider.caption": "Each model translates the sentence cut after 1, 2, … clauses (the decoding the page opens on), "
-                          "scored with chrF against the matching part of the reference.",
+        "slider.caption": "Each model translates the sentence cut after 1, 2, … clauses, scored with chrF against the "
+                          "reference cut alike.",
         "slider.none": "no translation",
-        "report.title": "Which clauses of the reference share words with each translation",
-        "report.kept": "shares words with {k} of {n} clauses",
+        "report.title": "Which clauses share words with each translation",
+        "report.kept": "{k} of {n} clauses",
         "report.found": "words found: {words}",
         "report.nothing": "none of its words",
-        "report.how": "This counts shared words, not meaning: a clause gets ✓ when at least half of its content words "
-                      "(not “the”, “of”, “to” …) appear in the translation, even if the translation says something else "
-                      "with them. chrF is that of the translation's best-matching stretch as long as the clause.",
-        "more.show": "More: the clause slider, which clauses share words, the final state",
+        "report.how": "It counts shared words, not meaning: ✓ when at least half of a clause's content words (not “the”, "
+                      "“of” …) appear in the translation, whatever it says with them. chrF: the translation's "
+                      "best-matching stretch of the clause's length.",
+        "more.show": "More: which clauses share words; the LSTM's influence map and training replay",
         "report.noref": "Type a reference translation to see which of its clauses each model kept.",
         "slider.trend": "chrF from the first clause to the whole sentence: {trend}.",
         "cell.title": "The whiteboard with a model's own numbers",
@@ -117,9 +117,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "curve.missing": "{model}: not evaluated yet",
 
         "state.title": "All the LSTM's decoder receives",
-        "state.caption": "{n} source tokens → these 2 × {layers} × {d} numbers: h, the LSTM's output, and c, its memory "
-                         "cell, {layers} layers of {d} each (red positive, blue negative). Whatever the length of the "
-                         "sentence, this one fixed-size state is the bottleneck.",
+        "state.caption": "{n} source tokens → 2 × {layers} × {d} numbers (h: the output, c: the memory cell; red +, "
+                         "blue −). However long the sentence, this fixed-size state is all the decoder gets.",
         "state.none": "Translate a sentence to see the LSTM's final state.",
 
         # ---- the whiteboard (ui/whiteboard.py, section ④)
@@ -216,6 +215,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "wb.bill.row.4096": "a document",
         "wb.bill.note": "For a whole model, multiply by heads × layers: the paper's base Transformer (8 heads, 6 "
                         "layers) computes 48 such matrices in its encoder alone.",
+        "wb.more": "More:",
+        "wb.more.orders": "Word order",
+        "wb.more.heads": "Q, K, V and two heads",
+        "wb.more.sqrt": "Why ÷√d",
+        "wb.more.code": "The code",
+        "wb.more.bill": "The n² bill",
+        "wb.scroll": "← scroll sideways for every column →",
 
         # the English messages are dawn/whiteboard.py's MESSAGES (added below), so that no line is written twice
 
@@ -259,6 +265,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "ax.rows.tokens": "tokens",
         "ax.control.fit": "Fit to width",
         "ax.scroll.hint": "← scroll sideways: {n} columns →",
+        "ax.control.view": "Show",
+        "ax.picture.lines": "Top characters",
+        "ax.picture.full": "Full map",
+        "ax.lines.hint.cross": "Each English word over the characters it looked at most; the bar under a character is its weight. Tap a word for what the model almost said.",
+        "ax.lines.hint.encoder": "Each character over the characters it listens to most; the bar under a character is its weight.",
+        "ax.lines.hint.influence": "Each English word over the characters it needed most; the bar under a character is its share. Tap a word for what the model almost said.",
+        "ax.more.label": "More:",
+        "ax.more.controls": "Options",
+        "ax.more.influence": "Influence",
+        "ax.more.coverage": "Coverage",
+        "ax.more.beam": "Beam",
+        "ax.more.whatif": "What if?",
+        "ax.more.replay": "Replay",
+        "ax.more.export": "Export",
         "ax.coverage.step.influence": "Step {n} of {T} ({token}): {never} characters not yet used, {again} used again.",
         "ax.wb.sent": "The same numbers are on ④ the whiteboard below.",
         "ax.coverage.step": "Step {n} of {T} ({token}): {never} characters not yet looked at, {again} looked at again.",
@@ -343,11 +363,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "input.beam": "束搜索（4）",
         "input.translate": "翻译",
         "input.story": "↺ 回到故事里的长句",
-        "input.examples": "例句，由短到长（点一下就翻译）",
+        "input.examples": "例句，由短到长：点一下就翻译",
         "input.note": "提示",
         "input.sentence": "图解释第几句（段落中）",
         "try.title": "试试你自己的句子",
-        "try.hint": "输入中文，或点一个例句。参考译文可填可不填：填了，每个译文都拿它打分；改了中文，参考译文就会清空，因为参考译文只属于它那一句。",
+        "try.hint": "输入中文，或点一个例句。参考译文可以不填，它只属于它那一句：改了中文，它就清空。",
 
         "score.line": "BLEU {bleu} · chrF {chrf}",
         "score.noref": "没有参考译文，所以不计分",
@@ -376,8 +396,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "step1.title": "① 瓶颈：2014 年的 LSTM 为什么丢掉长句",
         "step1.caption": "LSTM 的编码器把整句压进一个固定大小的状态，解码器只凭这个状态写出每一个英文词。下面的曲线显示，句子变长时这要付出什么代价。",
         "step2.title": "② 注意力让解码器回头看",
-        "step2.caption": "同一年，Bahdanau、Cho 和 Bengio 让解码器每写一个英文词之前，都回头看一遍每个汉字。图上画的就是它看的地方："
-                         "一行是正在写的英文词，一列是一个汉字，格子越深，权重越大。",
+        "step2.caption": "同一年，Bahdanau、Cho 和 Bengio 让解码器每写一个英文词之前，都回头看一遍每个汉字。下面是它写每个词时看的地方"
+                         "（完整的图里，一行是一个英文词，一列是一个汉字）。",
         "step3.title": "③ 自注意力：每个字都和其他字开了个小会",
         "step3.caption": "来自 2024 年的访客在白板上写道：每个字都和其他字开了个小会。2017 年的 Transformer 在编码器里"
                          "就这样做，解码器再像 ② 那样回头看，而且好几个注意力头同时看。",
@@ -390,12 +410,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "slider.caption": "每个模型翻译截到第 1、2……个分句的句子（用页面打开时的解码方式），chrF 对照参考译文里对应的那一段。",
         "slider.none": "没有译文",
         "report.title": "参考译文的哪些分句和译文有共同的词",
-        "report.kept": "{n} 个分句中有 {k} 个有共同的词",
+        "report.kept": "{n} 个分句中 {k} 个",
         "report.found": "找到的词：{words}",
         "report.nothing": "一个词也没找到",
         "report.how": "这里数的是共同的词，不是意思：一个分句里的实词（不算 the、of、to 这类词）至少有一半出现在译文里，就打 ✓，"
                       "哪怕译文用这些词说的是别的意思。chrF 取译文中和这个分句一样长、最相近的那一段。",
-        "more.show": "更多：分句滑块、哪些分句有共同的词、最终状态",
+        "more.show": "更多：哪些分句有共同的词；LSTM 的影响力图和训练回放",
         "report.noref": "填上参考译文，就能看到每个模型保住了它的哪些分句。",
         "slider.trend": "从第一个分句到整句的 chrF：{trend}。",
         "cell.title": "用模型自己的数字算一遍白板",
@@ -500,6 +520,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "wb.bill.row.512": "一页文字",
         "wb.bill.row.4096": "一篇文档",
         "wb.bill.note": "整个模型还要乘以头数 × 层数：论文的基础 Transformer（8 个头、6 层）光编码器就要算 48 个这样的矩阵。",
+        "wb.more": "更多：",
+        "wb.more.orders": "词序",
+        "wb.more.heads": "Q、K、V 与两个头",
+        "wb.more.sqrt": "为什么要 ÷√d",
+        "wb.more.code": "代码",
+        "wb.more.bill": "n² 的账单",
+        "wb.scroll": "← 左右滑动查看所有列 →",
 
         "wb.error.too_long": "{name}：{chars:,} 个字符太长了（最多 {limit:,}）",
         "wb.error.empty": "{name}：向量是空的——请输入数字，例如 1, 0, 0.5",
@@ -554,6 +581,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "ax.rows.tokens": "词元",
         "ax.control.fit": "适应宽度",
         "ax.scroll.hint": "← 左右滑动：共 {n} 列 →",
+        "ax.control.view": "显示",
+        "ax.picture.lines": "主要的字",
+        "ax.picture.full": "完整热图",
+        "ax.lines.hint.cross": "每个英文词下面是它看得最多的字；字下的横条越长，权重越大。点一个词，看看模型差点说了什么。",
+        "ax.lines.hint.encoder": "每个字下面是它最关注的字；字下的横条越长，权重越大。",
+        "ax.lines.hint.influence": "每个英文词下面是它最需要的字；字下的横条越长，占比越大。点一个词，看看模型差点说了什么。",
+        "ax.more.label": "更多：",
+        "ax.more.controls": "选项",
+        "ax.more.influence": "影响力",
+        "ax.more.coverage": "覆盖",
+        "ax.more.beam": "束搜索",
+        "ax.more.whatif": "如果……？",
+        "ax.more.replay": "训练回放",
+        "ax.more.export": "导出",
         "ax.coverage.step.influence": "第 {n} / {T} 步（{token}）：{never} 个字还没被用到，{again} 个字被反复使用。",
         "ax.wb.sent": "同样的数字也送到了下面的 ④ 白板。",
         "ax.coverage.step": "第 {n} / {T} 步（{token}）：{never} 个字还没被看过，{again} 个字被反复看。",

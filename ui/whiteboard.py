@@ -33,6 +33,8 @@ SAME = 1e-9                       # outputs closer than this count as identical 
 SQRT_D_ROWS = (3, 8, 32, 128, 512)
 BILL_ROWS = (3, len(STORY_SENTENCE), 512, 4096)
 HEAD_DEFAULTS = ("identity", "object")  # head 1 is the board; head 2 attends differently out of the box
+# What the board leads to, each a panel of its own: on a phone each waits behind a "More" button (whiteboard.css)
+PANELS = ("orders", "heads", "sqrt", "code", "bill")
 MATRICES = ("W_Q", "W_K", "W_V")
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "\\(", "right": "\\)", "display": False}]
 
@@ -282,6 +284,17 @@ def update(cat, chase, mouse, scale, positions, focus, q1, k1, v1, q2, k2, v2, l
             orders_view(heads, lang), heads_view(heads, lang))
 
 
+def more_view(lang: str) -> dict:
+    """A phone's "More" buttons: one per panel (its element id and its name), drawn by whiteboard.js."""
+    return {"view": "more", "label": t(lang, "wb.more"),
+            "items": [{"panel": f"wb-panel-{k}", "text": t(lang, f"wb.more.{k}")} for k in PANELS]}
+
+
+def scroll_hint(lang: str, target: str) -> dict:
+    """"Scroll sideways" above the table in element `target`, shown while that table is wider than its box."""
+    return {"view": "hint", "text": t(lang, "wb.scroll"), "target": target}
+
+
 def _js() -> str:
     return (STATIC / "whiteboard.js").read_text(encoding="utf-8")
 
@@ -312,7 +325,8 @@ class Whiteboard:
                        c["dim"]]
         self.outputs = [c["intro"], *c["vectors"], c["scale"], c["positions"], c["focus"], c["message"], c["board"],
                         c["orders_md"], c["orders"], c["formula"], c["qkv"], *c["presets"], c["heads"], c["sqrt_md"],
-                        c["dim"], c["sqrt_d"], c["code_md"], c["code"], c["bill"]]
+                        c["dim"], c["sqrt_d"], c["code_md"], c["code"], c["bill"], c["more"], c["sqrt_hint"],
+                        c["bill_hint"]]
 
     @staticmethod
     def fill(lang: str, *values) -> list:
@@ -331,7 +345,28 @@ class Whiteboard:
                 t(lang, "wb.sqrt.title") + "\n\n" + t(lang, "wb.sqrt.intro") + "\n\n" + SQRT_D_TEX,
                 gr.update(label=t(lang, "wb.sqrt.slider")), sqrt_d_markdown(dim, lang),
                 t(lang, "wb.code.title") + "\n\n" + t(lang, "wb.code.intro"), CODE,
-                t(lang, "wb.bill.title") + "\n\n" + bill_markdown(lang)]
+                t(lang, "wb.bill.title") + "\n\n" + bill_markdown(lang), more_view(lang),
+                scroll_hint(lang, "wb-sqrt-d"), scroll_hint(lang, "wb-bill")]
+
+
+def _panel(key: str) -> gr.Column:
+    """One of PANELS: a column whose "More" button (more_view) shows it on a phone; always shown on a wide screen."""
+    return gr.Column(elem_id=f"wb-panel-{key}", elem_classes="wb-panel")
+
+
+def heads_inputs(c: dict, lang0: str) -> None:
+    """Each head's preset and its three matrices, side by side (stacked on a phone), into c["presets"], c["matrices"]."""
+    with gr.Row(elem_classes="wb-heads-inputs"):
+        for h, (default, texts) in enumerate(zip(HEAD_DEFAULTS, HEAD_TEXTS), start=1):
+            with gr.Column(min_width=300):
+                c["presets"].append(gr.Dropdown([(t(lang0, f"wb.preset.{k}"), k) for k in PRESETS], value=default,
+                                                label=f"{t(lang0, 'wb.head', h=h)} · {t(lang0, 'wb.preset')}",
+                                                elem_id=f"wb-preset{h}", interactive=True))
+                with gr.Row(elem_classes="wb-matrices"):
+                    c["matrices"].append([gr.Textbox(text, label=m, lines=3, max_lines=6, elem_classes="wb-matrix",
+                                                     max_length=wb.MAX_TEXT_CHARS, elem_id=f"wb-h{h}-{m.lower()}",
+                                                     min_width=90, interactive=True)
+                                          for m, text in zip(MATRICES, texts)])
 
 
 def build_whiteboard(lang: "gr.components.Component | str" = "zh", api: bool = True, filled: bool = True) -> Whiteboard:
@@ -362,35 +397,34 @@ def build_whiteboard(lang: "gr.components.Component | str" = "zh", api: bool = T
         c["message"] = _view("message", value(7), "wb-message",
                              head=f"<style>{(STATIC / 'whiteboard.css').read_text(encoding='utf-8')}</style>")
         c["board"] = gr.Markdown(value(8), latex_delimiters=LATEX, elem_id="whiteboard-steps", elem_classes="wb-board")
+        c["more"] = _view("more", value(22), "wb-more")
 
-        c["orders_md"] = gr.Markdown(value(9))
-        c["orders"] = _view("orders", value(10), "wb-orders")
-        c["formula"] = gr.Markdown(value(11), latex_delimiters=LATEX, elem_classes="wb-board")
+        with _panel("orders"):
+            c["orders_md"] = gr.Markdown(value(9))
+            c["orders"] = _view("orders", value(10), "wb-orders")
+            c["formula"] = gr.Markdown(value(11), latex_delimiters=LATEX, elem_classes="wb-board")
 
-        c["qkv"] = gr.Markdown(value(12))
-        c["matrices"], c["presets"] = [], []
-        with gr.Row(elem_classes="wb-heads-inputs"):
-            for h, (default, texts) in enumerate(zip(HEAD_DEFAULTS, HEAD_TEXTS), start=1):
-                with gr.Column(min_width=300):
-                    c["presets"].append(gr.Dropdown([(t(lang0, f"wb.preset.{k}"), k) for k in PRESETS], value=default,
-                                                    label=f"{t(lang0, 'wb.head', h=h)} · {t(lang0, 'wb.preset')}",
-                                                    elem_id=f"wb-preset{h}", interactive=True))
-                    with gr.Row(elem_classes="wb-matrices"):
-                        c["matrices"].append([gr.Textbox(text, label=m, lines=3, max_lines=6, elem_classes="wb-matrix",
-                                                         max_length=wb.MAX_TEXT_CHARS, elem_id=f"wb-h{h}-{m.lower()}",
-                                                         min_width=90, interactive=True)
-                                              for m, text in zip(MATRICES, texts)])
-        c["heads"] = _view("heads", value(15), "wb-heads")
+        with _panel("heads"):
+            c["qkv"] = gr.Markdown(value(12))
+            c["matrices"], c["presets"] = [], []
+            heads_inputs(c, lang0)
+            c["heads"] = _view("heads", value(15), "wb-heads")
 
-        c["sqrt_md"] = gr.Markdown(value(16), latex_delimiters=LATEX, elem_classes="wb-board")
-        c["dim"] = gr.Slider(3, 512, value=64, step=1, label=t(lang0, "wb.sqrt.slider"), elem_id="wb-d",
-                             interactive=True)
-        c["sqrt_d"] = gr.Markdown(value(18), elem_id="wb-sqrt-d", elem_classes="wb-table")
+        with _panel("sqrt"):
+            c["sqrt_md"] = gr.Markdown(value(16), latex_delimiters=LATEX, elem_classes="wb-board")
+            c["dim"] = gr.Slider(3, 512, value=64, step=1, label=t(lang0, "wb.sqrt.slider"), elem_id="wb-d",
+                                 interactive=True)
+            c["sqrt_hint"] = _view("hint", value(23), "wb-sqrt-hint")
+            c["sqrt_d"] = gr.Markdown(value(18), elem_id="wb-sqrt-d", elem_classes="wb-table")
 
-        c["code_md"] = gr.Markdown(value(19))
-        c["code"] = gr.Code(value(20), language="python", interactive=False, show_line_numbers=False, elem_id="wb-code")
+        with _panel("code"):
+            c["code_md"] = gr.Markdown(value(19))
+            c["code"] = gr.Code(value(20), language="python", interactive=False, show_line_numbers=False,
+                                elem_id="wb-code")
 
-        c["bill"] = gr.Markdown(value(21), elem_id="wb-bill", elem_classes="wb-table")
+        with _panel("bill"):
+            c["bill_hint"] = _view("hint", value(24), "wb-bill-hint")
+            c["bill"] = gr.Markdown(value(21), elem_id="wb-bill", elem_classes="wb-table")
 
     board = Whiteboard(c, lang)
 

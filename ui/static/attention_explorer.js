@@ -10,6 +10,8 @@
 // hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
 // the whiteboard, the alternatives, the beam, the training replay and the exports. One thing asks the
 // server, on a click: "what if" (server.whatif) forces a beginning and lets the model continue.
+// On a phone (NARROW) the picture is "top characters" (each English word over the 1–3 characters it looked at
+// most), the full map a tap away; a tapped word's alternatives open under it; the rest waits behind "More" buttons.
 // Every token reaches the page through textContent, never as markup.
 
 (function () {
@@ -26,6 +28,11 @@
   const LINK_EVENT = "dawn-attention-select";  // linked selection between every explorer on the page
   const REPLAY_EVENT = "dawn-replay-step";     // replay sliders that move together (fraction of training)
   const CLAUSE_END = new Set(["，", "。", "；", "：", "！", "？", ",", ".", ";", ":", "!", "?", "</s>"]);
+  // A phone (the stylesheet's breakpoint too): the picture first, as "top characters"; the rest behind "More".
+  const NARROW = "(max-width: 640px)";
+  const narrow = () => window.matchMedia(NARROW).matches;
+  const TOP = 3;          // "top characters": at most this many per row ...
+  const NEAR_TOP = 0.5;   // ... past the first, only those with at least this fraction of the first one's weight
 
   // ----------------------------------------------------------------------------- shared by every explorer on the page
 
@@ -96,6 +103,11 @@
     let replayTogether = true;  // the three models' sliders move in step
     let replayURLs = [];        // the replay maps' blob URLs (replayImage), freed when the replay is redrawn
     let replayDrawn = 0;        // counts drawReplay() calls: a replay that arrives for an older one is dropped
+    // How the picture is shown, chosen when the explorer is first drawn and kept across translations: on a phone
+    // "top characters" (each row's 1–3 strongest characters, with bars) and no full map; on a wide screen the
+    // full map. Either can be switched on beside the other. `opened`: the "More" panels opened on a phone.
+    const picture = { lines: narrow(), full: !narrow() };
+    const opened = {};
     // The colours, as CSS variables for the stylesheet's strips and bars (one place: COLORS).
     for (const [k, v] of Object.entries(COLORS)) root.style.setProperty("--ax-" + k, v);
 
@@ -187,10 +199,10 @@
       return m || 1;
     }
     // What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
-    function guide() {
-      const a = attention();
-      if (a) return a;
-      return (influence() || data.influence).map(row => {
+    function guide() { return attention() || shares(influence() || data.influence); }
+    // Each row's positive influence as shares of its total: what each output token needed, summing to 1.
+    function shares(m) {
+      return m.map(row => {
         const pos = row.map(v => Math.max(v, 0));
         const s = pos.reduce((x, y) => x + y, 0);
         return pos.map(v => (s > 0 ? v / s : 0));
@@ -202,6 +214,7 @@
     let ui = {};
     function build() {
       cache.clear();
+      st.at = null;   // where the alternatives were placed (placeDetail): the new layout has them in their place
       root.replaceChildren();
       ui = {};
       data = payload();
@@ -220,40 +233,45 @@
       const times = timings();
       if (times) root.appendChild(el("p", "ax-details", times));
 
-      ui.controls = el("div", "ax-controls");
-      root.appendChild(ui.controls);
+      ui.top = el("div", "ax-top");               // how the picture is shown (and, on a phone, "Options")
+      ui.controls = el("div", "ax-controls");     // rows, map, layer, head: behind "Options" on a phone
+      ui.controls.id = `ax-${instance}-controls`;
+      root.append(ui.top, ui.controls);
       drawControls();
 
       ui.tgt = strip(inWords() ? data.words.tokens : data.target_tokens, "row", "ax-tgt", t("strip.target"));
       ui.src = strip(data.source_tokens, "col", "ax-src", t("strip.source"));
-      ui.tgt.box.hidden = st.map === "encoder";   // self-attention: Chinese asks Chinese, no English involved
       root.append(ui.tgt.box, ui.src.box);
       root.classList.toggle("ax-fit", st.fit);
 
+      // The picture, the heads, then what a tap asks for (the alternatives: moved next to the tap, see placeDetail);
+      // then "More" (a phone's row of disclosure buttons) and what it opens: the second map, coverage, what if,
+      // the beam, the training replay.
       ui.maps = el("div", "ax-maps");
-      root.appendChild(ui.maps);
       ui.multiples = el("div", "ax-multiples");
-      root.appendChild(ui.multiples);
-      ui.scrub = el("div", "ax-scrub");
-      root.appendChild(ui.scrub);
       ui.detail = el("div", "ax-detail");
       ui.alts = el("div", "ax-alts");
       ui.wb = el("div", "ax-wb");
       ui.detail.append(ui.alts, ui.wb);
-      root.appendChild(ui.detail);
+      ui.more = el("div", "ax-more");
+      ui.maps2 = el("div", "ax-maps");
+      ui.scrub = el("div", "ax-scrub");
       ui.whatif = el("div", "ax-whatif");
       ui.beam = el("div", "ax-beamview");
       ui.replay = el("div", "ax-replay");
-      root.append(ui.whatif, ui.beam, ui.replay);
+      root.append(ui.maps, ui.multiples, ui.detail, ui.more, ui.maps2, ui.scrub, ui.whatif, ui.beam, ui.replay);
       drawMaps();
       drawWhatif();
       drawBeamView();
       drawReplay();
+      drawMore();
+      applyView();
     }
 
     function drawControls() {
       const c = ui.controls;
       c.replaceChildren();
+      ui.top.replaceChildren();
       const group = (label, items, active, onPick, name) => {
         const g = el("div", "ax-group");
         g.setAttribute("role", "group");
@@ -284,6 +302,28 @@
           c.appendChild(b);
         }
       }
+      // The top line: how the picture is shown, and "Options" (a phone's disclosure of the controls under it).
+      if (hasMap(st.map) || (st.map === "cross" && influence())) {
+        const g = el("div", "ax-group");
+        g.setAttribute("role", "group");
+        g.setAttribute("aria-label", t("control.view"));
+        g.dataset.group = "view";
+        g.appendChild(el("span", "ax-label", t("control.view")));
+        const lines = button(t("picture.lines"), () => setView(!picture.lines, picture.full || picture.lines), "ax-toggle ax-lines-toggle");
+        const full = button(t("picture.full"), () => setView(picture.lines || picture.full, !picture.full), "ax-toggle ax-full-toggle");
+        lines.setAttribute("aria-pressed", String(picture.lines));
+        full.setAttribute("aria-expanded", String(picture.full));
+        g.append(lines, full);
+        ui.top.appendChild(g);
+      }
+      if (c.childNodes.length) {
+        const options = button(t("more.controls"), () => toggleMore("controls", [c]), "ax-toggle ax-more-btn ax-options");
+        options.dataset.more = "controls";
+        options.setAttribute("aria-controls", c.id);
+        ui.top.appendChild(options);
+      }
+      applyMore();
+      applyView();
     }
 
     // A line of tokens whose background shows a weight; hover lights it, click pins it.
@@ -307,7 +347,7 @@
         if (i === undefined) return;
         if (axis === "col") selectColumns([+i], e.detail === 2);  // a double click selects the clause
         else if (st.map === "encoder") pin("col", [+i]);
-        else { pin("row", [+i]); st.token = tokenOf(+i); drawDetail(); }
+        else { pin("row", [+i]); st.token = tokenOf(+i); drawDetail(); placeDetail(box); }
       });
       return { box, spans };
     }
@@ -378,6 +418,12 @@
       cap.append(title, el("span", null, " " + captionText(kind)));
       fig.appendChild(cap);
       const scroll = el("div", "ax-scroll");
+      const lines = el("div", "ax-lines ax-map");          // "top characters" (drawLines) ...
+      lines.setAttribute("role", "group");
+      lines.setAttribute("aria-label", t("picture.lines"));
+      const full = el("div", "ax-full");                   // ... and the full map, either or both (view)
+      full.id = `ax-${instance}-${kind}-full`;
+      scroll.append(lines, full);
       fig.appendChild(scroll);
       const hint = el("p", "ax-scroll-hint", t("scroll.hint", { n: data.source_tokens.length }));
       hint.hidden = true;                                  // shown by showScrollHints() when the map is wider than its box
@@ -385,13 +431,17 @@
       const key = el("p", "ax-key");                       // what the colour means, in words, under every map
       fig.appendChild(key);
       const tools = el("div", "ax-tools");
-      tools.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
-      tools.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
+      const exports = el("span", "ax-export");            // behind "More: Export" on a phone
+      exports.id = `ax-${instance}-${kind}-export`;
+      exports.append(button("SVG", () => exportSVG(kind)), button("PNG", () => exportPNG(kind)), button("JSON", () => exportJSON(kind)));
+      exports.querySelectorAll("button").forEach(b => b.dataset.export = b.textContent.toLowerCase());
+      tools.appendChild(exports);
       const table = button(t("control.table"), () => { st.tables[kind] = !st.tables[kind]; drawTable(kind); }, "ax-toggle ax-table-toggle");
       table.setAttribute("aria-expanded", String(!!st.tables[kind]));
       tools.appendChild(table);
       const fit = button(t("control.fit"), () => { st.fit = !st.fit; root.classList.toggle("ax-fit", st.fit);
                                                    root.querySelectorAll(".ax-fit-toggle").forEach(b => b.setAttribute("aria-pressed", String(st.fit)));
+                                                   if (st.fit && !picture.full) setView(picture.lines, true);   // fitting shows the full map
                                                    showScrollHints(); }, "ax-toggle ax-fit-toggle");
       fit.setAttribute("aria-pressed", String(st.fit));
       tools.appendChild(fit);
@@ -399,7 +449,7 @@
       const tableBox = el("div", "ax-scroll ax-tablebox");   // the map's numbers as a table, behind the Table button
       tableBox.hidden = true;
       fig.appendChild(tableBox);
-      return { fig, scroll, key, tableBox, tableToggle: table };
+      return { fig, scroll, lines, full, key, tableBox, tableToggle: table };
     }
 
     // The legend under a map: the colour's meaning and its range, as a swatch and in words.
@@ -446,19 +496,21 @@
     }
 
     function captionText(kind) {
+      if (!picture.full) return t("lines.hint." + (kind === "attention" ? st.map : "influence"));   // top characters alone
       if (kind === "attention") return t("caption.attention." + st.map, { max: fmt(maxOf(attention()), 2) });
       return t("caption.influence" + (data.cross_attention ? "" : ".alone"), { max: fmt(influenceMax(), 2) });
     }
 
     function drawMaps() {
       ui.maps.replaceChildren();
+      ui.maps2.replaceChildren();
       ui.figs = {};
       const rows = rowsTokens(), cols = data.source_tokens;
       const a = attention();
       if (a) {
         const f = figure("attention");
         const m = heatmap(rows, cols, a, COLORS.attention, "attention", false, mapLabel("attention"));
-        f.scroll.appendChild(m.svg);
+        f.full.appendChild(m.svg);
         ui.maps.appendChild(f.fig);
         ui.figs.attention = { ...f, ...m };
         wireMap(m.svg, "attention");
@@ -467,12 +519,12 @@
       if (inf && inf.length) {
         const f = figure("influence");
         const m = heatmap(rows, cols, inf, null, "influence", false, mapLabel("influence"));
-        f.scroll.appendChild(m.svg);
-        ui.maps.appendChild(f.fig);
+        f.full.appendChild(m.svg);
+        (a ? ui.maps2 : ui.maps).appendChild(f.fig);      // beside attention, influence is the second map
         ui.figs.influence = { ...f, ...m };
         wireMap(m.svg, "influence");
       }
-      for (const kind of Object.keys(ui.figs)) describe(kind);
+      for (const kind of Object.keys(ui.figs)) { describe(kind); drawLines(kind); }
       if (!a && !(inf && inf.length)) ui.maps.appendChild(el("p", "ax-empty", t("nothing")));
       drawScrubber();
       drawMultiples();
@@ -487,6 +539,154 @@
         const box = fig.querySelector(".ax-scroll"), hint = fig.querySelector(".ax-scroll-hint");
         if (box && hint) hint.hidden = st.fit || box.scrollWidth <= box.clientWidth + 1;
       });
+    }
+
+    // ----------------------------------------------------------------------------- top characters, and how the picture is shown
+
+    // "Top characters": each row (an English word, or a character asking in self-attention) as a button over the 1–3
+    // characters holding most of its weight (attention, or the share of what it needed), in the sentence's order,
+    // each with a bar as long as its weight. The map's story in a phone's width; a tap opens the alternatives under it.
+    function drawLines(kind) {
+      const f = ui.figs[kind];
+      if (!f) return;
+      const values = kind === "attention" ? attention() : shares(influence()), rows = rowsTokens(), cols = data.source_tokens;
+      const hint = el("p", "ax-hint ax-lines-hint", t("lines.hint." + (kind === "attention" ? st.map : "influence")));
+      hint.hidden = !picture.full;                         // alone, top characters are what the caption describes
+      f.lines.replaceChildren(hint);
+      f.lines.style.setProperty("--ax-bar", kind === "attention" ? COLORS.attention : COLORS.needed);
+      f.chips = rows.map((tok, r) => {
+        const top = topColumns(values[r] || []);
+        const b = el("button", "ax-line");
+        b.type = "button";
+        b.dataset.r = r;
+        const chars = el("span", "ax-line-chars");
+        top.forEach(([c, v]) => {
+          const ch = el("span", "ax-line-char", tokLabel(cols[c]));
+          ch.style.setProperty("--w", Math.min(1, v).toFixed(3));
+          chars.appendChild(ch);
+        });
+        b.append(el("span", "ax-line-word", tokLabel(tok)), chars);
+        b.setAttribute("aria-label", `${tok}: ` + top.map(([c, v]) => `${cols[c]} ${Math.round(v * 100)}%`).join(", "));
+        f.lines.appendChild(b);
+        return b;
+      });
+      if (!f.wired) {   // once per figure: the chips are redrawn, the box stays
+        f.wired = true;
+        const chipOf = e => { const b = e.target.closest && e.target.closest(".ax-line"); return b && f.lines.contains(b) ? b : null; };
+        f.lines.addEventListener("mouseover", e => { const b = chipOf(e); if (b) setHover("row", [+b.dataset.r]); });
+        f.lines.addEventListener("mouseleave", () => setHover(null));
+        f.lines.addEventListener("click", e => {
+          const b = chipOf(e);
+          if (!b) return;
+          const r = +b.dataset.r;
+          pin("row", [r]);
+          if (st.map !== "cross") return;
+          st.token = tokenOf(r);
+          drawDetail();
+          placeDetail(b);
+        });
+      }
+      if (st.at && st.at.kind === kind && f.chips[st.at.row]) f.chips[st.at.row].after(ui.detail);   // redrawn: it stays
+      focus();
+    }
+    // A row's strongest columns, [[column, weight]] in the sentence's order: at most TOP, each past the first at
+    // least NEAR_TOP of the first's weight (a row that looks at one character shows one).
+    function topColumns(row) {
+      const best = row.map((v, c) => [c, v]).sort((x, y) => y[1] - x[1]).slice(0, TOP);
+      return best.filter(([, v]) => v >= NEAR_TOP * best[0][1]).sort((x, y) => x[0] - y[0]);
+    }
+
+    // Top characters, the full map, or both (never neither); the fit button shows the full map. The strips (the map's
+    // rows and columns, readable) and the colour key come with the full map; alone, top characters have a caption of
+    // their own.
+    function setView(lines, full) {
+      picture.lines = lines || !full;
+      picture.full = full;
+      applyView();
+    }
+    function applyView() {
+      if (!data || !ui.figs) return;
+      root.querySelectorAll(".ax-lines-toggle").forEach(b => b.setAttribute("aria-pressed", String(picture.lines)));
+      root.querySelectorAll(".ax-full-toggle").forEach(b => {
+        b.setAttribute("aria-expanded", String(picture.full));
+        b.setAttribute("aria-controls", Object.values(ui.figs).map(f => f.full.id).join(" "));
+      });
+      for (const [kind, f] of Object.entries(ui.figs)) {
+        if (picture.lines) f.scroll.prepend(f.lines); else f.scroll.append(f.lines);   // what is shown comes first
+        f.lines.hidden = !picture.lines;
+        f.full.hidden = !picture.full;
+        f.key.hidden = !picture.full;
+        f.fig.querySelector(".ax-caption span").textContent = " " + captionText(kind);
+        const hint = f.lines.querySelector(".ax-lines-hint");
+        if (hint) hint.hidden = !picture.full;
+      }
+      ui.tgt.box.hidden = st.map === "encoder" || !picture.full;   // self-attention: Chinese asks Chinese, no English
+      ui.src.box.hidden = !picture.full;
+      if (st.at && !picture.lines) homeDetail();
+      showScrollHints();
+    }
+
+    // The alternatives (and the whiteboard) appear next to what was tapped: under a word of the top characters, and
+    // on a phone under the strip or the map tapped, scrolled into view. Elsewhere they stay under the picture.
+    function placeDetail(anchor) {
+      if (!ui.detail || !anchor) return;
+      const chip = anchor.classList.contains("ax-line");
+      if (!chip && !narrow()) return;
+      anchor.after(ui.detail);
+      ui.detail.classList.toggle("ax-detail-inline", chip);
+      st.at = chip ? { kind: Object.keys(ui.figs).find(k => ui.figs[k].lines.contains(anchor)), row: +anchor.dataset.r } : null;
+      reveal(ui.detail);
+    }
+    function homeDetail() {
+      st.at = null;
+      ui.detail.classList.remove("ax-detail-inline");
+      ui.more.before(ui.detail);
+    }
+    // Scroll just enough for `node` to be on screen (its top, if it is taller than the screen).
+    function reveal(node) {
+      const r = node.getBoundingClientRect();
+      if (r.top < 0 || r.bottom > window.innerHeight) node.scrollIntoView({ block: r.height > window.innerHeight ? "start" : "nearest" });
+    }
+
+    // ----------------------------------------------------------------------------- "More": a phone's disclosure buttons
+
+    // On a phone the picture comes first; the rest waits behind one row of "More" buttons (aria-expanded), closed
+    // until tapped: the second map, coverage, the beam, what if, the replay, the exports ("Options", the controls, at
+    // the top). On a wide screen the stylesheet hides the buttons and shows every panel.
+    function morePanels() {
+      const p = [];
+      if (ui.figs.attention && ui.figs.influence) p.push(["influence", [ui.figs.influence.fig]]);
+      for (const [key, box] of [["coverage", ui.scrub], ["beam", ui.beam], ["whatif", ui.whatif], ["replay", ui.replay]])
+        if (box.childNodes.length) p.push([key, [box]]);
+      const exports = [...root.querySelectorAll(".ax-export")];
+      if (exports.length) p.push(["export", exports]);
+      return p;
+    }
+    function drawMore() {
+      ui.more.replaceChildren();
+      const panels = morePanels();
+      if (!panels.length) return;
+      ui.more.setAttribute("role", "group");
+      ui.more.appendChild(el("span", "ax-label", t("more.label")));
+      for (const [key, nodes] of panels) {
+        nodes.forEach((n, i) => { if (!n.id) n.id = `ax-${instance}-${key}-${i}`; });
+        const b = button(t("more." + key), () => toggleMore(key, nodes), "ax-toggle ax-more-btn");
+        b.dataset.more = key;
+        b.setAttribute("aria-controls", nodes.map(n => n.id).join(" "));
+        ui.more.appendChild(b);
+      }
+      applyMore();
+    }
+    function toggleMore(key, nodes) {
+      opened[key] = !opened[key];
+      applyMore();
+      if (opened[key] && narrow()) reveal(nodes[0]);
+    }
+    function applyMore() {
+      if (!ui.more) return;
+      for (const [key, nodes] of morePanels()) nodes.forEach(n => n.classList.toggle("ax-closed", !opened[key]));
+      ui.controls.classList.toggle("ax-closed", !opened.controls);
+      root.querySelectorAll(".ax-more-btn").forEach(b => b.setAttribute("aria-expanded", String(!!opened[b.dataset.more])));
     }
 
     // A map's words, for its current numbers: its legend, what a screen reader hears, and its table if open.
@@ -504,6 +704,7 @@
         a.forEach((row, r) => row.forEach((v, c) => paintCell(ui.figs.attention.rects[r][c], v, COLORS.attention, "attention", top)));
         ui.figs.attention.fig.querySelector(".ax-caption span").textContent = " " + captionText("attention");
         describe("attention");
+        drawLines("attention");
       }
       drawScrubber();
       drawMultiples();
@@ -526,9 +727,10 @@
           st.token = tokenOf(+d.r);
           pin("row", [+d.r], true);
           drawDetail();
+          placeDetail(ui.figs[kind].scroll);
         } else if (d.r !== undefined) {
           pin("row", [+d.r]);
-          if (st.map === "cross") { st.token = tokenOf(+d.r); drawDetail(); }
+          if (st.map === "cross") { st.token = tokenOf(+d.r); drawDetail(); placeDetail(ui.figs[kind].scroll); }
         } else if (d.c !== undefined) selectColumns([+d.c], false);
       });
     }
@@ -609,6 +811,12 @@
         rows.forEach(r => { if (r < H) band(g.left, g.top + r * g.cell, W * g.cell, g.cell); });
         cols.forEach(c => { if (c < W) band(g.left + c * g.cell, g.top, g.cell, H * g.cell); });
         if (st.cell && fig === ui.figs.attention) band(g.left + st.cell[1] * g.cell, g.top + (st.cellRow ?? st.cell[0]) * g.cell, g.cell, g.cell, true);
+        const pinned = new Set(st.pin && st.pin.axis === "row" ? st.pin.idx : []);
+        (fig.chips || []).forEach((b, r) => {
+          b.classList.toggle("ax-on", rows.has(r));
+          b.setAttribute("aria-pressed", String(pinned.has(r)));
+          b.style.backgroundColor = "";
+        });
       }
       // The strips: the Distill way, each token's background is its weight for the focused token(s).
       const w = guide(), color = attention() ? COLORS.attention : COLORS.needed;   // the colour of what the strips show
@@ -624,6 +832,7 @@
         const col = w.map(row => { let v = 0; cols.forEach(c => { v += row[c] || 0; }); return v; });
         const m = Math.max(...col, 1e-9);
         tgtSpans.forEach((s, t) => shade(s, col[t] / m));
+        for (const fig of Object.values(ui.figs || {})) (fig.chips || []).forEach((b, t) => shade(b, col[t] / m));
       }
     }
     function hexAlpha(hex, a, k = 0.85) {
@@ -689,8 +898,9 @@
     function drawDetail() {
       ui.alts.replaceChildren();
       ui.wb.replaceChildren();
-      if (st.map === "encoder") return;
       const tt = st.token;
+      ui.detail.classList.toggle("ax-idle", st.map === "encoder" || tt === null || tt === undefined);  // a phone hides the hints
+      if (st.map === "encoder") return;
       if (tt === null || tt === undefined || !data.alternatives[tt]) {
         ui.alts.appendChild(el("p", "ax-hint", t("hint.token")));
       } else {
@@ -823,6 +1033,8 @@
       st.whatif = null;
       st.wtoken = null;
       drawWhatif();
+      if (!opened.whatif) { opened.whatif = true; applyMore(); }   // on a phone the answer is behind "More": open it
+      if (narrow()) reveal(ui.whatif);
       let answer;
       try {
         answer = await server.whatif(data.source, data.model, prefix);
@@ -1239,7 +1451,7 @@
     watch("value", () => { st = freshState(props.view); build(); });
     watch("lang", () => { build(); });
     watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
-    watch("replay", () => { replayAt = null; drawReplay(); });
+    watch("replay", () => { replayAt = null; drawReplay(); if (data) drawMore(); });
     // Pages may switch the language in the browser without a server round trip.
     document.addEventListener("dawn-lang", e => { if (props.lang === "auto" || !props.lang) build(); });
   }

@@ -219,12 +219,13 @@
     box.replaceChildren(el("h3", "", t("report.title")));
     const names = (data.names || []).filter((name) => data.reports && data.reports[name]);
     if (!names.length) { box.append(el("p", "dawn-caption", t("report.noref"))); return; }
-    for (const name of names) {
+    for (const name of names) {   // one line per model (its marks in clause order); the clauses when opened
       const rows = data.reports[name];
-      const model = el("div", "dawn-report-model");
+      const model = el("details", "dawn-report-model");
       model.dataset.model = name;
-      const head = el("div", "dawn-clause-head");
+      const head = el("summary", "dawn-clause-head");
       head.append(el("span", "dawn-model-name", t(`model.${name}.short`)),
+                  el("span", "dawn-report-marks", rows.map((r) => (r.kept ? "✓" : "✗")).join(" ")),
                   el("span", "dawn-report-kept", t("report.kept", { k: rows.filter((r) => r.kept).length, n: rows.length })));
       const list = el("ol", "dawn-report-clauses");
       for (const r of rows) {
@@ -247,7 +248,7 @@
     if (!box || !data || !Array.isArray(data.rows) || !data.rows.length) return;
     const rows = data.rows;
     const names = data.names || Object.keys(rows[0].models);
-    const state = root.dawnClause || { k: rows.length };
+    const state = root.dawnClause || { k: 1 };   // opens on the first clause: the visitor drags the sentence longer
     root.dawnClause = state;
     state.k = Math.min(Math.max(1, state.k), rows.length);
     box.replaceChildren();
@@ -268,8 +269,8 @@
     const list = el("ol", "dawn-clause-models");
     const trend = names.filter((name) => !rows[0].models[name].problem)
       .map((name) => `${t(`model.${name}.short`)} ${fmt(rows[0].models[name].chrf)} → ${fmt(rows[rows.length - 1].models[name].chrf)}`);
-    box.append(source, reference, list, el("p", "dawn-caption", t("slider.caption")),
-               el("p", "dawn-caption dawn-trend", t("slider.trend", { trend: trend.join(" · ") })));
+    box.append(source, reference, list,
+               el("p", "dawn-caption", `${t("slider.caption")} ${t("slider.trend", { trend: trend.join(" · ") })}`));
 
     const full = rows[rows.length - 1];
     function show(k) {
@@ -474,13 +475,24 @@
    *  translations are then shown without a score) rather than scoring a new sentence against the story's
    *  reference. An example or "back to the story" sets both boxes from the server, which is not an edit. */
   function referenceFollowsSource() {
+    sentenceBoxFollowsSource();
     document.addEventListener("input", (e) => {
       if (!e.isTrusted || !e.target.closest || !e.target.closest("#source")) return;
+      sentenceBoxFollowsSource();
       const reference = document.querySelector("#reference textarea");
       if (!reference || reference.value === "") return;
       reference.value = "";
       reference.dispatchEvent(new Event("input", { bubbles: true }));   // Gradio's textbox reads its value from this
     });
+  }
+
+  /** "Maps explain sentence no." matters only for a paragraph: shown while the source holds two sentences or more
+   *  (split as dawn/text.py splits them: after 。！？!?), hidden for one sentence (the story, the examples). */
+  function sentenceBoxFollowsSource() {
+    const box = document.getElementById("sentence"), source = document.querySelector("#source textarea");
+    if (!box || !source) { setTimeout(sentenceBoxFollowsSource, 200); return; }
+    const sentences = source.value.split(/(?<=[。！？!?])/).filter((part) => part.replace(/[\s。！？!?]/g, ""));
+    box.classList.toggle("dawn-hidden", sentences.length < 2);
   }
 
   // ------------------------------------------------------------------ entry points

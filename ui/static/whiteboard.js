@@ -5,6 +5,8 @@
 //   {view: "message", text, error}                       the line under the inputs (empty: hidden)
 //   {view: "orders" | "heads", word_ids, cards, summary, labels}
 //       cards[c] = {title, words, weights (n×n), outputs (n×d), notes (n), same (n: true / false / null)}
+//   {view: "more", label, items: [{panel, text}]}          a phone's "More" buttons, one per panel (element id)
+//   {view: "hint", text, target}                          "scroll sideways", while target's table is wider than its box
 //
 // Every string reaches the page through textContent, never as markup. Hovering a word outlines it in every
 // card of the view; that needs no new computation, so it never calls the server.
@@ -74,12 +76,54 @@ function drawCards(root, data) {
   if (data.summary) root.append(node("p", data.same ? "wb-summary wb-summary-same" : "wb-summary", data.summary));
 }
 
+// On a phone the section shows the board; each panel after it waits behind a button (whiteboard.css hides a panel
+// without .wb-open on a narrow screen, and the buttons on a wide one). The panel's state lives on the panel, so a
+// redraw (a language switch) keeps it. Each button tells the hints ("wb-panel") that a table may have appeared.
+function drawMore(root, data) {
+  root.classList.add("wb-more");
+  root.append(node("span", "wb-more-label", data.label));
+  for (const item of data.items) {
+    const button = node("button", "wb-more-btn", item.text);
+    button.type = "button";
+    button.setAttribute("aria-controls", item.panel);
+    const panel = () => document.getElementById(item.panel);
+    const sync = () => button.setAttribute("aria-expanded", String(Boolean(panel()?.classList.contains("wb-open"))));
+    button.addEventListener("click", () => {
+      panel()?.classList.toggle("wb-open");
+      sync();
+      document.dispatchEvent(new CustomEvent("wb-panel"));
+    });
+    sync();
+    root.append(button);
+  }
+}
+
+// "Scroll sideways" above a table, shown only while the table is wider than its box (a phone; or a panel opened).
+function drawHint(root, data) {
+  root.textContent = data.text;
+  root.classList.add("wb-scroll-hint");
+  const check = () => {
+    const table = document.querySelector(`#${data.target} table`);
+    root.hidden = !table || table.scrollWidth <= table.clientWidth + 1;
+  };
+  check();
+  if (!element.dataset.wbWatched) {   // once per view: its panel opening, its table arriving, the window turning
+    element.dataset.wbWatched = "1";
+    new ResizeObserver(() => check()).observe(element.closest(".wb-panel") || element.parentElement);
+    document.addEventListener("wb-panel", () => check());
+  }
+}
+
 function draw() {
   const root = element.querySelector("[data-view]");
   const data = props.value;
   if (!root || !data || typeof data !== "object") return;
   root.replaceChildren();
-  if (data.view === "message") {
+  if (data.view === "more") {
+    drawMore(root, data);
+  } else if (data.view === "hint") {
+    drawHint(root, data);
+  } else if (data.view === "message") {
     root.textContent = data.text || "";
     root.classList.toggle("wb-error", Boolean(data.error));
     root.hidden = !data.text;
