@@ -288,10 +288,11 @@ class MapCache:
         if out is None or out.translation is None or translator is None:
             return None
         try:
-            return explain(translator, self.result.focus, DECODINGS[self.result.decoding], name=name,
-                           decoded=out.translation, normalized=True)   # the focus sentence, checked once
+            payload = explain(translator, self.result.focus, DECODINGS[self.result.decoding], name=name,
+                              decoded=out.translation, normalized=True)   # the focus sentence, checked once
         except Exception:  # noqa: BLE001 — the translation still stands; the explorer says there is nothing to show
             return None
+        return {**payload, "ms": out.ms}   # the translation's time: the explorer's details line, not the score line
 
 
 # ----------------------------------------------------------------------------- which clauses a translation kept

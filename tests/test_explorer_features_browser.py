@@ -247,7 +247,7 @@ def test_choose_another_token_and_the_model_continues(page):
     assert tokens[:2] == [first, picked]                              # forced: the model's first token, then the pick
     assert w.locator(".ax-wtgt .ax-forced").count() == 2
     logp = w.locator(".ax-whatif-logp").text_content()
-    assert "log p of this whole translation: -" in logp and "the model's own: -" in logp
+    assert "of this whole translation: -" in logp and "the model's own: -" in logp
     assert w.locator(".ax-whatif-map rect.ax-cell").count() == len(tokens) * tf.locator(".ax-src .ax-tok").count()
     # the what-if's own tokens have their top 5, to choose again
     w.locator(".ax-wtgt .ax-tok").nth(2).click()

@@ -89,9 +89,9 @@ def test_sections_are_headings_with_their_state(open_page, viewport, locale):
     page = open_page(viewport, locale=locale)
     buttons = page.locator(".dawn-section > button.label-wrap")
     expect(buttons).to_have_count(4, timeout=WAIT_MS)
-    for i in range(4):
-        assert buttons.nth(i).get_attribute("aria-expanded") == "false"
-        assert buttons.nth(i).locator("[role='heading'][aria-level='2']").count() == 1
+    for i in range(4):   # page.js dresses the sections as soon as Gradio has drawn them
+        expect(buttons.nth(i)).to_have_attribute("aria-expanded", "false", timeout=WAIT_MS)
+        expect(buttons.nth(i).locator("[role='heading'][aria-level='2']")).to_have_count(1, timeout=WAIT_MS)
     buttons.first.click()
     expect(buttons.first).to_have_attribute("aria-expanded", "true", timeout=WAIT_MS)
     curve = page.locator("#dawn-curve")

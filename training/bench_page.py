@@ -20,6 +20,8 @@ Measures, with the app started here from cold:
                       on screen, median of --runs, beside a bare Gradio page (one text box with its
                       text) measured the same way in the same run: the ratio               (≤ 1.5)
   rss_mb              the app's resident memory after --requests calls of /translate   (≤ 1 GB)
+  first_html          the page's first HTML ("/"): bytes as sent (brotli / gzip, as a browser asks) and
+                      uncompressed (measured; no target)
   paragraph_max_s     /translate of the longest paragraph the page takes (2,000 characters in at most
                       100 sentences), beam, app warm: what one request can cost          (measured; no target)
 and saves screenshots at 390×844 and 1400×1000, in Chinese and English (palette PNGs, small).
@@ -164,6 +166,17 @@ def phone_profile(browser, url: str, runs: int) -> dict:
             "bare_gradio_runs_s": [round(x, 2) for x in floor]}
 
 
+def first_html(url: str) -> dict:
+    """The page's first HTML as a browser receives it: {"bytes": uncompressed, "br": sent as brotli, "gzip": sent as gzip}."""
+    import urllib.request
+    sizes = {}
+    for encoding in ("br", "gzip", "identity"):
+        request = urllib.request.Request(url, headers={"Accept-Encoding": encoding})
+        with urllib.request.urlopen(request, timeout=120) as r:
+            sizes["bytes" if encoding == "identity" else encoding] = len(r.read())
+    return sizes
+
+
 def longest_paragraph() -> str:
     """The load test's sentences, cycled into the longest paragraph the page accepts (dawn/inputs.py)."""
     pool = [s for source, _ in SENTENCES for s in split_sentences(source)]
@@ -284,6 +297,7 @@ def main(argv=None) -> int:
         colds.append(time.perf_counter() - start)
         report["cold_start_s"] = round(statistics.median(colds), 2)
         report["cold_start_runs_s"] = [round(x, 2) for x in colds]
+        report["first_html"] = first_html(url)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             first, page, ctx = story_visible(browser, url, VIEWPORTS["desktop"], "en-US")  # the first visit warms it

@@ -342,6 +342,10 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                  "paragraph_max_s": ("the longest paragraph accepted"
                                      + (" ({chars:,} characters, {sentences} sentences, {decoding}), app warm"
                                         .format(**page["paragraph_max"]) if page.get("paragraph_max") else ""), "s")}
+        if page.get("first_html"):
+            html = page["first_html"]
+            out += [f"The page's first HTML: {html['bytes']:,} bytes, sent as {html.get('br', 0):,} (brotli) or "
+                    f"{html.get('gzip', 0):,} (gzip) bytes.", ""]
         load = page.get("machine", {})
         cpu = f"{load['cpu']}, " if load.get("cpu") else ""
         out += [f"The page in Chromium (`python -m training.bench_page`; medians; {cpu}{load.get('cpus', '?')} CPUs, "

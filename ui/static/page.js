@@ -278,8 +278,9 @@
       const row = rows[k - 1];
       status.textContent = t("slider.status", { k: k, n: rows.length, chars: row.chars });
       source.replaceChildren(el("span", "dawn-in", row.source), el("span", "dawn-out", full.source.slice(row.source.length)));
+      const rest = full.reference.slice(row.reference.length);   // the reference's uncut rest: "…" (the source shows it all)
       reference.replaceChildren(el("span", "dawn-label", t("slider.reference") + ": "), el("span", "dawn-in", row.reference),
-                                el("span", "dawn-out", full.reference.slice(row.reference.length)));
+                                el("span", "dawn-out", rest ? " …" : ""));
       list.replaceChildren();
       for (const name of names) {
         const m = row.models[name] || {};
@@ -365,12 +366,13 @@
     for (const name of names) {
       const rows = (curve.models[name] || []).filter((r) => typeof r.bleu === "number");
       if (rows.length < 2) continue;
-      const first = rows[0], last = rows[rows.length - 1];
-      trend.append(el("li", "", t("curve.trend", { model: t(`model.${name}.short`), first: fmt(first.bleu), last: fmt(last.bleu),
-                                                     short: first.bucket, long: last.bucket })));
+      trend.append(el("li", "", t("curve.trend", { model: t(`model.${name}.short`), first: fmt(rows[0].bleu),
+                                                     last: fmt(rows[rows.length - 1].bleu) })));
     }
-    plot.setAttribute("aria-label", `${t(`curve.title.${set}`)}: ${[...trend.children].map((li) => li.textContent).join(" ")}`);
-    box.append(plot, legend, readout, trend);
+    const head = el("p", "dawn-caption dawn-trend-head",
+                    t("curve.trend.head", { short: buckets[0], long: buckets[buckets.length - 1] }));
+    plot.setAttribute("aria-label", `${t(`curve.title.${set}`)}. ${head.textContent} ${[...trend.children].map((li) => li.textContent).join("; ")}`);
+    box.append(plot, legend, readout, head, trend);
     const other = sets.find((s) => s !== set);
     if (other) {
       const button = el("button", "dawn-curve-switch", t(`curve.switch.${other}`));
