@@ -6,8 +6,9 @@
     DAWN_CHECKPOINTS=/elsewhere python app.py                     # other checkpoints (default: ./checkpoints)
 
 The page reads in the story's order: what happens (two sentences), the long sentence and its three
-translations on the first screen, then "try your own sentence", then ① - ④. On start the story's sentence
-is translated by every model at the decoding chosen on validation once; the page shows it on load without a click (its clause-by-clause cuts for the slider of section
+translations on the first screen, then "try your own sentence", then ① - ④. On start the story's
+sentence is translated by every model at the decoding chosen on validation once; the page shows it on
+load without a click (its clause-by-clause cuts for the slider of section
 ① are translated in the background once the page is built, so the start does not wait for them). The
 sections ① - ④ open on demand and are drawn when opened: nothing of them is sent before (their
 maps are made the first time a visitor opens one). A missing model folder gets a message in its
@@ -247,21 +248,20 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
     page_request = [*request[:3], inputs.sentence, lang_state]
     page_outputs = [*string_outputs, sentence_shown, result_state, maps_state]
-    # Translate, or tap an example: the results (above the inputs) come into view, stale messages go
-    # (page.js: showResults), the text is translated, then the open sections redraw.
-    for trigger in (inputs.button.click, examples.load_input_event.then):
-        trigger(translate_text, page_request, page_outputs, js="(...values) => window.DawnPage.showResults(values)",
-                api_visibility="private", concurrency_id="translate").success(
-            refresh_sections, [result_state, maps_state, opened], section_outputs,
-            api_visibility="private", concurrency_id="translate", show_progress="hidden")
-    inputs.story.click(back_to_story, [lang_state],
-                       [inputs.source, inputs.reference, inputs.decoding, inputs.sentence, *string_outputs,
-                        sentence_shown, result_state, maps_state],
-                       js="(...values) => window.DawnPage.showResults(values)", api_visibility="private",
-                       queue=False).success(
-        refresh_sections, [result_state, maps_state, opened], section_outputs,
-        api_visibility="private", concurrency_id="translate", show_progress="hidden")
-    # a reference belongs to its sentence: typing in the source box clears it (page.js: referenceFollowsSource)
+    # Translate, tap an example, or go back to the story: the results (above the inputs) come into view and
+    # stale messages go (page.js: showResults), the text is shown, then the open sections redraw. (Typing in the
+    # source box clears the reference in the browser: page.js, followSourceEdits.)
+    show_results = "(...values) => window.DawnPage.showResults(values)"
+    story_outputs = [inputs.source, inputs.reference, inputs.decoding, inputs.sentence, *string_outputs,
+                     sentence_shown, result_state, maps_state]
+    for shown in (inputs.button.click(translate_text, page_request, page_outputs, js=show_results,
+                                      api_visibility="private", concurrency_id="translate"),
+                  examples.load_input_event.then(translate_text, page_request, page_outputs, js=show_results,
+                                                 api_visibility="private", concurrency_id="translate"),
+                  inputs.story.click(back_to_story, [lang_state], story_outputs, js=show_results,
+                                     api_visibility="private", queue=False)):
+        shown.success(refresh_sections, [result_state, maps_state, opened], section_outputs,
+                      api_visibility="private", concurrency_id="translate", show_progress="hidden")
     for k in (1, 2, 3):
         sections[k].expand(lambda result, cache, was, k=k: open_section(k, result, cache, was),
                            [result_state, maps_state, opened], [opened, *SECTION_OUTPUTS[k]],

@@ -30,6 +30,7 @@ class ModelSpec:
     attention: str               # "none" | "additive" (Bahdanau) | "self" (Transformer: self- and cross-attention)
     module: str                  # where the code lives: dawn/MODULE.py
     class_name: str              # its nn.Module (the hub-loadable one)
+    paper: str                   # the paper of its idea (the page's footer links it)
     beam_size: int = 4           # beam chosen on validation (beam 1 vs 4): checkpoints/NAME/metrics.json
                                  # "decoding_selected_on_valid"; 4 won for every model
     no_repeat_ngram: int = 0     # beam search says no n target tokens twice (dawn.decoding.beam_search; 0 = off),
@@ -54,12 +55,15 @@ class ModelSpec:
 
 MODELS: tuple[ModelSpec, ...] = (  # historical order: 2014 without attention, 2014 with attention, 2017
     ModelSpec("lstm", 2014, {"en": "LSTM (no attention)", "zh": "LSTM（无注意力）"}, {"en": "LSTM", "zh": "LSTM"},
-              attention="none", module="lstm", class_name="LSTMSeq2Seq", no_repeat_ngram=4),
+              attention="none", module="lstm", class_name="LSTMSeq2Seq",
+              paper="https://arxiv.org/abs/1409.3215", no_repeat_ngram=4),            # Sutskever, Vinyals, Le 2014
     ModelSpec("lstm_attention", 2014, {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
               {"en": "LSTM + attention", "zh": "LSTM + 注意力"},
-              attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq", no_repeat_ngram=4),
+              attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq",
+              paper="https://arxiv.org/abs/1409.0473", no_repeat_ngram=4),            # Bahdanau, Cho, Bengio 2014
     ModelSpec("transformer", 2017, {"en": "Transformer", "zh": "Transformer"}, {"en": "Transformer", "zh": "Transformer"},
-              attention="self", module="transformer", class_name="TransformerSeq2Seq", no_repeat_ngram=4),
+              attention="self", module="transformer", class_name="TransformerSeq2Seq",
+              paper="https://arxiv.org/abs/1706.03762", no_repeat_ngram=4),            # Vaswani et al. 2017
 )
 MODEL_NAMES: tuple[str, ...] = tuple(m.name for m in MODELS)
 _BY_NAME = {m.name: m for m in MODELS}

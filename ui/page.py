@@ -11,15 +11,14 @@ it in the browser with textContent, in the language of the switch (ui/strings.py
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-import os
-
-from dawn.registry import MODEL_NAMES
+from dawn.registry import MODEL_NAMES, MODELS
 from dawn.story import STORY_CREDIT
 from dawn.text import MAX_SENTENCES
 from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
@@ -27,12 +26,6 @@ from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_JS, PAGE_CSS = STATIC / "page.js", STATIC / "page.css"
 ROOT = Path(__file__).resolve().parents[1]
-
-PAPERS = {  # the paper behind each model, in historical order
-    "lstm": "https://arxiv.org/abs/1409.3215",            # Sutskever, Vinyals, Le 2014
-    "lstm_attention": "https://arxiv.org/abs/1409.0473",  # Bahdanau, Cho, Bengio 2014
-    "transformer": "https://arxiv.org/abs/1706.03762",    # Vaswani et al. 2017
-}
 
 
 def _mount(kind: str) -> str:
@@ -111,8 +104,12 @@ def links() -> dict:
         base = f"https://huggingface.co/spaces/{space}"
         code, card = f"{base}/tree/main", lambda name: f"{base}/blob/main/checkpoints/{name}/README.md"
     else:
-        code, card = f"/gradio_api/file={ROOT / 'README.md'}", lambda name: f"/gradio_api/file={ROOT / 'checkpoints' / name / 'README.md'}"
-    return {"papers": PAPERS, "code": code, "cards": {name: card(name) for name in MODEL_NAMES}}
+        code, card = f"/gradio_api/file={ROOT / 'README.md'}", lambda name: f"/gradio_api/file={_card_file(name)}"
+    return {"papers": {m.name: m.paper for m in MODELS}, "code": code, "cards": {name: card(name) for name in MODEL_NAMES}}
+
+
+def _card_file(name: str) -> Path:
+    return ROOT / "checkpoints" / name / "README.md"
 
 
 PREVIEW_IMAGE = ROOT / "docs" / "screenshots" / "page-phone-en.png"   # a shared link's preview picture
@@ -126,7 +123,7 @@ def preview_image_url() -> str | None:
 def static_paths() -> list[Path]:
     """What the app serves as files: the browser's scripts and styles, the README and the model cards (linked from
     the footer), the link preview's picture."""
-    return [STATIC, ROOT / "README.md", PREVIEW_IMAGE, *(ROOT / "checkpoints" / name / "README.md" for name in MODEL_NAMES)]
+    return [STATIC, ROOT / "README.md", PREVIEW_IMAGE, *(_card_file(name) for name in MODEL_NAMES)]
 
 
 def footer() -> gr.HTML:

@@ -439,10 +439,11 @@
   // ------------------------------------------------------------------ sections: disclosure state and headings
 
   /** Gradio's accordions are buttons without aria-expanded, and their titles are not headings. Each section's
-   *  button is given aria-expanded (kept in step with its open state) and wrapped in a heading: h2 for ① - ④,
-   *  h3 for a "more" inside one, so that the outline runs h1 → h2 → h3. */
+   *  button gets aria-expanded (following Gradio's "open" class) and its title the role of a heading: level 2
+   *  for ① - ④, 3 for a "more" inside one, so that the outline runs h1 → h2 → h3. The language switch, a
+   *  fieldset without a legend, gets its name here too. */
   function dressSections() {
-    const language = document.getElementById("lang");   // Gradio's fieldset has no legend: name it, in both languages
+    const language = document.getElementById("lang");
     if (language && !language.hasAttribute("aria-label")) {
       language.setAttribute("role", "radiogroup");
       language.setAttribute("aria-label", "Language / 语言");
@@ -450,9 +451,8 @@
     document.querySelectorAll(".dawn-section, .dawn-more").forEach((section) => {
       const button = section.querySelector(":scope > button.label-wrap, :scope > .label-wrap");
       if (!button) return;
-      const open = button.classList.contains("open") || !!section.querySelector(":scope > .accordion-content:not([hidden])") &&
-                   getComputedStyle(section.querySelector(":scope > .accordion-content")).display !== "none";
-      if (button.getAttribute("aria-expanded") !== String(open)) button.setAttribute("aria-expanded", String(open));
+      const open = String(button.classList.contains("open"));
+      if (button.getAttribute("aria-expanded") !== open) button.setAttribute("aria-expanded", open);
       if (!button.dataset.dawnHeading) {
         button.dataset.dawnHeading = "1";
         const title = button.querySelector("span");
@@ -473,10 +473,11 @@
     return values;
   }
 
-  /** A reference belongs to its sentence: when a visitor edits the Chinese, the reference box is emptied (the
-   *  translations are then shown without a score) rather than scoring a new sentence against the story's
-   *  reference. An example or "back to the story" sets both boxes from the server, which is not an edit. */
-  function referenceFollowsSource() {
+  /** What follows a visitor's edit of the Chinese (an example or "back to the story" sets the boxes from the
+   *  server, which is not an edit): the sentence-number box (sentenceBoxFollowsSource), and the reference, which
+   *  belongs to its sentence: it is emptied, and the translations are then shown unscored rather than scored
+   *  against the story's reference. */
+  function followSourceEdits() {
     sentenceBoxFollowsSource();
     document.addEventListener("input", (e) => {
       if (!e.isTrusted || !e.target.closest || !e.target.closest("#source")) return;
@@ -513,7 +514,7 @@
     setLang(initialLang());
     syncSwitch(50);
     watchScrollers();
-    referenceFollowsSource();
+    followSourceEdits();
   }
 
   window.DawnPage = { start, mount, setLang, initialLang, t, showResults };
