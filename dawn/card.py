@@ -20,24 +20,10 @@ from huggingface_hub import EvalResult, ModelCard, ModelCardData
 from dawn import dictionary
 from dawn.checkpoint import CONFIG, TRAINING, update_file
 from dawn.dictionary import CEDICT_SOURCE
-from dawn.registry import spec
+from dawn.registry import name_of_config, spec
 
 BUDGET_MIN = 120          # each final recipe's budget on the 2-core CPU, in minutes
 LICENSE = "cc-by-sa-4.0"  # the strictest share-alike licence among the training corpora (XQuAD, UD PUD)
-
-ARCHITECTURE = {
-    "lstm": "LSTM encoder-decoder **without attention** (Sutskever et al. 2014): the source is read reversed, "
-            "and the decoder sees it only through the encoder's final (h, c) state. "
-            "{n_layers} layers, width {d_model}, dropout {dropout}, output layer tied to the target embedding.",
-    "lstm_attention": "RNN encoder-decoder **with additive attention** (Bahdanau, Cho & Bengio 2014), written out "
-                      "by hand in `dawn/lstm_attention.py`: a {enc_layers}-layer bidirectional LSTM encoder "
-                      "({d_enc} per direction), an LSTM decoder of {d_dec} that reads the context "
-                      "c_t = Σ_j α_tj h_j at every step, attention size {d_attn}, embeddings {d_embed}, "
-                      "dropout {dropout}.",
-    "transformer": "Encoder-decoder Transformer (Vaswani et al. 2017), a down-sized `MarianMTModel` "
-                   "(eager attention, sinusoidal positions): {encoder_layers} encoder + {decoder_layers} decoder "
-                   "layers, d_model {d_model}, {n_heads} heads, feed-forward {d_ff}, dropout {dropout}.",
-}
 
 # Corpus name -> (description, licence and attribution, hub dataset id or None), as ../shared/data/README.md
 # gives them. The hub id names the same data where the hub holds it (not every copy: our extracts are noted
@@ -100,7 +86,7 @@ def card_data(name: str, model_type: str, metrics: dict | None, corpora: list[st
                                           metric_name=f"{metric.upper() if metric == 'bleu' else 'chrF'} ({m['decoding']})"))
     return ModelCardData(
         language=["zh", "en"], license=LICENSE, pipeline_tag="translation",
-        library_name="transformers" if model_type == "transformer" else "pytorch",
+        library_name="transformers" if spec(model_type).plain_transformers else "pytorch",
         tags=["translation", "code-dawn-2014", model_type.replace("_", "-"), "education"],
         datasets=training_datasets(corpora),
         model_name=f"code-dawn-2014-{name.replace('_', '-')}", eval_results=results or None,
@@ -120,7 +106,7 @@ def _use(where: str, model_type: str, code_url: str | None) -> list[str]:
              "```bash", install, "```", "", "```python", "from dawn import load_translator",
              f't = load_translator("{where}")   # a local folder or a hub repo id',
              'print(t.translate("我们决定去爬山。", beam_size=4).text)', "```", ""]
-    if model_type == "transformer":
+    if spec(model_type).plain_transformers:
         lines += ["With plain `transformers` only (no code from this project):", "", "```python",
                   "from transformers import AutoTokenizer, MarianMTModel",
                   f'tok = AutoTokenizer.from_pretrained("{where}")',
@@ -233,13 +219,9 @@ def _epoch_row(h: dict) -> str:
             f"{dash(h.get('valid_bleu_tatoeba'))} | {dash(h.get('valid_bleu_narrative'))} | {h['train_tokens_per_s']:,} |")
 
 
-def _model_type(config: dict) -> str:
-    return "transformer" if config.get("model_type") == "marian" else config.get("model_type", "")
-
-
 def _untrained_card(d: Path, config: dict, repo_id: str | None, code_url: str | None) -> str:
     """A card for a folder without training.json (a model saved by hand): architecture, use, limits."""
-    mt = _model_type(config)
+    mt = name_of_config(config)
     lines = [f"# `{d.name}` — Code Dawn 2014 (代码破晓) Chinese→English translator", "",
              "A model of the Code Dawn 2014 demo, saved without its training record (no training.json), so this "
              "card cannot say what it was trained on or how well it translates.", "",
@@ -283,7 +265,7 @@ def write_model_card(directory: str | Path, repo_id: str | None = None, code_url
         f"# `{d.name}` — Code Dawn 2014 (代码破晓) Chinese→English translator", "",
         "A tiny translator from the companion demo of the serialized story 《代码破晓：2014》: its recipe is sized "
         "for about two hours on a 2-core CPU; for teaching, not for production.", "",
-        ARCHITECTURE[mt].format(**mc), "",
+        spec(mt).architecture.format(**mc), "",
         f"- Parameters: **{tr['num_parameters']:,}**; weights stored as fp16 safetensors ({sizes}).",
         f"- Vocabulary (one `tokenizer.json`): {tr['vocab']['english_subwords']:,} English BPE subwords (the decoder's "
         f"vocabulary) + {tr['vocab']['chinese_characters_and_tags']:,} Chinese characters and corpus tags "

@@ -59,10 +59,6 @@ ATTENTION_SCALE = 255   # attention weights travel as integers 0..255; weight = 
 TOP_K = 5               # alternatives shown per output step
 WHITEBOARD_DIMS = 4     # numbers of each value vector v_j sent for the whiteboard's weighted sum
 INFLUENCE_CHUNK = 64    # rows per forward pass when computing influence (bounds memory on long input)
-# Models whose S+1 influence rows run faster under bf16 autocast on a CPU with bf16 (the story sentence,
-# 2 threads: LSTM + attention 523 -> 358 ms, Transformer 326 -> 234 ms; the plain LSTM's fused RNN layer
-# got slower, 208 -> 292 ms, so it stays fp32). Attention and the alternatives are always fp32.
-BF16_INFLUENCE = frozenset(spec(n).name for n in ("lstm_attention", "transformer"))  # names checked
 
 
 def bf16_cpu() -> bool:
@@ -315,7 +311,7 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         _timed(timings, t0, t1, t1)
         return payload
     f = forced_pass(translator.model, src_ids, out_ids, whiteboard=True,
-                    bf16=translator.model_type in BF16_INFLUENCE and bf16_cpu())
+                    bf16=spec(translator.model_type).bf16_influence and bf16_cpu())
     t2 = time.perf_counter()
     drop = influence(f["token_logp"])                                            # (T, S)
     payload["influence"] = round_floats(drop, DIGITS)

@@ -18,8 +18,15 @@ from PIL import Image  # noqa: E402
 
 from dawn.registry import MODEL_NAMES, spec  # noqa: E402
 
-# length_curve: one line style and colour per kind of attention (dawn.registry.ModelSpec.attention)
-STYLES = {"none": ("o--", "#d62728"), "additive": ("^-", "#2ca02c"), "self": ("s-", "#1f77b4")}
+def line_style(name: str) -> dict:
+    """A model's colour, dash and marker as the page draws them (dawn.registry); other runs: matplotlib's."""
+    if name not in MODEL_NAMES:
+        return {"marker": "^"}
+    s = spec(name)
+    dashes = tuple(float(x) for x in s.dash.split())                  # SVG "6 4" -> matplotlib (0, (6, 4))
+    return {"color": s.colour, "marker": s.marker, "linestyle": (0, dashes) if dashes else "-"}
+
+
 CJK_FAMILIES = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Zen Hei",
                 "WenQuanYi Micro Hei", "Droid Sans Fallback", "AR PL UMing CN", "SimHei", "Microsoft YaHei", "PingFang SC"]
 
@@ -94,9 +101,8 @@ def length_curve(results: dict[str, dict], path: str | Path | None = None,
     for name, m in results.items():
         buckets = m["by_length"]
         labels = [f"{b['bucket']}\n(n={b['n']})" for b in buckets]
-        style, color = STYLES[spec(name).attention] if name in MODEL_NAMES else ("^-", None)  # other runs: default
-        ax.plot(range(len(buckets)), [b["bleu"] for b in buckets], style, color=color, lw=2, ms=7,
-                label=f"{name} (BLEU {m['bleu']})")
+        ax.plot(range(len(buckets)), [b["bleu"] for b in buckets], lw=2, ms=7, label=f"{name} (BLEU {m['bleu']})",
+                **line_style(name))
     ax.set_xticks(range(len(labels or [])), labels or [])
     ax.set_xlabel("source length in Chinese characters / 源句长度（汉字数）")
     ax.set_ylabel("BLEU")

@@ -26,7 +26,7 @@ from dawn.decoding import beam_search, forced_prefix_decode, greedy_decode, max_
 from dawn.hub import DOCUMENTS, HubModelMixin, local_folder
 from dawn.lstm import LSTMConfig, LSTMSeq2Seq
 from dawn.lstm_attention import LSTMAttentionConfig, LSTMAttentionSeq2Seq
-from dawn.registry import MODELS as SPECS
+from dawn.registry import MODELS as SPECS, name_of_config
 from dawn.tokenizer import BOS, EOS, PAD, UNK, PairTokenizer
 from dawn.transformer import TransformerConfig, TransformerSeq2Seq, finish_uninitialised
 
@@ -57,9 +57,10 @@ def model_from_config(config: dict, init_weights: bool = True) -> tuple[str, tor
             model_type, model = model_from_config(config)
         finish_uninitialised(model)
         return model_type, model
-    if config.get("model_type") == "marian":
-        return "transformer", TransformerSeq2Seq(TransformerConfig.from_marian(config))
-    return config.get("model_type"), build_model(config.get("model_type"), config)
+    name = name_of_config(config)
+    if config.get("model_type") == "marian":   # a plain MarianMTModel config.json
+        return name, TransformerSeq2Seq(TransformerConfig.from_marian(config))
+    return name, build_model(name, config)
 
 
 @dataclass

@@ -25,7 +25,7 @@ def test_reverse_tokenizer_swaps_the_sides():
 
 def test_back_translation_writes_train_only_pairs(tmp_path, corpus_file, test_dir, pairs, datasets_cache):
     from training.back_translate import CORPUS, main
-    from training.train import parse_args, prepare_data
+    from training.recipe import parse_args, prepare_data
 
     mono = tmp_path / "mono.txt"
     english = ["The cat is here.", "A sentence that is not in the corpus.", "The dog eats fish.", "",
@@ -50,7 +50,7 @@ def test_back_translation_writes_train_only_pairs(tmp_path, corpus_file, test_di
 
 
 def test_synthetic_pairs_are_train_only_in_the_forward_run(tmp_path, corpus_file, test_dir, pairs):
-    from training.train import parse_args, prepare_data
+    from training.recipe import parse_args, prepare_data
 
     zh_valid, en_valid = pairs[0]
     bt = tmp_path / "bt_mine.tsv"                  # any bt_* corpus: 40 synthetic pairs, one repeating a real pair

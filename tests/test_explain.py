@@ -17,9 +17,9 @@ from app_fixtures import CHECKPOINTS
 
 from dawn import load_translator
 from dawn.decoding import beam_search, pad_batch
-from dawn.explain import (ATTENTION_SCALE, BF16_INFLUENCE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, explain, explain_all,
+from dawn.explain import (ATTENTION_SCALE, TOP_K, WHITEBOARD_DIMS, bf16_cpu, explain, explain_all,
                           forced_pass, influence, masked_sources, quantize_rows, softmax_row)
-from dawn.registry import MODEL_NAMES
+from dawn.registry import MODEL_NAMES, MODELS
 from dawn.story import STORY_SENTENCE
 from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import Translator
@@ -308,7 +308,7 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
 EPS32 = torch.finfo(torch.float32).eps  # 1.2e-7: one float32 ulp, relative
 
 
-@pytest.mark.parametrize("kind", sorted(BF16_INFLUENCE))
+@pytest.mark.parametrize("kind", [m.name for m in MODELS if m.bf16_influence])
 def test_bf16_influence_keeps_logprobs_to_float32_rounding_and_drops_close(make_model, tokenizer, kind):
     """bf16=True speeds up the S+1 masked rows; log-probs and whiteboard numbers still come from an fp32
     pass of the sentence, so they equal the fp32 path's up to float32 rounding: a batch of one and row 0 of

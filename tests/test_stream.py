@@ -15,7 +15,7 @@ from tiny_corpus import ROOT
 from dawn.tokenizer import PairTokenizer
 from dawn.translator import load_translator
 from training.stream import Cleaner, cleaned, is_valid_pair, open_corpora, process_stream, stream_steps, valid_split
-from training.train import MAX_ZH_CHARS
+from training.recipe import MAX_ZH_CHARS
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
 

@@ -21,7 +21,9 @@ from dawn.registry import MODEL_NAMES
 from dawn.tokenizer import BOS, PAD, PairTokenizer
 from dawn.translator import Translator, load_translator, model_from_config
 from training.engine import collate, evaluate_loss, lr_at, make_batches
-from training.train import LONG_EXAMPLES, QUICK, REPLAY, STATE_DIR
+from dawn.registry import spec
+from training.recipe import QUICK
+from training.train import REPLAY, STATE_DIR
 
 MODELS = list(MODEL_NAMES)
 TIMING_KEYS = {"train_tokens_per_s", "elapsed_s", "training_time_s", "threads", "machine"}
@@ -120,7 +122,7 @@ def test_cli_writes_a_complete_loadable_checkpoint(kind, tmp_path, train_argv, r
     assert c["train"] + c["valid"] == tr["train_pairs"] + tr["valid_pairs"] == 89
     assert tr["command"].startswith(f"python -m training.train --model {kind} ")
     assert tr["vocab"]["english_subwords"] <= 120 and tr["vocab"]["valid_unk_rate"] == 0.0
-    assert ("as one comma chain" in tr["long_examples"]) == (LONG_EXAMPLES[kind] == "comma")  # the model's default join
+    assert ("as one comma chain" in tr["long_examples"]) == (spec(kind).recipe.long_examples == "comma")  # the model's default join
 
     log = json.loads((out / "train_log.json").read_text())
     losses = [h["train_loss"] for h in log["history"]]
@@ -179,6 +181,34 @@ def test_resume_after_sigkill_reaches_the_same_weights(kind, tmp_path, train_arg
         assert (interrupted / name).read_bytes() == (reference / name).read_bytes(), name
     assert _history(interrupted) == _history(reference)
     verify_checkpoint(interrupted)
+    legs = json.loads((interrupted / "training.json").read_text())["legs"]  # the killed leg, then the one that finished
+    assert [(leg["start_step"], leg["ended"]) for leg in legs] == [
+        (0, "killed (resumed from its last saved state)"), (last_save, "finished")]
+
+
+@pytest.mark.parametrize("kind", ["transformer"])
+def test_stop_after_saves_stops_and_resumes_to_the_same_weights(kind, tmp_path, train_argv, run_train, capsys):
+    # --stop-after: the leg ends cleanly at a step boundary (here after its first step: 0.0001 min is 6 ms),
+    # exit code 3; --resume runs the next leg, and the weights are those of an uninterrupted run.
+    reference, legged = tmp_path / "reference", tmp_path / "legged"
+    assert run_train(train_argv(kind, reference, "--epochs", "2")) == 0
+    assert run_train(train_argv(kind, legged, "--epochs", "2", "--stop-after", "0.0001")) == 3
+    assert "stopped after 0.0001 min (--stop-after) at step 1" in capsys.readouterr().err
+    progress = json.loads((legged / STATE_DIR / "progress.json").read_text())
+    assert progress["step"] == 1 and progress["legs"][0]["ended"] == "stop-after"
+    assert run_train(train_argv(kind, legged, "--epochs", "2", "--resume")) == 0
+    for name in ["model.safetensors", f"{STATE_DIR}/model.safetensors", f"{STATE_DIR}/optimizer.safetensors"]:
+        assert (legged / name).read_bytes() == (reference / name).read_bytes(), name
+    total = _history(reference)[-1]["step"]
+    for record in ("training.json", "train_log.json"):
+        legs = json.loads((legged / record).read_text())["legs"]
+        assert [(leg["leg"], leg["start_step"], leg["end_step"], leg["ended"]) for leg in legs] == [
+            (1, 0, 1, "stop-after"), (2, 1, total, "finished")], record
+        assert all(leg["minutes"] >= 0 and leg["processes"] == 1 and leg["machine"] for leg in legs)
+        assert legs[1]["target_tokens"] > 0 and legs[1]["target_tokens_per_s"] > 0
+    with pytest.raises(SystemExit) as refused:
+        run_train(train_argv(kind, tmp_path / "bad", "--stop-after", "0"))
+    assert refused.value.code == 2 and "--stop-after must be a positive number of minutes" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("decay", [0.0, 0.5])

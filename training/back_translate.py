@@ -15,7 +15,7 @@ Why: the translators learn only from pairs, and everyday narrative is short of t
 each; the forward model then learns to produce that real English from imperfect Chinese (Sennrich et al., 2016).
 The tag tells it which pairs are synthetic, so it can trust them less (Caswell et al., 2019).
 
-The reverse model is the quick preset's Transformer (training.train's QUICK sizes, schedule and corpus mix) on
+The reverse model is the quick preset's Transformer (training/recipe.py's quick preset: sizes, schedule and corpus mix) on
 the training split of training.train's own data preparation (the same test-overlap and story filters, the same
 seeded valid split), with the two sides swapped: English BPE in, Chinese characters out (ReverseTokenizer).
 The English sentences lose what must never be trained on: test-set sentences, the story's, and every valid
@@ -47,7 +47,7 @@ from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, lr_at, make_optimizer, set_lr,
                              set_seed, train_step, use_bf16, valid_translations)
 from training.machine import cpu_model
-from training.train import mix_and_tags, model_config_for, parse_args, prepare_data
+from training.recipe import mix_and_tags, model_config_for, parse_args, prepare_data
 
 TAG = "<bt>"                 # the source tag of the synthetic pairs in the forward runs
 CORPUS = "bt_commonvoice"    # their corpus name (the TSV's file name): train-only (dawn.data.train_only)

@@ -28,7 +28,8 @@ from pathlib import Path
 import torch
 
 from dawn import load_translator
-from dawn.registry import MODEL_NAMES, with_chosen_decoding
+from dawn.memory import reuse_freed_memory
+from dawn.registry import MODEL_NAMES, spec, with_chosen_decoding
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
@@ -114,7 +115,6 @@ def settings_throughput(model_type: str, model_config: dict, precision: str, bat
 def throughput_report(threads: int) -> dict:
     """Before (fp32, batches in corpus order) and after (bf16 autocast, length-bucketed, bigger batches)
     for the three final model sizes with the final vocabulary sizes."""
-    from training.train import MODEL_DEFAULTS
     vocab = {"src_vocab_size": 11411, "tgt_vocab_size": 8000}
     settings = [("fp32", 3000, False), ("fp32", 3000, True), ("bf16", 3000, True), ("bf16", 6000, True)]
     report = {"threads": threads, "steps": THROUGHPUT_STEPS, "machine": f"{cpu_model()}, "
@@ -124,7 +124,7 @@ def throughput_report(threads: int) -> dict:
         for precision, batch_tokens, bucketed in settings:
             if precision == "bf16" and not bf16_supported(torch.device("cpu")):
                 continue
-            rows.append(settings_throughput(name, {**MODEL_DEFAULTS[name], **vocab}, precision, batch_tokens, bucketed))
+            rows.append(settings_throughput(name, {**spec(name).recipe.config, **vocab}, precision, batch_tokens, bucketed))
             print(name, rows[-1], file=sys.stderr)
         report["models"][name] = rows
     return report
@@ -132,7 +132,8 @@ def throughput_report(threads: int) -> dict:
 
 # --- data parallel: 1 vs 2 processes ----------------------------------------------------------------------
 
-DATA_PARALLEL = [(1, 1), (1, 2), (2, 1)]   # (processes, torch threads each) on the same 2 cores
+DATA_PARALLEL = [(1, 1, "glibc"), (1, 2, "glibc"), (2, 1, "glibc"), (2, 1, "training")]  # (processes, torch
+# threads each, malloc: glibc's defaults or training.train's dawn.memory.reuse_freed_memory) on the same 2 cores
 
 
 def machine_info() -> dict:
@@ -140,17 +141,19 @@ def machine_info() -> dict:
     return {"cpu": cpu_model(), "cpus": os.cpu_count(), "loadavg": [round(x, 2) for x in os.getloadavg()]}
 
 
-def data_parallel_worker(model_type: str, batch_tokens: int, steps: int, out: Path) -> None:
+def data_parallel_worker(model_type: str, batch_tokens: int, steps: int, out: Path, malloc: str = "glibc") -> None:
     """One of the processes torchrun started: `steps` training steps as training.train takes them (each
     process its shard of every global batch, DDP averaging the gradients), on batches shaped like the
     training mix; the main process writes global target tokens per wall-clock second to `out`."""
     from accelerate import Accelerator
-    from training.train import MODEL_DEFAULTS
+
+    if malloc == "training":
+        reuse_freed_memory()
 
     accelerator = Accelerator(cpu=True, mixed_precision="no")      # cpu=True: one gloo group, not lone processes
     rank, world_size = accelerator.process_index, accelerator.num_processes
     torch.manual_seed(0)
-    config = {**MODEL_DEFAULTS[model_type], "src_vocab_size": 11411, "tgt_vocab_size": 8000}
+    config = {**spec(model_type).recipe.config, "src_vocab_size": 11411, "tgt_vocab_size": 8000}
     model = build_model(model_type, config).train()
     train_model = accelerator.prepare_model(model) if world_size > 1 else model
     optimizer = make_optimizer(model, 1e-4)
@@ -172,7 +175,7 @@ def data_parallel_worker(model_type: str, batch_tokens: int, steps: int, out: Pa
     wall = time.perf_counter() - wall0
     (cpu,) = global_sums(accelerator, [time.process_time() - cpu0])  # CPU seconds of all processes
     if accelerator.is_main_process:
-        out.write_text(json.dumps({"processes": world_size, "threads_per_process": torch.get_num_threads(),
+        out.write_text(json.dumps({"processes": world_size, "threads_per_process": torch.get_num_threads(), "malloc": malloc,
                                    "steps": steps, "target_tokens": tokens, "wall_s": round(wall, 1),
                                    "target_tokens_per_wall_s": round(tokens / wall),
                                    "target_tokens_per_cpu_s": round(tokens / cpu)}))
@@ -184,13 +187,14 @@ def data_parallel_report(model_type: str, batch_tokens: int, steps: int) -> dict
     import tempfile
 
     rows = []
-    for processes, threads in DATA_PARALLEL:
+    for processes, threads, malloc in DATA_PARALLEL:
         with tempfile.TemporaryDirectory() as tmp:
             result = Path(tmp) / "result.json"
             before = machine_info()["loadavg"]
             subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
                             str(processes), "-m", "training.benchmark", "--dp-worker", model_type, "--dp-out", str(result),
-                            "--threads", str(threads), "--dp-steps", str(steps), "--dp-batch-tokens", str(batch_tokens)],
+                            "--threads", str(threads), "--dp-steps", str(steps), "--dp-batch-tokens", str(batch_tokens),
+                            "--dp-malloc", malloc],
                            check=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
             rows.append({**json.loads(result.read_text()), "loadavg_before": before,
                          "loadavg_after": machine_info()["loadavg"]})
@@ -236,11 +240,12 @@ def main(argv=None) -> int:
     p.add_argument("--dp-batch-tokens", type=int, default=3000, help="global batch (the Transformer recipe's)")
     p.add_argument("--dp-worker", help=argparse.SUPPRESS)  # one process of a --data-parallel run
     p.add_argument("--dp-out", help=argparse.SUPPRESS)
+    p.add_argument("--dp-malloc", choices=["glibc", "training"], default="glibc", help=argparse.SUPPRESS)
     p.add_argument("--out", default="checkpoints/benchmark.json")
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
     if args.dp_worker:
-        data_parallel_worker(args.dp_worker, args.dp_batch_tokens, args.dp_steps, Path(args.dp_out))
+        data_parallel_worker(args.dp_worker, args.dp_batch_tokens, args.dp_steps, Path(args.dp_out), args.dp_malloc)
         return 0
     if args.data_parallel:  # extends throughput.json: its other measurements stay
         out = Path(args.out).with_name("throughput.json")

@@ -114,7 +114,7 @@ def make_optimizer(model: torch.nn.Module, lr: float) -> torch.optim.AdamW:
 
 
 def make_ema(model: torch.nn.Module, decay: float) -> AveragedModel | None:
-    """The averaged copy of `model` (train.EMA_DECAY), or None when decay is 0. After each optimizer step
+    """The averaged copy of `model` (the registry's Recipe.ema, or --ema), or None when decay is 0. After each optimizer step
     call ema.update_parameters(model); the first call copies the weights, later ones blend them in."""
     return AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay)) if decay else None
 

@@ -54,6 +54,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from dawn.card import TEST_SETS, card_data, card_for_repo, default_code_url
 from dawn.checkpoint import CONFIG, MANIFEST, TRAINING, CheckpointError, seal_checkpoint, verify_checkpoint
 from dawn.hub import DOCUMENTS
+from dawn.registry import name_of_config
 
 ROOT = Path(__file__).resolve().parents[1]
 MAX_FILE_BYTES = 10_000_000        # a weight file above this is refused (the hub's limit for files without LFS)
@@ -96,9 +97,9 @@ def _model_type(files: dict[str, bytes]) -> str:
     """lstm / lstm_attention / transformer, from training.json or config.json."""
     for name in (TRAINING, CONFIG):
         if name in files:
-            model_type = json.loads(files[name]).get("model_type")
+            model_type = name_of_config(json.loads(files[name]))
             if model_type:
-                return "transformer" if model_type == "marian" else model_type
+                return model_type
     return "unknown"
 
 

@@ -43,7 +43,7 @@ from dawn.translator import build_model, load_translator
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, make_ema,
                              make_optimizer, train_step, use_bf16, valid_translations)
 from training.machine import cpu_model
-from training.train import mix_and_tags, parse_args, prepare_data
+from training.recipe import mix_and_tags, parse_args, prepare_data
 
 
 def recipe_args(training: dict) -> argparse.Namespace:

@@ -127,7 +127,7 @@ def open_corpora(sources: list[str]) -> dict:
 # --- cleaning, the valid split, the mix ----------------------------------------------------------------
 
 class Cleaner:
-    """The filters of training.train.prepare_data, one batch of rows at a time, counting what they drop:
+    """The filters of training.recipe.prepare_data, one batch of rows at a time, counting what they drop:
     normalise both sides; drop empty pairs, pairs over max_zh_chars, pairs with a side in a test set, pairs
     containing a story sentence; keep the valid side (`valid=True`) or the training side of the split.
     A train-only corpus (dawn.data.train_only: a dictionary, synthetic pairs) has no valid side: all of it

@@ -12,7 +12,7 @@ command of each committed checkpoint is in its training.json and model card):
         --data ../shared/data/tatoeba-cmn/cmn.txt ../shared/data/extra-zh-en
 
 Try retraining in about ten minutes: add `--preset quick` (a smaller model, three
-short epochs of mostly everyday sentences, see QUICK). Your own data: any TSV (English<TAB>Chinese), NAME.zh/NAME.en
+short epochs of mostly everyday sentences: training/recipe.py's QUICK). Your own data: any TSV (English<TAB>Chinese), NAME.zh/NAME.en
 pair or hub dataset id after --data; `--mix NAME=WEIGHT` and `--tags NAME=<tag>` say
 how to mix them. A CUDA GPU is used when present (`--device`).
 
@@ -35,10 +35,16 @@ examples -> train one tokenizer on the training split (Chinese characters by
 coverage, English BPE) -> each epoch, draw the corpus mix -> train (optionally keeping a moving
 average of the weights, --ema), keeping the checkpoint with the best validation BLEU.
 
-This file is the command: its recipe (defaults, arguments, data preparation), the resumable state and
-the stages of a run, which main() calls top to bottom. The pieces every training command shares
-(batching, collate, the train step and its loss, the schedule, example encoding, validation) are in
-training/engine.py.
+A run may span sessions: `--stop-after MINUTES` saves the state at a step boundary and exits (code 3) before
+a session ends; the same command with --resume runs the next leg. Each leg (its steps, minutes, machine,
+processes and throughput) is listed in training.json and train_log.json. Resume on the machine that started
+the run; a run whose state is lost is started again from step 0, never spliced from two runs.
+
+This file is the command: the resumable state and the stages of a run, which main() calls top to bottom.
+The recipe (arguments, defaults, data preparation, the mix, the tokenizer, the model's configuration) is
+training/recipe.py, each model's own numbers are its registry entry (dawn/registry.py); the pieces every
+training command shares (batching, collate, the train step and its loss, the schedule, example encoding,
+validation) are training/engine.py.
 """
 
 from __future__ import annotations
@@ -66,166 +72,21 @@ from tqdm import tqdm
 from dawn.card import write_model_card
 from dawn.checkpoint import (TRAINING, load_weights, save_checkpoint, state_dict_bytes, update_file,
                              write_files_atomically)
-from dawn.data import (add_concatenations, load_corpora, narrative_slice, remove_story_sentences, remove_test_overlap,
-                       split_by_english, train_only)
-from dawn.metrics import corpus_scores
-from dawn.replay import DEFAULT_SNAPSHOTS, MAX_SNAPSHOTS, REPLAY_FILE as REPLAY, SENTENCES as REPLAY_SENTENCES
+from dawn.data import narrative_slice
+from dawn.memory import reuse_freed_memory
+from dawn.replay import REPLAY_FILE as REPLAY, SENTENCES as REPLAY_SENTENCES
 from dawn.replay import replay_json, snapshot, snapshot_steps
-from dawn.story import WHITEBOARD_SENTENCE
 from dawn.tokenizer import PAD, PairTokenizer
 from dawn.translator import build_model
 from training.engine import (collate, encode_examples, epoch_batches, epoch_examples, evaluate_loss, from_main_process,
                              global_sums, lr_at, make_ema, make_optimizer, rng_states, set_lr, set_seed, shard,
-                             shard_weight, train_step, use_bf16, valid_translations)
+                             shard_weight, train_step, use_bf16)
 from training.machine import cpu_model
-from training.stream import (Cleaner, cleaned, mixed, open_corpora, process_stream, stream_stats, stream_steps,
-                             tokenizer_sample, valid_split)
+from training.recipe import (check_mix_names, encode_narrative, make_tokenizer, mix_and_tags, model_config_for,
+                             narrative_counts, parse_args, prepare_data, prepare_stream, score_valid)
+from training.stream import process_stream, stream_stats, stream_steps
 
-DEFAULT_TEST_DIRS = ["../shared/data/tatoeba-test", "../shared/data/flores200-devtest"]
 STATE_DIR = ".resume"  # inside --out; holds the full training state (git-ignored)
-
-# Per-model defaults, each ≤ 15M parameters.
-MODEL_DEFAULTS = {
-    "lstm": dict(d_model=256, n_layers=3, dropout=0.2),
-    "lstm_attention": dict(d_embed=256, d_enc=256, d_dec=512, d_attn=256, enc_layers=2, dropout=0.2),
-    "transformer": dict(d_model=256, n_heads=4, d_ff=1024, encoder_layers=3, decoder_layers=2, dropout=0.1),
-}
-# Epochs and batch sizes sized so that each final recipe fits in 2 hours on the 2-core CPU that trains it, with
-# the machine to itself (2 threads): target tokens per second measured by `training.benchmark --throughput`.
-# The LSTM with attention and the Transformer trained with bf16 autocast (a CPU with AVX-512 bf16); the plain
-# LSTM trained in fp32 on a CPU without it (AMD EPYC), where 12 epochs would take about 175 min, so 7
-# (97.2 min; its 12-epoch bf16 run scored higher on validation: checkpoints/lstm_recipes.json).
-# The recurrent models run faster with bigger batches (fewer, larger matrix products per time step).
-DEFAULT_EPOCHS = {"lstm": 7, "lstm_attention": 8, "transformer": 11}
-DEFAULT_BATCH_TOKENS = {"lstm": 6000, "lstm_attention": 6000, "transformer": 3000}
-
-# How the corpora are mixed. A weight w means: each epoch uses every pair floor(w) times plus a
-# random share w - floor(w) of them (drawn anew each epoch). Tatoeba (everyday speech, like the story)
-# is up-sampled; the Bible (31k verses) and the Python docs (47k paragraphs) are down-sampled and
-# carry a source tag, so that their registers ("thou hath", `code`) stay behind their tags:
-# the app and the test sets never use a tag. Chosen on validation data: checkpoints/mix_experiments.json.
-DEFAULT_MIX = {"cmn": 2.0, "bible_cuvs_kjv": 0.15, "python_docs_zhcn": 0.1}
-DEFAULT_TAGS = {"bible_cuvs_kjv": "<bible>", "python_docs_zhcn": "<code>"}
-CONCAT_CORPORA = ("cmn",)  # short sentences joined into long examples
-# Train-only corpora (dictionaries, synthetic pairs): dawn.data.train_only, shared with the --stream path.
-
-
-# How a long example's Chinese sentences are joined: "comma" makes one comma chain (the story's shape),
-# "plain" puts them side by side. The committed LSTM with attention was trained with "plain" (before the
-# comma chain was tried); each model's default is the join its committed checkpoint was trained with. A 2-epoch
-# screening of the LSTM with attention prefers "comma" (join_screening in checkpoints/mix_experiments.json):
-# its next retrain should pass --long-examples comma.
-LONG_EXAMPLES = {"lstm": "comma", "lstm_attention": "plain", "transformer": "comma"}
-# Exponential moving average of the weights (Polyak averaging): after every step
-#     ema <- decay * ema + (1 - decay) * weights
-# i.e. an average over roughly the last 1 / (1 - decay) steps, which smooths out the noise of the last
-# updates. When on, validation and the saved checkpoint use the averaged weights. 0 = off.
-# Tried on the Transformer's final recipe with decay 0.9995 (checkpoints/transformer_recipes.json): the
-# average lagged behind the still-improving weights (valid loss higher at every epoch, valid BLEU lower up
-# to epoch 10; at the last epoch 15.85 against the raw weights' 15.42 and their best, 15.65, within the
-# epoch-to-epoch noise), and its updates pushed the recipe to 120.1 min, past 2 hours. No model uses it.
-EMA_DECAY = {"lstm": 0.0, "lstm_attention": 0.0, "transformer": 0.0}
-MAX_ZH_CHARS = 120         # longer training pairs (mostly Python docs paragraphs) are skipped
-
-# --preset quick: a usable model in about ten minutes on this CPU, for trying retraining.
-# Mostly everyday sentences (Tatoeba and the small story/grammar corpora), a little Wikipedia, no Bible
-# or Python docs: what a small model can learn in ten minutes.
-QUICK = {"epochs": 3, "warmup": 200, "lr": 1e-3, "en_vocab": 4000,
-         "mix": {"bible_cuvs_kjv": 0.0, "python_docs_zhcn": 0.0, "mlqe_pe_wiki": 0.2, "tico19": 0.2, "xquad_wiki": 0.2,
-                 "ud_pud_zh_trad": 0.2, "cmn": 1.0},
-         "lstm": dict(d_model=256, n_layers=2), "lstm_attention": dict(d_embed=128, d_enc=128, d_dec=256, d_attn=128,
-                                                                       enc_layers=1),
-         "transformer": dict(encoder_layers=2, decoder_layers=2)}
-
-
-def parse_weights(text: str | None, kind=float) -> dict:
-    """"cmn=2,bible_cuvs_kjv=0.2" -> {"cmn": 2.0, "bible_cuvs_kjv": 0.2}; "" -> {}."""
-    out = {}
-    for item in filter(None, (text or "").split(",")):
-        name, sep, value = item.partition("=")
-        if not sep or not name.strip():
-            raise ValueError(f"expected NAME=VALUE in {text!r}, got {item!r}")
-        out[name.strip()] = kind(value.strip())
-    return out
-
-
-def parse_args(argv=None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=sorted(MODEL_DEFAULTS), required=True)
-    p.add_argument("--data", nargs="+", required=True,
-                   help="corpora: TSV files (English<TAB>Chinese[<TAB>attribution]), NAME.zh/NAME.en pairs, "
-                        "folders of such pairs, or hub dataset ids")
-    p.add_argument("--test-dir", nargs="*", default=None,
-                   help="every pair occurring in a test file here (*.zho/*.eng, zho_*/eng_*.devtest) is dropped "
-                        f"(default: those of {', '.join(DEFAULT_TEST_DIRS)} that exist; none: nothing is dropped)")
-    p.add_argument("--preset", choices=["final", "quick"], default="final",
-                   help="quick: a smaller model, three short epochs of everyday sentences (about ten minutes on 2 CPU cores)")
-    p.add_argument("--mix", default=None, help=f"per-corpus epoch weights NAME=W,... (default {DEFAULT_MIX}; others 1)")
-    p.add_argument("--tags", default=None, help=f"per-corpus source tags NAME=<tag>,... (default {DEFAULT_TAGS})")
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda when available)")
-    p.add_argument("--out", required=True, help="checkpoint folder, e.g. checkpoints/transformer")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/.resume after an interruption")
-    p.add_argument("--seed", type=int, default=1337)
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
-    p.add_argument("--epochs", type=int, default=None, help=f"default: {DEFAULT_EPOCHS}")
-    p.add_argument("--batch-tokens", type=int, default=None,
-                   help=f"max (source + target) tokens per batch, padding included (default: {DEFAULT_BATCH_TOKENS})")
-    p.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (AdamW)")
-    p.add_argument("--warmup", type=int, default=400, help="linear warm-up steps, then cosine decay to lr/10")
-    p.add_argument("--precision", choices=["auto", "bf16", "fp32"], default="auto",
-                   help="bf16 autocast for matmuls (weights stay fp32); auto = bf16 where the CPU supports it")
-    p.add_argument("--label-smoothing", type=float, default=0.1)
-    p.add_argument("--valid-fraction", type=float, default=0.04)
-    p.add_argument("--valid-per-corpus", type=int, default=300, help="at most this many valid pairs per extra corpus")
-    p.add_argument("--concat-fraction", type=float, default=0.15, help="extra long examples, as a fraction of the Tatoeba training pairs")
-    p.add_argument("--long-examples", choices=["comma", "plain"], default=None,
-                   help=f"join a long example's Chinese sentences as one comma chain or side by side (default: {LONG_EXAMPLES})")
-    p.add_argument("--ema", type=float, default=None,
-                   help=f"decay of the exponential moving average of the weights that is validated and saved; 0 = off "
-                        f"(default: {EMA_DECAY})")
-    p.add_argument("--zh-coverage", type=float, default=0.9995,
-                   help="keep the most frequent Chinese characters covering this share of the training text")
-    p.add_argument("--en-vocab", type=int, default=8000, help="English BPE vocabulary size")
-    p.add_argument("--valid-bleu-sentences", type=int, default=None,
-                   help="translate a seeded random sample of this many valid sentences for the per-epoch BLEU "
-                        "(default: the whole valid split)")
-    p.add_argument("--save-every", type=int, default=100, help="save the resumable state every N steps")
-    p.add_argument("--snapshots", type=int, default=DEFAULT_SNAPSHOTS,
-                   help=f"record the story sentence's and {WHITEBOARD_SENTENCE}'s translations, maps and the valid "
-                        f"scores at N points spread over the run, first and last included, in OUT/{REPLAY} "
-                        f"(2..{MAX_SNAPSHOTS}; 0 = off)")
-    p.add_argument("--max-train-pairs", type=int, default=None, help="use a seeded random N of the training pairs")
-    p.add_argument("--stream", action="store_true",
-                   help="read the corpora as streams (training/stream.py): memory does not grow with the corpus")
-    p.add_argument("--epoch-steps", type=int, default=None, help="--stream: steps per epoch (validation and save)")
-    p.add_argument("--stream-buffer", type=int, default=20000,
-                   help="--stream: examples read and length-bucketed into batches at a time (per process)")
-    p.add_argument("--shuffle-buffer", type=int, default=10000, help="--stream: pairs shuffled at a time")
-    p.add_argument("--tokenizer-pairs", type=int, default=200000,
-                   help="--stream: the tokenizer is trained on the first N training pairs")
-    p.add_argument("--report-to", choices=["none", "tensorboard"], default="none",
-                   help="log train loss, learning rate and valid loss / BLEU / chrF to accelerate's tracker")
-    p.add_argument("--logging-dir", default=None, help="where the tracker writes (default: runs/OUT_NAME)")
-    for k, v in {k: v for d in MODEL_DEFAULTS.values() for k, v in d.items()}.items():
-        p.add_argument("--" + k.replace("_", "-"), type=type(v), default=None)
-    args = p.parse_args(argv)
-    if args.test_dir is None:   # a fresh clone without ../shared trains too: test sets are optional
-        args.test_dir = [d for d in DEFAULT_TEST_DIRS if Path(d).is_dir()]
-    args.batch_tokens = args.batch_tokens or DEFAULT_BATCH_TOKENS[args.model]
-    args.long_examples = args.long_examples or LONG_EXAMPLES[args.model]
-    if args.preset == "quick":  # explicit flags still win
-        given = argv if argv is not None else sys.argv
-        for k in ("epochs", "warmup", "lr", "en_vocab"):
-            if getattr(args, k) is None or "--" + k.replace("_", "-") not in given:
-                setattr(args, k, QUICK[k])
-    if args.stream and not args.epoch_steps:
-        p.error("--stream needs --epoch-steps (a stream has no length: an epoch is that many steps)")
-    args.ema = EMA_DECAY[args.model] if args.ema is None else args.ema
-    if args.snapshots != 0 and not 2 <= args.snapshots <= MAX_SNAPSHOTS:
-        p.error(f"--snapshots must be 0 (off) or 2..{MAX_SNAPSHOTS}, got {args.snapshots}")
-    if not 0.0 <= args.ema < 1.0:
-        p.error(f"--ema must be in [0, 1), got {args.ema}")
-    return args
 
 
 # --- resumable state: model, optimizer, RNG, position — safetensors + JSON, no pickle ---
@@ -276,121 +137,11 @@ def load_state(state_dir: Path, model, optimizer, ema=None, rank: int = 0) -> di
     return progress
 
 
-def prepare_data(args, log):
-    """-> training pairs per corpus, valid (zh, en, corpus) triples, and the counts for the log."""
-    corpora = load_corpora(args.data)
-    if not args.test_dir:
-        log(f"note: no test sets (none of {', '.join(DEFAULT_TEST_DIRS)} exists, or --test-dir was given empty): "
-            "no pair is dropped for overlap with a test set; evaluate on test sets only after fetching them")
-    train_by, valid, stats = {}, [], {"corpora": {}}
-    for name, pairs in corpora.items():
-        n_loaded = len(pairs)
-        pairs, overlap = remove_test_overlap(pairs, args.test_dir)
-        pairs, story_n = remove_story_sentences(pairs)
-        too_long = sum(len(zh) > MAX_ZH_CHARS for zh, _ in pairs)
-        pairs = [(zh, en) for zh, en in pairs if len(zh) <= MAX_ZH_CHARS]
-        fraction = args.valid_fraction if name in CONCAT_CORPORA else min(args.valid_fraction, args.valid_per_corpus / max(len(pairs), 1))
-        train, val = (pairs, []) if train_only(name) else split_by_english(pairs, fraction, args.seed)
-        train_by[name] = train
-        valid += [(zh, en, name) for zh, en in val]
-        stats["corpora"][name] = {"loaded": n_loaded, "dropped_test_overlap": overlap, "dropped_story": story_n,
-                                  "dropped_over_120_chars": too_long, "train": len(train), "valid": len(val)}
-        log(f"{name}: {n_loaded:,} pairs; dropped {overlap:,} (test overlap), {story_n:,} (story sentences), "
-            f"{too_long:,} (> {MAX_ZH_CHARS} characters); {len(train):,} train / {len(val):,} valid")
-    valid_zh, valid_en = {zh for zh, _, _ in valid}, {en for _, en, _ in valid}
-    for name in [n for n in train_by if train_only(n)]:  # no valid sentence as a training pair, on either side
-        kept = [(zh, en) for zh, en in train_by[name] if zh not in valid_zh and en not in valid_en]
-        stats["corpora"][name].update(dropped_valid_overlap=len(train_by[name]) - len(kept), train=len(kept))
-        train_by[name] = kept
-    if args.max_train_pairs:  # a seeded random share of every corpus
-        total = sum(len(t) for t in train_by.values())
-        rng = random.Random(args.seed)
-        train_by = {k: rng.sample(t, min(len(t), max(1, round(len(t) * args.max_train_pairs / total))))
-                    for k, t in train_by.items()}
-    for name in CONCAT_CORPORA:
-        if name in train_by:
-            joined = add_concatenations(train_by[name], args.concat_fraction, args.seed,
-                                        comma_chain=args.long_examples == "comma")[len(train_by[name]):]
-            train_by[name + "_concat"] = joined
-            stats["concatenated_examples"] = len(joined)
-            log(f"added {len(joined):,} long examples joining 2-4 random {name} training pairs")
-    stats.update(train_pairs=sum(len(t) for k, t in train_by.items() if not k.endswith("_concat")),
-                 valid_pairs=len(valid),
-                 dropped_test_overlap=sum(c["dropped_test_overlap"] for c in stats["corpora"].values()),
-                 dropped_story=sum(c["dropped_story"] for c in stats["corpora"].values()))
-    return train_by, valid, stats
-
-
-def valid_split_of(training: dict) -> list:
-    """The valid (zh, en, corpus) triples of the run that wrote this training.json, rebuilt by prepare_data
-    from the same corpora, test folders, seed and fractions."""
-    args = parse_args(["--model", training["model_type"], "--out", "/nonexistent", "--data", *training["data"],
-                       "--test-dir", *training["test_dirs"], "--seed", str(training["seed"]),
-                       "--valid-fraction", str(training["valid_fraction"]),
-                       "--valid-per-corpus", str(training["valid_per_corpus"])])
-    return prepare_data(args, log=lambda _msg: None)[1]
-
-
-def prepare_stream(args, log):
-    """--stream: -> each corpus as a stream of raw pairs, the valid (zh, en, corpus) triples (the first
-    valid-side pairs of each corpus), and the training side's Cleaner (what it reads goes to training.json)."""
-    corpora = open_corpora(args.data)
-    valid = valid_split(corpora, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), args.valid_per_corpus)
-    log(f"streaming {len(corpora)} corpora: {', '.join(sorted(corpora))}; {len(valid):,} valid pairs")
-    return corpora, valid, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction, valid=valid)
-
-
-def narrative_counts(narrative: list) -> dict:
-    """{corpus: sentences} of the narrative validation slice (dawn.data.narrative_slice), for the logs."""
-    counts: dict[str, int] = {}
-    for _, _, corpus in narrative:
-        counts[corpus] = counts.get(corpus, 0) + 1
-    return counts
-
-
-def mix_and_tags(args) -> tuple[dict, dict]:
-    """A run's per-corpus epoch weights and source tags: the defaults, the quick preset's, then --mix / --tags."""
-    weights = {**DEFAULT_MIX, **(QUICK["mix"] if args.preset == "quick" else {}), **parse_weights(args.mix)}
-    tags = {**DEFAULT_TAGS, **parse_weights(args.tags, str)} if args.tags is None or args.tags else {}
-    return weights, tags
-
-
 # --- the stages of a run, in the order main() calls them ---------------------------------------------
 
 def check_resumable(args, state_dir: Path) -> None:
     if args.resume and not (state_dir / "progress.json").exists():
         raise ValueError(f"--resume given but {state_dir} holds no saved state; start without --resume")
-
-
-def check_mix_names(weights: dict, tags: dict, train_by: dict) -> None:
-    # only names the user gave must be loaded corpora; the defaults and the quick preset name corpora that may be absent
-    unknown = (sorted(set(weights) - set(train_by) - set(DEFAULT_MIX) - set(QUICK["mix"]))
-               + sorted(set(tags) - set(train_by) - set(DEFAULT_TAGS)))
-    if unknown:
-        raise ValueError(f"--mix / --tags name corpora that were not loaded: {unknown}; loaded: {sorted(train_by)}")
-
-
-def make_tokenizer(args, train_by: dict, tags: dict, state_dir: Path, weights: dict | None = None) -> PairTokenizer:
-    """The run's tokenizer: trained on the training split, or with --stream on the first --tokenizer-pairs
-    training pairs of the stream (train_by: the corpora's streams); the saved one when resuming."""
-    if args.resume:
-        return PairTokenizer.load(state_dir)
-    if args.stream:
-        train = mixed(cleaned(train_by, Cleaner(args.test_dir, MAX_ZH_CHARS, args.valid_fraction), valid=False),
-                      weights, args.seed)
-        zh, en = tokenizer_sample(train, args.tokenizer_pairs)
-    else:
-        all_train = [p for k, t in train_by.items() if not k.endswith("_concat") for p in t]
-        zh, en = [z for z, _ in all_train], [e for _, e in all_train]
-    return PairTokenizer.train(zh, en, args.en_vocab, args.zh_coverage, tags=sorted(set(tags.values())))
-
-
-def model_config_for(args, tokenizer: PairTokenizer) -> dict:
-    """The model's defaults, the quick preset's, then the size flags given, and the vocabulary sizes."""
-    defaults = {**MODEL_DEFAULTS[args.model], **(QUICK[args.model] if args.preset == "quick" else {})}
-    config = {k: getattr(args, k) if getattr(args, k) is not None else v for k, v in defaults.items()}
-    config.update(src_vocab_size=tokenizer.src_vocab_size, tgt_vocab_size=tokenizer.tgt_vocab_size)
-    return config
 
 
 @dataclass
@@ -422,6 +173,7 @@ class Run:
     narrative: list = field(default_factory=list)     # the narrative slice: (source ids, English) pairs
     snapshot_at: set = field(default_factory=set)     # optimizer steps at which the replay records a snapshot
     epoch_ends: list = field(default_factory=list)    # the step count at the end of each epoch
+    leg: dict = field(default_factory=dict)           # this leg of the run (progress["legs"][-1])
 
     @property
     def is_main(self) -> bool:      # the process that validates, logs and saves
@@ -465,10 +217,25 @@ def start_or_resume(args, state_dir: Path, model, optimizer, ema, settings: dict
     return progress
 
 
+def recipe_argv(argv) -> list[str]:
+    """The command's arguments without those of one leg (--resume, --stop-after MINUTES): the run's command."""
+    out, skip = [], False
+    for a in (argv if argv is not None else sys.argv[1:]):
+        if skip or a == "--resume" or a.startswith("--stop-after="):
+            skip = False
+            continue
+        if a == "--stop-after":
+            skip = True
+            continue
+        out.append(a)
+    return out
+
+
 def describe_run(args, argv, device, world_size: int, epochs: int, weights: dict, tags: dict, n_params: int,
                  model_config: dict, tokenizer: PairTokenizer, valid_unk: float, data_stats: dict) -> dict:
     """training.json: the exact command, the settings, the vocabulary and the data counts."""
-    command = "python -m training.train " + shlex.join(a for a in (argv if argv is not None else sys.argv[1:]) if a != "--resume")
+    command = ("python -m training.train " if world_size == 1 else
+               f"torchrun --standalone --nproc_per_node {world_size} -m training.train ") + shlex.join(recipe_argv(argv))
     return {"model_type": args.model, "command": command, "preset": args.preset, "seed": args.seed,
             "epochs": epochs, "threads": torch.get_num_threads(), "device": str(device), "world_size": world_size,
             **({"stream": {k: getattr(args, k) for k in ("epoch_steps", "stream_buffer", "shuffle_buffer",
@@ -503,10 +270,13 @@ def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tq
         set_lr(run.optimizer, lr)
         loss = train_step(run.train_model, run.optimizer, src, mask, tgt_in, tgt_out, args.label_smoothing,
                           run.use_bf16, run.ema, loss_scale=shard_weight(n_mine, n_tok, accelerator.num_processes))
+        if args.stop_after and stop["signal"] is None and time.time() - run.leg["t0"] >= args.stop_after * 60:
+            stop["signal"] = "stop-after"                             # this leg's time is up
         loss_sum, stopping = global_sums(accelerator, [loss.item() * n_mine, float(stop["signal"] is not None)])
         progress["epoch_loss"] += loss_sum
         progress["epoch_tokens"] += int(n_tok)
         timing["target_tokens"] += int(n_tok)
+        run.leg["target_tokens"] += int(n_tok)
         progress["step"] += 1
         progress["batch"] += 1
         progress["elapsed_s"] = time.time() - run.clock["wall"]
@@ -522,6 +292,9 @@ def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tq
                             round(progress["epoch_loss"] / progress["epoch_tokens"], 4))      # validation
         if progress["step"] == fault_step:
             os.kill(os.getpid(), signal.SIGKILL)
+        if stopping:
+            stop["signal"] = stop["signal"] or "stopped by another process"
+            end_leg(run, "stop-after" if stop["signal"] == "stop-after" else "interrupted")
         if stopping or progress["step"] % args.save_every == 0:
             save_resumable(run)
         if stopping:
@@ -529,37 +302,56 @@ def train_epoch(run: Run, steps: Iterable[tuple[list, list[int], bool]], bar: tq
     return timing
 
 
+# --- legs: a run may be stopped (--stop-after, Ctrl-C, a session's end) and resumed, on the same machine, any
+# number of times; each start is a leg, recorded in the resumable state and in training.json / train_log.json.
+
+def start_leg(run: Run) -> None:
+    """A new leg from the current step. A leg that ended without saying so (killed: no clean stop) is marked so;
+    its steps after its last saved state are trained again by this leg."""
+    legs = run.progress.setdefault("legs", [])
+    for leg in legs:
+        if leg.get("ended") == "running":
+            leg["ended"] = "killed (resumed from its last saved state)"
+    device = run.device
+    run.leg = {"leg": len(legs) + 1, "start_step": run.progress["step"], "end_step": run.progress["step"],
+               "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "minutes": 0.0,
+               "machine": (f"{cpu_model()} ({os.cpu_count()} cores)" if device.type == "cpu"
+                           else torch.cuda.get_device_name(device)),
+               "device": str(device), "processes": run.accelerator.num_processes,
+               "threads_per_process": torch.get_num_threads(),
+               "precision": "bf16 autocast" if run.use_bf16 else "fp32",
+               "target_tokens": 0, "target_tokens_per_s": None, "ended": "running",
+               "t0": time.time()}
+    legs.append(run.leg)
+
+
+def update_leg(run: Run) -> None:
+    """The current leg's end step, minutes and throughput (wall clock, all processes), before each save."""
+    leg = run.leg
+    if not leg:
+        return
+    seconds = time.time() - leg["t0"]
+    leg.update(end_step=run.progress["step"], minutes=round(seconds / 60, 2),
+               target_tokens_per_s=round(leg["target_tokens"] / seconds) if seconds > 0 and leg["target_tokens"] else None)
+
+
+def end_leg(run: Run, how: str) -> None:
+    """how: "finished", "stop-after" (its time was up) or "interrupted" (a signal)."""
+    update_leg(run)
+    run.leg["ended"] = how
+
+
+def legs_record(progress: dict) -> list[dict]:
+    """The legs as training.json lists them (without the clock they were timed by)."""
+    return [{k: v for k, v in leg.items() if k != "t0"} for leg in progress.get("legs", [])]
+
+
 def save_resumable(run: Run) -> None:
     """The resumable state, written by the main process (every process's RNG state in it)."""
     rng = rng_states(run.accelerator)                                  # all processes take part
+    update_leg(run)
     if run.is_main:
         save_state(run.state_dir, run.model, run.optimizer, run.progress, run.tokenizer, run.ema, rng)
-
-
-def score_valid(model, tokenizer: PairTokenizer, valid: list, valid_ex: list, bleu_idx: list[int],
-                narrative: list | None, batch_tokens: int, device=torch.device("cpu")) -> dict:
-    """Valid loss and greedy BLEU / chrF of `model`: the seeded sample `bleu_idx` of the valid split, its
-    Tatoeba part and (unless narrative is None) the narrative slice, as (source ids, English) pairs.
-    training.valid_score scores a saved checkpoint with the same function."""
-    scores = {"valid_loss": round(evaluate_loss(model, valid_ex, batch_tokens, device), 4)}
-    hyps = valid_translations(model, tokenizer, [valid_ex[i][0] for i in bleu_idx], device)
-    refs = [valid[i][1] for i in bleu_idx]
-    overall = corpus_scores(hyps, refs)
-    cmn = [i for i, j in enumerate(bleu_idx) if valid[j][2] in CONCAT_CORPORA]
-    cmn_scores = corpus_scores([hyps[i] for i in cmn], [refs[i] for i in cmn]) if cmn else {"bleu": None, "chrf": None}
-    scores.update(valid_bleu=overall["bleu"], valid_chrf=overall["chrf"],
-                  valid_bleu_tatoeba=cmn_scores["bleu"], valid_chrf_tatoeba=cmn_scores["chrf"])
-    if narrative is not None:
-        nar = (corpus_scores(valid_translations(model, tokenizer, [ids for ids, _ in narrative], device),
-                             [en for _, en in narrative]) if narrative else {"bleu": None, "chrf": None})
-        scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
-    return scores
-
-
-def encode_narrative(tokenizer: PairTokenizer, valid: list, tags: dict, seed: int) -> list:
-    """The narrative slice of the valid split (dawn.data.narrative_slice) as (source ids, English) pairs."""
-    return [(tokenizer.encode_source(zh, tags.get(c.removesuffix("_chain"))), en)
-            for zh, en, c in narrative_slice(valid, seed)]
 
 
 def valid_scores(run: Run, with_narrative: bool = True) -> dict:
@@ -639,12 +431,12 @@ def write_logs(run: Run, improved: bool) -> None:
                 "precision": "bf16 autocast" if run.use_bf16 else "fp32", "device": str(run.device),
                 "machine": f"{cpu_model()} ({os.cpu_count()} cores)" if run.device.type == "cpu" else torch.cuda.get_device_name(run.device),
                 "valid_bleu_sentences": len(run.bleu_idx), "narrative_valid": run.training_info["narrative_valid"],
-                **run.data_stats}
+                "legs": legs_record(progress), **run.data_stats}
     log_bytes = json.dumps(log_json, indent=2).encode()
     if improved:
         best, entry = run.best_model, progress["history"][-1]
         run.training_info.update(best_epoch=entry["epoch"], valid_bleu=entry["valid_bleu"], valid_loss=entry["valid_loss"],
-                                 valid_bleu_narrative=entry["valid_bleu_narrative"])
+                                 valid_bleu_narrative=entry["valid_bleu_narrative"], legs=legs_record(progress))
         extra_hub_files = ({"generation_config.json": json.dumps(run.model.generation_config(), indent=2).encode()}
                            if hasattr(run.model, "generation_config") else {})
         save_checkpoint(run.out, best.hub_module, best.hub_config(),
@@ -652,6 +444,18 @@ def write_logs(run: Run, improved: bool) -> None:
                          TRAINING: json.dumps(run.training_info, indent=2, ensure_ascii=False).encode()})
     else:
         update_file(run.out, "train_log.json", log_bytes)
+
+
+def finish_records(run: Run) -> None:
+    """At the end: every leg in training.json and train_log.json (the checkpoint's training.json was written at its
+    best epoch, before the last legs ended)."""
+    legs = legs_record(run.progress)
+    for name in (TRAINING, "train_log.json"):
+        path = run.out / name
+        if path.exists():
+            record = json.loads(path.read_text())
+            record["legs"] = legs
+            update_file(run.out, name, json.dumps(record, indent=2, ensure_ascii=False).encode())
 
 
 def start_processes(args) -> Accelerator:
@@ -667,6 +471,7 @@ def start_processes(args) -> Accelerator:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    malloc = reuse_freed_memory()                                      # glibc keeps freed memory for the next step
     accelerator = start_processes(args)
     rank, world_size = accelerator.process_index, accelerator.num_processes
     log = (lambda msg: print(msg, file=sys.stderr, flush=True)) if accelerator.is_main_process else (lambda msg: None)
@@ -714,7 +519,7 @@ def main(argv=None) -> int:
         torch.manual_seed(args.seed + rank)                            # each process its own dropout masks
     train_ex_by, valid_ex, bleu_idx = encode_examples(tokenizer, {} if args.stream else train_by, valid, tags,
                                                       args.seed, args.valid_bleu_sentences)
-    epochs = args.epochs or DEFAULT_EPOCHS[args.model]
+    epochs = args.epochs
     if args.stream:
         epoch_steps = [args.epoch_steps] * epochs
     else:
@@ -744,6 +549,7 @@ def main(argv=None) -> int:
               epoch_ends=list(accumulate(epoch_steps)))
     run.narrative = encode_narrative(tokenizer, valid, tags, args.seed)  # story-like valid sentences, scored beside the split
     run.training_info["narrative_valid"] = narrative_counts(narrative_slice(valid, args.seed))
+    run.training_info["malloc"] = malloc or "the C library's defaults"
     if run.tracking:
         accelerator.init_trackers(out.name, config={k: v for k, v in run.training_info.items()
                                                     if isinstance(v, (int, float, str, bool))})
@@ -764,6 +570,7 @@ def main(argv=None) -> int:
                disable=not run.is_main)
     run.clock = {"wall": time.time() - progress["elapsed_s"],
                  "cpu": time.process_time() - progress.get("cpu_s", 0.0)}  # CPU seconds of all threads: fair when shared
+    start_leg(run)
     if args.stream:  # this process's endless batches; resuming replays (reads, does not train) the steps done
         stream = process_stream(train_by, cleaner, weights, tags, tokenizer, args.seed, rank, world_size,
                                 args.shuffle_buffer)
@@ -780,6 +587,10 @@ def main(argv=None) -> int:
         timing = train_epoch(run, steps, bar, stop)
         if timing is None:
             bar.close()
+            if stop["signal"] == "stop-after":
+                log(f"\nstopped after {args.stop_after:g} min (--stop-after) at step {progress['step']} of "
+                    f"{total_steps}; state saved. Continue with the same command plus --resume")
+                return 3
             log(f"\ninterrupted at step {progress['step']}; state saved. Continue with the same command plus --resume")
             return 130
         entry = validate(run, timing) if run.is_main else None
@@ -789,7 +600,10 @@ def main(argv=None) -> int:
     bar.close()
     if run.tracking:
         accelerator.end_training()
+    end_leg(run, "finished")
+    save_resumable(run)                                                # the finished leg, in the state too
     if run.is_main:
+        finish_records(run)
         write_model_card(out)
     log(f"done in {progress['elapsed_s'] / 60:.1f} min; best valid BLEU {progress['best_bleu']:.2f} "
         f"(epoch {progress.get('best_epoch')}); checkpoint in {out}")

@@ -32,7 +32,7 @@ from dawn.translator import load_translator
 from training.engine import encode_examples
 from training.machine import cpu_model
 from training.report import choosing_score
-from training.train import encode_narrative, score_valid, valid_split_of
+from training.recipe import encode_narrative, score_valid, valid_split_of
 
 
 def score_checkpoint(directory: str) -> dict:
