@@ -1,5 +1,5 @@
 """Code Dawn 2014 (代码破晓) — the companion page. Layout and wiring only: the computation lives in dawn/
-(dawn/page.py), the words in ui/strings.py, the browser views in ui/static/.
+(ui/pipeline.py), the words in ui/strings.py, the browser views in ui/static/.
 
     python app.py                                                 # http://127.0.0.1:7860
     GRADIO_SERVER_NAME=0.0.0.0 GRADIO_SERVER_PORT=7861 python app.py
@@ -16,7 +16,7 @@ column, never a traceback.
 
 API — /translate(source, reference, decoding), decoding "greedy" or "beam" (default "greedy"); plain
 strings, in historical order: three translations, three score lines, then notes ("" when none). A
-paragraph (up to 2,000 characters) is translated sentence by sentence (dawn/inputs.py says the limits):
+paragraph (up to 2,000 characters) is translated sentence by sentence (ui/inputs.py says the limits):
 
     from gradio_client import Client
     client = Client("http://127.0.0.1:7860/")
@@ -42,7 +42,7 @@ from dawn.memory import limit_heap_growth
 
 limit_heap_growth()   # before any thread starts: memory stays flat over many requests (dawn/memory.py says why)
 
-from dawn.page import Startup  # torch, transformers and the models' code, imported first
+from ui.pipeline import Startup  # torch, transformers and the models' code, imported first
 
 CHECKPOINTS = Path(os.environ.get("DAWN_CHECKPOINTS", Path(__file__).resolve().parent / "checkpoints"))  # NAME/ per model
 STARTUP = Startup(CHECKPOINTS)  # the models load and translate the story in a thread, while gradio is imported below
@@ -54,15 +54,15 @@ skip_component_stubs()  # gradio without its type-stub writing: a faster start (
 import gradio as gr
 import torch
 
-from dawn.inputs import InputError
-from dawn.page import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json,
-                       output_json, translate_page)
-from dawn.registry import MODEL_NAMES
-from dawn.results import benchmark
+from dawn.registry import MODEL_NAMES, MODELS as SPECS
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
 from ui.attention_explorer import ATTENTION_API, attention_handler, replay_handler, replay_prop, whatif_handler
+from ui.inputs import InputError
+from ui.pipeline import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json,
+                         output_json, translate_page)
 from ui.render import api_outputs, error_text, sentence_value
+from ui.results import benchmark
 from ui.serve import middleware
 from ui.strings import DEFAULT_LANG, text
 from ui.whiteboard import build_whiteboard, whiteboard
@@ -89,7 +89,8 @@ attention = attention_handler(MODELS.translators)       # the /attention(source,
 whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
 replay = replay_handler({name: CHECKPOINTS / name for name in MODEL_NAMES})  # /replay(model): replay.json
 REPLAYS = {name: replay_prop(CHECKPOINTS / name) for name in MODEL_NAMES}  # the training replay, scrubbed in the browser
-SECTION_MODELS = {1: ["lstm"], 2: ["lstm_attention"], 3: ["transformer"], 4: []}  # whose maps each section draws
+SECTION_MODELS = {m.section: m for m in SPECS}  # ① ② ③: whose maps each section draws (dawn/registry.py); ④ the whiteboard
+SECTIONS = (*SECTION_MODELS, 4)
 STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, made the first time a section asks
 
 
@@ -148,21 +149,34 @@ def _maps(result: PageResult | None, cache: MapCache | None) -> MapCache:
 
 
 def section_values(n: int, result: PageResult | None, cache: MapCache | None) -> list:
-    """Everything section n shows for the visitor's current result (the story when None), in P.section_outputs order."""
-    r, maps = result or STORY.result, _maps(result, cache)
-    payloads = maps.get(SECTION_MODELS[n])
-    if n == 1:
-        reports = clause_reports(r, STORY_CLAUSES_EN if result is None else None)
-        return [{"names": list(MODEL_NAMES), **BENCHMARK},
-                output_json(r.outputs["lstm"]),
-                {"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses)},
-                {"names": list(MODEL_NAMES), "reports": reports},
-                payloads.get("lstm")]
-    if n == 2:
-        return [payloads.get("lstm_attention")]
-    if n == 3:
-        return [payloads.get("transformer")] * 2              # cross- and self-attention views of one payload
-    return []
+    """Everything section n shows for the visitor's current result (the story when None), in the order
+    build_section made its outputs: for the model without attention, the bottleneck's evidence first (the
+    length curve, its state, the clause slider, the clause report), then one payload per explorer view."""
+    if n not in SECTION_MODELS:
+        return []
+    m = SECTION_MODELS[n]
+    r, payload = result or STORY.result, _maps(result, cache).get([m.name]).get(m.name)
+    explorers = [payload] * len(m.views)                  # the views (cross, encoder) draw one payload
+    if m.has_attention:
+        return explorers
+    return [{"names": list(MODEL_NAMES), **BENCHMARK},
+            output_json(r.outputs[m.name]),
+            {"names": list(MODEL_NAMES), "rows": clauses_json(STORY.clauses)},
+            {"names": list(MODEL_NAMES), "reports": clause_reports(r, STORY_CLAUSES_EN if result is None else None)},
+            *explorers]
+
+
+def build_section(m) -> tuple[list, list]:
+    """The body of model m's section, -> (its outputs, its "more" accordions). Without attention (①): the
+    argument that one fixed-size state cannot carry a long sentence (the length curve, the state, the
+    clauses), its map behind "more"."""
+    explorers = lambda: [P.explorer(m.name, view, **(extras(m.name) if view == "cross" else {}))  # noqa: E731
+                         for view in m.views]
+    if m.has_attention:
+        return explorers(), []
+    outputs = [P.curve_view(), P.state_view(), P.clause_view()]
+    with P.more() as more:   # the rest: which clauses share words, the influence map and the replay
+        return outputs + [P.clause_report_view(), *explorers()], [more]
 
 
 @torch.inference_mode()
@@ -175,7 +189,7 @@ def open_section(n: int, result, cache, opened: list) -> list:
 def refresh_sections(result, cache, opened: list) -> list:
     """After a translation: redraw the open sections; closed ones are left alone (they redraw when opened)."""
     values = []
-    for n in (1, 2, 3):
+    for n in sorted(SECTION_MODELS):
         values += section_values(n, result, cache) if n in opened else [gr.skip()] * len(SECTION_OUTPUTS[n])
     return values
 
@@ -198,8 +212,8 @@ def relabel(lang: str, result: PageResult | None, opened: list, *whiteboard_valu
             *(gr.update(label=P.score_label(lang, name), value=line) for name, line in zip(MODEL_NAMES, strings[n:2 * n])),
             gr.Dataset(label=text(lang, "input.examples"),
                        headers=[text(lang, "input.source"), text(lang, "input.reference")]),
-            *(gr.update(label=text(lang, f"step{k}.title")) for k in SECTION_MODELS),
-            gr.update(label=text(lang, "more.show")),
+            *(gr.update(label=text(lang, f"step{k}.title")) for k in SECTIONS),
+            *(gr.update(label=text(lang, "more.show")) for _ in mores),
             *board]
 
 
@@ -226,15 +240,11 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                                label=text(DEFAULT_LANG, "input.examples"))
 
     # ① - ④ open on demand, and are drawn when opened
-    sections, SECTION_OUTPUTS = {}, {}
-    with P.section(1, {"model": "lstm", "problem": MODELS.problems.get("lstm")}) as sections[1]:
-        SECTION_OUTPUTS[1] = [P.curve_view(), P.state_view(), P.clause_view()]
-        with P.more() as more1:   # the rest of ①: which clauses share words, the LSTM's influence map and replay
-            SECTION_OUTPUTS[1] += [P.clause_report_view(), P.explorer("lstm", "cross", **extras("lstm"))]
-    with P.section(2, {"model": "lstm_attention", "problem": MODELS.problems.get("lstm_attention")}) as sections[2]:
-        SECTION_OUTPUTS[2] = [P.explorer("lstm_attention", "cross", **extras("lstm_attention"))]
-    with P.section(3, {"model": "transformer", "problem": MODELS.problems.get("transformer")}) as sections[3]:
-        SECTION_OUTPUTS[3] = [P.explorer("transformer", "cross", **extras("transformer")), P.explorer("transformer", "encoder")]
+    sections, SECTION_OUTPUTS, mores = {}, {}, []
+    for n, m in sorted(SECTION_MODELS.items()):
+        with P.section(n, {"model": m.name, "problem": MODELS.problems.get(m.name)}) as sections[n]:
+            SECTION_OUTPUTS[n], more = build_section(m)
+            mores += more
     with P.section(4) as sections[4]:
         P.cell_view()
         WHITEBOARD = build_whiteboard(lang_state, api=False, filled=False)
@@ -245,7 +255,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     scores = [columns[name].score for name in MODEL_NAMES]
     string_outputs = [*texts, *scores, inputs.note]
     request = [inputs.source, inputs.reference, inputs.decoding, lang_state]
-    section_outputs = [x for k in (1, 2, 3) for x in SECTION_OUTPUTS[k]]
+    section_outputs = [x for k in sorted(SECTION_MODELS) for x in SECTION_OUTPUTS[k]]
     page_request = [*request[:3], inputs.sentence, lang_state]
     page_outputs = [*string_outputs, sentence_shown, result_state, maps_state]
     # Translate, tap an example, or go back to the story: the results (above the inputs) come into view and
@@ -262,7 +272,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                                      api_visibility="private", queue=False)):
         shown.success(refresh_sections, [result_state, maps_state, opened], section_outputs,
                       api_visibility="private", concurrency_id="translate", show_progress="hidden")
-    for k in (1, 2, 3):
+    for k in sorted(SECTION_MODELS):
         sections[k].expand(lambda result, cache, was, k=k: open_section(k, result, cache, was),
                            [result_state, maps_state, opened], [opened, *SECTION_OUTPUTS[k]],
                            api_visibility="private", concurrency_id="translate")
@@ -271,15 +281,15 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                        api_visibility="private", queue=False)
     api_button = gr.Button(visible=False)
     api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate",
-                     preprocess=False)  # the raw values reach dawn/inputs.py's checks: one clean message, no traceback
+                     preprocess=False)  # the raw values reach ui/inputs.py's checks: one clean message, no traceback
     gr.api(attention, api_name="attention", api_description=ATTENTION_API, concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")
     gr.api(whatif, api_name="whatif", concurrency_id="translate")
     gr.api(replay, api_name="replay")
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
-                 inputs.story, inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTION_MODELS),
-                 more1, *WHITEBOARD.outputs],
+                 inputs.story, inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTIONS),
+                 *mores, *WHITEBOARD.outputs],
                 js="(lang, ...rest) => { window.DawnPage && window.DawnPage.setLang(lang); return [lang, ...rest]; }",
                 queue=False, api_visibility="private")
 

@@ -184,7 +184,7 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
         where = ", ".join(filter(None, [recipe.get("measured_on"), recipe.get("precision")]))
         lines.append(f"- The recipe on the 2-core CPU ({recipe['epochs']} epochs{'; ' + where if where else ''}): "
                      f"**{recipe['estimated_wall_min']} min**, "
-                     f"estimated by `python -m training.recipe_time` from {recipe['timed_steps']} timed steps on its "
+                     f"estimated by `python -m lab.experiments.recipe_time` from {recipe['timed_steps']} timed steps on its "
                      f"real batches ({recipe['target_tokens_per_s']:,} target tokens/s) and one timed validation.")
         for o in recipe.get("on_other_cpus", []):
             over = o["estimated_wall_min"] > BUDGET_MIN

@@ -175,7 +175,7 @@ def held_out_sentences(test_dirs: str | Path | list) -> tuple[set[str], set[str]
 
 
 TRAIN_ONLY_CORPORA = ("cedict",)  # word lists (--data cedict): no valid split, so the valid sets stay comparable
-TRAIN_ONLY_PREFIX = "bt_"         # synthetic pairs (training/back_translate.py, bt_*.tsv): train-only as well
+TRAIN_ONLY_PREFIX = "bt_"         # synthetic pairs (lab/experiments/back_translate.py, bt_*.tsv): train-only as well
 
 
 def train_only(name: str) -> bool:

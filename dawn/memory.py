@@ -15,7 +15,7 @@ Two settings bound that:
     M_MMAP_THRESHOLD = 128 KB   blocks at least this big (tensors) get their own mapping, handed back on free;
                                 fixing it also stops glibc from raising it (to 32 MB) after large frees
 
-training/bench_page.py records the app's memory after 200 /translate calls (rss_mb in
+lab/benchmarks/page.py records the app's memory after 200 /translate calls (rss_mb in
 checkpoints/page_benchmark.json; tests/test_memory.py checks that the heaps are bounded). The settings are the
 MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ environment variables, set from inside: `python app.py` and the Space
 need no wrapper.
@@ -53,7 +53,7 @@ def _mallopt():
 #     mmap threshold 32 MB (glibc's maximum): blocks below it come from the heap, which is reused
 #     trim threshold 2 GB: the heap's free top is not handed back to the system after each step
 #     top pad 256 MB: the heap grows in large steps (fewer system calls)
-# Measured (training.benchmark's data-parallel worker, `--dp-malloc glibc|training`: 2 processes x 1 thread, the
+# Measured (lab.benchmarks.speed's data-parallel worker, `--dp-malloc glibc|training`: 2 processes x 1 thread, the
 # LSTM with attention's final size, 20 steps, three alternating runs each, Intel Xeon with AVX-512 bf16, with
 # other work on the machine): 790, 839, 802 target tokens per CPU-second with glibc's defaults, 810, 822, 829
 # with these (+1%: within the runs' noise, not the +6-7% an earlier session reported). Kept: it costs nothing.

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import opencc
 
-MAX_SOURCE_CHARS = 2000   # a paragraph; longer input is refused (dawn/inputs.py), never cut
+MAX_SOURCE_CHARS = 2000   # a paragraph; longer input is refused (ui/inputs.py), never cut
 MAX_SENTENCE_CHARS = 200  # one sentence of a paragraph; a longer one is refused with its number
 MAX_SENTENCES = 100       # sentences per paragraph (2,000 characters of 20-character sentences)
 

@@ -140,7 +140,7 @@ class Translator:
     def translate(self, sentence: str, beam_size: int = 1, normalized: bool = False, maps: bool = True) -> Translation:
         """Translate one sentence; beam_size=1 is greedy. Attention maps for the models that have attention.
 
-        normalized=True: the sentence already went through dawn.text.normalize_zh (as dawn.inputs.check_source
+        normalized=True: the sentence already went through dawn.text.normalize_zh (as ui.inputs.check_source
         does for the page), so it is not normalised again. maps=False: decode only (what /translate returns);
         ensure_maps(result) adds the maps later, when one is asked for, without decoding again.
         """

@@ -26,7 +26,7 @@ def models():
     """Every model of the page, loaded as app.py loads them. All of them must load: a test about the shipped
     models fails when one is missing or unreadable, never passes on the others (the page's own handling of a
     missing model is tested on a folder made for it: test_demo.py)."""
-    from dawn.page import load_models
+    from ui.pipeline import load_models
     loaded = load_models(CHECKPOINTS)
     assert not loaded.problems, f"checkpoints in {CHECKPOINTS} that did not load: {loaded.problems}"
     return loaded
@@ -51,7 +51,7 @@ def app_server(tmp_path_factory):
             raise ValueError(f"DAWN_APP_URL must point at this machine, got {url!r}")
         yield url, None
         return
-    from training.load_test import launch_app
+    from lab.benchmarks.app_server import launch_app
     log = tmp_path_factory.mktemp("app") / "app.log"
     with launch_app(log, APP_START_TIMEOUT_S) as (url, _):
         yield url, log

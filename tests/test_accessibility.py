@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from test_browser import DESKTOP, PHONE, WAIT_MS, browser, needs_chromium, open_page, open_section  # noqa: F401  (fixtures)
 
-from dawn.page import MODEL_NAMES
+from ui.pipeline import MODEL_NAMES
 
 SERIOUS = ("serious", "critical")
 

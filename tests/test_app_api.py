@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from dawn.page import MODEL_NAMES
+from ui.pipeline import MODEL_NAMES
 
 N = len(MODEL_NAMES)
 

@@ -1,4 +1,4 @@
-"""training/back_translate.py: a reverse model on the tiny corpus, English sentences back-translated into a
+"""lab/experiments/back_translate.py: a reverse model on the tiny corpus, English sentences back-translated into a
 TSV that training.train reads as a train-only corpus."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from tiny_corpus import TINY_FLAGS
 
 
 def test_reverse_tokenizer_swaps_the_sides():
-    from training.back_translate import ReverseTokenizer
+    from lab.experiments.back_translate import ReverseTokenizer
     from dawn.tokenizer import EOS, UNK
 
     tok = ReverseTokenizer.train(["猫追老鼠。", "老鼠跑了。"], ["The cat chases the mouse.", "The mouse ran."],
@@ -24,7 +24,7 @@ def test_reverse_tokenizer_swaps_the_sides():
 
 
 def test_back_translation_writes_train_only_pairs(tmp_path, corpus_file, test_dir, pairs, datasets_cache):
-    from training.back_translate import CORPUS, main
+    from lab.experiments.back_translate import CORPUS, main
     from training.recipe import parse_args, prepare_data
 
     mono = tmp_path / "mono.txt"

@@ -5,7 +5,7 @@ computed from what is shown; maps show words and fit or say they scroll; one lan
 words included, and a switch keeps every edit; nothing overflows, text is legible, touch works, markup typed by a
 visitor stays inert text, and the CJK font is installed (a missing font FAILS, not warns).
 
-Screenshots go to DAWN_SCREENSHOT_DIR when it is set (training/bench_page.py saves the README's)."""
+Screenshots go to DAWN_SCREENSHOT_DIR when it is set (lab/benchmarks/page.py saves the README's)."""
 
 from __future__ import annotations
 
@@ -203,7 +203,7 @@ def test_sections_draw_when_opened_and_say_what_is_shown(open_page, viewport, lo
     page = open_page(viewport, locale=locale, touch=viewport is PHONE)
     expect(page.locator("#translate-button")).to_have_text("翻译" if locale == "zh-CN" else "Translate", timeout=WAIT_MS)
     open_section(page, 1)
-    # ① the report: the verdicts are the translations', and the counts are the ticks' (computed in dawn/page.py)
+    # ① the report: the verdicts are the translations', and the counts are the ticks' (computed in ui/pipeline.py)
     report = page.locator("#dawn-report .dawn-report-model")
     expect(report).to_have_count(len(MODEL_NAMES), timeout=WAIT_MS)
     for i in range(len(MODEL_NAMES)):

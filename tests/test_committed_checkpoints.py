@@ -75,7 +75,7 @@ def test_model_card_records_data_size_command_time_and_scores(name, committed):
     if log["device"] == "cpu":  # measured on the 2-core CPU: the card says whether it fits the 2-hour budget
         over = log["training_time_s"] / 60 - BUDGET_MIN
         assert (f"Over the 2-hour budget by **{over:.1f} min**" if over > 0 else "Within the 2-hour budget") in card.text
-    else:  # trained on a GPU: the card also gives the recipe's time on the 2-core CPU (training.recipe_time)
+    else:  # trained on a GPU: the card also gives the recipe's time on the 2-core CPU (lab.experiments.recipe_time)
         assert "The recipe on the 2-core CPU" in card.text
     if len(log["history"]) < tr["epochs"]:  # an interrupted run says so, with how far it got
         assert f"Stopped after {len(log['history'])} of {tr['epochs']} epochs" in card.text

@@ -1,5 +1,5 @@
-"""The page's logic without a browser: input checks (dawn/inputs.py), all models at once and the cached
-story (dawn/page.py), test results (dawn/results.py), and the words (ui/strings.py, ui/render.py).
+"""The page's logic without a browser: input checks (ui/inputs.py), all models at once and the cached
+story (ui/pipeline.py), test results (ui/results.py), and the words (ui/strings.py, ui/render.py).
 
 Model outputs change whenever the lead retrains, so nothing here pins a translation: these tests assert
 behaviour (shapes, scores in range, the slider's last step equal to the page's own result, ...)."""
@@ -12,9 +12,9 @@ import shutil
 
 import pytest
 
-from dawn.inputs import MAX_RAW_CHARS, InputError, check_decoding, check_reference, check_source
-from dawn.page import MODEL_NAMES, Models, clauses_json, load_models, result_json, story, translate_page
-from dawn.results import benchmark
+from ui.inputs import MAX_RAW_CHARS, InputError, check_decoding, check_reference, check_source
+from ui.pipeline import MODEL_NAMES, Models, clauses_json, load_models, result_json, story, translate_page
+from ui.results import benchmark
 from dawn.story import STORY_CLAUSES, STORY_CREDIT, STORY_REFERENCE, STORY_SENTENCE
 from dawn.text import MAX_SOURCE_CHARS
 from ui.render import api_outputs, error_text, note_text, score_line
@@ -157,7 +157,7 @@ def test_clause_prefixes_prepared_in_the_background_are_the_same(cached_story, m
 
 def test_startup_in_a_thread_gives_what_loading_in_line_gives(cached_story, tmp_path):
     from app_fixtures import CHECKPOINTS
-    from dawn.page import Startup
+    from ui.pipeline import Startup
 
     models, started = Startup(CHECKPOINTS).result()
     assert not models.problems
@@ -170,12 +170,12 @@ def test_startup_in_a_thread_gives_what_loading_in_line_gives(cached_story, tmp_
 
 
 def test_startup_errors_are_raised_where_the_result_is_asked_for(monkeypatch):
-    import dawn.page
-    from dawn.page import Startup
+    import ui.pipeline
+    from ui.pipeline import Startup
 
     def broken(root):
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(dawn.page, "load_models", broken)
+    monkeypatch.setattr(ui.pipeline, "load_models", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
         Startup("nowhere").result()
 
@@ -247,7 +247,7 @@ def test_each_language_is_one_language():
 
 
 def test_error_and_note_texts_cover_every_code():
-    from dawn.inputs import ENGLISH, Note
+    from ui.inputs import ENGLISH, Note
     for code in ENGLISH:
         assert f"error.{code}" in STRINGS["en"] or f"note.{code}" in STRINGS["en"], code
     assert error_text("zh", Note("too_long", {"n": 10_000, "max": 2000})) == "原文有 10,000 个字符，最多只能翻译 2,000 个（一段）。"
@@ -264,7 +264,7 @@ def test_api_strings_are_plain_text(cached_story):
 # ----------------------------------------------------------------------------- honest captions: which clauses were kept
 
 def test_clause_report_says_which_clauses_a_translation_kept():
-    from dawn.page import clause_report, split_clauses
+    from ui.pipeline import clause_report, split_clauses
     clauses = split_clauses("Although the weather was bad yesterday, we still decided to go mountain climbing.")
     assert clauses == ["Although the weather was bad yesterday,", "we still decided to go mountain climbing."]
     rows = clause_report("It was bad weather yesterday, so we climbed a hill.", clauses)
@@ -279,7 +279,7 @@ def test_clause_report_says_which_clauses_a_translation_kept():
 
 
 def test_clause_chrf_is_the_best_matching_stretch():
-    from dawn.page import best_window_chrf
+    from ui.pipeline import best_window_chrf
     clause = "the sun came out"
     long = "we stayed at home all day and then the sun came out over the hills and the lake"
     assert best_window_chrf(long, clause) == 100.0                 # a long translation is not punished
@@ -287,7 +287,7 @@ def test_clause_chrf_is_the_best_matching_stretch():
 
 
 def test_clause_reports_of_a_result(cached_story):
-    from dawn.page import STORY_CLAUSES_EN, clause_reports
+    from ui.pipeline import STORY_CLAUSES_EN, clause_reports
     assert " ".join(STORY_CLAUSES_EN) == STORY_REFERENCE
     reports = clause_reports(cached_story.result, STORY_CLAUSES_EN)
     assert set(reports) == {n for n, o in cached_story.result.outputs.items() if o.problem is None}
@@ -301,7 +301,7 @@ def test_clause_reports_of_a_result(cached_story):
 
 
 def test_story_opens_on_the_decoding_chosen_on_validation_with_warm_times(cached_story, models):
-    from dawn.page import BEST_DECODING
+    from ui.pipeline import BEST_DECODING
     assert cached_story.result.decoding == BEST_DECODING == "beam"
     for name in models.translators:   # the slider's last step is the page's own (beam) result
         assert cached_story.clauses[-1].outputs[name].text == cached_story.result.outputs[name].text
@@ -347,7 +347,7 @@ def test_explain_sends_the_maps_in_words_too(translators):
 
 def test_clause_report_work_is_bounded(monkeypatch):
     """A paragraph's report: at most MAX_CLAUSES clauses, at most MAX_WINDOWS chrF stretches per clause."""
-    import dawn.page as page
+    import ui.pipeline as page
     calls = []
     real = page.sentence_chrf
     monkeypatch.setattr(page, "sentence_chrf", lambda h, r: calls.append(h) or real(h, r))

@@ -266,14 +266,14 @@ def test_reusing_the_decoded_translation_gives_the_same_payload(make_model, toke
 @pytest.mark.parametrize("decoding", ["greedy", "beam"])
 def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(make_model, tokenizer, monkeypatch,
                                                                                   decoding, maps):
-    """What app.py does for one click: dawn.page.translate_page, then explain_all(decoded=...). The sentence is
+    """What app.py does for one click: ui.pipeline.translate_page, then explain_all(decoded=...). The sentence is
     normalised once (by the input check), and each model tokenizes it once, decodes it once and computes its
     attention once (one teacher-forced pass); the maps add only the influence batch, and show that attention.
     maps=False (the page and /translate): decoding does no teacher-forced pass at all; the maps, when asked for,
     add the attention pass once."""
     import dawn.text
     import dawn.translator
-    from dawn.page import Models, translate_page
+    from ui.pipeline import Models, translate_page
     monkeypatch.setattr("dawn.explain.bf16_cpu", lambda: False)           # one fp32 influence batch per model
     translators = {kind: tiny_translator(make_model, tokenizer, kind) for kind in MODEL_NAMES}
     converted, encoded, decoded, forwards = [], [], [], []

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from dawn.inputs import ENGLISH, InputError
-from dawn.page import translate_page
+from ui.inputs import ENGLISH, InputError
+from ui.pipeline import translate_page
 from dawn.text import MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_SOURCE_CHARS
 from ui.render import api_outputs, error_text
 

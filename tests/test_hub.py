@@ -178,7 +178,7 @@ def trained_attention(tmp_path_factory, datasets_cache):
 
 def test_from_pretrained_then_save_pretrained_is_a_self_contained_folder(trained_attention, tmp_path):
     from dawn.lstm_attention import LSTMAttentionSeq2Seq
-    from dawn.page import load_models
+    from ui.pipeline import load_models
 
     model = LSTMAttentionSeq2Seq.from_pretrained(trained_attention)
     assert model.tokenizer is not None and set(model.hub_documents) == {"training.json", "train_log.json", "metrics.json",
@@ -273,7 +273,7 @@ def test_a_repo_id_that_cannot_be_downloaded_is_one_clear_error(monkeypatch):
 
 def test_a_folder_saved_by_plain_transformers_loads_in_load_translator_and_the_app(trained_transformer, tmp_path):
     from transformers import AutoTokenizer, MarianMTModel
-    from dawn.page import load_models
+    from ui.pipeline import load_models
 
     saved = tmp_path / "transformer"
     MarianMTModel.from_pretrained(trained_transformer).save_pretrained(saved)

@@ -1,12 +1,12 @@
-"""Paragraphs: split at sentence ends (dawn/text.py), checked and bounded (dawn/inputs.py), translated
-sentence by sentence by every model with the maps for one chosen sentence (dawn/page.py)."""
+"""Paragraphs: split at sentence ends (dawn/text.py), checked and bounded (ui/inputs.py), translated
+sentence by sentence by every model with the maps for one chosen sentence (ui/pipeline.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from dawn.inputs import InputError, check_sentence, check_source
-from dawn.page import PARAGRAPH_BATCH, Models, translate_page
+from ui.inputs import InputError, check_sentence, check_source
+from ui.pipeline import PARAGRAPH_BATCH, Models, translate_page
 from dawn.text import MAX_SENTENCE_CHARS, MAX_SENTENCES, MAX_SOURCE_CHARS, split_sentences
 from dawn.translator import Translation
 from ui.render import api_outputs, note_text

@@ -50,7 +50,7 @@ def test_the_beam_size_is_the_one_chosen_on_validation(m):
     scores = metrics["decoding_selected_on_valid"]
     chosen = max((int(k.removeprefix("beam_")) for k in scores), key=lambda k: (scores[f"beam_{k}"], -k))
     assert m.beam_size == metrics["beam_size"] == chosen
-    from dawn.inputs import DECODINGS
+    from ui.inputs import DECODINGS
     assert DECODINGS["beam"] == m.beam_size    # the page's "beam" is the beam every model was evaluated with
     training = json.loads((CHECKPOINTS / m.name / "training.json").read_text())
     assert training["model_type"] == m.name  # the folder, the model_type and the registry name agree
@@ -66,13 +66,13 @@ def test_the_repeated_ngram_rule_is_the_one_chosen_on_validation(m):
 
 
 def test_the_page_loads_each_model_with_its_chosen_beam_rule(tmp_path):
-    from dawn.page import load_models
+    from ui.pipeline import load_models
     models = load_models(CHECKPOINTS)
     assert {n: t.no_repeat_ngram for n, t in models.translators.items()} == {m.name: m.no_repeat_ngram for m in MODELS}
 
 
 def test_the_page_the_explorer_and_the_report_use_the_same_labels():
-    from training.report import LABELS
+    from lab.report import LABELS
     from ui.attention_explorer import STRINGS as EXPLORER
     from ui.strings import STRINGS as PAGE
     for m in MODELS:

@@ -1,6 +1,6 @@
 """The README's recipe table: whether a recipe fits the 2-hour CPU budget is judged on the
 measured time when the committed weights were trained by the whole recipe on this CPU,
-and on training.recipe_time's estimate otherwise; and the recipe comparison read from
+and on lab.experiments.recipe_time's estimate otherwise; and the recipe comparison read from
 finished checkpoints."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import json
 
 from tiny_corpus import ROOT
 
-from training.report import recipe_rows, recipe_runs
+from lab.report import recipe_rows, recipe_runs
 
 
 def recipe(estimated_min: float, device: str, epochs_run: int, wall_min: float) -> dict:
@@ -46,7 +46,7 @@ def test_a_gpu_or_partial_run_is_judged_on_the_estimate():
 def test_a_cpu_without_the_trained_precision_is_recorded_beside_the_trained_on_estimate():
     """recipe_time on a CPU that runs the recipe in fp32 when the weights trained with bf16 autocast: its
     estimate goes beside the trained-on one (both kept, one per CPU), and the README shows it with its verdict."""
-    from training.recipe_time import file_as
+    from lab.experiments.recipe_time import file_as
 
     trained = {**recipe(91.4, "cpu", 12, 110.0), "precision": "bf16 autocast"}
     trained["trained_on"]["precision"] = "bf16 autocast"
@@ -104,7 +104,7 @@ def test_recipe_runs_leave_the_test_scores_of_a_run_rejected_on_validation_empty
 
 
 def test_recipe_runs_of_different_or_unnamed_models_are_refused(tmp_path, monkeypatch, capsys):
-    from training.report import main
+    from lab.report import main
     for name, model in (("a", "lstm"), ("b", "transformer")):
         (tmp_path / name).mkdir()
         (tmp_path / name / "training.json").write_text(json.dumps({"model_type": model, "command": "…", "epochs": 1,
@@ -122,7 +122,7 @@ def test_recipe_runs_of_different_or_unnamed_models_are_refused(tmp_path, monkey
 
 
 def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, monkeypatch):
-    from training.report import main, render
+    from lab.report import main, render
 
     for w, bleu, narr in ((0, 4.0, 3.0), (0.2, 4.5, 3.9)):
         run = tmp_path / f"mix-cedict-{w}"
@@ -198,7 +198,7 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
 
 
 def test_no_repeat_rows_show_every_size_the_choice_and_flores_after_it():
-    from training.report import no_repeat_rows
+    from lab.report import no_repeat_rows
     row = lambda n, bleu, loops: {"no_repeat_ngram": n, "valid": {"bleu": bleu, "chrf": 20.0, "length_ratio": 1.0,
                                                                  "loop_rate": loops}}
     nr = {"rule": "the rule", "chosen_on": "validation", "models": {"lstm": {
@@ -212,7 +212,7 @@ def test_no_repeat_rows_show_every_size_the_choice_and_flores_after_it():
 
 
 def test_recipe_runs_are_added_beside_the_earlier_rows_under_the_names_given(tmp_path, monkeypatch):
-    from training.report import main
+    from lab.report import main
     run = tmp_path / "runs" / "lstm"
     run.mkdir(parents=True)
     (run / "training.json").write_text(json.dumps({"model_type": "lstm", "command": "…", "epochs": 7,
@@ -238,7 +238,7 @@ def test_recipe_runs_are_added_beside_the_earlier_rows_under_the_names_given(tmp
 
 
 def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, monkeypatch):
-    from training.report import main
+    from lab.report import main
 
     joins = {"plain": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese directly, …)",
              "comma": "each extra example joins 2-4 random Tatoeba training pairs (the Chinese as one comma chain, …)"}

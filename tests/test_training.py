@@ -356,9 +356,9 @@ def test_cli_quick_preset_end_to_end(kind, tmp_path, train_argv, run_train):
 
 
 def test_recipe_time_rebuilds_the_recipe_and_counts_its_tokens(tmp_path, train_argv, run_train, monkeypatch):
-    """training.recipe_time re-derives a checkpoint's data from its recorded command: the target tokens
+    """lab.experiments.recipe_time re-derives a checkpoint's data from its recorded command: the target tokens
     it counts per epoch are exactly those the training run counted, and the estimate adds up."""
-    from training import recipe_time
+    from lab.experiments import recipe_time
 
     out = tmp_path / "lstm"
     assert run_train(train_argv("lstm", out, "--epochs", "2")) == 0

@@ -1,4 +1,4 @@
-"""training.valid_score: a saved checkpoint scored on its own run's validation data, as training scored it."""
+"""lab.experiments.valid_score: a saved checkpoint scored on its own run's validation data, as training scored it."""
 
 import json
 
@@ -23,7 +23,7 @@ def trained(tmp_path_factory, datasets_cache):
 
 
 def test_a_checkpoint_scores_as_its_best_epoch_did_in_training(trained):
-    from training.valid_score import score_checkpoint
+    from lab.experiments.valid_score import score_checkpoint
     log = json.loads((trained / "train_log.json").read_text())
     best = next(h for h in log["history"] if h["epoch"] == log["best_epoch"])
     scores = score_checkpoint(str(trained))
@@ -38,7 +38,7 @@ def test_a_checkpoint_scores_as_its_best_epoch_did_in_training(trained):
 
 
 def test_recipe_row_gains_the_scores_and_a_missing_row_is_refused(trained, tmp_path, monkeypatch, capsys):
-    from training.valid_score import main
+    from lab.experiments.valid_score import main
     monkeypatch.chdir(tmp_path)
     (tmp_path / "checkpoints").mkdir()
     path = tmp_path / "checkpoints" / "lstm_recipes.json"
@@ -49,7 +49,7 @@ def test_recipe_row_gains_the_scores_and_a_missing_row_is_refused(trained, tmp_p
     assert old["valid_bleu"] == 1.0                          # what the run recorded stays
     assert (old["valid_bleu_narrative"], old["choosing_score"]) == (printed["valid_bleu_narrative"],
                                                                     printed["choosing_score"])
-    assert old["scored_later"]["command"].startswith("python -m training.valid_score ")
+    assert old["scored_later"]["command"].startswith("python -m lab.experiments.valid_score ")
     assert old["scored_later"]["valid_loss"] == printed["valid_loss"] and other == {"run": "other"}
     before = path.read_text()
     assert main([str(trained), "--recipe-row", "missing"]) == 2
@@ -57,6 +57,6 @@ def test_recipe_row_gains_the_scores_and_a_missing_row_is_refused(trained, tmp_p
 
 
 def test_a_folder_that_is_not_a_checkpoint_gets_a_message(tmp_path, capsys):
-    from training.valid_score import main
+    from lab.experiments.valid_score import main
     assert main([str(tmp_path / "nothing")]) == 2
     assert capsys.readouterr().err.startswith("error: ")

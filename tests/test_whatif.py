@@ -187,7 +187,7 @@ def test_the_committed_transformer_continues_the_story_sentence():
 
 
 def test_bench_explorer_times_both_whatif_cases(make_model, tokenizer):
-    from training.bench_explorer import TYPED_PREFIX, bench_whatif
+    from lab.benchmarks.explorer import TYPED_PREFIX, bench_whatif
 
     out = bench_whatif({"transformer": tiny(make_model, tokenizer, "transformer")}, repeats=1)
     for case in ("choose", "typed"):

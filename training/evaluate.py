@@ -28,13 +28,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from dawn import load_translator
 from dawn.card import write_model_card
@@ -44,36 +42,10 @@ from dawn.metrics import BUCKETS, LONG_BUCKETS, bucket_of, corpus_scores, paired
 from dawn.plots import length_curve
 from dawn.registry import MODEL_NAMES, with_chosen_decoding
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
+from training.scoring import load_flores, translate_sentences, valid_sample
 
 BEAM_CHOICES = (1, 4)
 ORDER = MODEL_NAMES  # historical order, for comparisons
-
-
-def translate_sentences(translator, sentences: list[str], beam_size: int, batch_size: int, desc: str,
-                        length_penalty: float = 1.0, no_repeat_ngram: int | None = None) -> list[str]:
-    """Batched decoding, longest sentences first (less padding), results in input order
-    (no_repeat_ngram None: the translator's own, see dawn.registry.with_chosen_decoding)."""
-    order = sorted(range(len(sentences)), key=lambda i: -len(sentences[i]))
-    out = [""] * len(sentences)
-    with tqdm(total=len(sentences), desc=desc, unit="sent", file=sys.stderr, dynamic_ncols=True) as bar:
-        for i in range(0, len(order), batch_size):
-            idx = order[i: i + batch_size]
-            batch = translator.translate_batch([sentences[j] for j in idx], beam_size=beam_size,
-                                               length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
-            for j, hyp in zip(idx, batch):
-                out[j] = hyp
-            bar.update(len(idx))
-    return out
-
-
-def load_flores(folder: str | Path) -> TestSet:
-    """FLORES-200 devtest: zho_Hans.devtest / eng_Latn.devtest, line-aligned."""
-    folder = Path(folder)
-    zh = (folder / "zho_Hans.devtest").read_text(encoding="utf-8").rstrip("\n").split("\n")
-    en = (folder / "eng_Latn.devtest").read_text(encoding="utf-8").rstrip("\n").split("\n")
-    if len(zh) != len(en):
-        raise DataError(f"{folder}: {len(zh)} Chinese but {len(en)} English lines")
-    return TestSet(zh=zh, en=en, labels=[""] * len(zh))
 
 
 def bucket_indices(test: TestSet, name: str, buckets=BUCKETS) -> list[int]:
@@ -93,15 +65,6 @@ def score_test(test: TestSet, hyps: list[str], buckets=BUCKETS) -> dict:
         s = corpus_scores([hyps[i] for i in idx], [test.en[i] for i in idx]) if idx else {"bleu": None, "chrf": None}
         metrics["by_length"].append({"bucket": name, "n": len(idx), "bleu": s["bleu"], "chrf": s["chrf"]})
     return metrics
-
-
-def valid_sample(translator, n: int = 400) -> list[tuple[str, str]]:
-    """A seeded sample of the model's own validation split, rebuilt from its training.json."""
-    from training.train import valid_split_of  # the same code that made the split
-    tr = translator.config["training"]
-    valid = valid_split_of(tr)
-    rng = random.Random(tr["seed"])
-    return [(z, e) for z, e, _ in rng.sample(valid, min(n, len(valid)))]
 
 
 def choose_decoding(translator, valid_pairs, batch_size: int) -> tuple[int, dict]:

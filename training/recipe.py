@@ -272,7 +272,7 @@ def score_valid(model, tokenizer: PairTokenizer, valid: list, valid_ex: list, bl
                 narrative: list | None, batch_tokens: int, device=torch.device("cpu")) -> dict:
     """Valid loss and greedy BLEU / chrF of `model`: the seeded sample `bleu_idx` of the valid split, its
     Tatoeba part and (unless narrative is None) the narrative slice, as (source ids, English) pairs.
-    training.valid_score scores a saved checkpoint with the same function."""
+    lab.experiments.valid_score scores a saved checkpoint with the same function."""
     scores = {"valid_loss": round(evaluate_loss(model, valid_ex, batch_tokens, device), 4)}
     hyps = valid_translations(model, tokenizer, [valid_ex[i][0] for i in bleu_idx], device)
     refs = [valid[i][1] for i in bleu_idx]
@@ -286,6 +286,12 @@ def score_valid(model, tokenizer: PairTokenizer, valid: list, valid_ex: list, bl
                              [en for _, en in narrative]) if narrative else {"bleu": None, "chrf": None})
         scores.update(valid_bleu_narrative=nar["bleu"], valid_chrf_narrative=nar["chrf"])
     return scores
+
+
+def choosing_score(row: dict) -> float:
+    """What a recipe is chosen by (screenings, lab/report.py): the mean of the valid BLEU (all corpora) and the
+    narrative slice's BLEU, from a training.json or a screening row."""
+    return round((row["valid_bleu"] + (row.get("valid_bleu_narrative") or 0.0)) / 2, 2)
 
 
 def encode_narrative(tokenizer: PairTokenizer, valid: list, tags: dict, seed: int) -> list:

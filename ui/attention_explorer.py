@@ -51,7 +51,7 @@ import gradio as gr
 import torch
 
 from dawn.explain import PAYLOAD, explain_all
-from dawn.registry import MODEL_NAMES, with_chosen_decoding
+from dawn.registry import MODEL_NAMES, spec, with_chosen_decoding
 from dawn.replay import REPLAY_FILE
 from dawn.text import MAX_SOURCE_CHARS
 from dawn.translator import Translator
@@ -119,7 +119,7 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]
     Returns {"source", "decoding", "beam_size", "sentences", "sentence", "models": {name: payload}} (see
     dawn/explain.py); bad input raises gr.Error with the input checker's message, and nothing in the log.
     """
-    from dawn.inputs import InputError, check_decoding, check_sentence, check_source
+    from ui.inputs import InputError, check_decoding, check_sentence, check_source
 
     @torch.inference_mode()
     def attention(source: str, decoding: str = "greedy", sentence: int = 0) -> dict:
@@ -153,7 +153,7 @@ def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, st
     "choose this one instead"). Returns dawn/whatif.py's payload: {"text", "tokens", "log_prob",
     "cross_attention", ...} with text starting with the prefix; bad input raises gr.Error.
     """
-    from dawn.inputs import InputError, check_source
+    from ui.inputs import InputError, check_source
     from dawn.whatif import whatif as continue_prefix
 
     @torch.inference_mode()
@@ -267,10 +267,11 @@ def harness(translators: dict[str, Translator], sentence: str = "", replays: dic
         result = gr.JSON(visible=False)
         explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}", whatif=whatif,
                                        replay=(replays or {}).get(n)) for n in names]
+        encoder_names = [n for n in names if "encoder" in spec(translators[n].model_type).views]
         encoder = [AttentionExplorer(model=n, lang="en", view="encoder", elem_id=f"ax-{n}-encoder")
-                   for n in names if translators[n].model_type == "transformer"]
+                   for n in encoder_names]
         views = explorers + encoder
-        view_names = names + [n for n in names if translators[n].model_type == "transformer"]
+        view_names = names + encoder_names
         go.click(attention, [source, decoding], result, api_name="attention").then(
             lambda r: per_model(r, view_names), result, views, api_visibility="private")
         lang.change(lambda v: [gr.update(lang=v) for _ in views], lang, views, api_visibility="private")

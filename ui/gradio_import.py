@@ -10,7 +10,7 @@ stub beside it: for about 80 built-in components, and for ours (ui/attention_exp
 editors and type checkers (gradio generates them this way on purpose: gradio-app/gradio#13799); a running
 app never reads them. To see the cost: `python -X importtime -c "import gradio"` lists gradio.components
 and gradio._simple_templates (where the component classes are defined) as the slow part; the app's whole
-start is timed by training/bench_page.py (cold_start_s).
+start is timed by lab/benchmarks/page.py (cold_start_s).
 
 How: a one-shot import hook. When gradio.component_meta is first executed, its create_or_modify_pyi is
 replaced by a function that does nothing, before any component class is defined; the hook then removes

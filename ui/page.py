@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from dawn.registry import MODEL_NAMES, MODELS
+from dawn.registry import MODEL_NAMES, MODELS, page_data
 from dawn.story import STORY_CREDIT
 from dawn.text import MAX_SENTENCES
 from ui.strings import DEFAULT_LANG, LANG_CHOICES, STRINGS, text
@@ -49,7 +49,7 @@ def _view(kind: str, template: str, value=None, elem_id: str | None = None) -> g
 def masthead() -> gr.Radio:
     """Title, the story in two sentences and the 中文 / English switch. The view's value carries the string table."""
     with gr.Row(elem_id="dawn-top", equal_height=False):
-        gr.HTML({"strings": STRINGS, "credit": STORY_CREDIT}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
+        gr.HTML({"strings": STRINGS, "credit": STORY_CREDIT, "models": page_data()}, html_template='<header class="dawn-masthead"><h1 data-i18n="page.title"></h1>'
                 '<p class="dawn-story" data-i18n="page.story"></p></header>',
                 js_on_load="window.DawnPage.start(element, props);", elem_id="dawn-masthead",
                 apply_default_css=False, padding=False, head=head_html())
@@ -189,7 +189,7 @@ def result_columns(names: tuple[str, ...], texts: list[str], scores: list[str], 
 
 
 def clause_report_view(value: dict | None = None) -> gr.HTML:
-    """Which clauses of the reference each model kept (dawn.page.clause_reports), drawn by page.js."""
+    """Which clauses of the reference each model kept (ui.pipeline.clause_reports), drawn by page.js."""
     return _view("report", '<section class="dawn-report" aria-live="polite"></section>', value, elem_id="dawn-report")
 
 

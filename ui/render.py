@@ -5,8 +5,8 @@ No Markdown and no HTML: every string here is shown as text.
 
 from __future__ import annotations
 
-from dawn.inputs import NOTE_CODES, Note
-from dawn.page import ModelOutput, PageResult
+from ui.inputs import NOTE_CODES, Note
+from ui.pipeline import ModelOutput, PageResult
 from ui.strings import text
 
 

@@ -12,7 +12,7 @@ page.js in the browser. The story's words are paraphrased and credited
 
 from __future__ import annotations
 
-from dawn.inputs import ENGLISH, NOTE_CODES
+from ui.inputs import ENGLISH, NOTE_CODES
 from dawn.registry import model_strings
 from dawn.story import STORY_CREDIT
 from dawn.whiteboard import MESSAGES as WHITEBOARD_ENGLISH
@@ -70,7 +70,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "problem.unreadable": "This model's checkpoint could not be read (half-copied, or from another version).",
         "problem.failed": "This model failed on this input.",
 
-        # error.* and note.*: dawn/inputs.py's ENGLISH messages (added below), so that no line is written twice
+        # error.* and note.*: ui/inputs.py's ENGLISH messages (added below), so that no line is written twice
 
         "step1.title": "① The bottleneck: why the 2014 LSTM loses long sentences",
         "step1.caption": "The LSTM squeezes the whole sentence into one fixed-size state; its decoder writes every English "

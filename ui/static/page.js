@@ -17,8 +17,8 @@
   if (window.DawnPage) return;
 
   const SVG = "http://www.w3.org/2000/svg";
-  const COLORS = { lstm: "#c62828", lstm_attention: "#ef8a00", transformer: "#1f5fa8" };
-  const DASHES = { lstm: "6 4", lstm_attention: "2 3", transformer: "" };
+  const COLORS = {};   // each model's colour and line dash, from the registry (dawn/registry.py) via start()
+  const DASHES = {};
   const views = [];
   let strings = null;
   let lang = "en";
@@ -212,7 +212,7 @@
                                                                  dims: cell.dims, dk: cell.d_k })));
   }
 
-  /** Which clauses of the reference each model kept, as dawn/page.py computed them from the translations shown. */
+  /** Which clauses of the reference each model kept, as ui/pipeline.py computed them from the translations shown. */
   function renderReport(root, data) {
     const box = root.querySelector(".dawn-report");
     if (!box || !data) return;
@@ -510,6 +510,7 @@
   function start(element, props) {
     strings = (props.value && props.value.strings) || {};
     common = { credit: (props.value && props.value.credit) || "" };
+    for (const m of (props.value && props.value.models) || []) { COLORS[m.name] = m.colour; DASHES[m.name] = m.dash; }
     mount("text", element, props, null);
     setLang(initialLang());
     syncSwitch(50);

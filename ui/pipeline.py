@@ -2,7 +2,7 @@
 of them, and the story's results cached once at start-up (its translations and the
 clause-by-clause table behind the page's slider).
 
-    from dawn.page import load_models, translate_page, story
+    from ui.pipeline import load_models, translate_page, story
     models = load_models("checkpoints")                   # every model of dawn.registry (missing ones noted)
     r = translate_page(models, "猫追老鼠。", "The cat is chasing the mouse.", "greedy")
     r.outputs["transformer"].text, r.outputs["transformer"].chrf, r.outputs["transformer"].ms
@@ -11,7 +11,7 @@ clause-by-clause table behind the page's slider).
     s = story(models)                                     # STORY_SENTENCE by every model + s.clauses for the slider
     clause_report(r.outputs["transformer"].text, "The cat is chasing the mouse.")  # which clauses it kept
 
-Bad input raises dawn.inputs.InputError (the page shows its message); a model that
+Bad input raises ui.inputs.InputError (the page shows its message); a model that
 is missing, unreadable or fails on an input becomes a `problem` on its own output,
 never an exception, so the other models still answer. No UI code here: the page
 turns codes into words (ui/strings.py) and these results into widgets (app.py).
@@ -29,7 +29,7 @@ from sacrebleu import sentence_chrf
 
 from dawn.checkpoint import CheckpointError
 from dawn.explain import explain, round_floats
-from dawn.inputs import DECODINGS, Note, check_decoding, check_reference, check_sentence, check_source
+from ui.inputs import DECODINGS, Note, check_decoding, check_reference, check_sentence, check_source
 from dawn.metrics import sentence_scores
 from dawn.registry import MODEL_NAMES, MODELS, with_chosen_decoding  # historical order: 2014, 2014 + attention, 2017
 from dawn.story import STORY_CLAUSES, STORY_REFERENCE, STORY_SENTENCE
@@ -123,7 +123,7 @@ def translate_page(models: Models, source: str | None, reference: str | None, de
 
     A paragraph's sentences are translated one by one (the models learned single sentences): the focus
     sentence (`sentence`, counting from 0) with its attention record for the maps, the others in
-    batches. Raises InputError for input that cannot be translated (see dawn/inputs.py). The text is checked
+    batches. Raises InputError for input that cannot be translated (see ui/inputs.py). The text is checked
     and normalised once, here; the focus sentence's Translation (ids, attention, beam trace) is what the maps
     reuse (PageResult.translations() -> dawn.explain.explain_all(decoded=...)).
 

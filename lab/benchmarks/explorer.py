@@ -1,10 +1,10 @@
 """Benchmark the attention explorer on the story sentence: payload size, influence and what-if time, per model.
 
-    python -m training.bench_explorer                    # -> checkpoints/explorer_benchmark.json
-    python -m training.bench_explorer --browser          # also time hover / head switch / scrubbers / beam in Chromium
-    python -m training.bench_explorer --repeats 5 --out /tmp/bench.json
-    python -m training.bench_explorer --whatif-only       # re-time what-if alone; the file's other sections stay
-    python -m training.bench_explorer --browser --replay transformer=runs/quick   # scrub a run's replay.json
+    python -m lab.benchmarks.explorer                    # -> checkpoints/explorer_benchmark.json
+    python -m lab.benchmarks.explorer --browser          # also time hover / head switch / scrubbers / beam in Chromium
+    python -m lab.benchmarks.explorer --repeats 5 --out /tmp/bench.json
+    python -m lab.benchmarks.explorer --whatif-only       # re-time what-if alone; the file's other sections stay
+    python -m lab.benchmarks.explorer --browser --replay transformer=runs/quick   # scrub a run's replay.json
 
 Influence is timed as dawn.explain.explain does it: one batched teacher-forced pass over the sentence
 and its S masked copies (attention and alternatives come from the same pass). Payload bytes are the
@@ -37,7 +37,7 @@ from dawn.story import STORY_SENTENCE
 from dawn.whatif import whatif
 from training.machine import cpu_model
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 MODELS = registry.MODEL_NAMES
 TYPED_PREFIX = "The weather"   # a typed what-if beginning for the story sentence
 WHATIF_LIMIT_MS = 500          # the issue's line for one what-if continuation of the story sentence

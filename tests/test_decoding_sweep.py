@@ -1,5 +1,5 @@
-"""The decoding-only sweeps on validation: the length penalty (training/length_penalty.py) and repeated
-n-grams forbidden (training/no_repeat.py), and their way into beam search."""
+"""The decoding-only sweeps on validation: the length penalty (lab/experiments/decoding_sweep.py) and repeated
+n-grams forbidden (lab/experiments/decoding_sweep.py), and their way into beam search."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ def trained(tmp_path_factory, datasets_cache):
 
 
 def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, monkeypatch):
-    from training.evaluate import translate_sentences, valid_sample
-    from training.length_penalty import main
+    from training.scoring import translate_sentences, valid_sample
+    from lab.experiments.decoding_sweep import main
     ckpt, flores = trained
     out = tmp_path / "lp.json"
     penalties_seen = set()
@@ -65,7 +65,7 @@ def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, 
         return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
 
     monkeypatch.setattr(Translator, "translate_batch", spy)
-    assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--penalties", "0.0", "1.0", "4.0",
+    assert main(["length-penalty", "--checkpoint", str(ckpt), "--flores", str(flores), "--penalties", "0.0", "1.0", "4.0",
                  "--beam-size", "3", "--threads", "1", "--out", str(out)]) == 0
     monkeypatch.undo()
     assert penalties_seen == {(3, 0.0), (3, 1.0), (3, 4.0)}  # each row decoded at its own α
@@ -89,19 +89,19 @@ def test_sweep_scores_each_penalty_and_chooses_on_validation(trained, tmp_path, 
 
 
 def test_sweep_refuses_bad_input_with_a_message(trained, tmp_path, capsys):
-    from training.length_penalty import main
+    from lab.experiments.decoding_sweep import main
     ckpt, _ = trained
     out = tmp_path / "lp.json"
-    assert main(["--checkpoint", str(ckpt), "--flores", str(tmp_path / "missing"), "--out", str(out)]) == 2
+    assert main(["length-penalty", "--checkpoint", str(ckpt), "--flores", str(tmp_path / "missing"), "--out", str(out)]) == 2
     assert "error:" in capsys.readouterr().err and not out.exists()
     with pytest.raises(SystemExit) as e:
-        main(["--checkpoint", str(ckpt), "--beam-size", "1", "--out", str(out)])
+        main(["length-penalty", "--checkpoint", str(ckpt), "--beam-size", "1", "--out", str(out)])
     assert e.value.code == 2 and "only changes beam search" in capsys.readouterr().err
 
 
 def test_no_repeat_sweep_scores_each_size_on_validation_then_flores(trained, tmp_path, monkeypatch):
-    from training.evaluate import translate_sentences, valid_sample
-    from training.no_repeat import main
+    from training.scoring import translate_sentences, valid_sample
+    from lab.experiments.decoding_sweep import main
     ckpt, flores = trained
     out = tmp_path / "nr.json"
     seen = []
@@ -112,7 +112,7 @@ def test_no_repeat_sweep_scores_each_size_on_validation_then_flores(trained, tmp
         return real(self, sentences, beam_size=beam_size, length_penalty=length_penalty, no_repeat_ngram=no_repeat_ngram)
 
     monkeypatch.setattr(Translator, "translate_batch", spy)
-    assert main(["--checkpoint", str(ckpt), "--flores", str(flores), "--sizes", "0", "1", "3",
+    assert main(["no-repeat", "--checkpoint", str(ckpt), "--flores", str(flores), "--sizes", "0", "1", "3",
                  "--beam-size", "3", "--threads", "1", "--out", str(out)]) == 0
     monkeypatch.undo()
     r = json.loads(out.read_text())["models"]["transformer"]

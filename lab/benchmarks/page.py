@@ -1,7 +1,7 @@
 """Benchmark of the page as a visitor meets it, in Chromium (Playwright), against the issue's targets.
 
-    python -m training.bench_page                       # starts app.py (loopback, free port), writes the JSON + screenshots
-    python -m training.bench_page --requests 50 --runs 2 --out /tmp/page.json --shots /tmp/shots
+    python -m lab.benchmarks.page                       # starts app.py (loopback, free port), writes the JSON + screenshots
+    python -m lab.benchmarks.page --requests 50 --runs 2 --out /tmp/page.json --shots /tmp/shots
 
 Measures, with the app started here from cold:
   cold_start_s        `python app.py` started -> the page answers HTTP 200, the story translated by every
@@ -42,10 +42,10 @@ from pathlib import Path
 
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from dawn.text import MAX_SENTENCES, MAX_SOURCE_CHARS, split_sentences
-from training.load_test import SENTENCES, launch_app
+from lab.benchmarks.app_server import SENTENCES, launch_app
 from training.machine import cpu_model
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]  # the repository
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -178,7 +178,7 @@ def first_html(url: str) -> dict:
 
 
 def longest_paragraph() -> str:
-    """The load test's sentences, cycled into the longest paragraph the page accepts (dawn/inputs.py)."""
+    """The load test's sentences, cycled into the longest paragraph the page accepts (ui/inputs.py)."""
     pool = [s for source, _ in SENTENCES for s in split_sentences(source)]
     text, n, i = "", 0, 0
     while n < MAX_SENTENCES and len(text) + len(pool[i % len(pool)]) <= MAX_SOURCE_CHARS:

@@ -13,8 +13,8 @@ narrative score in their train_log.json; this computes it, with the same code (t
 The split is rebuilt from each checkpoint's training.json (same corpora, seed and fractions), so the
 corpora must be where that run read them (pass none: the paths are in training.json).
 
-    python -m training.valid_score checkpoints/lstm runs/lstm
-    python -m training.valid_score checkpoints/lstm --recipe-row 12ep_cpu   # also into checkpoints/lstm_recipes.json
+    python -m lab.experiments.valid_score checkpoints/lstm runs/lstm
+    python -m lab.experiments.valid_score checkpoints/lstm --recipe-row 12ep_cpu   # also into checkpoints/lstm_recipes.json
 """
 
 from __future__ import annotations
@@ -31,8 +31,7 @@ from dawn.checkpoint import CheckpointError
 from dawn.translator import load_translator
 from training.engine import encode_examples
 from training.machine import cpu_model
-from training.report import choosing_score
-from training.recipe import encode_narrative, score_valid, valid_split_of
+from training.recipe import choosing_score, encode_narrative, score_valid, valid_split_of
 
 
 def score_checkpoint(directory: str) -> dict:
@@ -83,7 +82,7 @@ def add_to_recipe_row(scores: dict, name: str, argv) -> int:
     if row is None:
         print(f"error: {path} has no row {name!r}", file=sys.stderr)
         return 2
-    command = "python -m training.valid_score " + shlex.join(sys.argv[1:] if argv is None else argv)
+    command = "python -m lab.experiments.valid_score " + shlex.join(sys.argv[1:] if argv is None else argv)
     row.update(valid_bleu_narrative=scores["valid_bleu_narrative"], choosing_score=scores["choosing_score"],
                scored_later={"command": command, "machine": cpu_model(), "precision": "fp32",
                              **{k: v for k, v in scores.items() if k not in ("checkpoint", "model")}})

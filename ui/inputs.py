@@ -1,6 +1,6 @@
 """Input checking for the page and its API: what a visitor types -> what the models translate.
 
-    from dawn.inputs import InputError, check_source, check_reference
+    from ui.inputs import InputError, check_source, check_reference
     src = check_source("我們明天見。")     # Source(text="我们明天见。", notes=[Note("traditional", ...)], sentences=[...])
     check_source("😀🎉")                   # raises InputError(code="nothing")
     check_source("猫追老鼠。老鼠跑了！").sentences   # ['猫追老鼠。', '老鼠跑了!']  a paragraph, one sentence at a time

@@ -1,7 +1,7 @@
 """The test-set results the page shows: read checkpoints/NAME/metrics.json defensively, as plain JSON for the browser.
 
     from dawn.registry import MODEL_NAMES
-    from dawn.results import benchmark
+    from ui.results import benchmark
     benchmark("checkpoints", MODEL_NAMES)
     # {"models": {"lstm": {"bleu": 10.0, "chrf": 24.4, "test_set": ..., "num_parameters": ...}, ...},
     #  "curves": {"flores200": {"buckets": ["1-8", ...], "models": {"lstm": [{"bucket", "n", "bleu", "chrf"}, ...]}},

@@ -1,10 +1,10 @@
 """Performance benchmark on this machine: training throughput, story-sentence
 latency, app cold start and peak memory. Writes checkpoints/benchmark.json.
 
-    python -m training.benchmark                 # everything, 2 torch threads
-    python -m training.benchmark --skip-app      # models only
-    python -m training.benchmark --throughput    # training settings compared -> checkpoints/throughput.json
-    python -m training.benchmark --data-parallel # 1 vs 2 training processes (torchrun) -> checkpoints/throughput.json
+    python -m lab.benchmarks.speed                 # everything, 2 torch threads
+    python -m lab.benchmarks.speed --skip-app      # models only
+    python -m lab.benchmarks.speed --throughput    # training settings compared -> checkpoints/throughput.json
+    python -m lab.benchmarks.speed --data-parallel # 1 vs 2 training processes (torchrun) -> checkpoints/throughput.json
 
 Targets: Transformer greedy <= 150 ms and LSTM greedy <= 50 ms for the story
 sentence; app cold start <= 10 s; app peak RSS <= 1.5 GB.
@@ -33,7 +33,7 @@ from dawn.registry import MODEL_NAMES, spec, with_chosen_decoding
 from dawn.story import STORY_SENTENCE as STORY
 from dawn.tokenizer import BOS
 from dawn.translator import build_model
-from training.load_test import launch_app
+from lab.benchmarks.app_server import launch_app
 from training.engine import (bf16_supported, collate, global_sums, make_batches, make_optimizer, shard, shard_weight,
                              train_step, use_bf16)
 from training.machine import cpu_model
@@ -192,14 +192,14 @@ def data_parallel_report(model_type: str, batch_tokens: int, steps: int) -> dict
             result = Path(tmp) / "result.json"
             before = machine_info()["loadavg"]
             subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
-                            str(processes), "-m", "training.benchmark", "--dp-worker", model_type, "--dp-out", str(result),
+                            str(processes), "-m", "lab.benchmarks.speed", "--dp-worker", model_type, "--dp-out", str(result),
                             "--threads", str(threads), "--dp-steps", str(steps), "--dp-batch-tokens", str(batch_tokens),
                             "--dp-malloc", malloc],
                            check=True, env={**os.environ, "OMP_NUM_THREADS": str(threads)})
             rows.append({**json.loads(result.read_text()), "loadavg_before": before,
                          "loadavg_after": machine_info()["loadavg"]})
         print(rows[-1], file=sys.stderr, flush=True)
-    return {"command": f"python -m training.benchmark --data-parallel --dp-model {model_type} --dp-steps {steps}",
+    return {"command": f"python -m lab.benchmarks.speed --data-parallel --dp-model {model_type} --dp-steps {steps}",
             "model": model_type, "global_batch_tokens": batch_tokens, "machine": machine_info(),
             "torch": torch.__version__, "precision": "bf16 autocast" if use_bf16("auto", torch.device("cpu")) else "fp32",
             "note": "global target tokens per wall-clock second over the same steps (same global batches) with 1 "

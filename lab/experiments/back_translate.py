@@ -2,11 +2,11 @@
 
     D="../shared/data/tatoeba-cmn/cmn.txt ../shared/data/extra-zh-en"
     # 1) a reverse model (English -> Chinese) on the same training pairs, 2) the English translated by it
-    python -m training.back_translate --data $D --mono ../shared/data/mono-en/commonvoice_en.txt --out runs/bt
+    python -m lab.experiments.back_translate --data $D --mono ../shared/data/mono-en/commonvoice_en.txt --out runs/bt
     #    -> runs/bt/bt_commonvoice.tsv (English <TAB> Chinese, Tatoeba's layout) and runs/bt/back_translation.json (how, counts, scores)
     #    (other training.train flags, e.g. --test-dir or --en-vocab, are passed on to its data preparation)
     # 3) the trial: the same quick run with and without the synthetic pairs, tagged <bt>; keep them only if
-    #    validation says so (python -m training.report --bt-runs records both in checkpoints/mix_experiments.json)
+    #    validation says so (python -m lab.report --bt-runs records both in checkpoints/mix_experiments.json)
     python -m training.train --model transformer --preset quick --data $D cedict runs/bt/bt_commonvoice.tsv \
         --tags "cedict=<dict>,bt_commonvoice=<bt>" --mix cedict=0.2,bt_commonvoice=0.5 --out runs/mix-bt
 
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     tsv = args.out / f"{CORPUS}.tsv"
     tsv.write_text("".join(f"{en}\t{zh}\n" for zh, en in pairs), encoding="utf-8")   # the layout dawn.data reads
     report = {
-        "command": "python -m training.back_translate " + " ".join(sys.argv[1:] if argv is None else argv),
+        "command": "python -m lab.experiments.back_translate " + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": cpu_model(), "threads": torch.get_num_threads(), "minutes": round((time.perf_counter() - start) / 60, 1),
         "reverse_model": {"parameters": sum(p.numel() for p in model.parameters()),
                           "chinese_characters": len(tokenizer.chars), "steps": total, "history": history,

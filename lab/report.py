@@ -1,12 +1,12 @@
 """Regenerate the results section of README.md from the JSON files the scripts wrote.
 
-    python -m training.report                                        # README only
-    python -m training.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
-    python -m training.report --dictionary-runs runs/mix-cedict-0 runs/mix-cedict-0.05 runs/mix-cedict-0.2
+    python -m lab.report                                        # README only
+    python -m lab.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
+    python -m lab.report --dictionary-runs runs/mix-cedict-0 runs/mix-cedict-0.05 runs/mix-cedict-0.2
                                               # the CC-CEDICT weight screening, added to checkpoints/mix_experiments.json
-    python -m training.report --bt-runs runs/mix-cedict-0 runs/mix-base-5ep runs/mix-bt-0.5 --bt-folder runs/bt
+    python -m lab.report --bt-runs runs/mix-cedict-0 runs/mix-base-5ep runs/mix-bt-0.5 --bt-folder runs/bt
                                               # the back-translation trial (baselines: the runs without it), added there too
-    python -m training.report --join-runs runs/join-lstm-plain runs/join-lstm-comma ...
+    python -m lab.report --join-runs runs/join-lstm-plain runs/join-lstm-comma ...
                                               # comma chains or not, for the LSTMs' long examples, added there too
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
@@ -30,6 +30,7 @@ from dawn.card import BUDGET_MIN
 from dawn import registry
 from dawn.metrics import repeated_phrase
 from training.machine import cpu_model
+from training.recipe import choosing_score
 
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 MODELS = registry.MODEL_NAMES                                                      # names, historical order
@@ -79,11 +80,6 @@ def cpu_description() -> str:
 
 
 NOISE_BLEU = 0.5   # one quick run per setting: a change in the choosing score smaller than this is noise
-
-
-def choosing_score(row: dict) -> float:
-    """What a screening chooses by: the mean of the valid BLEU (all corpora) and the narrative slice's BLEU."""
-    return round((row["valid_bleu"] + (row.get("valid_bleu_narrative") or 0.0)) / 2, 2)
 
 
 def _screening_note(rows: list[dict], what: str, same: str = "seed, tokenizer and valid sets") -> str:
@@ -155,7 +151,7 @@ def best_trial_and_baseline(rows: list[dict]) -> tuple[dict | None, dict | None]
 
 
 def back_translation_trial(runs: list[Path], bt_folder: Path) -> dict:
-    """Quick-preset runs without and with the synthetic pairs (training/back_translate.py). The runs without a
+    """Quick-preset runs without and with the synthetic pairs (lab/experiments/back_translate.py). The runs without a
     bt_* corpus are the baselines (the first one also counts the steps, since the same epochs hold more pairs
     with them); a baseline run for more epochs gives the trial's extra optimizer steps to the real data too.
     The pairs are kept only if the best trial beats every baseline by the noise margin."""
@@ -257,7 +253,7 @@ def recipe_rows(recipe: dict | None) -> list[str]:
     """The final recipes' time on the 2-core CPU (checkpoints/recipe_time.json), as README lines."""
     if not recipe:
         return []
-    out = [f"Each final recipe on the 2-core CPU it trained on (`python -m training.recipe_time`, torch "
+    out = [f"Each final recipe on the 2-core CPU it trained on (`python -m lab.experiments.recipe_time`, torch "
            f"{recipe['torch']}, {recipe['threads']} threads; each row's CPU and precision beside it): the recipe's own "
            "data and batches rebuilt, "
            "every target token of every epoch counted, training steps spread over an epoch and one validation "
@@ -311,7 +307,7 @@ def no_repeat_rows(nr: dict | None) -> list[str]:
     gains = [f"{m} +{r['best_vs_off_on_valid']['delta']} [{r['best_vs_off_on_valid']['ci95'][0]:+}, "
              f"{r['best_vs_off_on_valid']['ci95'][1]:+}]" for m in MODELS
              if (r := nr["models"].get(m)) and r.get("best_vs_off_on_valid")]
-    return [f"Beam search with repeated n-grams forbidden (`python -m training.no_repeat`, `checkpoints/no_repeat.json`; "
+    return [f"Beam search with repeated n-grams forbidden (`python -m lab.experiments.decoding_sweep no-repeat`, `checkpoints/no_repeat.json`; "
             f"{nr['rule']}; chosen on {nr['chosen_on']}). Loop rate: outputs that say a phrase of 1-8 words twice "
             "in a row. The chosen n's valid BLEU minus off, with its 95% paired-bootstrap interval: "
             f"{'; '.join(gains) or '–'}:", "",
@@ -320,7 +316,7 @@ def no_repeat_rows(nr: dict | None) -> list[str]:
 
 
 def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
-    """The page in Chromium (training.bench_page) and the explorer (training.bench_explorer), with targets."""
+    """The page in Chromium (lab.benchmarks.page) and the explorer (lab.benchmarks.explorer), with targets."""
     out = []
     if page:
         runs = page.get("cold_start_runs_s")
@@ -348,7 +344,7 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                     f"{html.get('gzip', 0):,} (gzip) bytes.", ""]
         load = page.get("machine", {})
         cpu = f"{load['cpu']}, " if load.get("cpu") else ""
-        out += [f"The page in Chromium (`python -m training.bench_page`; medians; {cpu}{load.get('cpus', '?')} CPUs, "
+        out += [f"The page in Chromium (`python -m lab.benchmarks.page`; medians; {cpu}{load.get('cpus', '?')} CPUs, "
                 f"load average {load.get('loadavg_start', [0])[0]:.1f} at the start):", ""]
         target = lambda key, unit: f"≤ {page['targets'][key]:g} {unit}" if key in page.get("targets", {}) else ""  # noqa: E731
         met = lambda key: ("yes" if page["met"][key] else "**no**") if key in page.get("met", {}) else ""  # noqa: E731
@@ -368,7 +364,7 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                 for m, per in explorer["models"].items() for dec, r in per.items()]
         rows += [["**all models**", dec, "", payload(r), f"**{r['influence_ms']} ms** (target ≤ 1,000)"]
                  for dec, r in explorer.get("total", {}).items()]
-        out += [f"The attention explorer on the story sentence (`python -m training.bench_explorer`, {explorer['machine']}):", "",
+        out += [f"The attention explorer on the story sentence (`python -m lab.benchmarks.explorer`, {explorer['machine']}):", "",
                 *markdown_table(["model", "decoding", "source × target tokens", "payload (gzip)", "influence"], rows)]
         b = explorer.get("browser")
         if b:
@@ -472,7 +468,7 @@ def render(root: Path) -> str:
         elif more > 1:
             verdict += (f"; its epochs hold the synthetic pairs too, so it took up to {more:g}× the baseline's optimizer "
                         "steps: part of the gain may be the extra training (an equal-steps baseline was not run)")
-        out += [f"Back-translation (`python -m training.back_translate`; `back_translation` in "
+        out += [f"Back-translation (`python -m lab.experiments.back_translate`; `back_translation` in "
                 f"`checkpoints/mix_experiments.json`; {bt['cpu']}): a reverse Transformer "
                 f"({_fmt(rev.get('parameters'))} parameters, {rev.get('steps', '?')} steps, valid chrF "
                 f"{last.get('valid_chrf', '?')} into Chinese) turned {(bt.get('mono') or {}).get('translated', 0):,} "
@@ -523,7 +519,7 @@ def render(root: Path) -> str:
                                  for r in recipes["runs"]]), ""]
     out += recipe_rows(_load(root / "recipe_time.json"))
     if thr:
-        out += [f"Training throughput (`python -m training.benchmark --throughput`, {thr['machine']}, torch {thr['torch']}, "
+        out += [f"Training throughput (`python -m lab.benchmarks.speed --throughput`, {thr['machine']}, torch {thr['torch']}, "
                 f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "
                 "tokens per CPU-second of the training process):", "",
                 *markdown_table(["model", "fp32, batches in corpus order (before)", "fp32, length-bucketed",
@@ -551,7 +547,7 @@ def render(root: Path) -> str:
         if "app_cold_start_s" in bench:
             rows += [("App cold start → first translation", f"{bench['app_cold_start_s']} s", f"≤ {t['app_cold_start_s']} s"),
                      ("App peak RSS", f"{bench['app_peak_rss_mb']} MB", f"≤ {t['app_peak_rss_mb']} MB")]
-        out += [f"Latency (`python -m training.benchmark`, {bench['machine']}, torch {bench['torch']}, "
+        out += [f"Latency (`python -m lab.benchmarks.speed`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", *markdown_table(["measure", "value", "target"], rows), ""]
     out += page_rows(_load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json"))
     if load:
@@ -561,7 +557,7 @@ def render(root: Path) -> str:
         where = (f", {load['machine']}, load average {load['load_average_1min']['before']} before the run: a shared "
                  "machine") if "machine" in load else ""
         by_kind = "".join(f"; {kind}s p50 {k['p50']} ms, max {k['max']} ms" for kind, k in (kinds or {}).items() if k["n"])
-        out += [f"Load (`python -m training.load_test`{where}): {load['requests']} `/translate` requests, "
+        out += [f"Load (`python -m lab.benchmarks.load_test`{where}): {load['requests']} `/translate` requests, "
                 f"{load['concurrency']} at a time, mixed {mix}, through `gradio_client` on loopback — {load['ok']} "
                 f"answered, {load['errors']} errors, {load['busy_rejected']} turned away as busy (queue full); latency "
                 f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms{by_kind}; {load['throughput_rps']} "
@@ -578,7 +574,7 @@ def main(argv=None) -> int:
                                                  "them -> the 'back_translation' of checkpoints/mix_experiments.json")
     p.add_argument("--join-runs", nargs="*", help="short runs of the LSTMs that differ in --long-examples -> the "
                                                    "'join_screening' of checkpoints/mix_experiments.json")
-    p.add_argument("--bt-folder", default="runs/bt", help="training/back_translate.py's --out (its report is read)")
+    p.add_argument("--bt-folder", default="runs/bt", help="lab/experiments/back_translate.py's --out (its report is read)")
     p.add_argument("--recipe-runs", nargs="*", help="finished checkpoints ([NAME=]FOLDER) of one model trained with "
                                                      "different recipes -> rows of checkpoints/MODEL_recipes.json "
                                                      "(rows of other names stay)")

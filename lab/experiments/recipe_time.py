@@ -1,6 +1,6 @@
 """How long does a final recipe take on this CPU? Measured on its real data, not guessed.
 
-    python -m training.recipe_time --checkpoint checkpoints/lstm checkpoints/lstm_attention checkpoints/transformer
+    python -m lab.experiments.recipe_time --checkpoint checkpoints/lstm checkpoints/lstm_attention checkpoints/transformer
 
 A checkpoint trained on a GPU (or stopped early) still carries its exact recipe in
 training.json. For each one this script rebuilds that recipe's data on this CPU with
