@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from dawn.registry import MODEL_NAMES, MODELS, spec
 
-CHECKPOINTS = Path(__file__).resolve().parents[1] / "checkpoints"  # the committed ones
+ROOT = Path(__file__).resolve().parents[1]
+CHECKPOINTS = ROOT / "checkpoints"  # the committed ones
 
 
 def test_models_are_in_historical_order_and_named_once():
@@ -82,3 +85,37 @@ def test_the_page_the_explorer_and_the_report_use_the_same_labels():
             assert PAGE[lang][f"model.{m.name}.short"] == m.short[lang]
         assert LABELS[m.name] == f"{m.year} {m.labels['en']}"
     assert spec("lstm").label("zh") == "2014 · LSTM（无注意力）"  # one spelling (it drifted: "LSTM，无注意力")
+
+
+def _model_name_constants(path: Path) -> list[str]:
+    """String constants naming a model in `path`'s code (docstrings are prose, not code)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [f"{path.relative_to(ROOT)}:{node.lineno}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and node.value in MODEL_NAMES and id(node) not in docstrings]
+
+
+def test_product_code_asks_the_registry_what_a_model_can_do_not_its_name():
+    # every per-model fact is in dawn/registry.py; code elsewhere asks spec.attention, spec.views, spec.recipe...
+    own = {ROOT / "dawn" / "registry.py", *(ROOT / "dawn" / f"{m.module}.py" for m in MODELS)}
+    files = [ROOT / "app.py", *(p for d in ("dawn", "ui", "training") for p in (ROOT / d).rglob("*.py"))]
+    found = [hit for p in files if p not in own for hit in _model_name_constants(p)]
+    assert found == [], found
+
+
+@pytest.mark.parametrize("m", MODELS, ids=lambda m: m.name)
+def test_each_recipe_builds_its_model_within_the_size_budget(m):
+    from dawn.translator import build_model
+    for sizes in (m.recipe.config, {**m.recipe.config, **m.recipe.quick}):     # final and quick presets
+        model = build_model(m.name, {**sizes, "src_vocab_size": 11411, "tgt_vocab_size": 8000})
+        assert sum(p.numel() for p in model.parameters()) <= 15_000_000
+
+
+def test_each_model_has_its_own_colour_dash_and_section():
+    for field in ("colour", "dash", "marker", "section"):
+        values = [getattr(m, field) for m in MODELS]
+        assert len(set(values)) == len(values), field
+    assert [m.section for m in MODELS] == [1, 2, 3]                           # the page's ① ② ③, in history's order
+    assert all(re.fullmatch(r"#[0-9a-f]{6}", m.colour) for m in MODELS)

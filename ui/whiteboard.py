@@ -247,7 +247,7 @@ def _size(n_bytes: int) -> str:
 
 def bill_markdown(lang: str) -> str:
     """The n² bill: from the three words on the board to a 4,096-token document."""
-    cols = ("n", "scores", "macs", "bytes", "lstm", "what")  # the numbers first: a phone shows them without scrolling
+    cols = ("n", "scores", "macs", "bytes", "steps", "what")  # the numbers first: a phone shows them without scrolling
     lines = [t(lang, "wb.bill.intro"), "",
              "| " + " | ".join(t(lang, f"wb.bill.col.{c}", dk=wb.D_HEAD) if c == "macs" else t(lang, f"wb.bill.col.{c}")
                                for c in cols) + " |", "|---:|---:|---:|---:|---:|---|"]
