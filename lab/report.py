@@ -1,6 +1,7 @@
-"""Regenerate the results section of README.md from the JSON files the scripts wrote.
+"""Regenerate the results from the JSON files the scripts wrote: README.md's one table and docs/RESULTS.md.
 
-    python -m lab.report                                        # README only
+    python -m lab.report                                        # README.md's table and docs/RESULTS.md
+    python -m lab.report --check                                # are both up to date? (exit 1 if not; writes nothing)
     python -m lab.report --mix-runs runs/mix_plain runs/mix_tagged   # also checkpoints/mix_experiments.json
     python -m lab.report --dictionary-runs runs/mix-cedict-0 runs/mix-cedict-0.05 runs/mix-cedict-0.2
                                               # the CC-CEDICT weight screening, added to checkpoints/mix_experiments.json
@@ -10,9 +11,10 @@
                                               # comma chains or not, for the LSTMs' long examples, added there too
 
 Reads checkpoints/NAME/{training,train_log,metrics}.json for the three models,
-checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes}.json, and
-rewrites the text between the <!-- results:start --> and <!-- results:end -->
-markers. Every number comes from those files, except the published reference rows
+checkpoints/{comparison,benchmark,throughput,load_test,mix_experiments,MODEL_recipes,...}.json, then
+rewrites the text between README.md's <!-- results:start --> and <!-- results:end --> markers (one
+table: the scores and the story sentence's translations, readme_table) and the whole of docs/RESULTS.md
+(every table, render). Every number comes from those files, except the published reference rows
 (Helsinki-NLP opus-mt-zh-en: BLEU 36.1 / chrF 54.8 on Tatoeba-test v2020-07-28;
 opus-mt mul-eng: BLEU 14.9 on FLORES-200 devtest zho_Hans→eng), labelled as such.
 """
@@ -23,16 +25,33 @@ import argparse
 import json
 import os
 import platform
+import posixpath
 import sys
 from pathlib import Path
 
 from dawn.card import BUDGET_MIN
 from dawn import registry
 from dawn.metrics import repeated_phrase
+from dawn.story import STORY_SENTENCE
 from training.machine import cpu_model
 from training.recipe import choosing_score
 
-START, END = "<!-- results:start -->", "<!-- results:end -->"
+START, END = "<!-- results:start -->", "<!-- results:end -->"   # README.md's generated block
+README, RESULTS = Path("README.md"), Path("docs/RESULTS.md")        # from the repository root
+RESULTS_HEAD = """# Results
+
+<!-- Written by `python -m lab.report` from the JSON files in checkpoints/: edit those or lab/report.py,
+     never this file (`python -m lab.report --check` and tests/test_report.py compare the two). -->
+
+Every number on this page comes from a committed JSON file, named beside its table; file paths in
+backticks are from the repository root. What the numbers say, and what was tried to get them:
+[LAB.md](LAB.md). The README shows the first table, shortened.
+"""
+# Published systems: reference points, not ours (their papers' and model cards' numbers, typed once here).
+PUBLISHED = [{"model": "Helsinki-NLP opus-mt-zh-en (published)", "parameters": "≈78M", "trained": "tens of millions of pairs",
+              "tatoeba": (36.1, 54.8), "flores200": ("–", "–")},
+             {"model": "Helsinki-NLP opus-mt mul-eng (published)", "parameters": "≈77M", "trained": "multilingual OPUS",
+              "tatoeba": ("–", "–"), "flores200": (14.9, 43)}]
 MODELS = registry.MODEL_NAMES                                                      # names, historical order
 LABELS = {s.name: f"{s.year} {s.labels['en']}" for s in registry.MODELS}  # "2014 LSTM (no attention)"
 
@@ -43,6 +62,14 @@ def _load(path: Path):
 
 def _fmt(x, nd=1):
     return "–" if x is None else (f"{x:,.{nd}f}" if isinstance(x, float) else f"{x:,}")
+
+
+def link(path: str, base: str) -> str:
+    """A repository path as a Markdown file in folder `base` links it.
+
+    link("checkpoints/x.png", "docs") -> "../checkpoints/x.png"
+    """
+    return posixpath.relpath(path, base)
 
 
 def markdown_table(header: list[str], rows: list[list]) -> list[str]:
@@ -315,8 +342,9 @@ def no_repeat_rows(nr: dict | None) -> list[str]:
                              "", "FLORES BLEU / loop rate (after the choice)"], rows), ""]
 
 
-def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
-    """The page in Chromium (lab.benchmarks.page) and the explorer (lab.benchmarks.explorer), with targets."""
+def page_rows(page: dict | None, explorer: dict | None, base: str = "docs") -> list[str]:
+    """The page in Chromium (lab.benchmarks.page) and the explorer (lab.benchmarks.explorer), with targets;
+    the screenshots linked from a Markdown file in folder `base`."""
     out = []
     if page:
         runs = page.get("cold_start_runs_s")
@@ -357,7 +385,7 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
                  ("③ opened, phone, English", "explorer-phone-en.png")]
         shots = [(title, name) for title, name in shots if name in page.get("screenshots", {name: 0})]
         out += [""] + markdown_table([title for title, _ in shots],
-                                     [[f"![{title}](docs/screenshots/{name})" for title, name in shots]]) + [""]
+                                     [[f"![{title}]({link(f'docs/screenshots/{name}', base)})" for title, name in shots]]) + [""]
     if explorer:
         payload = lambda r: f"{r['payload_bytes'] / 1000:.0f} kB ({r['payload_gzip_bytes'] / 1000:.0f} kB)"
         rows = [[m, dec, f"{r['source_tokens']} × {r['target_tokens']}", payload(r), f"{r['influence_ms']} ms"]
@@ -381,21 +409,66 @@ def page_rows(page: dict | None, explorer: dict | None) -> list[str]:
     return out
 
 
-def render(root: Path) -> str:
+def _checkpoints(root: Path) -> tuple[dict, dict]:
+    """{model: {training, train_log, metrics}} as read (None where missing), and {model: metrics} of the evaluated."""
     ck = {m: {k: _load(root / m / f"{k}.json") for k in ("training", "train_log", "metrics")} for m in MODELS}
-    met = {m: ck[m]["metrics"] for m in MODELS if ck[m]["metrics"]}
+    return ck, {m: ck[m]["metrics"] for m in MODELS if ck[m]["metrics"]}
+
+
+def story_at_decoding(metrics: dict) -> tuple[str, str]:
+    """(decoding, text): the story sentence as the model translates it at its chosen decoding (beam k or greedy)."""
+    story = metrics.get("story") or {}
+    key = f"beam {metrics['beam_size']}" if metrics.get("beam_size", 1) > 1 else "greedy"
+    key = key if key in story else next(iter(story), key)
+    return key, story.get(key, "–")
+
+
+def readme_table(root: Path) -> str:
+    """README.md's results: one caption and one table, every model's test scores beside its translation of the
+    story sentence at its chosen decoding; the published systems below. Everything else: render()."""
+    ck, met = _checkpoints(root)
+    if not met:
+        return "Not evaluated yet: run `python -m training.evaluate` (see Retraining)."
+    any_m = next(iter(met.values()))
+    decodings = {met[m]["decoding"] for m in met}
+    keys = {story_at_decoding(met[m])[0] for m in met}
+    caption = (f"Scores on Tatoeba-test ({any_m['n']:,} short everyday sentences) and FLORES-200 devtest "
+               f"({any_m['flores200']['n']:,} long Wikipedia-style sentences), BLEU and chrF from 0 to 100 (higher is "
+               "better)" + (f"; every model decodes with {decodings.pop()}" if len(decodings) == 1 else "")
+               + ". The last column is each model's translation of the story sentence, which no model saw in training "
+               f"(reference: *{any_m.get('story_reference', '')}*). Published systems are reference points, not ours. "
+               "Every table: [docs/RESULTS.md](docs/RESULTS.md).")
+    rows = []
+    for m in MODELS:
+        if m not in met:
+            continue
+        tr, log, mt = ck[m]["training"], ck[m]["train_log"], met[m]
+        where = (f"{log.get('machine', 'CPU' if log.get('device', 'cpu') == 'cpu' else 'GPU')}, "
+                 f"{len(log['history'])} epochs, {log['training_time_s'] / 60:.0f} min")
+        rows.append([f"**{LABELS[m]}**", f"{tr['num_parameters'] / 1e6:.1f}M", where, mt["bleu"], mt["chrf"],
+                     mt["flores200"]["bleu"], mt["flores200"]["chrf"], f"*{story_at_decoding(mt)[1]}*"])
+    rows += [[p["model"], p["parameters"], p["trained"], *p["tatoeba"], *p["flores200"], "–"] for p in PUBLISHED]
+    story = f"the story sentence ({keys.pop()})" if len(keys) == 1 else "the story sentence"
+    return "\n".join([caption, "", *markdown_table(["model", "parameters", "trained", "Tatoeba BLEU", "Tatoeba chrF",
+                                                  "FLORES BLEU", "FLORES chrF", story], rows)])
+
+
+def render(root: Path, base: str = "docs") -> str:
+    """docs/RESULTS.md below its head: every table, each with the command and the JSON file it comes from; the
+    figures and screenshots linked from a Markdown file in folder `base`."""
+    ck, met = _checkpoints(root)
     comparison, bench, load, thr, mix = (_load(root / f) for f in ("comparison.json", "benchmark.json", "load_test.json",
                                                                    "throughput.json", "mix_experiments.json"))
     out = []
     if met:
         any_m = next(iter(met.values()))
-        out += [f"Test sets, each read once per final model: Tatoeba-test `{any_m['test_set']}` (zho→eng, "
+        out += ["## Test scores", "",
+                f"Test sets, each read once per final model: Tatoeba-test `{any_m['test_set']}` (zho→eng, "
                 f"{any_m['n']:,} short everyday sentences, {any_m.get('n_mandarin', 0):,} Mandarin) and FLORES-200 "
                 f"devtest (zho_Hans→eng, {any_m['flores200']['n']:,} long Wikipedia-style sentences). sacrebleu on "
                 "detokenized, cased English; chrF on a 0–100 scale. Published systems are reference points, "
                 "not ours.", ""]
-        rows = [["Helsinki-NLP opus-mt-zh-en (published)", "≈78M", "tens of millions of pairs", "beam", 36.1, 54.8, "–", "–", "–"],
-                ["Helsinki-NLP opus-mt mul-eng (published)", "≈77M", "multilingual OPUS", "beam", "–", "–", "–", 14.9, 43]]
+        rows = [[p["model"], p["parameters"], p["trained"], "beam", *p["tatoeba"], "–", *p["flores200"]] for p in PUBLISHED]
         for m in MODELS:
             if m not in met:
                 continue
@@ -421,19 +494,21 @@ def render(root: Path) -> str:
             out += ["", f"BLEU by source length (Chinese characters), {title}:", "", *markdown_table(header, rows)]
         out += ["", *markdown_table(["target", "met?", "measured"],
                                     [[name, "yes" if ok else "**no**", val] for name, ok, val in _targets(met)]), "",
-                "![BLEU by source length, Tatoeba](checkpoints/bleu_by_length.png)",
-                "![BLEU by source length, FLORES-200](checkpoints/bleu_by_length_flores.png)", "",
-                "The story sentence, verbatim (never in the training data; reference: "
-                f"*{any_m.get('story_reference', '')}*):", ""]
-        for m in MODELS:
-            if m in met and "story" in met[m]:
-                out += [f"- {LABELS[m]}, {k}: *{v}*" for k, v in met[m]["story"].items()]
-        out.append("")
-        out += no_repeat_rows(_load(root / "no_repeat.json"))
+                f"![BLEU by source length, Tatoeba]({link('checkpoints/bleu_by_length.png', base)})",
+                f"![BLEU by source length, FLORES-200]({link('checkpoints/bleu_by_length_flores.png', base)})", "",
+                "## The story sentence", "",
+                f"The story's long sentence, {STORY_SENTENCE}, never in the training data (reference: "
+                f"*{any_m.get('story_reference', '')}*), as each model translates it, verbatim:", "",
+                *markdown_table(["model", "decoding", "translation"],
+                                [[LABELS[m], k, f"*{v}*"] for m in MODELS if m in met
+                                 for k, v in (met[m].get("story") or {}).items()]), ""]
+        nr = no_repeat_rows(_load(root / "no_repeat.json"))
+        out += ["## Beam search without repeated phrases", "", *nr] if nr else []
     else:
-        out += ["Not evaluated yet: run `python -m training.evaluate` (see below).", ""]
+        out += ["Not evaluated yet: run `python -m training.evaluate` (the README's Retraining).", ""]
     if mix:
-        out += ["How the corpora are mixed (`checkpoints/mix_experiments.json`; " + mix["note"] + "):", "",
+        out += ["## The training data: the mix and its screenings", "",
+                "How the corpora are mixed (`checkpoints/mix_experiments.json`; " + mix["note"] + "):", "",
                 *markdown_table(["run", "weights", "tags", "steps", "minutes (wall / CPU)", "valid BLEU", "valid chrF",
                                  "Tatoeba-part BLEU", "Tatoeba-part chrF"],
                                 [[r["run"], ", ".join(f"{k}={v}" for k, v in r["mix"].items()) or "all 1",
@@ -494,16 +569,17 @@ def render(root: Path) -> str:
                                   r["valid_bleu_tatoeba"], _fmt(r.get("valid_bleu_narrative"), 2),
                                   _fmt(r.get("choosing_score"), 2)] for r in js["runs"]]), ""]
     quick = _load(root / "quick_preset.json")
+    recipes_by_model = {m: r for m in MODELS if (r := _load(root / f"{m}_recipes.json"))}
+    recipe_time = recipe_rows(_load(root / "recipe_time.json"))
+    if quick or recipes_by_model or recipe_time:
+        out += ["## Recipes and their time", ""]
     if quick:
         last = quick["history"][-1]
         out += [f"The quick preset (`checkpoints/quick_preset.json`): `{quick['command']}` trained in {quick['minutes']} min "
                 f"wall-clock after loading the data ({quick['cpu_minutes']} CPU-minutes, {quick['threads']} threads) for "
                 f"a {quick['num_parameters'] / 1e6:.1f}M-parameter Transformer: valid BLEU {last['valid_bleu']} on all "
                 f"corpora, {last['valid_bleu_tatoeba']} on the Tatoeba part.", ""]
-    for model in MODELS:
-        recipes = _load(root / f"{model}_recipes.json")
-        if not recipes:
-            continue
+    for model, recipes in recipes_by_model.items():
         out += [f"Recipes of the {LABELS[model]} (`checkpoints/{model}_recipes.json`; " + recipes["note"] + "):", "",
                 *markdown_table(["run", "epochs", "long examples", "weight EMA", "trained on", "minutes", "best epoch",
                                  "valid BLEU / chrF", "narrative BLEU", "choosing score", "Tatoeba BLEU", "Mandarin BLEU",
@@ -517,9 +593,10 @@ def render(root: Path) -> str:
                                   _fmt(r["tatoeba_mandarin_bleu"], 2),
                                   f"{_fmt(r['flores200_bleu'], 2)} / {_fmt(r['flores200_chrf'], 2)}"]
                                  for r in recipes["runs"]]), ""]
-    out += recipe_rows(_load(root / "recipe_time.json"))
+    out += recipe_time
     if thr:
-        out += [f"Training throughput (`python -m lab.benchmarks.speed --throughput`, {thr['machine']}, torch {thr['torch']}, "
+        out += ["## Training speed", "",
+                f"Training throughput (`python -m lab.benchmarks.speed --throughput`, {thr['machine']}, torch {thr['torch']}, "
                 f"{thr['threads']} thread, {thr['steps']} steps on batches shaped like the training mix; target "
                 "tokens per CPU-second of the training process):", "",
                 *markdown_table(["model", "fp32, batches in corpus order (before)", "fp32, length-bucketed",
@@ -536,6 +613,9 @@ def render(root: Path) -> str:
                                     [[f"{r['processes']} × {r['threads_per_process']}", r["steps"],
                                       f"{r['target_tokens_per_wall_s']:,}", f"{r['target_tokens_per_cpu_s']:,}",
                                       f"{r['loadavg_before'][0]} → {r['loadavg_after'][0]}"] for r in dp["runs"]]), ""]
+    page, explorer = _load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json")
+    if bench or page or explorer:
+        out += ["## The app's speed", ""]
     if bench:
         t = bench["targets"]
         rows = []
@@ -549,7 +629,7 @@ def render(root: Path) -> str:
                      ("App peak RSS", f"{bench['app_peak_rss_mb']} MB", f"≤ {t['app_peak_rss_mb']} MB")]
         out += [f"Latency (`python -m lab.benchmarks.speed`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", *markdown_table(["measure", "value", "target"], rows), ""]
-    out += page_rows(_load(root / "page_benchmark.json"), _load(root / "explorer_benchmark.json"))
+    out += page_rows(page, explorer, base)
     if load:
         lat = load["latency_ms"]
         kinds = load.get("latency_ms_by_kind")   # written since paragraphs joined the mix
@@ -557,7 +637,8 @@ def render(root: Path) -> str:
         where = (f", {load['machine']}, load average {load['load_average_1min']['before']} before the run: a shared "
                  "machine") if "machine" in load else ""
         by_kind = "".join(f"; {kind}s p50 {k['p50']} ms, max {k['max']} ms" for kind, k in (kinds or {}).items() if k["n"])
-        out += [f"Load (`python -m lab.benchmarks.load_test`{where}): {load['requests']} `/translate` requests, "
+        out += ["## Load", "",
+                f"Load (`python -m lab.benchmarks.load_test`{where}): {load['requests']} `/translate` requests, "
                 f"{load['concurrency']} at a time, mixed {mix}, through `gradio_client` on loopback — {load['ok']} "
                 f"answered, {load['errors']} errors, {load['busy_rejected']} turned away as busy (queue full); latency "
                 f"p50 {lat['p50']} ms, p95 {lat['p95']} ms, max {lat['max']} ms{by_kind}; {load['throughput_rps']} "
@@ -565,8 +646,29 @@ def render(root: Path) -> str:
     return "\n".join(out)
 
 
+def results_page(root: Path) -> str:
+    """The whole of docs/RESULTS.md."""
+    return RESULTS_HEAD + "\n" + render(root, RESULTS.parent.as_posix()).rstrip("\n") + "\n"
+
+
+def with_readme_table(readme: str, root: Path) -> str:
+    """README.md's text with its generated block replaced by readme_table(root); ValueError without the markers."""
+    if START not in readme or END not in readme:
+        raise ValueError(f"README.md lacks the {START} / {END} markers")
+    head, rest = readme.split(START, 1)
+    _, tail = rest.split(END, 1)
+    return head + START + "\n" + readme_table(root) + "\n" + END + tail
+
+
+def written(root: Path = Path("checkpoints")) -> dict[Path, str]:
+    """{file: what lab.report writes there}: README.md (its block only) and docs/RESULTS.md (the whole file)."""
+    return {README: with_readme_table(README.read_text(encoding="utf-8"), root), RESULTS: results_page(root)}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--check", action="store_true", help="write nothing; exit 1 when README.md's table or "
+                                                        "docs/RESULTS.md differs from what the JSON files give")
     p.add_argument("--mix-runs", nargs="*", help="quick runs that differ in --mix/--tags -> checkpoints/mix_experiments.json")
     p.add_argument("--dictionary-runs", nargs="*", help="quick runs that differ in --mix cedict=W -> the "
                                                          "'dictionary_screening' of checkpoints/mix_experiments.json")
@@ -580,6 +682,18 @@ def main(argv=None) -> int:
                                                      "(rows of other names stay)")
     p.add_argument("--quick-run", help="a --preset quick run -> checkpoints/quick_preset.json (time and valid scores)")
     args = p.parse_args(argv)
+    if args.check:
+        try:
+            stale = [str(path) for path, text in written().items()
+                     if not path.is_file() or path.read_text(encoding="utf-8") != text]
+        except ValueError as e:
+            print(e, file=sys.stderr)
+            return 2
+        if stale:
+            print(f"out of date with the JSON files: {', '.join(stale)} (run `python -m lab.report`)", file=sys.stderr)
+            return 1
+        print("README.md's results table and docs/RESULTS.md are up to date", file=sys.stderr)
+        return 0
     if args.quick_run:
         run = Path(args.quick_run)
         tr, log = _load(run / "training.json"), _load(run / "train_log.json")
@@ -618,15 +732,15 @@ def main(argv=None) -> int:
         mix = _load(path) or {}
         mix["join_screening"] = join_screening([Path(r) for r in args.join_runs])
         path.write_text(json.dumps(mix, indent=2, ensure_ascii=False) + "\n")
-    readme = Path("README.md")
-    text = readme.read_text()
-    if START not in text or END not in text:
-        print(f"README.md lacks the {START} / {END} markers", file=sys.stderr)
+    try:
+        files = written()
+    except ValueError as e:
+        print(e, file=sys.stderr)
         return 2
-    head, rest = text.split(START, 1)
-    _, tail = rest.split(END, 1)
-    readme.write_text(head + START + "\n" + render(Path("checkpoints")) + "\n" + END + tail)
-    print("README.md results section regenerated", file=sys.stderr)
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    print(f"regenerated: {', '.join(map(str, files))}", file=sys.stderr)
     return 0
 
 

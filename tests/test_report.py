@@ -1,7 +1,7 @@
-"""The README's recipe table: whether a recipe fits the 2-hour CPU budget is judged on the
-measured time when the committed weights were trained by the whole recipe on this CPU,
-and on lab.experiments.recipe_time's estimate otherwise; and the recipe comparison read from
-finished checkpoints."""
+"""lab/report.py: README.md's one results table and the whole of docs/RESULTS.md, both from the committed JSON
+files (and up to date with them); the recipe table, where whether a recipe fits the 2-hour CPU budget is judged
+on the measured time when the committed weights were trained by the whole recipe on this CPU, and on
+lab.experiments.recipe_time's estimate otherwise; and the recipe comparison read from finished checkpoints."""
 
 from __future__ import annotations
 
@@ -9,7 +9,56 @@ import json
 
 from tiny_corpus import ROOT
 
-from lab.report import recipe_rows, recipe_runs
+from lab.report import END, START, recipe_rows, recipe_runs
+
+MARKERS = f"{START}\n{END}\n"
+
+
+def results(tmp_path) -> str:
+    """What lab.report wrote to docs/RESULTS.md in tmp_path, after checking that README.md got only its block."""
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith(START) and readme.rstrip().endswith(END) and "## " not in readme
+    return (tmp_path / "docs" / "RESULTS.md").read_text()
+
+
+def test_the_committed_readme_table_and_results_page_are_what_the_json_files_give(monkeypatch):
+    """Every number in README.md's table and docs/RESULTS.md comes from a committed JSON file: after a change to
+    one of them (or to lab/report.py), `python -m lab.report` rewrites both."""
+    from lab.report import main
+    monkeypatch.chdir(ROOT)
+    assert main(["--check"]) == 0, "run `python -m lab.report`"
+
+
+def test_the_readme_holds_one_table_with_each_models_scores_and_story_translation():
+    from lab.report import readme_table, story_at_decoding
+    block = readme_table(ROOT / "checkpoints")
+    assert block in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert [line for line in block.splitlines() if line.startswith("|---")] == ["|---" * 8 + "|"]  # one table
+    assert "![" not in block and "## " not in block                  # the figure and the rest: outside, or RESULTS.md
+    for name in ("lstm", "lstm_attention", "transformer"):
+        m = json.loads((ROOT / "checkpoints" / name / "metrics.json").read_text())
+        decoding, story = story_at_decoding(m)
+        assert decoding == f"beam {m['beam_size']}" and f"| {m['bleu']} | {m['chrf']} |" in block
+        assert f"*{story}*" in block
+
+
+def test_check_names_the_stale_file_and_writes_nothing(tmp_path, monkeypatch, capsys):
+    from lab.report import main
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "README.md").write_text("# a README\n\n" + MARKERS + "\nthe rest, kept\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--check"]) == 1 and "docs/RESULTS.md" in capsys.readouterr().err   # not written yet
+    assert main([]) == 0 and main(["--check"]) == 0
+    readme = (tmp_path / "README.md").read_text()
+    assert readme.startswith("# a README\n\n" + START) and readme.endswith(END + "\n\nthe rest, kept\n")
+    page = tmp_path / "docs" / "RESULTS.md"
+    assert page.read_text().startswith("# Results\n")
+    page.write_text(page.read_text() + "edited by hand\n")
+    capsys.readouterr()
+    assert main(["--check"]) == 1 and "docs/RESULTS.md" in capsys.readouterr().err
+    assert page.read_text().endswith("edited by hand\n")                             # --check writes nothing
+    (tmp_path / "README.md").write_text("no markers\n")
+    assert main(["--check"]) == 2 and main([]) == 2 and "markers" in capsys.readouterr().err
 
 
 def recipe(estimated_min: float, device: str, epochs_run: int, wall_min: float) -> dict:
@@ -45,7 +94,7 @@ def test_a_gpu_or_partial_run_is_judged_on_the_estimate():
 
 def test_a_cpu_without_the_trained_precision_is_recorded_beside_the_trained_on_estimate():
     """recipe_time on a CPU that runs the recipe in fp32 when the weights trained with bf16 autocast: its
-    estimate goes beside the trained-on one (both kept, one per CPU), and the README shows it with its verdict."""
+    estimate goes beside the trained-on one (both kept, one per CPU), and RESULTS.md shows it with its verdict."""
     from lab.experiments.recipe_time import file_as
 
     trained = {**recipe(91.4, "cpu", 12, 110.0), "precision": "bf16 autocast"}
@@ -122,7 +171,7 @@ def test_recipe_runs_of_different_or_unnamed_models_are_refused(tmp_path, monkey
 
 
 def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, monkeypatch):
-    from lab.report import main, render
+    from lab.report import main
 
     for w, bleu, narr in ((0, 4.0, 3.0), (0.2, 4.5, 3.9)):
         run = tmp_path / f"mix-cedict-{w}"
@@ -141,7 +190,7 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     old = json.loads((ROOT / "checkpoints" / "mix_experiments.json").read_text())
     old.pop("dictionary_screening", None)                              # the committed file, as it was before
     (tmp_path / "checkpoints" / "mix_experiments.json").write_text(json.dumps(old))
-    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    (tmp_path / "README.md").write_text(MARKERS)
     monkeypatch.chdir(tmp_path)
     assert main(["--dictionary-runs", "mix-cedict-0", "mix-cedict-0.2"]) == 0
     mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
@@ -151,7 +200,7 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     assert [(r["cedict_weight"], r["cedict_train_pairs"], r["valid_bleu"], r["valid_bleu_narrative"], r["choosing_score"])
             for r in ds["runs"]] == [(0, 5000, 4.0, 3.0, 3.5), (0.2, 5000, 4.5, 3.9, 4.2)]
     assert (ds["chosen_weight"], ds["kept"]) == (0.2, True)           # 4.2 - 3.5 = 0.7: beyond the 0.5 of noise
-    readme = (tmp_path / "README.md").read_text()
+    readme = results(tmp_path)
     assert "| mix-cedict-0.2 | 0.2 | 5,000 | 470 | 10.0 / 5.0 | 4.5 | 20.0 | 9.0 | 3.90 | 21.00 | 4.20 |" in readme
     assert "weight 0.2 chosen" in readme
 
@@ -173,10 +222,10 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     bt = mix["back_translation"]
     assert [(r["bt_weight"], r["choosing_score"]) for r in bt["runs"]] == [(0.0, 4.2), (0.5, 4.5)]
     assert (bt["kept"], bt["chosen_weight"], bt["synthetic_pairs"]) == (False, 0.0, 31)
-    readme = (tmp_path / "README.md").read_text()
+    readme = results(tmp_path)
     assert "turned 40 English sentences into 31 tagged pairs `<bt>`" in readme and "not kept" in readme
 
-    # a second baseline trained for more steps: the pairs must beat it too, and the README says it was there
+    # a second baseline trained for more steps: the pairs must beat it too, and RESULTS.md says it was there
     log["history"][0].update(valid_bleu=5.5, valid_bleu_narrative=5.0, step=log["history"][0]["step"] + 100)
     (bt_run / "train_log.json").write_text(json.dumps(log))        # the trial now beats the first baseline by 1.05
     long_base = tmp_path / "mix-base-long"
@@ -189,7 +238,7 @@ def test_dictionary_screening_is_added_beside_the_earlier_mix_runs(tmp_path, mon
     bt = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())["back_translation"]
     assert [r["choosing_score"] for r in bt["runs"]] == [4.2, 5.05, 5.25]
     assert (bt["kept"], bt["baseline_with_as_many_steps"]) == (False, True)  # 5.25 - 5.05 = 0.2 over the longer baseline
-    assert "at least as many steps" in (tmp_path / "README.md").read_text()
+    assert "at least as many steps" in results(tmp_path)
     base_log["history"][0].update(valid_bleu=4.4, valid_bleu_narrative=3.9)      # the longer baseline scores 4.15
     (long_base / "train_log.json").write_text(json.dumps(base_log))
     assert main(["--bt-runs", "mix-cedict-0.2", "mix-base-long", "mix-bt", "--bt-folder", "bt"]) == 0
@@ -227,14 +276,14 @@ def test_recipe_runs_are_added_beside_the_earlier_rows_under_the_names_given(tmp
                "valid_bleu": 4.87, "valid_chrf": 18.8, "tatoeba_bleu": 10.86, "tatoeba_mandarin_bleu": 12.08,
                "flores200_bleu": 0.8, "flores200_chrf": 15.2}
     path.write_text(json.dumps({"note": "…", "runs": [earlier, {**earlier, "run": "7ep_comma", "valid_bleu": 0.0}]}))
-    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    (tmp_path / "README.md").write_text(MARKERS)
     monkeypatch.chdir(tmp_path)
     assert main(["--recipe-runs", "7ep_comma=runs/lstm"]) == 0
     old, new = json.loads(path.read_text())["runs"]
     assert old == earlier                                                # its folder is gone: the row stays as it was
     assert (new["run"], new["valid_bleu"], new["precision"]) == ("7ep_comma", 5.0, "fp32")  # replaced, not doubled
     assert (new["valid_bleu_narrative"], new["choosing_score"]) == (3.0, 4.0)
-    assert "| 7ep_comma | 7 | comma chain | off | AMD EPYC (2 cores) (fp32) |" in (tmp_path / "README.md").read_text()
+    assert "| 7ep_comma | 7 | comma chain | off | AMD EPYC (2 cores) (fp32) |" in results(tmp_path)
 
 
 def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, monkeypatch):
@@ -259,7 +308,7 @@ def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, mon
             "best_epoch": 3, "training_time_s": 600.0, "cpu_time_s": 1200.0}))
     (tmp_path / "checkpoints").mkdir()
     (tmp_path / "checkpoints" / "mix_experiments.json").write_text(json.dumps({"note": "earlier", "runs": []}))
-    (tmp_path / "README.md").write_text("<!-- results:start -->\n<!-- results:end -->\n")
+    (tmp_path / "README.md").write_text(MARKERS)
     monkeypatch.chdir(tmp_path)
     assert main(["--join-runs", *(f"join-{m}-{j}" for m, j in scores)]) == 0
     mix = json.loads((tmp_path / "checkpoints" / "mix_experiments.json").read_text())
@@ -270,6 +319,6 @@ def test_join_screening_prefers_a_join_only_beyond_noise_per_model(tmp_path, mon
     assert js["verdicts"] == {"lstm": {"comma_minus_plain": 0.2, "preferred": None},
                               "lstm_attention": {"comma_minus_plain": 0.6, "preferred": "comma"}}
     assert "LSTM" in js["note"] and "Transformers" not in js["note"] and "own examples" in js["note"]
-    readme = (tmp_path / "README.md").read_text()
+    readme = results(tmp_path)
     assert "lstm: comma − plain +0.20, within noise; lstm_attention: comma − plain +0.60, comma preferred" in readme
     assert "| join-lstm_attention-comma | lstm_attention | comma | 1,000 | 90 | 10.0 / 20.0 | 5.20 | 4.5 | 9.0 | 5.00 | 5.10 |" in readme
