@@ -30,6 +30,10 @@ paragraph (up to 2,000 characters) is translated sentence by sentence (ui/inputs
     client.predict("1, 0, 0.5", "0, 1, 0", "0.5, 0, 1", api_name="/whiteboard")
     client.predict("猫追老鼠。", "transformer", "A dog", api_name="/whatif")  # text starts "A dog": forced, continued
     client.predict("transformer", api_name="/replay")   # replay.json (a clear error when the model has none)
+    client.predict("爬山", "zh", api_name="/lookup")     # the training pairs that contain it (ui/lens.py)
+
+MCP: the same API as tools for assistants, at /gradio_api/mcp (streamable HTTP; /gradio_api/mcp/sse for SSE);
+GET /gradio_api/mcp/schema lists the tools with their descriptions.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
 from ui.attention_explorer import ATTENTION_API, attention_handler, replay_handler, replay_prop, whatif_handler
 from ui.inputs import InputError
+from ui.lens import lookup_handler
 from ui.pipeline import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json,
                          output_json, translate_page)
 from ui.render import api_outputs, error_text, sentence_value
@@ -286,6 +291,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     gr.api(whiteboard, api_name="whiteboard")
     gr.api(whatif, api_name="whatif", concurrency_id="translate")
     gr.api(replay, api_name="replay")
+    gr.api(lookup_handler(CHECKPOINTS / "lens"), api_name="lookup")  # the training-data lens, read on first use
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
                  inputs.story, inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTIONS),
@@ -300,5 +306,8 @@ if __name__ == "__main__":
     # server name and port come from GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (default 127.0.0.1:7860);
     # no footer: its links are Gradio's words, in the browser's language rather than the page's
     # the page's first HTML: the demo's own link preview first, compressed (ui/serve.py)
+    # mcp_server: the named API (translate, attention, whatif, lookup, ...) as MCP tools, their docstrings as
+    # descriptions, at /gradio_api/mcp (tool schemas: /gradio_api/mcp/schema)
     demo.queue(default_concurrency_limit=CONCURRENCY, max_size=QUEUE_MAX).launch(
-        css_paths=[P.PAGE_CSS], footer_links=[], app_kwargs={"middleware": middleware(P.preview_image_url())})
+        css_paths=[P.PAGE_CSS], footer_links=[], app_kwargs={"middleware": middleware(P.preview_image_url())},
+        mcp_server=True)

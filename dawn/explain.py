@@ -8,6 +8,8 @@
     p["target_tokens"]          # ['The', 'cat', 'chased', 'the', 'mouse', '.']        T tokens
     p["cross_attention"][l][h]  # T rows of S integers; weight = value / p["scale"], every row sums to scale
     p["influence"][t][j]        # drop in log p(target t) when source j becomes <unk>, in nats
+    p["saliency"][t][j]         # input × gradient of log p(target t) for source j's embedding (dawn/saliency.py)
+    p["agreement"]["all"]       # share of English words for which attention, saliency and influence agree
 
 One call per model per translation; everything the browser shows is in it.
 It starts from the model's Translation (dawn/translator.py: Translator.translate),
@@ -28,14 +30,22 @@ passes the Translation it already has (`decoded=`), otherwise explain translates
    batch. It needs no attention at all, so it is the plain LSTM's honest map,
    and beside attention it answers "attention is not explanation": attention
    says where the decoder looked, influence what the output needed.
-3) alternatives — the TOP_K most likely tokens at every output step (from the
+3) saliency — input × gradient (dawn/saliency.py), for every model, the plain LSTM too:
+
+       saliency[t, j] = Σ_d e_j,d · ∂ log p(y_t | y_<t, x) / ∂ e_j,d
+
+   in nats like influence (its first-order estimate), in the same layout, rounding and word merging.
+   Beside them, `agreement`: for how many English words attention (last layer, heads averaged; where the
+   model has it), saliency and influence pick the same source token as the top one (the largest value,
+   </s> left out) — three views of the same rows that often disagree (Jain & Wallace 2019).
+4) alternatives — the TOP_K most likely tokens at every output step (from the
    unmasked row of the same batch), and under beam search the kept, finished
    and dropped hypotheses of every step (dawn.decoding.beam_search's trace).
-4) words — the English output is BPE pieces ("clim", "b"); the maps can also show whole words. A word's
+5) words — the English output is BPE pieces ("clim", "b"); the maps can also show whole words. A word's
    rows are combined (merge_rows): its attention row is the mean of its pieces' rows (still a distribution
-   over the source), its influence the sum of its pieces' (log p(word) = Σ log p(piece), so the drop in a
-   word's log-probability is exactly the sum of its pieces' drops).
-5) the whiteboard, for the Transformer's cross-attention heads — per layer and
+   over the source), its influence and saliency the sum of its pieces' (log p(word) = Σ log p(piece), so the
+   drop in a word's log-probability, and its gradient, are exactly the sums of its pieces').
+6) the whiteboard, for the Transformer's cross-attention heads — per layer and
    head, the raw scores q_t · k_j and the first WHITEBOARD_DIMS numbers of every
    value vector v_j, so that a click on a cell (t, j) can show the episode's
    three steps with the model's own numbers:
@@ -47,11 +57,13 @@ passes the Translation it already has (`decoded=`), otherwise explain translates
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import torch
 
 from dawn.registry import spec
+from dawn.saliency import saliency
 from dawn.tokenizer import BOS, EOS, UNK
 from dawn.translator import Translation, Translator
 
@@ -120,6 +132,32 @@ def merge_rows(x: torch.Tensor, groups: list[list[int]], reduce: str) -> torch.T
     return torch.stack(rows, dim=-2)                                                      # (..., W, S)
 
 
+def top_sources(rows: torch.Tensor) -> list[int]:
+    """(W, S) one row per English word -> for each word the source token with the largest value, </s> (the last
+    column) left out: the character the view says the word comes from."""
+    return rows[:, :-1].argmax(-1).tolist() if rows.size(1) > 1 else [0] * rows.size(0)
+
+
+def agreement(views: dict[str, torch.Tensor | None]) -> dict:
+    """{view name: (W, S) word rows, or None where the model has no such view} -> how often the views pick the
+    same top source token (top_sources): the share of the W words for each pair of views, and for all of them.
+
+        {"attention_saliency": 0.5 or None, "attention_influence": ..., "saliency_influence": ...,
+         "all": share where every view there agrees, "words": W, "top": {view: [W] token indices or None}}
+    """
+    top = {name: None if rows is None else top_sources(rows) for name, rows in views.items()}
+    present = [name for name in views if top[name] is not None]
+    W = len(top[present[0]]) if present else 0
+
+    def share(agrees: list[bool]) -> float | None:
+        return round(sum(agrees) / W, 3) if W else None
+
+    result = {f"{a}_{b}": share([x == y for x, y in zip(top[a], top[b])]) if a in present and b in present else None
+              for i, a in enumerate(views) for b in list(views)[i + 1:]}
+    result["all"] = share([len({top[v][w] for v in present}) == 1 for w in range(W)]) if len(present) > 1 else None
+    return {**result, "words": W, "top": top}
+
+
 # ----------------------------------------------------------------------------- the model's own numbers
 
 def masked_sources(src_ids: list[int]) -> torch.Tensor:
@@ -135,15 +173,23 @@ def _cross_attention_parts(model):
     """Forward hooks that catch the Transformer's cross-attention q, k, v projections of batch row 0.
 
     Returns (parts, handles): parts[layer] = {"q": (T+1, d), "k": (S, d), "v": (S, d)} after a forward pass.
+    The app serves requests on two threads that share the model: a hook keeps only the forward passes of the
+    thread that registered it, never another request's decoding.
     """
+    owner = threading.get_ident()
     parts, handles = [], []
+
+    def keep(store: dict, name: str):
+        def hook(_module, _inputs, out):
+            if threading.get_ident() == owner:
+                store[name] = out[0].detach()
+        return hook
+
     for layer in model.marian.model.decoder.layers:
         store = {}
         parts.append(store)
         for name in ("q", "k", "v"):
-            proj = getattr(layer.encoder_attn, f"{name}_proj")
-            handles.append(proj.register_forward_hook(
-                lambda _m, _inp, out, store=store, name=name: store.__setitem__(name, out[0].detach())))
+            handles.append(getattr(layer.encoder_attn, f"{name}_proj").register_forward_hook(keep(store, name)))
     return parts, handles
 
 
@@ -257,6 +303,13 @@ L layers, H heads:
                      attention (the plain LSTM); the LSTM with attention has L = H = 1
   encoder_attention  [L][H][S][S] the same, the Transformer's encoder self-attention; null otherwise
   influence          [T][S] floats in nats: log p(y_t) minus log p(y_t) with source token j set to <unk>
+  saliency           [T][S] floats in nats: input × gradient, Σ_d e_j,d · ∂ log p(y_t) / ∂ e_j,d (e_j: source
+                     token j's embedding); every model has it, the plain LSTM too
+  agreement          {{"attention_saliency", "attention_influence", "saliency_influence", "all": share of the W
+                     English words whose top source token (largest value, </s> left out) the views agree on,
+                     null where a view is missing (no attention: the plain LSTM); "words": W; "top": {{"attention",
+                     "saliency", "influence": [W] source token indices or null}}}}: attention is the last layer's,
+                     heads averaged
   token_logprob [T] log p(y_t);  alternatives [T][{TOP_K}] of [token, probability], most likely first
   target_ids [T], alternative_ids [T][{TOP_K}]: the same tokens as ids (what /whatif takes as a prefix)
   whiteboard         null, or for the Transformer {{"d_k", "dims" (= {WHITEBOARD_DIMS}), "scores": [L][H][T][S]
@@ -264,8 +317,8 @@ L layers, H heads:
   beam               null under greedy decoding, else {{"steps": [t][candidate] = [parent, token, log-prob,
                      "kept" | "finished" | "dropped"], "path": [t] the candidate on the returned output's path}}
   words              {{"tokens" [W] the English words, "groups" [W] lists of token indices, "cross_attention"
-                     [L][H][W][S] integers 0..scale (rows of a word's pieces averaged) or null, "influence" [W][S]
-                     floats (rows summed)}}: W words, BPE pieces merged (word_groups / merge_rows)"""
+                     [L][H][W][S] integers 0..scale (rows of a word's pieces averaged) or null, "influence" and
+                     "saliency" [W][S] floats (rows summed)}}: W words, BPE pieces merged (word_groups / merge_rows)"""
 
 
 def reusable(decoded: Translation | None, beam_size: int) -> bool:
@@ -277,11 +330,15 @@ def reusable(decoded: Translation | None, beam_size: int) -> bool:
 
 @torch.inference_mode()
 def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str | None = None,
-            timings: dict | None = None, decoded: Translation | None = None, normalized: bool = False) -> dict:
+            timings: dict | None = None, decoded: Translation | None = None, normalized: bool = False,
+            with_saliency: bool = True) -> dict:
     """Translate one sentence and return everything that explains it, as plain JSON-ready values:
     the keys and shapes in PAYLOAD (the /attention API shows the same text).
 
-    `timings`, when given, receives "decode_ms" and "influence_ms".
+    `with_saliency=False` leaves out the gradients (one backward pass per output token, batched: about as long
+    as the influence rows): "saliency" is then null and `agreement` compares attention and influence only.
+    The page's explorers pass it, as they draw attention and influence; /attention includes it.
+    `timings`, when given, receives "decode_ms", "influence_ms" and "saliency_ms".
     `decoded`: the Translation that translator.translate(sentence, beam_size) already returned: the page
     passes it, so that the sentence is tokenized and decoded, and its attention computed, once (its source
     ids, output ids, attention and beam trace are used as they are; decode_ms is then ~0). Without it
@@ -304,24 +361,31 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
         "text": tr.text, "source_tokens": tr.source_tokens, "target_tokens": tr.target_tokens,
         "log_prob": round(tr.log_prob, DIGITS + 1),
         "scale": ATTENTION_SCALE, "cross_attention": None, "encoder_attention": None,
-        "influence": [], "token_logprob": [], "alternatives": [], "whiteboard": None, "beam": None,
-        "target_ids": list(out_ids), "alternative_ids": [], "words": None,
+        "influence": [], "saliency": [], "agreement": None, "token_logprob": [], "alternatives": [],
+        "whiteboard": None, "beam": None, "target_ids": list(out_ids), "alternative_ids": [], "words": None,
     }
     if not out_ids:                                                  # the model said nothing: nothing to explain
-        _timed(timings, t0, t1, t1)
+        _timed(timings, t0, t1, t1, t1)
         return payload
     f = forced_pass(translator.model, src_ids, out_ids, whiteboard=True,
                     bf16=spec(translator.model_type).bf16_influence and bf16_cpu())
     t2 = time.perf_counter()
+    sal = saliency(translator.model, src_ids, out_ids) if with_saliency else None   # (T, S)
+    t3 = time.perf_counter()
     drop = influence(f["token_logp"])                                            # (T, S)
     payload["influence"] = round_floats(drop, DIGITS)
+    payload["saliency"] = None if sal is None else round_floats(sal, DIGITS)
     groups = word_groups([tok.tok.id_to_token(i) for i in out_ids])
     tokens = payload["target_tokens"]
+    word_drop = merge_rows(drop, groups, "sum")                                            # (W, S)
+    word_sal = None if sal is None else merge_rows(sal, groups, "sum")                      # (W, S)
     payload["words"] = {"tokens": ["".join(tokens[i] for i in g) for g in groups], "groups": groups,
-                        "influence": round_floats(merge_rows(drop, groups, "sum"), DIGITS),        # (W, S)
+                        "influence": round_floats(word_drop, DIGITS), "saliency": None if word_sal is None else round_floats(word_sal, DIGITS),
                         "cross_attention": None if tr.cross_attentions is None else
                         [quantize_rows(merge_rows(a.float(), groups, "mean")).tolist()
                          for a in tr.cross_attentions]}                                # [L] (H, W, S)
+    last = None if tr.cross_attentions is None else merge_rows(tr.cross_attentions[-1].float().mean(0), groups, "mean")
+    payload["agreement"] = agreement({"attention": last, "saliency": word_sal, "influence": word_drop})
     payload["token_logprob"] = round_floats(f["token_logp"][0], DIGITS + 1)     # (T,)
     probs, ids = f["logp"].exp().topk(TOP_K, dim=-1)                            # (T, K)
     payload["alternatives"] = [[[_token(tok, i), round(p, 3)] for p, i in zip(pr, ix)]
@@ -338,18 +402,20 @@ def explain(translator: Translator, sentence: str, beam_size: int = 1, name: str
                                  "values": [round_floats(v, 3) for v in wb["values"]]}
     if tr.beam_trace is not None:
         payload["beam"] = beam_payload(tok, tr.beam_trace, out_ids)
-    _timed(timings, t0, t1, t2)
+    _timed(timings, t0, t1, t2, t3)
     return payload
 
 
-def _timed(timings: dict | None, t0: float, t1: float, t2: float) -> None:
+def _timed(timings: dict | None, t0: float, t1: float, t2: float, t3: float) -> None:
     if timings is not None:
         timings["decode_ms"] = round((t1 - t0) * 1000, 1)
         timings["influence_ms"] = round((t2 - t1) * 1000, 1)
+        timings["saliency_ms"] = round((t3 - t2) * 1000, 1)
 
 
 def explain_all(translators: dict[str, Translator], sentence: str, beam_size: int = 1,
-                timings: dict | None = None, decoded: dict | None = None, normalized: bool = False) -> dict:
+                timings: dict | None = None, decoded: dict | None = None, normalized: bool = False,
+                with_saliency: bool = True) -> dict:
     """{"source", "decoding", "beam_size", "models": {name: explain(...)}} for every model, in the given order.
     `decoded`: {name: Translation} already decoded for this sentence and beam size; `normalized`: the
     sentence already went through dawn.text.normalize_zh (see explain)."""
@@ -357,7 +423,8 @@ def explain_all(translators: dict[str, Translator], sentence: str, beam_size: in
     for name, translator in translators.items():
         per = {} if timings is not None else None
         models[name] = explain(translator, sentence, beam_size, name=name, timings=per,
-                               decoded=(decoded or {}).get(name), normalized=normalized)
+                               decoded=(decoded or {}).get(name), normalized=normalized,
+                               with_saliency=with_saliency)
         if timings is not None:
             timings[name] = per
     return {"source": sentence, "decoding": "greedy" if beam_size == 1 else "beam", "beam_size": beam_size,

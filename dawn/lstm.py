@@ -52,6 +52,7 @@ class LSTMState:
 
 class LSTMSeq2Seq(nn.Module, HubModelMixin):
     has_attention = False
+    reverses_source = True   # the encoder embeds x_S ... x_1: source_embedding's output runs backwards
 
     def __init__(self, config: LSTMConfig | dict):
         super().__init__()
@@ -66,6 +67,11 @@ class LSTMSeq2Seq(nn.Module, HubModelMixin):
         self.drop = nn.Dropout(config.dropout)
         # output projection tied to the target embedding: logits = s_t · E_tgtᵀ + b
         self.out_bias = nn.Parameter(torch.zeros(config.tgt_vocab_size))
+
+    @property
+    def source_embedding(self) -> nn.Embedding:
+        """The source token embedding e_j (dawn/saliency.py differentiates with respect to its output)."""
+        return self.src_embed
 
     def encode(self, src: torch.Tensor, src_mask: torch.Tensor) -> LSTMState:
         """src, src_mask: (B, S) -> the final encoder state, the decoder's only view of the source."""

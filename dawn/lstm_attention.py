@@ -109,6 +109,7 @@ class AttentionState:
 
 class LSTMAttentionSeq2Seq(nn.Module, HubModelMixin):
     has_attention = True
+    reverses_source = False  # source_embedding's output is in source order
 
     def __init__(self, config: LSTMAttentionConfig | dict):
         super().__init__()
@@ -129,6 +130,11 @@ class LSTMAttentionSeq2Seq(nn.Module, HubModelMixin):
         self.W_o = nn.Linear(D + 2 * N, E)          # output: tanh(W_o [s_t; c_t]) · E_tgtᵀ (tied embedding)
         self.out_bias = nn.Parameter(torch.zeros(config.tgt_vocab_size))
         self.drop = nn.Dropout(config.dropout)
+
+    @property
+    def source_embedding(self) -> nn.Embedding:
+        """The source token embedding e_j (dawn/saliency.py differentiates with respect to its output)."""
+        return self.src_embed
 
     # --- encoder ---------------------------------------------------------------
     def start(self, src: torch.Tensor, src_mask: torch.Tensor) -> AttentionState:

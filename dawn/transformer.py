@@ -120,6 +120,7 @@ def finish_uninitialised(model: nn.Module) -> None:
 
 class TransformerSeq2Seq(nn.Module):
     has_attention = True
+    reverses_source = False  # source_embedding's output is in source order
 
     def __init__(self, config: TransformerConfig | dict):
         super().__init__()
@@ -127,6 +128,12 @@ class TransformerSeq2Seq(nn.Module):
             config = TransformerConfig(**config)
         self.config = config
         self.marian = MarianMTModel(config.to_marian())
+
+    @property
+    def source_embedding(self) -> nn.Embedding:
+        """The encoder's token embedding e_j, before √d scaling and positions (dawn/saliency.py differentiates
+        with respect to its output; input × gradient is the same for the scaled one)."""
+        return self.marian.model.encoder.embed_tokens
 
     # --- what is stored: a plain MarianMTModel folder, so `MarianMTModel.from_pretrained` reads it ----
     @property

@@ -85,3 +85,62 @@ def test_translate_takes_a_paragraph_sentence_by_sentence(client):
     out = client.predict("猫追老鼠。老鼠跑了！我们明天见。", "", "greedy", api_name="/translate")
     assert "3 sentences" in out[-1]
     assert out[N - 1].count(".") + out[N - 1].count("!") + out[N - 1].count("?") >= 2   # the Transformer: several sentences
+
+
+# ----------------------------------------------------------------------------- the lens, saliency, MCP (issue 37)
+
+def test_lookup_counts_the_training_pairs_that_contain_a_span(client):
+    r = client.predict("猫", "zh", api_name="/lookup")
+    assert r["side"] == "zh" and r["total"] == sum(r["by_corpus"].values()) > 0 and 0 < len(r["examples"]) <= 5
+    for e in r["examples"]:
+        assert e["zh"][e["start"]:e["end"]] == "猫" and e["corpus"] in r["by_corpus"] and e["licence"]
+    never = client.predict("苏小雨", "zh", api_name="/lookup")
+    assert never["total"] == 0 and never["examples"] == [] and "never saw it" in never["note"]
+    english = client.predict("Mountain", "en", api_name="/lookup")
+    assert english["total"] > 0 and all(e["en"][e["start"]:e["end"]].lower() == "mountain" for e in english["examples"])
+    params = client.view_api(return_format="dict", print_info=False)["named_endpoints"]["/lookup"]["parameters"]
+    assert [p["parameter_name"] for p in params] == ["text", "side"]
+
+
+def test_attention_returns_saliency_for_every_model(client):
+    result = client.predict("猫追老鼠。", "greedy", api_name="/attention")
+    assert list(result["models"]) == list(MODEL_NAMES)
+    for name, p in result["models"].items():
+        T, S = len(p["target_tokens"]), len(p["source_tokens"])
+        assert len(p["saliency"]) == T and all(len(row) == S for row in p["saliency"]), name
+        assert len(p["words"]["saliency"]) == len(p["words"]["tokens"]), name
+        a = p["agreement"]
+        assert 0 <= a["saliency_influence"] <= 1 and a["words"] == len(p["words"]["tokens"]), name
+        assert (a["attention_saliency"] is None) == (p["cross_attention"] is None), name
+
+
+MCP_TOOLS = {"translate", "attention", "whatif", "lookup"}     # the issue's four; /whiteboard and /replay may join
+
+
+def test_the_mcp_schema_lists_the_api_with_its_descriptions_and_no_page_events(app_url):
+    import json
+    import urllib.request
+    with urllib.request.urlopen(app_url + "gradio_api/mcp/schema", timeout=60) as r:
+        tools = {t["name"]: t for t in json.loads(r.read())}
+    assert MCP_TOOLS <= set(tools) <= MCP_TOOLS | {"whiteboard", "replay"}   # no private page event is a tool
+    for name in MCP_TOOLS:
+        assert len(tools[name]["description"]) > 40, name
+    assert "training pairs" in tools["lookup"]["description"]
+    assert set(tools["lookup"]["inputSchema"]["properties"]) == {"text", "side"}
+    assert tools["lookup"]["inputSchema"]["properties"]["side"]["description"]
+    assert "influence" in tools["attention"]["description"] and "saliency" in tools["attention"]["description"]
+
+
+def test_an_assistant_can_call_lookup_over_mcp(app_url):
+    """One JSON-RPC call over MCP's streamable HTTP transport, as an MCP client sends it."""
+    import json
+    import urllib.request
+    call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+            "params": {"name": "lookup", "arguments": {"text": "放晴", "side": "zh"}}}
+    request = urllib.request.Request(app_url + "gradio_api/mcp/", data=json.dumps(call).encode(), method="POST",
+                                     headers={"Content-Type": "application/json",
+                                              "Accept": "application/json, text/event-stream"})
+    with urllib.request.urlopen(request, timeout=120) as r:
+        events = [json.loads(line[5:]) for line in r.read().decode().splitlines() if line.startswith("data:")]
+    result = next(e["result"] for e in events if e.get("id") == 1)
+    assert not result["isError"] and "放晴" in result["content"][0]["text"]

@@ -120,6 +120,9 @@ def check_shapes(p: dict) -> None:
     S, T = len(p["source_tokens"]), len(p["target_tokens"])
     assert p["source_tokens"][-1] == "</s>" and T > 0
     assert len(p["influence"]) == T and all(len(row) == S for row in p["influence"])
+    assert len(p["saliency"]) == T and all(len(row) == S for row in p["saliency"])   # every model, the LSTM too
+    assert p["agreement"]["words"] == len(p["words"]["tokens"]) and p["agreement"]["saliency_influence"] is not None
+    assert (p["agreement"]["attention_saliency"] is None) == (p["cross_attention"] is None)
     assert len(p["token_logprob"]) == T
     assert len(p["alternatives"]) == T and all(len(a) == TOP_K for a in p["alternatives"])
     for a in p["alternatives"]:
@@ -268,7 +271,8 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
                                                                                   decoding, maps):
     """What app.py does for one click: ui.pipeline.translate_page, then explain_all(decoded=...). The sentence is
     normalised once (by the input check), and each model tokenizes it once, decodes it once and computes its
-    attention once (one teacher-forced pass); the maps add only the influence batch, and show that attention.
+    attention once (one teacher-forced pass); the maps add only the influence batch and the saliency batch (its
+    backward pass is no forward), and show that attention.
     maps=False (the page and /translate): decoding does no teacher-forced pass at all; the maps, when asked for,
     add the attention pass once."""
     import dawn.text
@@ -297,7 +301,8 @@ def test_a_page_request_is_checked_once_and_each_model_encodes_and_decodes_once(
 
     assert len(converted) == 1 and r.source == "我们喜欢猫。"                 # normalised once: the input check
     assert len(encoded) == len(decoded) == len(MODEL_NAMES)                # per model: tokenized once, decoded once
-    assert len(forwards) == sum(1 + t.model.has_attention for t in translators.values())  # attention + influence
+    # attention (where the model has it), then one influence batch and one saliency batch
+    assert len(forwards) == sum(2 + t.model.has_attention for t in translators.values())
     for name, t in translators.items():
         tr, p = r.outputs[name].translation, maps["models"][name]
         assert p["text"] == tr.text and p["target_tokens"] == tr.target_tokens and len(p["influence"]) > 0

@@ -162,6 +162,7 @@ API_BAD = {  # endpoint -> argument tuples that must each be refused with a clea
     "/whatif": [("猫追老鼠。", "gpt", "The"), ("", "transformer", "The"), ("猫追老鼠。", "transformer", ["x"]),
                 ("猫追老鼠。", None, "The"), ("<b>猫</b>", "lstm", "A")],
     "/replay": [("gpt",), (None,), (["lstm"],)],
+    "/lookup": [("", "zh"), ("猫", "fr"), (None, "zh"), ("猫" * 5000, "zh"), ("?!", "en"), (["猫"], "zh"), ("猫", None)],
 }
 
 

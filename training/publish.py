@@ -7,8 +7,8 @@ or re-seal a model folder after a deliberate change.
     python -m training.publish --model checkpoints/transformer --repo USER/code-dawn-2014-transformer --dry-run
     python -m training.publish --model checkpoints/transformer --repo USER/code-dawn-2014-transformer
 
-    # the Space: app.py, dawn/, ui/, training/, the final checkpoints, every file its README shows
-    # (figures, screenshots), requirements.txt, packages.txt, pyproject.toml, LICENSE, README.md
+    # the Space: app.py, dawn/, ui/, training/, the final checkpoints and the training-data lens, every file its
+    # README shows (figures, screenshots), requirements.txt, packages.txt, pyproject.toml, LICENSE, README.md
     python -m training.publish --space --repo USER/code-dawn-2014 --dry-run
     python -m training.publish --space --repo USER/code-dawn-2014 --dry-run --stage /tmp/space   # the exact files, to read
     python -m training.publish --space --repo USER/code-dawn-2014
@@ -54,6 +54,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from dawn.card import TEST_SETS, card_data, card_for_repo, default_code_url
 from dawn.checkpoint import CONFIG, MANIFEST, TRAINING, CheckpointError, seal_checkpoint, verify_checkpoint
 from dawn.hub import DOCUMENTS
+from dawn.lens import CARD_FILE as LENS_CARD, MANIFEST_FILE as LENS_MANIFEST, LensError, verify as verify_lens
 from dawn.registry import name_of_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -161,6 +162,17 @@ def model_upload(folder: Path, repo_id: str | None = None, code_url: str | None 
     return upload + [(data if name == CARD and repo_id else folder / name, name) for name, data in documents.items()]
 
 
+def lens_upload(folder: Path) -> Upload:
+    """The training-data lens (python -m training.lens): its files, checked against its manifest and the size
+    limits, the manifest and the card."""
+    try:
+        manifest = verify_lens(folder)
+    except LensError as e:
+        raise PublishError(f"the training-data lens does not verify: {e}") from None
+    names = [*manifest["files"], LENS_MANIFEST] + ([LENS_CARD] if (folder / LENS_CARD).is_file() else [])
+    return [(folder / name, name) for name in names]
+
+
 def _folder_files(folder: Path) -> list[Path]:
     """Files under folder, without caches and hidden files."""
     return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts
@@ -169,7 +181,7 @@ def _folder_files(folder: Path) -> list[Path]:
 
 
 def space_upload(root: Path, log) -> Upload:
-    """The app, its library, the final checkpoints and the Space's configuration files."""
+    """The app, its library, the final checkpoints, the training-data lens and the Space's configuration files."""
     for name in SPACE_REQUIRED:
         if not (root / name).is_file():
             raise PublishError(f"{root / name}: missing — a Space needs {', '.join(SPACE_REQUIRED)}")
@@ -197,6 +209,8 @@ def space_upload(root: Path, log) -> Upload:
                 files.append((p, f"checkpoints/{p.name}"))
             elif p.is_dir() and (p / MANIFEST).is_file():  # a final model folder: sealed files and documents
                 files += [(local, f"checkpoints/{p.name}/{name}") for local, name in model_upload(p)]
+            elif p.is_dir() and (p / LENS_MANIFEST).is_file():  # the training-data lens that /lookup reads
+                files += [(local, f"checkpoints/{p.name}/{name}") for local, name in lens_upload(p)]
             elif p.is_dir():
                 log(f"skipped: {p} (no {MANIFEST}, so not a final model folder)")
     listed = {path for _, path in files}

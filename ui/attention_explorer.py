@@ -138,7 +138,7 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]
 
 
 ATTENTION_API = f"""Every model's translation of one sentence, with what explains it: attention, influence, \
-alternatives and the beam record.
+gradient saliency and how far the three agree, alternatives and the beam record.
 Parameters: source, a Chinese sentence or paragraph (at most {MAX_SOURCE_CHARS:,} characters, split at 。！？); \
 decoding, "greedy" or "beam"; sentence, which sentence of a paragraph to explain, counting from 0 (default 0).
 Returns JSON: source (the sentence explained), decoding, beam_size, sentences (the paragraph split), sentence \

@@ -48,6 +48,12 @@ ENGLISH = {  # code -> English message (the page has both languages in ui/string
     "unknown": "{n} character(s) are not in a model's vocabulary (shown as <unk>).",
     "decoding": "Decoding must be one of {choices}; got {value}.",
     "paragraph": "{n} sentences, translated one at a time; the maps show sentence {k}: {text}",
+    # the training-data lens (ui/lens.py)
+    "lens_text": "The text to look up must be a string; got {value}.",
+    "lens_side": "The side to look on must be \"zh\" (the Chinese side) or \"en\" (the English side); got {value}.",
+    "lens_empty": "Type or tap a stretch of Chinese, or an English word, to look up in the training data.",
+    "lens_too_long": "The text to look up has {n:,} characters; at most {max} (a sentence) can be looked up.",
+    "lens_no_word": "There is no English word to look up: only punctuation or symbols.",
 }
 NOTE_CODES = ("removed", "traditional", "unknown", "paragraph")  # the codes above that are notes (translated anyway), not errors
 DECODINGS = {"greedy": 1, "beam": 4}  # decoding -> beam size (1 = greedy)

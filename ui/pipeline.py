@@ -289,7 +289,8 @@ class MapCache:
             return None
         try:
             payload = explain(translator, self.result.focus, DECODINGS[self.result.decoding], name=name,
-                              decoded=out.translation, normalized=True)   # the focus sentence, checked once
+                              decoded=out.translation, normalized=True,   # the focus sentence, checked once
+                              with_saliency=False)   # the page's explorers draw attention and influence
         except Exception:  # noqa: BLE001 — the translation still stands; the explorer says there is nothing to show
             return None
         return {**payload, "ms": out.ms}   # the translation's time: the explorer's details line, not the score line

@@ -4,11 +4,15 @@
     python -m lab.benchmarks.explorer --browser          # also time hover / head switch / scrubbers / beam in Chromium
     python -m lab.benchmarks.explorer --repeats 5 --out /tmp/bench.json
     python -m lab.benchmarks.explorer --whatif-only       # re-time what-if alone; the file's other sections stay
+    python -m lab.benchmarks.explorer --saliency-only     # re-time saliency and integrated gradients alone
     python -m lab.benchmarks.explorer --browser --replay transformer=runs/quick   # scrub a run's replay.json
 
 Influence is timed as dawn.explain.explain does it: one batched teacher-forced pass over the sentence
 and its S masked copies (attention and alternatives come from the same pass). Payload bytes are the
 compact UTF-8 JSON that /attention returns (and gzip, for a server that compresses).
+Saliency is timed as explain does it (dawn.saliency.saliency: one batched backward over T copies of the sentence),
+and beside it integrated gradients with IG_STEPS points, which the payload would carry only if all three models
+together stayed within IG_LIMIT_MS on the story sentence (the "saliency" section says whether they do).
 What if is timed as /whatif does it (dawn.whatif.whatif: forced prefix, greedy continuation of the rest of
 the sentence, its maps): "choose" forces the model's first token and its second choice at step 2, "typed"
 forces the beginning TYPED_PREFIX. In the browser, replay scrubbing (where a checkpoint has replay.json, or
@@ -32,7 +36,8 @@ import torch
 from dawn import load_translator
 from dawn import registry
 from dawn.registry import with_chosen_decoding
-from dawn.explain import explain
+from dawn.explain import explain, forced_pass
+from dawn.saliency import saliency
 from dawn.story import STORY_SENTENCE
 from dawn.whatif import whatif
 from training.machine import cpu_model
@@ -41,6 +46,8 @@ ROOT = Path(__file__).resolve().parents[2]  # the repository
 MODELS = registry.MODEL_NAMES
 TYPED_PREFIX = "The weather"   # a typed what-if beginning for the story sentence
 WHATIF_LIMIT_MS = 500          # the issue's line for one what-if continuation of the story sentence
+IG_STEPS = 8                   # integrated gradients: points on the path from e = 0 to e (few: the least it costs)
+IG_LIMIT_MS = 2000             # the issue's line: all three models on the story sentence
 BROWSER_JS = """async ([sel, action, arg]) => {
   const box = document.querySelector(sel);
   const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
@@ -86,6 +93,7 @@ def bench_models(translators: dict, repeats: int) -> dict:
                 "source_tokens": len(p["source_tokens"]), "target_tokens": len(p["target_tokens"]),
                 "payload_bytes": raw, "payload_gzip_bytes": gz,
                 "influence_ms": round(statistics.median(r["influence_ms"] for r in runs), 1),
+                "saliency_ms": round(statistics.median(r["saliency_ms"] for r in runs), 1),
                 "decode_ms": round(statistics.median(r["decode_ms"] for r in runs), 1),
             }
         out[name] = entry
@@ -117,6 +125,36 @@ def bench_whatif(translators: dict, repeats: int) -> dict:
                            "forced_tokens": w["n_forced"], "output_tokens": len(w["ids"])}
         out[name] = entry
     return out
+
+
+def _median_ms(f, repeats: int) -> float:
+    runs = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        f()
+        runs.append((time.perf_counter() - t0) * 1000)
+    return round(statistics.median(runs), 1)
+
+
+def bench_saliency(translators: dict, repeats: int, ig_repeats: int = 1) -> dict:
+    """Median ms of input × gradient and of integrated gradients (IG_STEPS points) for every model's greedy output
+    of the story sentence, with the influence batch timed the same way beside them (for scale on a busy machine)."""
+    models = {}
+    for name, tr in translators.items():
+        t = tr.translate(STORY_SENTENCE)
+        src, ids = t.source_ids, t.ids
+        saliency(tr.model, src, ids[:2])                               # warm up
+        with torch.inference_mode():
+            influence_ms = _median_ms(lambda: forced_pass(tr.model, src, ids), repeats)
+        models[name] = {"source_tokens": len(src), "target_tokens": len(ids), "influence_fp32_ms": influence_ms,
+                        "saliency_ms": _median_ms(lambda: saliency(tr.model, src, ids), repeats),
+                        "integrated_gradients_ms": _median_ms(lambda: saliency(tr.model, src, ids, IG_STEPS),
+                                                              ig_repeats)}
+    total = {k: round(sum(m[k] for m in models.values()), 1)
+             for k in ("influence_fp32_ms", "saliency_ms", "integrated_gradients_ms")}
+    return {"sentence": STORY_SENTENCE, "decoding": "greedy", "ig_steps": IG_STEPS, "ig_limit_ms": IG_LIMIT_MS,
+            "models": models, "total": total,
+            "integrated_gradients_within_limit": total["integrated_gradients_ms"] <= IG_LIMIT_MS}
 
 
 def bench_browser(translators: dict, repeats: int, replays: dict) -> dict:
@@ -184,11 +222,21 @@ def main(argv: list[str] | None = None) -> int:
                     help="scrub DIR/replay.json as model NAME's training replay (e.g. a --preset quick run's)")
     ap.add_argument("--whatif-only", action="store_true",
                     help="time what-if alone and replace only the 'whatif' section of --out")
+    ap.add_argument("--saliency-only", action="store_true",
+                    help="time saliency and integrated gradients alone and replace only the 'saliency' section of --out")
     args = ap.parse_args(argv)
     translators = {n: with_chosen_decoding(load_translator(args.checkpoints / n), n) for n in MODELS
                    if (args.checkpoints / n / "manifest.json").exists()}
     machine = f"{cpu_model()}, {os.cpu_count()} CPUs, torch {torch.__version__}, {torch.get_num_threads()} threads"
     load_before = os.getloadavg()[0]
+    if args.saliency_only:
+        section = {**bench_saliency(translators, args.repeats), "machine": machine,
+                   "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
+        report = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"sentence": STORY_SENTENCE}
+        report["saliency"] = section
+        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(section, indent=2))
+        return 0
     whatifs = bench_whatif(translators, args.repeats)
     slowest = max(c["ms"] for m in whatifs.values() for c in m.values() if isinstance(c, dict))
     whatif_section = {"typed_prefix": TYPED_PREFIX, "limit_ms": WHATIF_LIMIT_MS, "slowest_ms": slowest,
@@ -210,8 +258,10 @@ def main(argv: list[str] | None = None) -> int:
         "whatif": whatif_section,
         "total": {d: {"payload_bytes": sum(m[d]["payload_bytes"] for m in models.values()),
                       "payload_gzip_bytes": sum(m[d]["payload_gzip_bytes"] for m in models.values()),
-                      "influence_ms": round(sum(m[d]["influence_ms"] for m in models.values()), 1)}
+                      "influence_ms": round(sum(m[d]["influence_ms"] for m in models.values()), 1),
+                      "saliency_ms": round(sum(m[d]["saliency_ms"] for m in models.values()), 1)}
                   for d in ("greedy", "beam")},
+        "saliency": bench_saliency(translators, args.repeats),
     }
     if args.browser:
         from ui.attention_explorer import replay_prop
