@@ -394,6 +394,19 @@ def page_rows(page: dict | None, explorer: dict | None, base: str = "docs") -> l
                  for dec, r in explorer.get("total", {}).items()]
         out += [f"The attention explorer on the story sentence (`python -m lab.benchmarks.explorer`, {explorer['machine']}):", "",
                 *markdown_table(["model", "decoding", "source × target tokens", "payload (gzip)", "influence"], rows)]
+        sal = explorer.get("saliency")
+        if sal:
+            rows = [[m, f"{r['source_tokens']} × {r['target_tokens']}", f"{r['influence_fp32_ms']} ms",
+                     f"{r['saliency_ms']} ms", f"{r['integrated_gradients_ms']} ms"] for m, r in sal["models"].items()]
+            tot = sal["total"]
+            rows.append(["**all models**", "", f"{tot['influence_fp32_ms']} ms", f"**{tot['saliency_ms']} ms** "
+                         f"(target ≤ {sal['ig_limit_ms']:,})", f"{tot['integrated_gradients_ms']} ms"])
+            out += ["", f"Gradient saliency on the story sentence, {sal['decoding']} (`python -m lab.benchmarks.explorer "
+                    f"--saliency-only`, {sal['machine']}, load average {sal['load_average_1min']}): input × gradient, "
+                    f"and integrated gradients with {sal['ig_steps']} steps, which /attention would serve only within "
+                    "the target (it does not):", "",
+                    *markdown_table(["model", "source × target tokens", "influence (fp32)", "saliency",
+                                     "integrated gradients"], rows)]
         b = explorer.get("browser")
         if b:
             out += ["", "Interactions in Chromium, no server round trip (median / max, target ≤ 100 ms): " + ", ".join(
@@ -630,6 +643,18 @@ def render(root: Path, base: str = "docs") -> str:
         out += [f"Latency (`python -m lab.benchmarks.speed`, {bench['machine']}, torch {bench['torch']}, "
                 f"{bench['threads']} threads):", "", *markdown_table(["measure", "value", "target"], rows), ""]
     out += page_rows(page, explorer, base)
+    lens = _load(root / "lens_benchmark.json")
+    if lens:
+        sp = lens["spans"]
+        out += ["## The training-data lens", "",
+                f"`/lookup` over `checkpoints/lens/` ({lens['pairs']:,} training pairs; `python -m lab.benchmarks.lens`, "
+                f"{lens['machine']}, load average {lens['load_average_1min']}): {sp['n']} spans of the story sentence "
+                f"(Chinese stretches and English words), median {sp['median_ms']} ms, 90th percentile {sp['p90_ms']} ms, "
+                f"max {sp['max_ms']} ms (target: median ≤ {lens['limit_ms']} ms); the first lookup loads the index in "
+                f"{lens['first_lookup_ms']:,} ms, which holds {lens['index_rss_mb']} MB.", "",
+                *markdown_table(["span", "training pairs", "by corpus"],
+                                [[k, v["total"], ", ".join(f"{c} {n}" for c, n in v["by_corpus"].items()) or "–"]
+                                 for k, v in lens.get("issue_counts", {}).items()]), ""]
     if load:
         lat = load["latency_ms"]
         kinds = load.get("latency_ms_by_kind")   # written since paragraphs joined the mix
