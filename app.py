@@ -61,7 +61,8 @@ import torch
 from dawn.registry import MODEL_NAMES, MODELS as SPECS
 from dawn.story import STORY_REFERENCE, STORY_SENTENCE
 from ui import page as P
-from ui.attention_explorer import ATTENTION_API, attention_handler, replay_handler, replay_prop, whatif_handler
+from ui.attention_explorer import (ATTENTION_API, attention_handler, replay_handler, replay_prop, saliency_handler,
+                                   whatif_handler)
 from ui.inputs import InputError
 from ui.lens import lookup_handler
 from ui.pipeline import (STORY_CLAUSES_EN, MapCache, ModelOutput, PageResult, clause_reports, clauses_json,
@@ -92,6 +93,8 @@ MODELS, STORY = STARTUP.result()  # every model of dawn/registry.py (missing one
 BENCHMARK = benchmark(CHECKPOINTS, MODEL_NAMES)         # corpus scores and BLEU-by-length curves, from metrics.json
 attention = attention_handler(MODELS.translators)       # the /attention(source, decoding) API function
 whatif = whatif_handler(MODELS.translators)             # /whatif(source, model, prefix): forced beginning, continued
+saliency = saliency_handler(MODELS.translators)         # the explorers' saliency view, computed when a reader picks it
+lookup = lookup_handler(CHECKPOINTS / "lens")            # /lookup(text, side): the training-data lens, read on first use
 replay = replay_handler({name: CHECKPOINTS / name for name in MODEL_NAMES})  # /replay(model): replay.json
 REPLAYS = {name: replay_prop(CHECKPOINTS / name) for name in MODEL_NAMES}  # the training replay, scrubbed in the browser
 SECTION_MODELS = {m.section: m for m in SPECS}  # ① ② ③: whose maps each section draws (dawn/registry.py); ④ the whiteboard
@@ -145,8 +148,9 @@ def back_to_story(lang: str) -> tuple:
 
 
 def extras(name: str) -> dict:
-    """What the cross-attention explorer adds: what if (its API function) and the training replay."""
-    return {"whatif": whatif, "replay": REPLAYS[name]}
+    """What the cross-attention explorer adds: what if (its API function), the saliency view, the training-data lens
+    and the training replay."""
+    return {"whatif": whatif, "saliency": saliency, "lookup": lookup, "replay": REPLAYS[name]}
 
 
 def _maps(result: PageResult | None, cache: MapCache | None) -> MapCache:
@@ -291,7 +295,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
     gr.api(whiteboard, api_name="whiteboard")
     gr.api(whatif, api_name="whatif", concurrency_id="translate")
     gr.api(replay, api_name="replay")
-    gr.api(lookup_handler(CHECKPOINTS / "lens"), api_name="lookup")  # the training-data lens, read on first use
+    gr.api(lookup, api_name="lookup")
     lang.change(relabel, [lang, result_state, opened, *WHITEBOARD.inputs],
                 [lang_state, inputs.source, inputs.reference, inputs.decoding, inputs.sentence, inputs.button,
                  inputs.story, inputs.note, *texts, *scores, examples.dataset, *(sections[k] for k in SECTIONS),

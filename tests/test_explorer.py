@@ -11,8 +11,8 @@ import pytest
 
 from dawn.registry import MODEL_NAMES
 from dawn.translator import Translator
-from ui.attention_explorer import (MOUNT, STATIC, STRINGS, AttentionExplorer, attention_handler, glyphs, per_model,
-                                   replay_prop, strings)
+from ui.attention_explorer import (MOUNT, STATIC, STRINGS, AttentionExplorer, attention_handler, explorer_lookup,
+                                   explorer_saliency, glyphs, per_model, replay_prop, saliency_handler, strings)
 from ui.glyphs import FONT_FILES, glyph_outlines
 
 JS = (STATIC / "attention_explorer.js").read_text(encoding="utf-8")
@@ -35,6 +35,9 @@ def test_every_string_the_script_asks_for_exists():
     dynamic |= {"replay.title.attention", "replay.title.model", "replay.caption.attention", "replay.caption.influence"}
     dynamic |= {"aria.attention.cross", "aria.attention.encoder", "aria.influence", "aria.words", "aria.tokens",
                 "aria.chars", "beam.word", "beam.token", "replay.broken", "replay.none"}
+    dynamic |= {f"{prefix}.{kind}" for prefix in ("title", "aria", "legend", "key", "lines.hint", "evidence")
+                for kind in ("influence", "saliency")}
+    dynamic |= {f"agreement.views.{v}" for v in ("attention_saliency_influence", "attention_influence", "saliency_influence")}
     missing = (literal | dynamic) - set(STRINGS["en"])
     assert not missing
 
@@ -147,3 +150,35 @@ def test_additive_attention_is_written_as_in_the_code():
     readme = (STATIC.parents[1] / "README.md").read_text(encoding="utf-8")
     for text in (STRINGS["en"]["wb.additive"], STRINGS["zh"]["wb.additive"], readme):
         assert "vᵀ tanh(W_s s + W_h h)" in text and "U h" not in text
+
+
+def test_the_explorers_saliency_is_explain_s_for_the_payload_s_own_output(tiny_translators):
+    """The saliency view, asked for when picked: the same numbers and agreement as a payload made with it, from a
+    payload made without it (nothing decoded again); bad calls come back as {"error": text}."""
+    from dawn.explain import explain
+    saliency = saliency_handler(tiny_translators)
+    call = explorer_saliency(saliency)
+    for name, translator in tiny_translators.items():
+        full = explain(translator, "他有鱼。", 1, name=name)
+        lean = explain(translator, "他有鱼。", 1, name=name, with_saliency=False)
+        assert lean["saliency"] is None and full["saliency"]
+        got = call([lean["source"], name, lean["target_ids"], lean["agreement"]["top"]])
+        json.dumps(got)
+        assert got["saliency"] == full["saliency"] and got["words"]["saliency"] == full["words"]["saliency"]
+        assert got["agreement"] == full["agreement"], name
+    for bad in (["他有鱼。"], ["他有鱼。", "nope", [5], None], ["他有鱼。", "lstm", [0, 1], None],
+                ["他有鱼。", "lstm", "abc", None], ["", "lstm", [5], None],
+                ["他有鱼。", "lstm", full["target_ids"], {"influence": [10_000]}]):
+        assert isinstance(call(bad)["error"], str), bad
+    with gr.Blocks():
+        ax = AttentionExplorer(None, model="lstm", saliency=saliency, lookup=lambda text, side: {})
+    assert [f.__name__ for f in ax.server_fns] == ["strings", "glyphs", "saliency", "lookup"]
+
+
+def test_the_explorers_lens_answers_errors_as_text():
+    """server.lookup([text, side]): ui.lens.lookup's answer, or its refusal as {"error": text} (checked before the
+    index is read)."""
+    from ui.lens import lookup
+    call = explorer_lookup(lookup)
+    for bad in (["猫"], ["", "zh"], ["猫", "fr"], [None, "zh"], ["猫" * 5000, "zh"]):
+        assert isinstance(call(bad)["error"], str) and call(bad)["error"], bad

@@ -352,6 +352,89 @@ def test_on_a_phone_the_alternatives_open_under_the_tapped_word_and_choosing_ope
         page.close()
 
 
+# ----------------------------------------------------------------------------- saliency, the third view
+
+def test_the_saliency_view_is_asked_for_once_and_drawn_with_its_legend_in_both_languages(page):
+    """Picking "Saliency" over the second map asks the server once (the page's payload comes without it), then draws
+    the same rows in influence's colours with its legend, and the line under the map (shown with saliency only) counts
+    how often the views this model has pick the same character; switching back and forth is local; both languages; nothing pushes the page
+    sideways at 390 px."""
+    import re
+
+    from playwright.sync_api import expect
+    for name, views in (("transformer", "Attention, saliency and influence"), ("lstm", "Saliency and influence")):
+        ex = page.locator(f"#ax-{name}")
+        agree = ex.locator(".ax-agreement-line")
+        assert ex.locator(".ax-agreement").is_hidden()   # the line belongs to the saliency view (phones stay short)
+        assert ex.locator(".ax-saliency").count() == 0
+        ex.locator("[data-group=evidence] button[data-value=saliency]").click()
+        fig = ex.locator(".ax-saliency")
+        fig.locator("svg.ax-map").wait_for(timeout=120_000)
+        assert ex.locator(".ax-influence").count() == 0 and fig.locator("rect.ax-cell").count() > 0
+        fills = set(fig.locator("rect.ax-cell").evaluate_all("rs => rs.map(r => r.getAttribute('fill'))"))
+        assert fills <= {"#ea580c", "#7c3aed"}, fills                     # influence's colours: a signed quantity
+        key = fig.locator(".ax-key")
+        assert key.is_visible() and "nats" in key.text_content() and fig.locator(".ax-swatch").is_visible()
+        assert fig.locator("svg.ax-map").get_attribute("aria-label").startswith("Saliency of ")
+        assert fig.locator("[data-group=evidence] button[data-value=saliency]").get_attribute("aria-pressed") == "true"
+        assert re.fullmatch(views + r" pick the same source character for \d+ of \d+ words\.", agree.text_content()), \
+            agree.text_content()
+        assert fits(page, ex.locator(".ax-agreement")) and fits(page, key) and fits(page, fig.locator(".ax-evidence"))
+        fig.locator(".ax-table-toggle").click()                              # the numbers, as a table
+        assert fig.locator(".ax-numtable caption").text_content().startswith("Saliency of ")
+        fig.locator(".ax-table-toggle").click()
+
+        def back_and_forth():
+            ex.locator("[data-group=evidence] button[data-value=influence]").click()
+            ex.locator(".ax-influence svg.ax-map").wait_for()
+            ex.locator("[data-group=evidence] button[data-value=saliency]").click()
+            ex.locator(".ax-saliency svg.ax-map").wait_for()
+        assert requests_during(page, back_and_forth) == []                  # asked once, kept with the sentence
+    page.locator("#ax-lang label:has-text('zh')").click()
+    tf = page.locator("#ax-transformer")
+    expect(tf.locator(".ax-saliency .ax-caption strong")).to_have_text("显著性。", timeout=30_000)   # redrawn, kept
+    assert "纳特" in tf.locator(".ax-saliency .ax-key").text_content()
+    assert tf.locator(".ax-agreement-line").text_content().startswith("注意力、显著性和影响力在 ")
+    assert page.locator("#ax-lstm .ax-agreement-line").text_content().startswith("显著性和影响力在 ")
+    assert fits(page, tf.locator(".ax-agreement")) and fits(page, tf.locator(".ax-saliency .ax-key"))
+    page.locator("#ax-lang label:has-text('en')").click()
+    expect(tf.locator(".ax-saliency .ax-caption strong")).to_have_text("Saliency.", timeout=30_000)
+    for name in ("transformer", "lstm"):                                      # as the other tests found it
+        page.locator(f"#ax-{name} [data-group=evidence] button[data-value=influence]").click()
+        page.locator(f"#ax-{name} .ax-influence svg.ax-map").wait_for()
+
+
+# ----------------------------------------------------------------------------- the training-data lens
+
+def test_tapping_a_character_shows_how_often_training_had_it(page):
+    """The lens (ui/lens.py through the explorer's server function): a tapped character's count, up to five pairs with
+    it marked, each with its corpus and licence; a tap on another character takes the stretch between, which here
+    never occurs in training and says so; in Chinese too; it fits a phone's width."""
+    import re
+
+    from playwright.sync_api import expect
+    lens = page.locator("#ax-transformer .ax-lens")
+    lens.locator(".ax-lens-chars button", has_text="猫").click()
+    count = lens.locator(".ax-lens-count")
+    expect(count).to_have_text(re.compile(r"“猫” in training: [\d,]+ pairs"), timeout=60_000)
+    examples = lens.locator(".ax-lens-examples li")
+    assert 1 <= examples.count() <= 5
+    for i in range(examples.count()):
+        li = examples.nth(i)
+        assert li.locator("mark").text_content() == "猫" and li.locator(".ax-lens-source").text_content().strip()
+    assert lens.locator(".ax-lens-chars button[aria-pressed=true]").count() == 1
+    assert fits(page, lens) and fits(page, examples.first)
+    lens.locator(".ax-lens-chars button", has_text="。").click()           # the stretch 猫追老鼠。
+    expect(count).to_have_text("“猫追老鼠。” was never seen in training.", timeout=30_000)
+    assert lens.locator(".ax-lens-chars button[aria-pressed=true]").count() == 5 and examples.count() == 0
+    page.locator("#ax-lang label:has-text('zh')").click()
+    expect(count).to_have_text("训练时从没见过“猫追老鼠。”。", timeout=30_000)
+    lens.locator(".ax-lens-chars button", has_text="鼠").click()             # a new stretch: one character
+    expect(count).to_have_text(re.compile(r"“鼠”在训练数据中：[\d,]+ 个句对"), timeout=30_000)
+    page.locator("#ax-lang label:has-text('en')").click()
+    expect(lens.locator(".ax-lens-head strong")).to_have_text("In training?", timeout=30_000)
+
+
 def test_no_script_errors(page):
     """Runs last for each viewport: nothing above raised in the explorer's script."""
     assert page.errors == []

@@ -15,7 +15,11 @@ Hover, pin, layer/head/average, small multiples, linked selection across
 explorers, the coverage scrubber, the whiteboard, the alternatives, the beam
 step by step, the training replay and the exports never call the server.
 "What if" does, on a click: with `whatif`, the component's server function
-continues a forced beginning (dawn/whatif.py).
+continues a forced beginning (dawn/whatif.py). So does the saliency view (with
+`saliency=saliency_handler(translators)`): the page's payloads come without the
+gradients (the first draw stays fast), and picking "Saliency" asks for them once
+per sentence; and the training-data lens (with `lookup=ui.lens.lookup`): a tapped
+character or stretch, how many training pairs contain it, up to five of them.
 On a phone (at most 640 px wide) the picture comes first and fits: "top characters", each English word over the
 1–3 characters it looked at most (bars for weights), with the full map one tap away; a tapped word's alternatives
 open right under it; the controls, the second map, coverage, the beam, what if, the replay and the exports wait
@@ -90,7 +94,8 @@ class AttentionExplorer(gr.HTML):
     """One model's translation, explained: attention and influence maps, coverage, alternatives, whiteboard."""
 
     def __init__(self, value: dict | None = None, *, model: str | None = None, lang: str = "auto",
-                 view: str = "cross", whatif: Callable | None = None, replay: dict | None = None, **kwargs):
+                 view: str = "cross", whatif: Callable | None = None, replay: dict | None = None,
+                 saliency: Callable | None = None, lookup: Callable | None = None, **kwargs):
         if view not in ("cross", "encoder"):
             raise ValueError(f"view must be 'cross' or 'encoder', got {view!r}")
         if lang not in ("auto", "en", "zh"):
@@ -102,8 +107,13 @@ class AttentionExplorer(gr.HTML):
         classes = kwargs.get("elem_classes") or []
         kwargs["elem_classes"] = [*([classes] if isinstance(classes, str) else classes), "ax-host"]  # the CSS's scope
         # server.strings() gives the words; server.glyphs(text) draws the exported SVG's text as outlines;
-        # server.whatif(source, model, prefix) (given /whatif's function) continues a forced beginning.
-        kwargs["server_functions"] = [strings, glyphs] + ([explorer_whatif(whatif)] if whatif is not None else [])
+        # server.whatif(source, model, prefix) (given /whatif's function) continues a forced beginning;
+        # server.saliency([source, model, target_ids, top]) (given saliency_handler's function) adds the gradient
+        # saliency to a payload made without it, when the reader picks that view; server.lookup([text, side]) (given
+        # ui.lens.lookup) says how often the training pairs contain a tapped stretch of the sentence.
+        kwargs["server_functions"] = [strings, glyphs] + ([explorer_whatif(whatif)] if whatif is not None else []) \
+            + ([explorer_saliency(saliency)] if saliency is not None else []) \
+            + ([explorer_lookup(lookup)] if lookup is not None else [])
         super().__init__(value=value, html_template=TEMPLATE, js_on_load=MOUNT, head=head_html(),
                          model=model, lang=lang, view=view, replay=replay, **kwargs)
         # props as plain attributes: Gradio reads them back when a handler returns gr.update(lang=...)
@@ -113,13 +123,14 @@ class AttentionExplorer(gr.HTML):
         return {"type": "object", "description": "one model's payload from dawn.explain.explain"}
 
 
-def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]:
+def attention_handler(translators: dict[str, Translator], with_saliency: bool = True) -> Callable[..., dict]:
     """The /attention(source, decoding, sentence) API function for these translators (in page order).
+    with_saliency=False: payloads without the gradients (the harness's explorers, which fetch them when picked).
 
     Returns {"source", "decoding", "beam_size", "sentences", "sentence", "models": {name: payload}} (see
     dawn/explain.py); bad input raises gr.Error with the input checker's message, and nothing in the log.
     """
-    from ui.inputs import InputError, check_decoding, check_sentence, check_source
+    from ui.inputs import check_decoding, check_sentence, check_source
 
     @torch.inference_mode()
     def attention(source: str, decoding: str = "greedy", sentence: int = 0) -> dict:
@@ -127,7 +138,8 @@ def attention_handler(translators: dict[str, Translator]) -> Callable[..., dict]
             beam_size = check_decoding(decoding)
             src = check_source(source)
             index = check_sentence(sentence, len(src.sentences))
-            result = explain_all(translators, src.sentences[index], beam_size, normalized=True)  # checked above
+            result = explain_all(translators, src.sentences[index], beam_size, normalized=True,  # checked above
+                                 with_saliency=with_saliency)
         except ValueError as e:  # InputError, or explain()'s own refusal (e.g. too many tokens)
             raise gr.Error(str(e), print_exception=False) from None
         result.update(decoding=decoding, sentences=src.sentences, sentence=index)
@@ -169,6 +181,87 @@ def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, st
             raise gr.Error(str(e), print_exception=False) from None
 
     return whatif
+
+
+def saliency_handler(translators: dict[str, Translator]) -> Callable[[str, str, list[int], dict], dict]:
+    """The explorer's saliency, added to a payload that was made without it (explain(with_saliency=False): the
+    page's first draw stays as fast as before). Only the gradients are computed, for the output the payload
+    already shows (its target_ids): nothing is decoded again, and influence is not measured again.
+
+    saliency(source, model, target_ids, top) -> {"saliency" [T][S], "words": {"saliency" [W][S]}, "agreement"}
+    in dawn/explain.py's layout (PAYLOAD). `top` is the payload's agreement["top"] ({"attention", "influence":
+    [W] source indices or null}): each is taken as one-hot word rows, so that dawn.explain.agreement, the one
+    definition, compares all three views. Bad input raises ValueError with a plain message.
+    """
+    from dawn.explain import DIGITS, agreement, merge_rows, round_floats, word_groups
+    from dawn.saliency import saliency as input_x_gradient
+    from dawn.translator import MAX_SOURCE_TOKENS
+    from ui.inputs import check_source
+
+    def one_hot(indices, W: int, S: int, name: str) -> torch.Tensor | None:
+        """[W] source indices (or None) -> (W, S) rows whose top source (</s> left out) is that index."""
+        if indices is None:
+            return None
+        if (not isinstance(indices, list) or len(indices) != W
+                or not all(isinstance(j, int) and not isinstance(j, bool) and 0 <= j < max(S - 1, 1) for j in indices)):
+            raise ValueError(f"top.{name} must be {W} source positions (0 to {S - 2}), one per English word")
+        rows = torch.zeros(W, S)                                                   # (W, S)
+        rows[torch.arange(W), torch.tensor(indices, dtype=torch.long)] = 1.0
+        return rows
+
+    def saliency(source: str, model: str, target_ids: list[int], top: dict | None = None) -> dict:
+        if not isinstance(model, str) or model not in translators:
+            raise ValueError(f"unknown model; expected one of {', '.join(translators)}")
+        translator = translators[model]
+        src_ids = translator.tokenizer.encode_source(check_source(source).text, normalized=True)   # (S,)
+        if len(src_ids) > MAX_SOURCE_TOKENS:
+            raise ValueError(f"the source has {len(src_ids)} tokens; at most {MAX_SOURCE_TOKENS} are supported")
+        if not isinstance(target_ids, list) or not target_ids or len(target_ids) > MAX_SOURCE_TOKENS * 4:
+            raise ValueError("target_ids must be the payload's output token ids (a non-empty list)")
+        out_ids = translator.prefix_ids(target_ids)                                # checked: English tokens only
+        sal = input_x_gradient(translator.model, src_ids, out_ids)                 # (T, S), gradients on
+        groups = word_groups([translator.tokenizer.tok.id_to_token(i) for i in out_ids])
+        word_sal = merge_rows(sal, groups, "sum")                                  # (W, S)
+        W, S = word_sal.shape
+        top = top if isinstance(top, dict) else {}
+        views = {"attention": one_hot(top.get("attention"), W, S, "attention"), "saliency": word_sal,
+                 "influence": one_hot(top.get("influence"), W, S, "influence")}
+        return {"saliency": round_floats(sal, DIGITS), "words": {"saliency": round_floats(word_sal, DIGITS)},
+                "agreement": agreement(views)}
+
+    return saliency
+
+
+def explorer_saliency(saliency: Callable) -> Callable:
+    """The explorer's server function: server.saliency([source, model, target_ids, top]) in the browser (Gradio
+    sends the arguments as one list); errors come back as {"error": message} for the explorer to show as text."""
+
+    def saliency_call(args: list) -> dict:
+        try:
+            if not isinstance(args, list) or len(args) != 4:
+                raise ValueError("saliency takes (source, model, target_ids, top)")
+            return saliency(*args)
+        except ValueError as e:   # InputError included
+            return {"error": str(e)}
+
+    saliency_call.__name__ = "saliency"
+    return saliency_call
+
+
+def explorer_lookup(lookup: Callable) -> Callable:
+    """The explorer's server function for the training-data lens: server.lookup([text, side]) in the browser,
+    ui.lens.lookup's answer, or {"error": message} (bad input, no lens shipped) for the explorer to show as text."""
+
+    def lookup_call(args: list) -> dict:
+        try:
+            if not isinstance(args, list) or len(args) != 2:
+                raise ValueError("lookup takes (text, side)")
+            return lookup(*args)
+        except ValueError as e:   # InputError and LensError included
+            return {"error": str(e)}
+
+    lookup_call.__name__ = "lookup"
+    return lookup_call
 
 
 def glyphs(text: str) -> dict:
@@ -257,7 +350,10 @@ def per_model(result: dict | None, names: list[str]) -> tuple:
 def harness(translators: dict[str, Translator], sentence: str = "", replays: dict[str, dict] | None = None) -> gr.Blocks:
     """A tiny page with one explorer per model (plus the Transformer's encoder view), for trying and testing.
     replays: {name: replay_prop(...)} to show each model's training replay."""
-    attention, whatif = attention_handler(translators), whatif_handler(translators)
+    # as on the page: the explorers' payloads come without saliency, which the explorer asks for when picked
+    attention, whatif = attention_handler(translators, with_saliency=False), whatif_handler(translators)
+    saliency = saliency_handler(translators)
+    from ui.lens import lookup                    # the shipped lens, read on the first lookup
     names = list(translators)
     with gr.Blocks(title="Attention explorer") as demo:
         source = gr.Textbox(sentence, label="Chinese", elem_id="ax-source")
@@ -265,8 +361,8 @@ def harness(translators: dict[str, Translator], sentence: str = "", replays: dic
         lang = gr.Radio(["en", "zh"], value="en", label="Language", elem_id="ax-lang")
         go = gr.Button("Explain", elem_id="ax-go")
         result = gr.JSON(visible=False)
-        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}", whatif=whatif,
-                                       replay=(replays or {}).get(n)) for n in names]
+        explorers = [AttentionExplorer(model=n, lang="en", elem_id=f"ax-{n}", whatif=whatif, saliency=saliency,
+                                       lookup=lookup, replay=(replays or {}).get(n)) for n in names]
         encoder_names = [n for n in names if "encoder" in spec(translators[n].model_type).views]
         encoder = [AttentionExplorer(model=n, lang="en", view="encoder", elem_id=f"ax-{n}-encoder")
                    for n in encoder_names]

@@ -3,13 +3,16 @@
 // Loaded once per page (ui/attention_explorer.py puts it in the <head>, beside attention_explorer.css); every
 // explorer's js_on_load is one line: DawnExplorer.mount(element, props, {server, watch}), where
 //   element  the component's root;  props  {value, lang, model, view, replay};  watch(prop, callback);
-//   server   the component's server functions: strings(), glyphs(text), and whatif(source, model, prefix)
+//   server   the component's server functions: strings(), glyphs(text), whatif(source, model, prefix), and
+//            where given saliency(source, model, target_ids, top) and lookup(text, side)
 // The string table comes once per page (server.strings, shared by every explorer); the training replay once
 // per model (props.replay.url: replay.json as a static file), when the explorer is first drawn.
 // The payload (dawn/explain.py) arrives once per translation; every interaction below is local:
 // hover / pin, layer / head / average, small multiples, linked selection, the coverage scrubber,
-// the whiteboard, the alternatives, the beam, the training replay and the exports. One thing asks the
-// server, on a click: "what if" (server.whatif) forces a beginning and lets the model continue.
+// the whiteboard, the alternatives, the beam, the training replay and the exports. Three things ask the
+// server, on a click: "what if" (server.whatif) forces a beginning and lets the model continue; picking the
+// saliency view (server.saliency) adds the gradients to a payload made without them, once per sentence; a tap
+// in the training-data lens (server.lookup) counts the training pairs that contain a stretch, once per stretch.
 // On a phone (NARROW) the picture is "top characters" (each English word over the 1–3 characters it looked at
 // most), the full map a tap away; a tapped word's alternatives open under it; the rest waits behind "More" buttons.
 // Every token reaches the page through textContent, never as markup.
@@ -37,6 +40,12 @@
   // ----------------------------------------------------------------------------- shared by every explorer on the page
 
   let STRINGS = null;     // {lang: {key: text}}: ui/strings.py's "ax." keys (without "ax."), and the model labels
+  // server.saliency's answers, per model, sentence and output (shared by every explorer on the page): a promise each,
+  // so that a second pick (or a second explorer of the same sentence) waits for the same answer instead of asking again;
+  // and the answers that arrived. Kept beside the payload, never written into it (Gradio would take a changed value
+  // for a new one).
+  const SALIENCY = new Map(), SALIENCY_DONE = new Map();
+  const LOOKUPS = new Map();   // server.lookup's answers, per stretch of Chinese (a promise each), for the whole page
   let asking = null;      // the one server.strings() call under way
   function loadStrings(server) {
     if (STRINGS) return Promise.resolve(STRINGS);
@@ -107,6 +116,12 @@
     // "top characters" (each row's 1–3 strongest characters, with bars) and no full map; on a wide screen the
     // full map. Either can be switched on beside the other. `opened`: the "More" panels opened on a phone.
     const picture = { lines: narrow(), full: !narrow() };
+    // The second map (the first without attention): "influence" (measured by replacing a character) or "saliency" (the
+    // gradient's estimate, asked from the server when first picked), kept across translations; `sal`: that call.
+    let evidence = "influence";
+    let sal = { busy: false, error: null };
+    // The training-data lens: the tapped stretch of the sentence (character indices), and its answer.
+    let lens = { from: null, to: null, busy: false, answer: null };
     const opened = {};
     // The colours, as CSS variables for the stylesheet's strips and bars (one place: COLORS).
     for (const [k, v] of Object.entries(COLORS)) root.style.setProperty("--ax-" + k, v);
@@ -193,9 +208,28 @@
       return cache.get(key);
     }
     function influence() { return st.map === "encoder" ? null : inWords() ? data.words.influence : data.influence; }
-    function influenceMax() {
+    // Gradient saliency (dawn/saliency.py): the same rows and units as influence; null until the server has sent it.
+    function saliency() {
+      if (st.map === "encoder" || !hasSaliency()) return null;
+      const s = salSource();
+      return inWords() ? s.words.saliency : s.saliency;
+    }
+    function withSaliency(p) { return !!p && Array.isArray(p.saliency) && p.saliency.length > 0 && (!data.words || !!(p.words && Array.isArray(p.words.saliency))); }
+    function salKey() { return [data.model, data.decoding, data.source, (data.target_ids || []).join(",")].join("|"); }
+    // Where the saliency comes from: the payload itself (/attention's), or the server's answer for it.
+    function salSource() { return withSaliency(data) ? data : SALIENCY_DONE.get(salKey()) || null; }
+    function hasSaliency() { return !!salSource(); }
+    function agreementOf() { const s = salSource(); return (s && s.agreement) || data.agreement; }
+    // Whether this explorer can show saliency: the payload has it, or the server function can add it.
+    function canSaliency() {
+      return st.map === "cross" && Array.isArray(data.target_ids) && data.target_ids.length > 0 &&
+             (hasSaliency() || (!!server && typeof server.saliency === "function"));
+    }
+    function evidenceKind() { return evidence === "saliency" && saliency() ? "saliency" : "influence"; }
+    function valuesOf(kind) { return kind === "attention" ? attention() : kind === "saliency" ? saliency() : influence(); }
+    function influenceMax(kind) {
       let m = 0;
-      for (const row of influence() || data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
+      for (const row of (kind === "saliency" ? saliency() : influence()) || data.influence) for (const v of row) m = Math.max(m, Math.abs(v));
       return m || 1;
     }
     // What the strips and the scrubber read: attention if the model has it, else the positive influence, per row.
@@ -259,8 +293,11 @@
       ui.whatif = el("div", "ax-whatif");
       ui.beam = el("div", "ax-beamview");
       ui.replay = el("div", "ax-replay");
-      root.append(ui.maps, ui.multiples, ui.detail, ui.more, ui.maps2, ui.scrub, ui.whatif, ui.beam, ui.replay);
+      ui.lens = el("div", "ax-lens");
+      ui.agree = el("p", "ax-agreement");        // how often the views pick the same character (one line)
+      root.append(ui.maps, ui.agree, ui.multiples, ui.detail, ui.more, ui.maps2, ui.lens, ui.scrub, ui.whatif, ui.beam, ui.replay);
       drawMaps();
+      drawLens();
       drawWhatif();
       drawBeamView();
       drawReplay();
@@ -398,7 +435,7 @@
 
     // Opacity is the value over the map's largest value (stated in the caption), so faint maps stay readable.
     function paintCell(rect, v, color, kind, top) {
-      if (kind === "influence") {
+      if (kind === "influence" || kind === "saliency") {   // signed, in nats: orange above 0, purple below
         rect.setAttribute("fill", v >= 0 ? COLORS.needed : COLORS.without);
         rect.setAttribute("fill-opacity", Math.min(1, Math.abs(v) / (top || 1)).toFixed(3));
       } else {
@@ -417,6 +454,7 @@
       const title = el("strong", null, t("title." + kind + (kind === "attention" ? "." + st.map : "")));
       cap.append(title, el("span", null, " " + captionText(kind)));
       fig.appendChild(cap);
+      if (kind !== "attention" && canSaliency()) fig.appendChild(evidenceSwitch());
       const scroll = el("div", "ax-scroll");
       const lines = el("div", "ax-lines ax-map");          // "top characters" (drawLines) ...
       lines.setAttribute("role", "group");
@@ -452,6 +490,140 @@
       return { fig, scroll, lines, full, key, tableBox, tableToggle: table };
     }
 
+    // Influence or saliency: two buttons over the second map, and a status line while the saliency is computed.
+    function evidenceSwitch() {
+      const box = el("div", "ax-evidence");
+      const g = el("div", "ax-group");
+      g.setAttribute("role", "group");
+      g.setAttribute("aria-label", t("control.evidence"));
+      g.dataset.group = "evidence";
+      g.appendChild(el("span", "ax-label", t("control.evidence")));
+      for (const v of ["influence", "saliency"]) {
+        const b = button(t("evidence." + v), () => pickEvidence(v));
+        b.dataset.value = v;
+        b.setAttribute("aria-pressed", String(evidence === v));
+        if (v === "saliency" && sal.busy) b.setAttribute("aria-busy", "true");
+        g.appendChild(b);
+      }
+      const status = el("p", "ax-hint ax-saliency-status", sal.busy ? t("saliency.busy") :
+                        sal.error ? t("saliency.failed", { error: sal.error }) : "");
+      status.setAttribute("role", "status");
+      status.hidden = !sal.busy && !sal.error;
+      box.append(g, status);
+      return box;
+    }
+    function pickEvidence(v) {
+      if (sal.busy) return;
+      evidence = v;
+      sal.error = null;
+      if (v === "saliency" && !hasSaliency()) loadSaliency();
+      else build();
+    }
+    // Ask the server for the gradients of this payload's own output (nothing is decoded again), once per sentence.
+    async function loadSaliency() {
+      const d = data, key = salKey();   // d: the payload asked about (its own attention and influence tops go along)
+      if (!SALIENCY.has(key)) {
+        const top = d.agreement && d.agreement.top ? d.agreement.top : null;   // the views it is compared with
+        SALIENCY.set(key, Promise.resolve().then(() => server.saliency(d.source, d.model, d.target_ids, top))
+                                 .catch(e => ({ error: String((e && e.message) || e) })));
+      }
+      sal = { busy: true, error: null };
+      build();
+      const answer = (await SALIENCY.get(key)) || { error: "no answer" };
+      if (!data || salKey() !== key) return;                     // another sentence arrived meanwhile: its own call
+      sal = { busy: false, error: null };
+      if (answer.error || !Array.isArray(answer.saliency)) {
+        SALIENCY.delete(key);                                    // a later pick asks again
+        sal.error = String(answer.error || "no saliency in the answer");
+        evidence = "influence";
+      } else SALIENCY_DONE.set(key, answer);                     // kept with the sentence, for every explorer of it
+      build();
+    }
+
+    // ----------------------------------------------------------------------------- the training-data lens
+
+    // The sentence's characters as buttons: a tap looks one up; a tap on another then takes the stretch between them
+    // (a third tap starts again). The answer: how many training pairs contain it, and up to five, the stretch marked.
+    function canLens() { return !!server && typeof server.lookup === "function" && st.map === "cross" && !!data.source; }
+    function drawLens() {
+      ui.lens.replaceChildren();
+      if (!canLens()) return;
+      const head = el("p", "ax-lens-head");
+      head.append(el("strong", null, t("lens.title")), el("span", null, " " + t("lens.caption")));
+      const chars = el("div", "ax-lens-chars");
+      chars.setAttribute("role", "group");
+      chars.setAttribute("aria-label", t("lens.title"));
+      const lo = Math.min(lens.from, lens.to), hi = Math.max(lens.from, lens.to);
+      Array.from(data.source).forEach((ch, i) => {
+        if (!ch.trim()) return;
+        const b = button(ch, () => tapLens(i));
+        b.dataset.i = i;
+        b.setAttribute("aria-pressed", String(lens.from !== null && i >= lo && i <= hi));
+        chars.appendChild(b);
+      });
+      const out = el("div", "ax-lens-out");
+      out.setAttribute("aria-live", "polite");
+      const a = lens.answer;
+      if (lens.busy) out.appendChild(el("p", "ax-hint", t("lens.busy")));
+      else if (a && a.error) out.appendChild(el("p", "ax-hint", t("lens.failed", { error: a.error })));
+      else if (a && a.total === 0) out.appendChild(el("p", "ax-lens-count ax-lens-never", t("lens.never", { text: a.text })));
+      else if (a) {
+        out.appendChild(el("p", "ax-lens-count", t("lens.count", { text: a.text, n: a.total.toLocaleString("en") })));
+        const corpora = Object.entries(a.by_corpus || {}).sort((x, y) => y[1] - x[1]).map(([c, n]) => c + " " + n.toLocaleString("en"));
+        if (corpora.length) out.appendChild(el("p", "ax-hint", t("lens.corpora", { list: corpora.join(", ") })));
+        const examples = (a.examples || []).slice(0, 5);
+        if (examples.length) {
+          out.appendChild(el("p", "ax-hint", t("lens.shown", { k: examples.length })));
+          const list = el("ol", "ax-lens-examples");
+          for (const ex of examples) {
+            const li = el("li"), zh = el("span", "ax-lens-zh"), text = Array.from(String(ex.zh || ""));
+            const ok = Number.isInteger(ex.start) && Number.isInteger(ex.end) && ex.start < ex.end;
+            if (ok && a.side !== "en") zh.append(text.slice(0, ex.start).join(""), el("mark", null, text.slice(ex.start, ex.end).join("")),
+                                                 text.slice(ex.end).join(""));
+            else zh.textContent = text.join("");
+            li.append(zh, el("span", null, " — " + String(ex.en || "")),
+                      el("span", "ax-lens-source", [ex.corpus, ex.licence].filter(Boolean).join(" · ")));
+            list.appendChild(li);
+          }
+          out.appendChild(list);
+        }
+      }
+      ui.lens.append(head, chars, out);
+    }
+    function tapLens(i) {   // a tap while an answer is on its way counts too: the latest stretch is the one shown
+      if (lens.from !== null && lens.from === lens.to && i !== lens.from) lens.to = i;   // the stretch between
+      else lens.from = lens.to = i;                                                      // one character
+      askLens();
+    }
+    function lensText() { return Array.from(data.source).slice(Math.min(lens.from, lens.to), Math.max(lens.from, lens.to) + 1).join(""); }
+    async function askLens() {
+      const d = data, text = lensText();
+      if (!LOOKUPS.has(text))
+        LOOKUPS.set(text, Promise.resolve().then(() => server.lookup(text, "zh")).catch(e => ({ error: String((e && e.message) || e) })));
+      lens.busy = true;
+      drawLens();
+      const answer = (await LOOKUPS.get(text)) || { error: "no answer" };
+      if (answer.error) LOOKUPS.delete(text);                  // a later tap asks again
+      if (!data || data.source !== d.source || lens.from === null || lensText() !== text) return;   // asked since: that one shows
+      lens.busy = false;
+      lens.answer = answer;
+      drawLens();
+    }
+
+    // One line under the map: for how many English words the views this model has pick the same character.
+    function drawAgreement() {
+      ui.agree.replaceChildren();
+      const a = agreementOf(), top = (a && a.top) || {};
+      const views = ["attention", "saliency", "influence"].filter(v => Array.isArray(top[v]));
+      // one line on the three views, under the saliency view (the one that completes them; phones stay short)
+      ui.agree.hidden = st.map !== "cross" || evidenceKind() !== "saliency" || !a || typeof a.all !== "number"
+                        || !a.words || views.length < 2;
+      if (ui.agree.hidden) return;
+      ui.agree.append(el("span", "ax-agreement-line", t("agreement.line", { views: t("agreement.views." + views.join("_")),
+                                                                          n: Math.round(a.all * a.words), w: a.words })),
+                      el("span", "ax-agreement-caption", " " + t("agreement.caption")));
+    }
+
     // The legend under a map: the colour's meaning and its range, as a swatch and in words.
     function drawKey(kind) {
       const f = ui.figs[kind], legend = legendOf(kind);
@@ -465,7 +637,7 @@
     function mapLabel(kind) {
       const rows = rowsTokens().length, cols = data.source_tokens.length;
       const unit = t(st.map === "encoder" ? "aria.chars" : inWords() ? "aria.words" : "aria.tokens");
-      const key = kind === "attention" ? "aria.attention." + st.map : "aria.influence";
+      const key = kind === "attention" ? "aria.attention." + st.map : "aria." + kind;
       return t(key, { model: t("model." + data.kind), rows, unit, cols }) + " " + legendOf(kind).key;
     }
 
@@ -478,7 +650,7 @@
       f.tableBox.hidden = !open;
       f.tableBox.replaceChildren();
       if (!open) return;
-      const values = kind === "attention" ? attention() : influence(), rows = rowsTokens(), cols = data.source_tokens;
+      const values = valuesOf(kind), rows = rowsTokens(), cols = data.source_tokens;
       const table = el("table", "ax-numtable");
       table.appendChild(el("caption", null, mapLabel(kind)));
       const head = el("tr");
@@ -496,8 +668,9 @@
     }
 
     function captionText(kind) {
-      if (!picture.full) return t("lines.hint." + (kind === "attention" ? st.map : "influence"));   // top characters alone
+      if (!picture.full) return t("lines.hint." + (kind === "attention" ? st.map : kind));   // top characters alone
       if (kind === "attention") return t("caption.attention." + st.map, { max: fmt(maxOf(attention()), 2) });
+      if (kind === "saliency") return t("caption.saliency", { max: fmt(influenceMax("saliency"), 2) });
       return t("caption.influence" + (data.cross_attention ? "" : ".alone"), { max: fmt(influenceMax(), 2) });
     }
 
@@ -515,15 +688,16 @@
         ui.figs.attention = { ...f, ...m };
         wireMap(m.svg, "attention");
       }
-      const inf = influence();
+      const kind = evidenceKind(), inf = valuesOf(kind);
       if (inf && inf.length) {
-        const f = figure("influence");
-        const m = heatmap(rows, cols, inf, null, "influence", false, mapLabel("influence"));
+        const f = figure(kind);
+        const m = heatmap(rows, cols, inf, null, kind, false, mapLabel(kind));
         f.full.appendChild(m.svg);
-        (a ? ui.maps2 : ui.maps).appendChild(f.fig);      // beside attention, influence is the second map
-        ui.figs.influence = { ...f, ...m };
-        wireMap(m.svg, "influence");
+        (a ? ui.maps2 : ui.maps).appendChild(f.fig);      // beside attention, influence (or saliency) is the second map
+        ui.figs[kind] = { ...f, ...m };
+        wireMap(m.svg, kind);
       }
+      drawAgreement();
       for (const kind of Object.keys(ui.figs)) { describe(kind); drawLines(kind); }
       if (!a && !(inf && inf.length)) ui.maps.appendChild(el("p", "ax-empty", t("nothing")));
       drawScrubber();
@@ -549,8 +723,8 @@
     function drawLines(kind) {
       const f = ui.figs[kind];
       if (!f) return;
-      const values = kind === "attention" ? attention() : shares(influence()), rows = rowsTokens(), cols = data.source_tokens;
-      const hint = el("p", "ax-hint ax-lines-hint", t("lines.hint." + (kind === "attention" ? st.map : "influence")));
+      const values = kind === "attention" ? attention() : shares(valuesOf(kind)), rows = rowsTokens(), cols = data.source_tokens;
+      const hint = el("p", "ax-hint ax-lines-hint", t("lines.hint." + (kind === "attention" ? st.map : kind)));
       hint.hidden = !picture.full;                         // alone, top characters are what the caption describes
       f.lines.replaceChildren(hint);
       f.lines.style.setProperty("--ax-bar", kind === "attention" ? COLORS.attention : COLORS.needed);
@@ -655,8 +829,9 @@
     // the top). On a wide screen the stylesheet hides the buttons and shows every panel.
     function morePanels() {
       const p = [];
-      if (ui.figs.attention && ui.figs.influence) p.push(["influence", [ui.figs.influence.fig]]);
-      for (const [key, box] of [["coverage", ui.scrub], ["beam", ui.beam], ["whatif", ui.whatif], ["replay", ui.replay]])
+      const second = ui.figs.influence || ui.figs.saliency;
+      if (ui.figs.attention && second) p.push(["influence", [second.fig]]);
+      for (const [key, box] of [["lens", ui.lens], ["coverage", ui.scrub], ["beam", ui.beam], ["whatif", ui.whatif], ["replay", ui.replay]])
         if (box.childNodes.length) p.push([key, [box]]);
       const exports = [...root.querySelectorAll(".ax-export")];
       if (exports.length) p.push(["export", exports]);
@@ -856,7 +1031,7 @@
       const bars = el("div", "ax-scroll");
       ui.scrub.append(head, range, label, bars);
       const g = geometry([], cols);
-      const beside = ui.figs.attention || ui.figs.influence;
+      const beside = ui.figs.attention || ui.figs.influence || ui.figs.saliency;
       if (beside) g.left = beside.g.left;                                  // bars line up with the map's columns
       const H = 48;
       const s = svg("svg", { width: g.left + cols.length * g.cell + 4, height: H + 20, "font-family": FONT, role: "img",
@@ -1003,7 +1178,7 @@
     function pickBeam(c) {
       const units = beamUnits(), u = units[Math.min(st.beamStep || 0, units.length - 1)];
       st.beamPick = c;
-      if (u.row !== null && ui.figs && (ui.figs.attention || ui.figs.influence)) pin("row", [u.row], true);
+      if (u.row !== null && ui.figs && (ui.figs.attention || ui.figs.influence || ui.figs.saliency)) pin("row", [u.row], true);
       drawBeamView();
     }
     function beamKey(e) {
@@ -1317,9 +1492,9 @@
         return { stops: [[0, COLORS.attention, 0], [1, COLORS.attention, 1]], min: 0, max, label: t("legend.attention"),
                  key: t("key.attention", { max: fmt(max, 2) }) };
       }
-      const m = influenceMax();
+      const m = influenceMax(kind);   // influence and saliency: signed, in nats, one scale around 0
       return { stops: [[0, COLORS.without, 1], [0.5, COLORS.without, 0], [0.5, COLORS.needed, 0], [1, COLORS.needed, 1]], min: -m, max: m,
-               label: t("legend.influence"), key: t("key.influence", { max: fmt(m, 2) }) };
+               label: t("legend." + kind), key: t("key." + kind, { max: fmt(m, 2) }) };
     }
     const clip = (s, n) => (s.length > n ? s.slice(0, n - 1) + "…" : s);
 
@@ -1437,7 +1612,7 @@
         Object.assign(out, { attention: st.map, layer: layerIndex() + 1, head: st.head < 0 ? "average" : st.head + 1,
           weights: attention().map(row => row.map(v => +v.toFixed(4))) });
       } else {
-        Object.assign(out, { unit: "nats", influence: influence() });
+        Object.assign(out, { unit: "nats", [kind]: valuesOf(kind) });
       }
       return out;
     }
@@ -1448,7 +1623,15 @@
     // ----------------------------------------------------------------------------- life cycle
 
     build();
-    watch("value", () => { st = freshState(props.view); build(); });
+    watch("value", () => {
+      const before = data && data.source;
+      st = freshState(props.view);
+      sal = { busy: false, error: null };
+      build();
+      if (!data || data.source !== before) { lens = { from: null, to: null, busy: false, answer: null }; if (data) drawLens(); }
+      // a reader who picked saliency keeps it: the new sentence's is asked for (a payload may also carry it already)
+      if (data && evidence === "saliency" && !hasSaliency() && canSaliency()) loadSaliency();
+    });
     watch("lang", () => { build(); });
     watch("view", () => { st.map = props.view === "encoder" ? "encoder" : "cross"; build(); });
     watch("replay", () => { replayAt = null; drawReplay(); if (data) drawMore(); });
