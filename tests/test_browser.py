@@ -36,7 +36,8 @@ LABELS_JS = """() => {
   const seen = [];
   const visible = (el) => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const pick = (sel) => document.querySelectorAll(sel).forEach((el) => {
-    if (visible(el) && !el.closest('#lang') && el.textContent.trim()) seen.push(el.textContent.trim());
+    // the language switch names both languages; the lens's buttons are the sentence's own characters, not labels
+    if (visible(el) && !el.closest('#lang, .ax-lens-chars') && el.textContent.trim()) seen.push(el.textContent.trim());
   });
   pick('[data-i18n]');
   pick('[data-testid="block-info"]');
