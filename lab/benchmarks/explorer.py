@@ -212,6 +212,16 @@ def bench_browser(translators: dict, repeats: int, replays: dict) -> dict:
     return results
 
 
+def replace_section(path: Path, key: str, section: dict) -> int:
+    """Re-time one section (--whatif-only, --saliency-only): `key` in the report at `path` is replaced, the file's
+    other sections stay."""
+    report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"sentence": STORY_SENTENCE}
+    report[key] = section
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(section, indent=2))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--checkpoints", type=Path, default=Path(os.environ.get("DAWN_CHECKPOINTS", ROOT / "checkpoints")))
@@ -232,11 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.saliency_only:
         section = {**bench_saliency(translators, args.repeats), "machine": machine,
                    "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)]}
-        report = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"sentence": STORY_SENTENCE}
-        report["saliency"] = section
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(section, indent=2))
-        return 0
+        return replace_section(args.out, "saliency", section)
     whatifs = bench_whatif(translators, args.repeats)
     slowest = max(c["ms"] for m in whatifs.values() for c in m.values() if isinstance(c, dict))
     whatif_section = {"typed_prefix": TYPED_PREFIX, "limit_ms": WHATIF_LIMIT_MS, "slowest_ms": slowest,
@@ -245,11 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                       "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
                       "models": whatifs}
     if args.whatif_only:
-        report = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"sentence": STORY_SENTENCE}
-        report["whatif"] = whatif_section
-        args.out.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        print(json.dumps(whatif_section, indent=2))
-        return 0
+        return replace_section(args.out, "whatif", whatif_section)
     models = bench_models(translators, args.repeats)
     report = {
         "sentence": STORY_SENTENCE, "machine": machine,
