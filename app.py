@@ -105,12 +105,23 @@ STORY_MAPS = MapCache(MODELS.translators, STORY.result)  # the story's maps, mad
 # ----------------------------------------------------------------------------- handlers
 
 @torch.inference_mode()
-def translate(source: str, reference: str, decoding: str, lang: str) -> tuple:
-    """The API: every model's translation and score line (plain strings), then the notes."""
-    try:
-        return tuple(api_outputs(lang, translate_page(MODELS, source, reference, decoding, maps=False)))  # strings only
+def translate(source: str, reference: str = "", decoding: str = "beam") -> tuple:
+    """Translate Chinese into English with three tiny translators, in the order they were invented: a 2014 LSTM
+    without attention, a 2014 LSTM with attention (Bahdanau et al.) and a 2017 Transformer (Vaswani et al.), each
+    trained from scratch on public sentence pairs. Given a human English translation, each output is scored.
+
+    Args:
+        source: Chinese text, one sentence or a paragraph (at most 2,000 characters; paragraphs split at 。！？)
+        reference: a human English translation of the source to score against, or "" for no scores
+        decoding: "greedy" (one word at a time) or "beam" (beam search with 4 candidates)
+    Returns:
+        The three translations (LSTM, LSTM + attention, Transformer), then each one's score line ("BLEU x · chrF y",
+        0-100, higher is closer to the reference), then notes on the input (e.g. characters the models never saw).
+    """
+    try:  # strings only, in English (the page's own language is the page's business)
+        return tuple(api_outputs("en", translate_page(MODELS, source, reference, decoding, maps=False)))
     except InputError as e:  # a clean error for the caller, nothing in the server's log
-        raise gr.Error(error_text(lang, e.note), print_exception=False) from None
+        raise gr.Error(error_text("en", e.note), print_exception=False) from None
 
 
 def _page_result(source: str, reference: str, decoding: str, sentence_no) -> PageResult:
@@ -289,7 +300,7 @@ with gr.Blocks(title="代码破晓 Code Dawn 2014") as demo:
                        [lang_state, opened, *WHITEBOARD.inputs], [opened, *WHITEBOARD.outputs],
                        api_visibility="private", queue=False)
     api_button = gr.Button(visible=False)
-    api_button.click(translate, request, string_outputs, api_name="translate", concurrency_id="translate",
+    api_button.click(translate, request[:3], string_outputs, api_name="translate", concurrency_id="translate",
                      preprocess=False)  # the raw values reach ui/inputs.py's checks: one clean message, no traceback
     gr.api(attention, api_name="attention", api_description=ATTENTION_API, concurrency_id="translate")
     gr.api(whiteboard, api_name="whiteboard")

@@ -172,8 +172,8 @@ def name_of_config(config: dict) -> str:
 
 
 def page_data() -> list[dict]:
-    """What the page's script needs of each model (ui/static/page.js): name, colour and dash, in order."""
-    return [{"name": m.name, "colour": m.colour, "dash": m.dash} for m in MODELS]
+    """What the page's script needs of each model (ui/static/page.js): name, colour, dash and section, in order."""
+    return [{"name": m.name, "colour": m.colour, "dash": m.dash, "section": m.section} for m in MODELS]
 
 
 def with_chosen_decoding(translator, name: str):

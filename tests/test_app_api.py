@@ -129,6 +129,17 @@ def test_the_mcp_schema_lists_the_api_with_its_descriptions_and_no_page_events(a
     assert set(tools["lookup"]["inputSchema"]["properties"]) == {"text", "side"}
     assert tools["lookup"]["inputSchema"]["properties"]["side"]["description"]
     assert "influence" in tools["attention"]["description"] and "saliency" in tools["attention"]["description"]
+    # every parameter of every tool is described (the docstrings' Args:), and translate takes no page state
+    for name, tool in tools.items():
+        for param, schema in tool["inputSchema"]["properties"].items():
+            assert schema.get("description"), (name, param)
+    assert set(tools["translate"]["inputSchema"]["properties"]) == {"source", "reference", "decoding"}
+    assert "2014 LSTM" in tools["translate"]["description"]
+
+
+def test_the_mcp_server_starts_without_a_state_input_warning(app_log):
+    """A gr.State input would reach every MCP call as its default value (Gradio warns about it at start)."""
+    assert "gr.State input" not in app_log.read_text(encoding="utf-8")
 
 
 def test_an_assistant_can_call_lookup_over_mcp(app_url):

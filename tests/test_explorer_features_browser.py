@@ -435,6 +435,39 @@ def test_tapping_a_character_shows_how_often_training_had_it(page):
     expect(lens.locator(".ax-lens-head strong")).to_have_text("In training?", timeout=30_000)
 
 
+def test_tapping_a_word_of_the_translation_looks_up_it_and_the_characters_behind_it(page):
+    """The translation's words in the lens: a tap looks up the characters the word looked at most (pressed among the
+    sentence's characters, and said in one line) and the word itself on the English side, each match marked; in
+    Chinese too; a character tapped afterwards drops the English answer."""
+    import re
+
+    from playwright.sync_api import expect
+    lens = page.locator("#ax-transformer .ax-lens")
+    words = lens.locator(".ax-lens-words button")
+    expect(words.first).to_be_visible(timeout=30_000)
+    texts = words.all_text_contents()
+    word = next(w for w in texts if re.fullmatch(r"[A-Za-z]+", w) and w.lower() not in ("the", "a", "is"))
+    words.nth(texts.index(word)).click()
+    behind = lens.locator(".ax-lens-out .ax-hint").first
+    expect(behind).to_have_text(re.compile(r"“%s” looked most at “(.+)”\." % word), timeout=60_000)
+    stretch = re.search(r"looked most at “(.+)”", behind.text_content()).group(1)
+    assert "".join(lens.locator(".ax-lens-chars:not(.ax-lens-words) button[aria-pressed=true]").all_text_contents()) == stretch
+    counts = lens.locator(".ax-lens-count")
+    expect(counts).to_have_count(2, timeout=60_000)
+    zh_count, en_count = counts.all_text_contents()
+    assert zh_count.startswith(f"“{stretch}”") and re.match(r"“%s” (on the English side: [\d,]+ pairs|never occurs)" % word, en_count)
+    if "pairs" in en_count:
+        marks = lens.locator(".ax-lens-examples").last.locator("mark").all_text_contents()
+        assert marks and {m.lower() for m in marks} == {word.lower()}
+    assert fits(page, lens)
+    page.locator("#ax-lang label:has-text('zh')").click()
+    expect(counts.last).to_have_text(re.compile(r"“%s”在训练句对的英文一侧：[\d,]+ 个句对|训练句对的英文一侧从没出现过“%s”。" % (word, word)), timeout=30_000)
+    lens.locator(".ax-lens-chars:not(.ax-lens-words) button").first.click()   # a character: the English answer goes
+    expect(counts).to_have_count(1, timeout=30_000)
+    page.locator("#ax-lang label:has-text('en')").click()
+    expect(lens.locator(".ax-lens-head strong")).to_have_text("In training?", timeout=30_000)
+
+
 def test_no_script_errors(page):
     """Runs last for each viewport: nothing above raised in the explorer's script."""
     assert page.errors == []

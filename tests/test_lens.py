@@ -245,3 +245,25 @@ def test_the_shipped_lens_verifies_and_holds_what_the_models_trained_on():
     assert all(name in CORPORA and c["licence"] == CORPORA[name][1] for name, c in manifest["corpora"].items())
     with lzma.open(folder / PAIRS_FILE, "rt", encoding="utf-8") as f:
         assert sum(1 for _ in f) == manifest["pairs"]
+
+
+def test_the_whiteboard_says_how_often_its_words_occur_in_training(lens, lens_dir, corpora, monkeypatch, tmp_path):
+    """Issue 37, item 4: ④'s intro counts 猫, 追 and 老鼠 in the pairs the models trained on, as the lens finds them
+    (the same numbers as the training split itself), in both languages; without a lens the line is left out."""
+    import ui.whiteboard as board
+
+    monkeypatch.setattr(board, "lookup", lens.lookup)
+    pairs = set(training_split(*corpora)[0])                       # each pair once, as the lens holds them
+    n = sum("猫" in zh for _, zh, _ in pairs)
+    assert n > 1 and "猫 in %d," % n in board.training_line("en")
+    assert "“猫”出现在 %d 个句对中" % n in board.training_line("zh")
+    assert not any("老鼠" in zh for _, zh, _ in pairs)                # never in these pairs: said so
+    assert "老鼠 in none" in board.training_line("en") and "“老鼠”一次也没有出现" in board.training_line("zh")
+    assert f"In the models' {len(lens.index()):,} training pairs" in board.training_line("en")
+    assert board.training_line("en") in board.Whiteboard.fill("en", *board_defaults(board))[0]
+    monkeypatch.setattr(board, "lookup", Lens(tmp_path / "no-lens-here").lookup)
+    assert board.training_line("en") == ""
+
+
+def board_defaults(board) -> list:
+    return [*board.VECTOR_TEXTS, False, False, "追", *board.HEAD_TEXTS[0], *board.HEAD_TEXTS[1], 64]

@@ -189,3 +189,42 @@ def test_the_sentence_box_shows_for_a_paragraph_only(open_page):
     page.locator("#source textarea").fill("")
     page.locator("#source textarea").press_sequentially("猫追老鼠。老鼠跑了。")
     expect(page.locator("#sentence")).to_be_visible(timeout=WAIT_MS)
+
+
+TAP_WORD_JS = """([name, word]) => {   // a tap inside a word of a translation: the caret lands in it, then the click
+  const box = document.querySelector(`#out-${name} textarea`), at = box.value.lastIndexOf(word) + 1;
+  box.focus(); box.setSelectionRange(at, at);
+  box.dispatchEvent(new MouseEvent("click", {bubbles: true}));
+}"""
+
+
+@needs_chromium
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390x844", "1400x1000"])
+@pytest.mark.parametrize("locale,lang", LOCALES, ids=["en", "zh"])
+def test_a_tap_on_a_mistranslated_word_leads_to_the_lens(open_page, viewport, locale, lang):
+    """Issue 37, item 4: one tap on a word of the Transformer's story translation (its last word, in the clause it
+    gets wrong) opens ③ and its explorer's training-data lens on that word: the characters it looked at most, how
+    often they occur in training, and the word on the English side, its matches marked."""
+    from playwright.sync_api import expect
+    page = open_page(viewport, locale=locale)
+    text = page.locator("#out-transformer textarea").input_value()
+    word = re.findall(r"[A-Za-z]+", text)[-1]
+    page.evaluate(TAP_WORD_JS, ["transformer", word])
+    expect(page.locator("#step3 > .label-wrap")).to_have_attribute("aria-expanded", "true", timeout=WAIT_MS)
+    lens = page.locator("#explorer-transformer .ax-lens")
+    behind = lens.locator(".ax-lens-out .ax-hint").first
+    looked = (r"“%s” looked most at “(.+)”\." if lang == "en" else r"“%s”最关注的是“(.+)”。") % re.escape(word)
+    expect(behind).to_have_text(re.compile(looked), timeout=WAIT_MS)
+    stretch = re.match(looked, behind.text_content()).group(1)
+    pressed = lens.locator(".ax-lens-chars:not(.ax-lens-words) button[aria-pressed=true]")
+    assert "".join(pressed.all_text_contents()) == stretch
+    assert lens.locator(".ax-lens-words button[aria-pressed=true]").all_text_contents() == [word]
+    counts = lens.locator(".ax-lens-count")
+    expect(counts).to_have_count(2, timeout=WAIT_MS)
+    zh_count, en_count = counts.all_text_contents()
+    assert stretch in zh_count and word in en_count, (zh_count, en_count)
+    if re.search(r"\d", en_count):   # the word occurs on the English side: its examples come last, the word marked
+        marks = lens.locator(".ax-lens-examples").last.locator("mark").all_text_contents()
+        assert marks and {m.lower() for m in marks} == {word.lower()}, marks
+    assert lens.is_visible() and lens.evaluate("e => e.getBoundingClientRect().right") <= viewport["width"] + 1
+    assert page.errors == []

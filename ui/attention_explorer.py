@@ -151,9 +151,13 @@ def attention_handler(translators: dict[str, Translator], with_saliency: bool = 
 
 ATTENTION_API = f"""Every model's translation of one sentence, with what explains it: attention, influence, \
 gradient saliency and how far the three agree, alternatives and the beam record.
-Parameters: source, a Chinese sentence or paragraph (at most {MAX_SOURCE_CHARS:,} characters, split at 。！？); \
-decoding, "greedy" or "beam"; sentence, which sentence of a paragraph to explain, counting from 0 (default 0).
-Returns JSON: source (the sentence explained), decoding, beam_size, sentences (the paragraph split), sentence \
+
+Args:
+    source: a Chinese sentence or paragraph (at most {MAX_SOURCE_CHARS:,} characters, split at 。！？)
+    decoding: "greedy" or "beam"
+    sentence: which sentence of a paragraph to explain, counting from 0 (default 0)
+Returns:
+    JSON: source (the sentence explained), decoding, beam_size, sentences (the paragraph split), sentence \
 (its index), models {{name: payload}} in historical order.
 {PAYLOAD}"""
 
@@ -170,7 +174,17 @@ def whatif_handler(translators: dict[str, Translator]) -> Callable[[str, str, st
 
     @torch.inference_mode()
     def whatif(source: str, model: str, prefix: str | list[int]) -> dict:
-        """Force the translation of `source` by `model` to begin with `prefix`, and let the model continue."""
+        """What if a translator had started differently? Forces the translation of `source` by `model` to begin with
+        `prefix` and lets the model continue from there, with its attention for every word.
+
+        Args:
+            source: a Chinese sentence (at most 2,000 characters)
+            model: "lstm" (2014, no attention), "lstm_attention" (2014, with attention) or "transformer" (2017)
+            prefix: the beginning of an English translation as text, or as target token ids
+        Returns:
+            JSON: text (beginning with the prefix), tokens, log_prob, n_forced (how many tokens were forced),
+            cross_attention, and the rest of dawn/whatif.py's payload
+        """
         if not isinstance(model, str) or model not in translators:  # echoed only when plainly a name
             shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
             raise gr.Error(f"unknown model{shown}; expected one of {', '.join(translators)}", print_exception=False)
@@ -329,7 +343,14 @@ def replay_handler(folders: dict[str, Path]) -> Callable[[str], dict]:
     """The /replay(model) API function: {name: checkpoint folder} -> model's replay.json, steps increasing."""
 
     def replay(model: str) -> dict:
-        """The training replay of `model`: {"model", "sentence", "snapshots": [{"step", "epoch", ...}]}."""
+        """How a translator learned: its translation of one sentence at snapshots taken during training, with its
+        attention (or influence) at each.
+
+        Args:
+            model: "lstm", "lstm_attention" or "transformer"
+        Returns:
+            JSON: model, sentence, snapshots [{step, epoch, text, ...}], steps increasing
+        """
         if not isinstance(model, str) or model not in folders:
             shown = f" {model!r}" if isinstance(model, str) and re.fullmatch(r"[\w.-]{1,40}", model) else ""
             raise gr.Error(f"unknown model{shown}; expected one of {', '.join(folders)}", print_exception=False)

@@ -65,8 +65,9 @@ def sentence_view(value: dict) -> gr.HTML:
 
 
 def score_gloss() -> gr.HTML:
-    """One line under the translations: what BLEU and chrF are."""
-    return _view("text", '<p class="dawn-gloss" data-i18n="score.gloss"></p>', elem_id="dawn-gloss")
+    """Under the translations: what BLEU and chrF are, and that a tap on a word opens the training-data lens."""
+    return _view("text", '<p class="dawn-gloss"><span data-i18n="score.gloss"></span> <span data-i18n="score.tap"></span></p>',
+                 elem_id="dawn-gloss")
 
 
 @contextmanager

@@ -26,6 +26,8 @@ import numpy as np
 from dawn import whiteboard as wb
 from dawn.story import STORY_SENTENCE
 from dawn.whiteboard import ORDERS, PRESETS, STORY_VECTORS, STORY_WORDS, BadInput, Head
+from dawn.lens import LensError
+from ui.lens import lookup
 from ui.strings import STRINGS
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -67,13 +69,23 @@ def solve(vectors: list, scale: bool, positions: bool, heads: list,
 
 def whiteboard(cat: str, chase: str, mouse: str, scale: bool = False, order: str = "猫追老鼠",
                positions: bool = False, w_q: str = "", w_k: str = "", w_v: str = "") -> dict:
-    """Self-attention on the story's three words, as on the whiteboard: every score, weight and output.
+    """Self-attention on the story's three words (猫 cat, 追 chase, 老鼠 mouse), computed as on the whiteboard:
+    every score, weight and output, so that a learner can check a calculation by hand.
 
-    cat, chase, mouse: the vectors of 猫, 追, 老鼠 as text, e.g. "1, 0, 0.5". scale: divide the scores by √d_k.
-    order: "猫追老鼠" or "老鼠追猫". positions: add sinusoidal position encodings. w_q, w_k, w_v: matrices as
-    text, one row per line or rows split by ";" (empty: the identity). Returns JSON: words, x, p, q, k, v,
-    dot_products, scores, weights, outputs (exact), as_on_the_board (rounded to 3 decimals), and
-    output_difference_vs_other_order (per word; 0 without positions: attention ignores word order)."""
+    Args:
+        cat: the vector of 猫 as text, e.g. "1, 0, 0.5"
+        chase: the vector of 追, e.g. "0, 1, 0"
+        mouse: the vector of 老鼠, e.g. "0.5, 0, 1"
+        scale: divide the scores by √d_k
+        order: "猫追老鼠" or "老鼠追猫"
+        positions: add sinusoidal position encodings to the vectors
+        w_q: the query matrix as text, one row per line or rows split by ";" ("" for the identity)
+        w_k: the key matrix, the same way
+        w_v: the value matrix, the same way
+    Returns:
+        JSON: words, x, p, q, k, v, dot_products, scores, weights, outputs (exact), as_on_the_board (rounded to 3
+        decimals), and output_difference_vs_other_order (per word; 0 without positions: attention ignores order)
+    """
     texts = {"cat": cat, "chase": chase, "mouse": mouse, "w_q": w_q, "w_k": w_k, "w_v": w_v, "order": order}
     wrong = [f"{name} must be text" for name, v in texts.items() if not isinstance(v, str)] + \
             [f"{name} must be true or false" for name, v in (("scale", scale), ("positions", positions))
@@ -260,6 +272,18 @@ def bill_markdown(lang: str) -> str:
 
 # ----------------------------------------------------------------------------- the page
 
+def training_line(lang: str) -> str:
+    """How often the board's words (猫, 老鼠; 追 too) occur in the pairs the models trained on, from the training-data
+    lens (ui/lens.py): one line under the intro. Empty when the lens is not there (a checkpoints folder without it)."""
+    try:
+        found = [lookup(word, "zh") for word in STORY_WORDS]
+    except LensError:
+        return ""
+    counts = t(lang, "wb.training.join").join(t(lang, "wb.training.count" if a["total"] else "wb.training.never",
+                                                word=a["text"], n=a["total"]) for a in found)
+    return t(lang, "wb.training", counts=counts, pairs=found[0]["pairs"])
+
+
 def load_preset(name: str) -> tuple[str, str, str]:
     """A preset's W_Q, W_K, W_V as text for the three boxes (unknown names leave the boxes as they are)."""
     if name not in PRESETS:
@@ -335,7 +359,7 @@ class Whiteboard:
                                                lang=lang)
         presets = [gr.update(label=f"{t(lang, 'wb.head', h=h)} · {t(lang, 'wb.preset')}",
                              choices=[(t(lang, f"wb.preset.{k}"), k) for k in PRESETS]) for h in (1, 2)]
-        return [t(lang, "wb.intro"),
+        return [f"{t(lang, 'wb.intro')} {training_line(lang)}",
                 *(gr.update(label=t(lang, "wb.vector", word=word)) for word in STORY_WORDS),
                 gr.update(label=t(lang, "wb.scale")), gr.update(label=t(lang, "wb.positions")),
                 gr.update(label=t(lang, "wb.focus")), message, board,

@@ -45,7 +45,12 @@
   // and the answers that arrived. Kept beside the payload, never written into it (Gradio would take a changed value
   // for a new one).
   const SALIENCY = new Map(), SALIENCY_DONE = new Map();
-  const LOOKUPS = new Map();   // server.lookup's answers, per stretch of Chinese (a promise each), for the whole page
+  const LOOKUPS = new Map();   // server.lookup's answers, per side and text (a promise each), for the whole page
+  // The lens asked for by another part of the page (page.js: a tap on a word of a translation at the top), which
+  // may come before this script has loaded: window.DawnLensAsked {model: {text, offset}}, then the ASK_EVENT; each
+  // explorer takes its model's (takeAsked).
+  const ASK_EVENT = "dawn-lens-ask";
+  const ASKED = window.DawnLensAsked = window.DawnLensAsked || new Map();
   let asking = null;      // the one server.strings() call under way
   function loadStrings(server) {
     if (STRINGS) return Promise.resolve(STRINGS);
@@ -120,8 +125,10 @@
     // gradient's estimate, asked from the server when first picked), kept across translations; `sal`: that call.
     let evidence = "influence";
     let sal = { busy: false, error: null };
-    // The training-data lens: the tapped stretch of the sentence (character indices), and its answer.
-    let lens = { from: null, to: null, busy: false, answer: null };
+    // The training-data lens: the tapped stretch of the sentence (character indices) and its answer; when an English
+    // word of the translation was tapped, that word (a row of data.words) and the English side's answer too.
+    const NO_LENS = { from: null, to: null, word: null, busy: false, answer: null, english: null };
+    let lens = { ...NO_LENS };
     const opened = {};
     // The colours, as CSS variables for the stylesheet's strips and bars (one place: COLORS).
     for (const [k, v] of Object.entries(COLORS)) root.style.setProperty("--ax-" + k, v);
@@ -543,7 +550,9 @@
     // ----------------------------------------------------------------------------- the training-data lens
 
     // The sentence's characters as buttons: a tap looks one up; a tap on another then takes the stretch between them
-    // (a third tap starts again). The answer: how many training pairs contain it, and up to five, the stretch marked.
+    // (a third tap starts again). Under them the translation's words: a tap on one looks up the characters it looked at
+    // most ("the word behind it", see behind()) and the English word itself, on the English side of the pairs.
+    // Each answer: how many training pairs contain it, and up to five, the match marked.
     function canLens() { return !!server && typeof server.lookup === "function" && st.map === "cross" && !!data.source; }
     function drawLens() {
       ui.lens.replaceChildren();
@@ -552,7 +561,7 @@
       head.append(el("strong", null, t("lens.title")), el("span", null, " " + t("lens.caption")));
       const chars = el("div", "ax-lens-chars");
       chars.setAttribute("role", "group");
-      chars.setAttribute("aria-label", t("lens.title"));
+      chars.setAttribute("aria-label", t("lens.source"));
       const lo = Math.min(lens.from, lens.to), hi = Math.max(lens.from, lens.to);
       Array.from(data.source).forEach((ch, i) => {
         if (!ch.trim()) return;
@@ -561,54 +570,163 @@
         b.setAttribute("aria-pressed", String(lens.from !== null && i >= lo && i <= hi));
         chars.appendChild(b);
       });
+      ui.lens.append(head, chars);
+      const words = englishWords();
+      if (words.length) {
+        const row = el("div", "ax-lens-chars ax-lens-words");
+        row.setAttribute("role", "group");
+        row.setAttribute("aria-label", t("lens.words"));
+        words.forEach(({ w, word }) => {
+          const b = button(word, () => tapWord(w));
+          b.dataset.w = w;
+          b.setAttribute("aria-pressed", String(lens.word === w));
+          row.appendChild(b);
+        });
+        ui.lens.append(row);
+      }
       const out = el("div", "ax-lens-out");
       out.setAttribute("aria-live", "polite");
-      const a = lens.answer;
       if (lens.busy) out.appendChild(el("p", "ax-hint", t("lens.busy")));
-      else if (a && a.error) out.appendChild(el("p", "ax-hint", t("lens.failed", { error: a.error })));
-      else if (a && a.total === 0) out.appendChild(el("p", "ax-lens-count ax-lens-never", t("lens.never", { text: a.text })));
-      else if (a) {
-        out.appendChild(el("p", "ax-lens-count", t("lens.count", { text: a.text, n: a.total.toLocaleString("en") })));
-        const corpora = Object.entries(a.by_corpus || {}).sort((x, y) => y[1] - x[1]).map(([c, n]) => c + " " + n.toLocaleString("en"));
-        if (corpora.length) out.appendChild(el("p", "ax-hint", t("lens.corpora", { list: corpora.join(", ") })));
-        const examples = (a.examples || []).slice(0, 5);
-        if (examples.length) {
-          out.appendChild(el("p", "ax-hint", t("lens.shown", { k: examples.length })));
-          const list = el("ol", "ax-lens-examples");
-          for (const ex of examples) {
-            const li = el("li"), zh = el("span", "ax-lens-zh"), text = Array.from(String(ex.zh || ""));
-            const ok = Number.isInteger(ex.start) && Number.isInteger(ex.end) && ex.start < ex.end;
-            if (ok && a.side !== "en") zh.append(text.slice(0, ex.start).join(""), el("mark", null, text.slice(ex.start, ex.end).join("")),
-                                                 text.slice(ex.end).join(""));
-            else zh.textContent = text.join("");
-            li.append(zh, el("span", null, " — " + String(ex.en || "")),
-                      el("span", "ax-lens-source", [ex.corpus, ex.licence].filter(Boolean).join(" · ")));
-            list.appendChild(li);
-          }
-          out.appendChild(list);
-        }
+      else {
+        if (lens.word !== null && lens.from !== null)
+          out.appendChild(el("p", "ax-hint", t("lens.behind", { word: data.words.tokens[lens.word], text: lensText() })));
+        if (lens.answer) answerBlock(out, lens.answer);
+        if (lens.english) answerBlock(out, lens.english);
       }
-      ui.lens.append(head, chars, out);
+      ui.lens.append(out);
+    }
+    // One answer of server.lookup: the count (or "never"), the corpora, and up to five pairs with the match marked.
+    function answerBlock(out, a) {
+      if (a.error) { out.appendChild(el("p", "ax-hint", t("lens.failed", { error: a.error }))); return; }
+      const key = a.side === "en" ? "lens.en." : "lens.";
+      if (a.total === 0) { out.appendChild(el("p", "ax-lens-count ax-lens-never", t(key + "never", { text: a.text }))); return; }
+      out.appendChild(el("p", "ax-lens-count", t(key + "count", { text: a.text, n: a.total.toLocaleString("en") })));
+      const corpora = Object.entries(a.by_corpus || {}).sort((x, y) => y[1] - x[1]).map(([c, n]) => c + " " + n.toLocaleString("en"));
+      if (corpora.length) out.appendChild(el("p", "ax-hint", t("lens.corpora", { list: corpora.join(", ") })));
+      const examples = (a.examples || []).slice(0, 5);
+      if (!examples.length) return;
+      out.appendChild(el("p", "ax-hint", t("lens.shown", { k: examples.length })));
+      const list = el("ol", "ax-lens-examples");
+      for (const ex of examples) {
+        const li = el("li");
+        const ok = Number.isInteger(ex.start) && Number.isInteger(ex.end) && ex.start < ex.end;
+        const marked = (text, mark) => {   // text with [start, end) marked (counted in characters, as the server does)
+          const span = el("span", a.side === "en" ? null : "ax-lens-zh"), cs = Array.from(String(text || ""));
+          if (mark && ok) span.append(cs.slice(0, ex.start).join(""), el("mark", null, cs.slice(ex.start, ex.end).join("")), cs.slice(ex.end).join(""));
+          else span.textContent = cs.join("");
+          return span;
+        };
+        li.append(marked(ex.zh, a.side !== "en"), el("span", null, " — "), marked(ex.en, a.side === "en"),
+                  el("span", "ax-lens-source", [ex.corpus, ex.licence].filter(Boolean).join(" · ")));
+        list.appendChild(li);
+      }
+      out.appendChild(list);
     }
     function tapLens(i) {   // a tap while an answer is on its way counts too: the latest stretch is the one shown
-      if (lens.from !== null && lens.from === lens.to && i !== lens.from) lens.to = i;   // the stretch between
-      else lens.from = lens.to = i;                                                      // one character
+      if (lens.word === null && lens.from !== null && lens.from === lens.to && i !== lens.from) lens.to = i;   // the stretch between
+      else lens.from = lens.to = i;                                                                          // one character
+      lens.word = null;
+      lens.english = null;
       askLens();
     }
     function lensText() { return Array.from(data.source).slice(Math.min(lens.from, lens.to), Math.max(lens.from, lens.to) + 1).join(""); }
+    // The translation's words that have letters or CJK in them (not punctuation): {w: row of data.words, word}.
+    function englishWords() {
+      if (!data.words || !Array.isArray(data.words.tokens)) return [];
+      return data.words.tokens.map((word, w) => ({ w, word: String(word) })).filter(({ word }) => /[\p{L}\p{N}]/u.test(word));
+    }
+    // Where each source token sits in the sentence: its index in Array.from(data.source), -1 for </s> and the like.
+    // Chinese is one character per token; a word-piece ("▁Tom") takes as many characters as it spells.
+    function tokenChars() {
+      const chars = Array.from(data.source), at = [];
+      let i = 0;
+      for (const tok of data.source_tokens) {
+        const s = Array.from(String(tok).replace(/^▁/, ""));
+        if (!s.length || /^<.+>$/.test(tok)) { at.push(-1); continue; }
+        while (i < chars.length && !chars[i].trim()) i++;
+        at.push(i < chars.length ? i : -1);
+        i += s.length;
+      }
+      return at;
+    }
+    // The word behind English word w: the source characters it looked at most. The row is the last layer's attention,
+    // averaged over heads (what the agreement line calls "attention"); for a model without attention, its influence.
+    // From the strongest character, the stretch grows to each neighbour with at least half its weight (punctuation
+    // and </s> never count). -> [from, to] character indices, or null.
+    function behind(w) {
+      const att = data.words.cross_attention, scale = data.scale || 1;
+      let row;
+      if (Array.isArray(att) && att.length) {
+        const heads = att[att.length - 1];
+        row = heads[0][w].map((_, c) => heads.reduce((s, h) => s + h[w][c], 0) / (heads.length * scale));
+      } else row = (data.words.influence[w] || []).map(v => Math.max(v, 0));
+      const at = tokenChars(), chars = Array.from(data.source);
+      const usable = c => at[c] >= 0 && /[\p{L}\p{N}]/u.test(chars[at[c]]);
+      let best = -1;
+      row.forEach((v, c) => { if (usable(c) && (best < 0 || v > row[best])) best = c; });
+      if (best < 0 || !(row[best] > 0)) return null;
+      let lo = best, hi = best;
+      while (lo > 0 && usable(lo - 1) && row[lo - 1] >= row[best] / 2) lo--;
+      while (hi < row.length - 1 && usable(hi + 1) && row[hi + 1] >= row[best] / 2) hi++;
+      return [at[lo], at[hi] + Array.from(String(data.source_tokens[hi]).replace(/^▁/, "")).length - 1];
+    }
+    function tapWord(w) {
+      const span = behind(w), word = String(data.words.tokens[w]);
+      lens.word = w;
+      [lens.from, lens.to] = span || [null, null];
+      lens.english = null;
+      askLens();
+      const text = word.replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, "");
+      if (/\p{Script=Latin}/u.test(text)) askEnglish(text, w);
+    }
+    function ask(text, side) {   // one promise per (side, text) for the whole page; a failure is asked again next time
+      const key = side + ":" + text;
+      if (!LOOKUPS.has(key))
+        LOOKUPS.set(key, Promise.resolve().then(() => server.lookup(text, side)).catch(e => ({ error: String((e && e.message) || e) })));
+      return LOOKUPS.get(key).then(a => { if (!a || a.error) LOOKUPS.delete(key); return a || { error: "no answer" }; });
+    }
     async function askLens() {
-      const d = data, text = lensText();
-      if (!LOOKUPS.has(text))
-        LOOKUPS.set(text, Promise.resolve().then(() => server.lookup(text, "zh")).catch(e => ({ error: String((e && e.message) || e) })));
+      const d = data;
+      lens.answer = null;
+      if (lens.from === null) { lens.busy = false; drawLens(); return; }
+      const text = lensText();
       lens.busy = true;
       drawLens();
-      const answer = (await LOOKUPS.get(text)) || { error: "no answer" };
-      if (answer.error) LOOKUPS.delete(text);                  // a later tap asks again
-      if (!data || data.source !== d.source || lens.from === null || lensText() !== text) return;   // asked since: that one shows
+      const answer = await ask(text, "zh");
+      if (!data || data !== d || lens.from === null || lensText() !== text) return;   // asked since: that one shows
       lens.busy = false;
       lens.answer = answer;
       drawLens();
     }
+    async function askEnglish(text, w) {
+      const d = data, answer = await ask(text, "en");
+      if (!data || data !== d || lens.word !== w) return;
+      lens.english = answer;
+      if (!lens.busy) drawLens();
+    }
+    // Another part of the page (the translations at the top: page.js) may ask for the lens on a word of this model's
+    // translation (ASKED: the text and an offset counted in its non-space characters).
+    // The request waits for this explorer's payload of the same text, then opens the lens (on a phone, its "More"
+    // panel) and scrolls to it.
+    function takeAsked() {
+      const q = ASKED.get(props.model || (data && data.model));
+      if (!q || !data || !canLens() || q.text !== data.text) return;
+      ASKED.delete(props.model || data.model);
+      let seen = 0, w = -1;
+      (data.words ? data.words.tokens : []).forEach((word, k) => {
+        const n = Array.from(String(word).replace(/\s+/g, "")).length;
+        if (w < 0 && q.offset < seen + n) w = k;
+        seen += n;
+      });
+      if (w < 0 || !/[\p{L}\p{N}]/u.test(String(data.words.tokens[w]))) return;
+      opened.lens = true;
+      applyMore();
+      tapWord(w);
+      ui.lens.scrollIntoView({ block: "start" });
+      const b = ui.lens.querySelector(`.ax-lens-words [data-w="${w}"]`);
+      if (b) b.focus({ preventScroll: true });
+    }
+    document.addEventListener(ASK_EVENT, takeAsked);
 
     // One line under the map: for how many English words the views this model has pick the same character.
     function drawAgreement() {
@@ -1623,12 +1741,14 @@
     // ----------------------------------------------------------------------------- life cycle
 
     build();
+    takeAsked();
     watch("value", () => {
       const before = data && data.source;
       st = freshState(props.view);
       sal = { busy: false, error: null };
       build();
-      if (!data || data.source !== before) { lens = { from: null, to: null, busy: false, answer: null }; if (data) drawLens(); }
+      if (!data || data.source !== before) { lens = { ...NO_LENS }; if (data) drawLens(); }
+      takeAsked();
       // a reader who picked saliency keeps it: the new sentence's is asked for (a payload may also carry it already)
       if (data && evidence === "saliency" && !hasSaliency() && canSaliency()) loadSaliency();
     });

@@ -19,6 +19,7 @@
   const SVG = "http://www.w3.org/2000/svg";
   const COLORS = {};   // each model's colour and line dash, from the registry (dawn/registry.py) via start()
   const DASHES = {};
+  const SECTIONS = {};  // each model's section (1-3), for a tap on its translation (lensFromTranslations)
   const views = [];
   let strings = null;
   let lang = "en";
@@ -464,6 +465,42 @@
     });
   }
 
+  // ------------------------------------------------------------------ a word of a translation -> the lens
+
+  /** A tap on a word of a translation at the top (a read-only text box) opens that model's section (and its
+   *  "more", where the explorer sits behind one) and asks its explorer for the training-data lens on the word:
+   *  what the word looked at most, and how often that and the word occur in training
+   *  (attention_explorer.js: takeAsked). The word is passed as an offset in non-space characters, which the
+   *  explorer maps to its own words; the explorer takes it when its payload of the same text is drawn. */
+  function lensFromTranslations() {
+    document.addEventListener("click", (e) => {
+      const box = e.target.closest && e.target.closest('[id^="out-"] textarea');
+      if (!box) return;
+      const name = box.closest('[id^="out-"]').id.slice("out-".length);
+      const text = box.value;
+      let at = box.selectionStart;
+      if (!text.trim() || typeof at !== "number" || !(name in SECTIONS)) return;
+      if (at > 0 && (at >= text.length || !text[at].trim()) && text[at - 1].trim()) at -= 1;   // just past a word: that word
+      if (!text[at] || !text[at].trim()) return;                                               // between words
+      const offset = Array.from(text.slice(0, at)).filter((c) => c.trim()).length;
+      (window.DawnLensAsked = window.DawnLensAsked || new Map()).set(name, { text, offset });
+      document.dispatchEvent(new CustomEvent("dawn-lens-ask"));   // an explorer already drawn takes it now
+      openTowards(name, 0);
+    });
+  }
+
+  /** Opens model `name`'s section, then (once it is drawn) every closed accordion around its explorer. */
+  function openTowards(name, tries) {
+    const section = document.getElementById("step" + SECTIONS[name]);
+    const explorer = document.getElementById("explorer-" + name);
+    const closed = (acc) => { const b = acc.querySelector(":scope > .label-wrap"); return b && !b.classList.contains("open") ? b : null; };
+    if (section && closed(section)) closed(section).click();
+    if (explorer) {
+      for (let acc = explorer.closest(".dawn-more, .dawn-section"); acc; acc = acc.parentElement.closest(".dawn-more, .dawn-section"))
+        if (closed(acc)) closed(acc).click();
+    } else if (tries < 20) setTimeout(() => openTowards(name, tries + 1), 150);
+  }
+
   /** Before a translation (Translate, an example, back to the story): the translations come into view (they sit
    *  above the inputs) and Gradio's toasts from an earlier attempt go. Returns the event's input values as they are. */
   function showResults(values) {
@@ -510,12 +547,13 @@
   function start(element, props) {
     strings = (props.value && props.value.strings) || {};
     common = { credit: (props.value && props.value.credit) || "" };
-    for (const m of (props.value && props.value.models) || []) { COLORS[m.name] = m.colour; DASHES[m.name] = m.dash; }
+    for (const m of (props.value && props.value.models) || []) { COLORS[m.name] = m.colour; DASHES[m.name] = m.dash; SECTIONS[m.name] = m.section; }
     mount("text", element, props, null);
     setLang(initialLang());
     syncSwitch(50);
     watchScrollers();
     followSourceEdits();
+    lensFromTranslations();
   }
 
   window.DawnPage = { start, mount, setLang, initialLang, t, showResults };
