@@ -207,11 +207,9 @@ def test_a_tap_on_a_mistranslated_word_leads_to_the_lens(open_page, viewport, lo
     often they occur in training, and the word on the English side, its matches marked."""
     from playwright.sync_api import expect
     page = open_page(viewport, locale=locale)
-    text = page.locator("#out-transformer textarea").input_value()
-    word = re.findall(r"[A-Za-z]+", text)[-1]
-    page.evaluate(TAP_WORD_JS, ["transformer", word])
+    lens = tap_a_word(page, "transformer", -1)
     expect(page.locator("#step3 > .label-wrap")).to_have_attribute("aria-expanded", "true", timeout=WAIT_MS)
-    lens = page.locator("#explorer-transformer .ax-lens")
+    word = lens.word
     behind = lens.locator(".ax-lens-out .ax-hint").first
     looked = (r"“%s” looked most at “(.+)”\." if lang == "en" else r"“%s”最关注的是“(.+)”。") % re.escape(word)
     expect(behind).to_have_text(re.compile(looked), timeout=WAIT_MS)
@@ -227,4 +225,29 @@ def test_a_tap_on_a_mistranslated_word_leads_to_the_lens(open_page, viewport, lo
         marks = lens.locator(".ax-lens-examples").last.locator("mark").all_text_contents()
         assert marks and {m.lower() for m in marks} == {word.lower()}, marks
     assert lens.is_visible() and lens.evaluate("e => e.getBoundingClientRect().right") <= viewport["width"] + 1
+    assert page.errors == []
+
+
+def tap_a_word(page, name: str, k: int):
+    """Taps the k-th word (letters only) of model `name`'s translation at the top, once page.js is listening;
+    -> the lens of that model's explorer, its .word the word tapped."""
+    page.wait_for_function("() => !!document.documentElement.dataset.dawnLang", timeout=WAIT_MS)
+    word = re.findall(r"[A-Za-z]+", page.locator(f"#out-{name} textarea").input_value())[k]
+    page.evaluate(TAP_WORD_JS, [name, word])
+    lens = page.locator(f"#explorer-{name} .ax-lens")
+    lens.word = word
+    return lens
+
+
+@needs_chromium
+def test_a_tap_on_the_plain_lstms_word_opens_its_explorer_behind_more(open_page):
+    """The plain LSTM's explorer waits behind ①'s "more" (drawn only when opened): a tap on a word of its
+    translation opens both, and its lens answers from influence (it has no attention)."""
+    from playwright.sync_api import expect
+    page = open_page(PHONE, touch=True)
+    lens = tap_a_word(page, "lstm", -1)
+    counts = lens.locator(".ax-lens-count")
+    expect(counts).to_have_count(2, timeout=WAIT_MS)
+    assert lens.is_visible() and lens.word in counts.nth(1).text_content()
+    expect(lens.locator(".ax-lens-out .ax-hint").first).to_have_text(re.compile("“%s” looked most at “.+”" % lens.word))
     assert page.errors == []

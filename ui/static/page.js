@@ -489,16 +489,23 @@
     });
   }
 
-  /** Opens model `name`'s section, then (once it is drawn) every closed accordion around its explorer. */
+  /** Opens model `name`'s section, then the accordions around its explorer: Gradio draws a closed accordion's
+   *  content only when it opens, so until the explorer exists every "more" of the section is opened. Tries
+   *  again every 150 ms (for 6 s) until the explorer is on screen. */
   function openTowards(name, tries) {
     const section = document.getElementById("step" + SECTIONS[name]);
-    const explorer = document.getElementById("explorer-" + name);
+    if (!section) return;
     const closed = (acc) => { const b = acc.querySelector(":scope > .label-wrap"); return b && !b.classList.contains("open") ? b : null; };
-    if (section && closed(section)) closed(section).click();
-    if (explorer) {
-      for (let acc = explorer.closest(".dawn-more, .dawn-section"); acc; acc = acc.parentElement.closest(".dawn-more, .dawn-section"))
-        if (closed(acc)) closed(acc).click();
-    } else if (tries < 20) setTimeout(() => openTowards(name, tries + 1), 150);
+    const explorer = document.getElementById("explorer-" + name);
+    if (closed(section)) closed(section).click();
+    else if (explorer && explorer.offsetParent !== null) return;            // shown: done
+    else {
+      const around = [];
+      if (explorer) for (let acc = explorer.closest(".dawn-more"); acc && section.contains(acc); acc = acc.parentElement.closest(".dawn-more")) around.push(acc);
+      else around.push(...section.querySelectorAll(".dawn-more"));
+      around.forEach((acc) => { const b = closed(acc); if (b) b.click(); });
+    }
+    if (tries < 40) setTimeout(() => openTowards(name, tries + 1), 150);
   }
 
   /** Before a translation (Translate, an example, back to the story): the translations come into view (they sit
