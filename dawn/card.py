@@ -179,6 +179,13 @@ def _time_lines(d: Path, tr: dict, log: dict) -> list[str]:
     else:
         lines.append(f"- Trained on one {log.get('machine', 'GPU')} in {log['training_time_s'] / 60:.1f} min "
                      "(the same command uses CUDA when present).")
+    legs = tr.get("legs") or []
+    if len(legs) > 1:   # a run stopped and resumed (--stop-after / --resume): each leg as it ran
+        lines.append(f"- In {len(legs)} legs of one run, {sum(g['minutes'] for g in legs):.1f} min in all:")
+        lines += [f"  - Leg {g['leg']}: steps {g['start_step']:,}–{g['end_step']:,}, {g['minutes']:.1f} min on "
+                  f"{g['machine']} ({g['device']}), {g['processes']} process(es) × {g['threads_per_process']} "
+                  f"thread(s), {g['precision']}, {g['target_tokens_per_s']:,} target tokens/s; {g['ended']}."
+                  for g in legs]
     recipe = (_load(d.parent / "recipe_time.json") or {}).get("models", {}).get(d.name)
     if recipe and recipe.get("command") == tr["command"]:
         where = ", ".join(filter(None, [recipe.get("measured_on"), recipe.get("precision")]))

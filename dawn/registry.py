@@ -121,10 +121,10 @@ MODELS: tuple[ModelSpec, ...] = (  # historical order: 2014 without attention, 2
         attention="additive", module="lstm_attention", class_name="LSTMAttentionSeq2Seq",
         paper="https://arxiv.org/abs/1409.0473",                                   # Bahdanau, Cho, Bengio 2014
         no_repeat_ngram=4,
-        # "plain": the committed checkpoint's join (trained before the comma chain was tried); a 2-epoch
-        # screening prefers "comma" (join_screening in checkpoints/mix_experiments.json)
+        # "comma", as a 2-epoch screening preferred (join_screening in checkpoints/mix_experiments.json); the
+        # committed checkpoint was trained so, in two legs (its training.json)
         recipe=Recipe(config=dict(d_embed=256, d_enc=256, d_dec=512, d_attn=256, enc_layers=2, dropout=0.2),
-                      epochs=8, batch_tokens=6000, long_examples="plain",
+                      epochs=8, batch_tokens=6000, long_examples="comma",
                       quick=dict(d_embed=128, d_enc=128, d_dec=256, d_attn=128, enc_layers=1)),
         architecture="RNN encoder-decoder **with additive attention** (Bahdanau, Cho & Bengio 2014), written out "
                      "by hand in `dawn/lstm_attention.py`: a {enc_layers}-layer bidirectional LSTM encoder "

@@ -27,7 +27,7 @@ CHECKPOINTS = ROOT / "checkpoints"  # the committed ones, whatever DAWN_CHECKPOI
 GOLDEN = {
     "lstm": {"我们决定去爬山。": "We decided to go to the hospital.", "猫追老鼠。": "The cat is too old to go.",
              "我爱你。": "I love you.", "今天天气很好。": "Today is very good.", "我們明天見。": "We'll see you tomorrow."},
-    "lstm_attention": {"我们决定去爬山。": "We decided to climb climbed the mountain.", "猫追老鼠。": "The cat is rats.",
+    "lstm_attention": {"我们决定去爬山。": "We decided to go to the climb.", "猫追老鼠。": "The cat is rice.",
                        "我爱你。": "I love you.", "今天天气很好。": "It's very nice today.",
                        "我們明天見。": "We'll see tomorrow."},
     "transformer": {"我们决定去爬山。": "We decided to climb.", "猫追老鼠。": "The cat chased the mouse.",
